@@ -172,6 +172,8 @@ class Answer:
     disagreement: bool = False
     emergency: bool = False
     query: str = ""
+    # Every sentence of the answer body with the citation number it carries, for the verbatim check.
+    quotes: tuple[tuple[str, int], ...] = ()
     timings: dict[str, float] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict:
@@ -187,6 +189,7 @@ class Answer:
             "disagreement": self.disagreement,
             "emergency": self.emergency,
             "query": self.query,
+            "quotes": [list(q) for q in self.quotes],
         }
 
 
