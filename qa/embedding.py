@@ -34,7 +34,9 @@ def resolve_model(model: str) -> str:
 class Embedder:
     """Encodes texts with one sentence-transformers model, loading it on first use."""
 
-    def __init__(self, model: str = BUNDLED_MODEL, *, batch_size: int = 64, cache: EmbeddingCache | None = None):
+    def __init__(
+        self, model: str = BUNDLED_MODEL, *, batch_size: int = 64, cache: EmbeddingCache | None = None
+    ):
         self.name = model
         self.batch_size = batch_size
         self.cache = cache
@@ -90,6 +92,12 @@ class Embedder:
     def encode_query(self, text: str) -> np.ndarray:
         """One normalised query vector, shape (dim,); queries are not cached (they are rarely repeated)."""
         return self._encode([text], False)[0]
+
+    def encode_uncached(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for short-lived texts (queries, sentences at answer time) without touching the disk cache."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._encode(texts, False)
 
     def _encode(self, texts: Sequence[str], progress: bool) -> np.ndarray:
         vectors = self.model.encode(

@@ -1,0 +1,261 @@
+"""The one entry point the CLI, the chat and the evaluation harness share: `Assistant.load(dir).ask(question)`."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from qa.compose import (
+    ComposeSettings,
+    Sentence,
+    abstain,
+    candidate_sentences,
+    compose,
+    is_emergency,
+    score_sentences,
+)
+from qa.embedding import Embedder, EmbeddingCache
+from qa.index import Index
+from qa.query import Query, QueryBuilder, content_words, learn_abbreviations
+from qa.records import Answer, Hit
+from qa.retrieve import Retriever, check_mode
+from qa.settings import Settings
+
+# Calibrated with `medcite eval` (abstention: in-scope vs out-of-scope questions); see README.
+ABSTAIN_BELOW = 0.30
+_COMMON_WORD_WEIGHT = 0.3
+_WORD = re.compile(r"[a-z][a-z0-9'-]*")
+
+
+class Assistant:
+    """Retrieval plus composition over one loaded index; safe to share between chat sessions."""
+
+    def __init__(self, index: Index, embedder: Embedder, *, compose_settings: ComposeSettings | None = None):
+        self.index = index
+        self.embedder = embedder
+        self.retriever = Retriever(index, embedder)
+        self.compose_settings = compose_settings or ComposeSettings()
+        vocabulary: set[str] = set()
+        for chunk in index.chunks:
+            vocabulary.update(_WORD.findall(chunk.context.lower()))
+        self.vocabulary = frozenset(vocabulary)
+        known = {t for t in embedder.model.tokenizer.get_vocab() if t.isalpha()}
+        self._common_words = frozenset(known)
+        abbreviations = learn_abbreviations(c.text for c in index.chunks)
+        self.queries = QueryBuilder(self.vocabulary, known_words=known, abbreviations=abbreviations)
+        self._sentence_vectors: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+        self._confidence_cache: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, index_dir: Path, settings: Settings | None = None) -> Assistant:
+        """Load the index at `index_dir` with the model it was built with (or refuse, saying how to rebuild)."""
+        settings = settings or Settings.from_env()
+        index = Index.load(Path(index_dir), model=settings.model)
+        cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite")
+        embedder = Embedder(index.manifest.model, batch_size=settings.batch_size, cache=cache)
+        return cls(index, embedder)
+
+    # Retrieval -----------------------------------------------------------------------------------------------
+
+    def build_query(self, question: str, history: Sequence[str] = ()) -> Query:
+        return self.queries.build(question, history)
+
+    def search(
+        self, query: str, *, mode: str = "hybrid", k: int = 10, history: Sequence[str] = ()
+    ) -> list[Hit]:
+        """The `k` best chunks for a question (follow-ups resolved against `history`)."""
+        check_mode(mode)
+        return self.retriever.search(self.build_query(query, history).expanded, mode=mode, k=k)
+
+    def rank_documents(
+        self, query: str, *, mode: str = "hybrid", k: int = 100, history: Sequence[str] = ()
+    ) -> list[tuple[str, float]]:
+        """Documents ranked by their best chunk: what passage-level evaluation scores."""
+        hits = self.search(query, mode=mode, k=max(3 * k, 100), history=history)
+        best: dict[str, float] = {}
+        for hit in hits:
+            if hit.chunk.doc_id not in best:
+                best[hit.chunk.doc_id] = hit.score
+        return list(best.items())[:k]
+
+    # Confidence ----------------------------------------------------------------------------------------------
+
+    def coverage(self, text: str) -> float:
+        """Share of the question's topic words that the corpus contains (after typo fixes and abbreviations).
+
+        A missing everyday word ("useful", "took") costs little; a missing rare word, one the model's own
+        vocabulary does not hold whole (a drug or disease name like "ondansetron"), costs fully: it is usually
+        the very thing asked about.
+        """
+        words = [w for w in content_words(text) if len(w) > 2 and not w.isdigit()]
+        total = missing = 0.0
+        for word in words:
+            weight = _COMMON_WORD_WEIGHT if word in self._common_words else 1.0
+            total += weight
+            known = (
+                word in self.vocabulary
+                or word.rstrip("s") in self.vocabulary
+                or word in self.queries.abbreviations
+                or self.queries.correct(word) is not None
+            )
+            if not known:
+                missing += weight
+        return 1.0 - missing / total if total else 1.0
+
+    def confidence(self, query: Query, hits: Sequence[Hit]) -> float:
+        """How sure the indexed sources answer the question: closeness of the best evidence times topic coverage.
+
+        Dense similarity alone is fooled by questions about things the corpus never mentions ("is ondansetron
+        dialyzable?" is close to the baclofen pages), so every topic word missing from the corpus costs.
+        """
+        if not hits:
+            return 0.0
+        best = self.retriever.best_dense(query.expanded, hits[:10])
+        # A follow-up's own words count too: "what about peritoneal dialysis?" is not covered by baclofen pages.
+        coverage = min(self.coverage(text) for text in (*query.parts, query.focus or query.text))
+        return float(max(0.0, best) * coverage**2)
+
+    # Answers -------------------------------------------------------------------------------------------------
+
+    def ask(self, question: str, history: Sequence[str] = (), *, mode: str = "hybrid") -> Answer:
+        """A cited, extractive answer, or an abstention when the sources do not cover the question."""
+        if not question or not question.strip():
+            raise ValueError("the question is empty; type a clinical question")
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        query = self.build_query(question, history)
+        emergency = is_emergency(question)
+        timings["query"] = time.perf_counter() - started
+        hits = self.retriever.search(query.expanded, mode=check_mode(mode), k=20)
+        timings["retrieve"] = time.perf_counter() - started - timings["query"]
+        confidence = self.confidence(query, hits)
+        if confidence < ABSTAIN_BELOW or not hits:
+            nearest = list(dict.fromkeys(_topic_label(h) for h in hits))[:3]
+            answer = abstain(question, nearest, confidence=confidence, emergency=emergency, query=query.text)
+            timings["compose"] = time.perf_counter() - started - timings["query"] - timings["retrieve"]
+            return _with(answer, timings=timings)
+        mark = time.perf_counter()
+        sentences = self._score_sentences(query, hits)
+        answer = compose(
+            question,
+            hits,
+            sentences,
+            self.index.documents,
+            confidence=confidence,
+            settings=self.compose_settings,
+            emergency=emergency,
+            query=query.text,
+            focus=query.focus,
+        )
+        timings["compose"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        suggestions = self.suggest(query, hits, exclude=question)
+        timings["suggest"] = time.perf_counter() - mark
+        timings["total"] = time.perf_counter() - started
+        return _with(answer, suggestions=tuple(suggestions), timings=timings)
+
+    def _score_sentences(self, query: Query, hits: Sequence[Hit]) -> list[Sentence]:
+        spans = candidate_sentences(
+            hits,
+            " ".join(query.expanded),
+            max_chunks=self.compose_settings.max_chunks,
+            max_sentences=self.compose_settings.max_candidates,
+        )
+        if not spans:
+            return []
+        keys = [(h.chunk.chunk_id, start) for h, start, _ in spans]
+        missing = [i for i, key in enumerate(keys) if key not in self._sentence_vectors]
+        if missing:
+            fresh = self.embedder.encode_uncached(
+                [spans[i][0].chunk.text[spans[i][1] : spans[i][2]] for i in missing]
+            )
+            with self._lock:
+                for i, vector in zip(missing, fresh, strict=True):
+                    self._sentence_vectors[keys[i]] = vector
+                while len(self._sentence_vectors) > 100_000:
+                    self._sentence_vectors.popitem(last=False)
+        vectors = np.vstack([self._sentence_vectors[key] for key in keys])
+        query_vectors = self.embedder.encode_uncached(list(query.expanded))
+        scored: list[Sentence] | None = None
+        for part, vector in zip(query.parts, query_vectors, strict=True):
+            part_scores = score_sentences(spans, vectors, vector, part, query.focus)
+            if scored is None:
+                scored = part_scores
+            else:
+                scored = [a if a.score >= b.score else b for a, b in zip(scored, part_scores, strict=True)]
+        return scored or []
+
+    def suggest(self, query: Query, hits: Sequence[Hit], *, exclude: str = "", limit: int = 5) -> list[str]:
+        """Follow-up questions the corpus answers with confidence: stored related questions, then sections."""
+        candidates: list[str] = []
+        quoted_headings = {h.chunk.heading_path for h in hits[:3]}
+        for hit in hits:
+            doc = self.index.documents.get(hit.chunk.doc_id)
+            if doc is None:
+                continue
+            candidates.extend(doc.related_questions)
+            for section in doc.sections:
+                if section.heading_path and section.heading_path not in quoted_headings:
+                    candidates.append(section.heading_path[-1])
+            if hit.chunk.title and hit.chunk.title.lower() not in query.text.lower():
+                candidates.append(hit.chunk.title)
+        seen = {exclude.strip().lower(), query.text.strip().lower()}
+        unique = [c for c in dict.fromkeys(candidates) if c.strip().lower() not in seen]
+        kept: list[str] = []
+        for candidate, confident in zip(unique[:12], self._answerable(unique[:12]), strict=True):
+            if confident:
+                kept.append(candidate)
+            if len(kept) >= limit:
+                break
+        return kept
+
+    def _answerable(self, questions: Sequence[str]) -> list[bool]:
+        """Whether each question would be answered rather than abstained on (cached: the index is fixed)."""
+        todo = [q for q in questions if q not in self._confidence_cache]
+        if todo:
+            built = [self.build_query(q) for q in todo]
+            vectors = self.embedder.encode_uncached([b.expanded[0] for b in built])
+            scores, _ = self.index.dense_search(vectors, 1)
+            for q, b, best in zip(todo, built, scores[:, 0], strict=True):
+                coverage = min(self.coverage(p) for p in b.parts)
+                self._confidence_cache[q] = float(max(0.0, best)) * coverage**2
+        return [self._confidence_cache[q] >= ABSTAIN_BELOW for q in questions]
+
+
+def _topic_label(hit: Hit) -> str:
+    heading = hit.chunk.heading_path[-1] if hit.chunk.heading_path else ""
+    return f"{hit.chunk.title}: {heading}" if heading and heading != hit.chunk.title else hit.chunk.title
+
+
+def _with(answer: Answer, **changes: object) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, **changes)  # type: ignore[arg-type]
+
+
+def run_ask_command(
+    question: str, history: Sequence[str], settings: Settings, *, as_json: bool, mode: str = "hybrid"
+) -> int:
+    """`medcite ask`: builds the default index on first use, then prints the answer."""
+    from qa.ingest import ensure_index
+
+    index_dir = ensure_index(settings, progress=not as_json)
+    assistant = Assistant.load(index_dir, settings)
+    answer = assistant.ask(question, history=history, mode=mode)
+    if as_json:
+        print(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print(answer.text)
+        if answer.suggestions:
+            print("\nYou could also ask:")
+            for suggestion in answer.suggestions:
+                print(f"- {suggestion}")
+    return 0

@@ -1,0 +1,492 @@
+"""Turning a clinician's message into retrieval queries: clean-up, sub-questions, typos, abbreviations, follow-ups.
+
+Real messages are messy ("hi, quick q - pt on HD, is baclofen dialisys-cleared?? thx"). Everything here is cheap
+string work on the question side; nothing rewrites what the sources say.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+# Abbreviations clinicians type, expanded for both BM25 and the embedding model. Corpus-defined ones
+# ("end-stage renal disease (ESRD)") are learned at load time by `learn_abbreviations` and added to these.
+BUILTIN_ABBREVIATIONS: Mapping[str, str] = {
+    "hd": "hemodialysis",
+    "ihd": "intermittent hemodialysis",
+    "pd": "peritoneal dialysis",
+    "crrt": "continuous renal replacement therapy",
+    "rrt": "renal replacement therapy",
+    "esrd": "end-stage renal disease",
+    "eskd": "end-stage kidney disease",
+    "ckd": "chronic kidney disease",
+    "aki": "acute kidney injury",
+    "arf": "acute renal failure",
+    "egfr": "estimated glomerular filtration rate",
+    "gfr": "glomerular filtration rate",
+    "crcl": "creatinine clearance",
+    "cns": "central nervous system",
+    "icu": "intensive care unit",
+    "ed": "emergency department",
+    "od": "overdose",
+    "tox": "toxicity",
+    "pt": "patient",
+    "pts": "patients",
+    "hx": "history",
+    "dx": "diagnosis",
+    "tx": "treatment",
+    "rx": "prescription",
+    "sx": "symptoms",
+    "sz": "seizure",
+    "iv": "intravenous",
+    "po": "oral",
+    "bid": "twice daily",
+    "tid": "three times daily",
+    "qd": "once daily",
+    "htn": "hypertension",
+    "dm": "diabetes mellitus",
+    "mi": "myocardial infarction",
+    "tia": "transient ischemic attack",
+    "copd": "chronic obstructive pulmonary disease",
+    "uti": "urinary tract infection",
+    "gi": "gastrointestinal",
+    "bp": "blood pressure",
+    "hr": "heart rate",
+    "w/": "with",
+    "w/o": "without",
+    "gaba": "gamma-aminobutyric acid",
+}
+
+# Brand and other names that mean the same drug or concept; each pair is used in both directions.
+BUILTIN_SYNONYMS: Mapping[str, str] = {
+    "lioresal": "baclofen",
+    "gablofen": "baclofen",
+    "ozobax": "baclofen",
+    "lyvispah": "baclofen",
+    "fleqsuvy": "baclofen",
+    "haemodialysis": "hemodialysis",
+    "dialysed": "dialyzed",
+    "dialyse": "dialyze",
+    "renal": "kidney",
+    "kidney": "renal",
+    "dialyzable": "dialyzability",
+    "tylenol": "acetaminophen",
+    "paracetamol": "acetaminophen",
+    "advil": "ibuprofen",
+    "motrin": "ibuprofen",
+    "plavix": "clopidogrel",
+    "coumadin": "warfarin",
+    "lasix": "furosemide",
+    "glucophage": "metformin",
+}
+
+_GREETING = re.compile(
+    r"^\s*(hi|hello|hey|dear\s+\w+|good\s+(morning|afternoon|evening)|greetings|quick\s+q(uestion)?)\b[\s,!.:;-]*",
+    re.IGNORECASE,
+)
+_THANKS = re.compile(
+    r"[\s,.;!-]*\b(thanks?( you)?( so much| in advance)?|thx|ty|cheers|much appreciated|regards)\b[\s!.]*$",
+    re.IGNORECASE,
+)
+_NDC = re.compile(r"\b(?:NDC[:#\s]*)?\d{4,5}-\d{3,4}-\d{1,2}\b", re.IGNORECASE)
+_QUESTION_SPLIT = re.compile(
+    r"(?<=[?])\s+|(?<=[.!])\s+(?=(?:also|and|what|how|is|are|can|does|do|should|when|which|why)\b)", re.I
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'/-]*")
+
+# Words that say what is asked about, not what it is about: a question made only of these leans on history.
+ASPECT_WORDS = frozenset(
+    [
+        "what",
+        "whats",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "the",
+        "a",
+        "an",
+        "of",
+        "for",
+        "in",
+        "on",
+        "at",
+        "to",
+        "with",
+        "without",
+        "by",
+        "about",
+        "and",
+        "or",
+        "but",
+        "if",
+        "then",
+        "than",
+        "it",
+        "its",
+        "it's",
+        "this",
+        "that",
+        "these",
+        "those",
+        "they",
+        "them",
+        "their",
+        "there",
+        "he",
+        "she",
+        "his",
+        "her",
+        "him",
+        "i",
+        "me",
+        "my",
+        "we",
+        "our",
+        "you",
+        "your",
+        "any",
+        "some",
+        "all",
+        "more",
+        "most",
+        "much",
+        "many",
+        "less",
+        "least",
+        "very",
+        "also",
+        "too",
+        "still",
+        "just",
+        "only",
+        "really",
+        "please",
+        "tell",
+        "explain",
+        "dose",
+        "doses",
+        "dosing",
+        "dosage",
+        "dosages",
+        "amount",
+        "treatment",
+        "treatments",
+        "treat",
+        "treated",
+        "therapy",
+        "therapies",
+        "manage",
+        "managed",
+        "management",
+        "symptom",
+        "symptoms",
+        "sign",
+        "signs",
+        "cause",
+        "causes",
+        "caused",
+        "causing",
+        "diagnosis",
+        "diagnose",
+        "diagnosed",
+        "test",
+        "tests",
+        "testing",
+        "exam",
+        "exams",
+        "prognosis",
+        "outlook",
+        "inherited",
+        "inheritance",
+        "genetic",
+        "genetics",
+        "gene",
+        "genes",
+        "change",
+        "changes",
+        "risk",
+        "risks",
+        "prevention",
+        "prevent",
+        "prevented",
+        "complication",
+        "complications",
+        "side",
+        "effect",
+        "effects",
+        "research",
+        "trial",
+        "trials",
+        "stage",
+        "stages",
+        "people",
+        "affected",
+        "frequency",
+        "common",
+        "rare",
+        "information",
+        "info",
+        "safe",
+        "safety",
+        "contraindicated",
+        "contraindication",
+        "interaction",
+        "interactions",
+        "mechanism",
+        "work",
+        "works",
+        "used",
+        "use",
+        "uses",
+        "adverse",
+        "duration",
+        "long",
+        "often",
+        "frequent",
+        "type",
+        "types",
+        "option",
+        "options",
+        "recommended",
+        "recommendation",
+        "recommendations",
+        "guideline",
+        "guidelines",
+        "first",
+        "line",
+        "best",
+        "alternative",
+        "alternatives",
+        "instead",
+        "other",
+        "else",
+        "happens",
+        "happen",
+        "mean",
+        "means",
+        "get",
+        "gets",
+        "got",
+        "know",
+        "need",
+        "needed",
+    ]
+)
+_FOLLOWUP_START = re.compile(
+    r"^\s*(and|also|what about|how about|what if|but|so|then|ok(ay)?|in|for|with|during|after|before|same|"
+    r"is it|does it|can it|should it|was it|will it|would it|are they|do they|what dose|which dose)\b",
+    re.IGNORECASE,
+)
+_PRONOUN = re.compile(
+    r"\b(it|its|it's|this|that|these|those|they|them|their|the drug|the same)\b", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A message made ready for retrieval.
+
+    `text` is the cleaned, follow-up-resolved question the answer is about; `parts` the sub-questions to search
+    (one for a simple question); `expanded` each part with typo fixes and abbreviation expansions appended.
+    """
+
+    original: str
+    text: str
+    parts: tuple[str, ...]
+    expanded: tuple[str, ...]
+    followup: bool = False
+    # The user's own words in this turn: what a follow-up asks, without the topic carried from history.
+    focus: str = ""
+
+
+def clean_message(message: str) -> str:
+    """Drop greetings, thanks and NDC numbers; fold whitespace. The clinical words stay as typed."""
+    text = re.sub(r"\s+", " ", message).strip()
+    text = _NDC.sub(" ", text)
+    for _ in range(2):
+        text = _GREETING.sub("", text)
+        text = _THANKS.sub("", text)
+    return re.sub(r"\s+", " ", text).strip(" ,;-")
+
+
+def split_questions(text: str) -> list[str]:
+    """Split a message holding several questions into its parts; a lone statement stays one part."""
+    parts = [p.strip(" ,;") for p in _QUESTION_SPLIT.split(text) if p and p.strip(" ,;")]
+    merged: list[str] = []
+    for part in parts:
+        # A fragment too short to search on its own ("Thanks.", "Ok?") rides with its neighbour.
+        if merged and len(_WORD.findall(part)) < 3:
+            merged[-1] = f"{merged[-1]} {part}"
+        else:
+            merged.append(part)
+    return merged or [text]
+
+
+def content_words(text: str) -> list[str]:
+    """The words of a question that name its topic (not question words, pronouns or aspects)."""
+    return [
+        w
+        for w in (m.group(0).lower().strip("'-/") for m in _WORD.finditer(text))
+        if w and w not in ASPECT_WORDS
+    ]
+
+
+def is_followup(question: str) -> bool:
+    """True when a question leans on the conversation: it opens like a follow-up, points back, or names no topic."""
+    if _FOLLOWUP_START.match(question):
+        return True
+    words = content_words(question)
+    if not words:
+        return True
+    return bool(_PRONOUN.search(question)) and len(words) <= 2
+
+
+def topic_of(question: str) -> str:
+    """The topic words of an earlier turn, to carry into a follow-up that does not restate them."""
+    return " ".join(content_words(question))
+
+
+def resolve_followup(question: str, history: Sequence[str]) -> tuple[str, bool]:
+    """The question as if its topic had been restated, and whether history was used.
+
+    The topic is taken from the most recent earlier turn that names one; a question that names its own topic
+    and does not point back stands alone, so a change of subject does not drag the old one along.
+    """
+    if not history or not is_followup(question):
+        return question, False
+    for earlier in reversed(history):
+        earlier = clean_message(earlier)
+        topic = topic_of(earlier)
+        if topic:
+            return f"{question} ({topic})", True
+    return question, False
+
+
+def learn_abbreviations(texts: Iterable[str]) -> dict[str, str]:
+    """Abbreviations a corpus defines: "end-stage renal disease (ESRD)" and "ESRD (end-stage renal disease)"."""
+    found: dict[str, str] = {}
+    long_then_short = re.compile(r"((?:[A-Za-z][\w-]*\s+){1,6}?[A-Za-z][\w-]*)\s+\(([A-Z][A-Za-z]{1,7})\)")
+    for text in texts:
+        for match in long_then_short.finditer(text):
+            long_form, short = match.group(1), match.group(2)
+            initials = [w[0].lower() for w in re.split(r"[\s-]+", long_form) if w]
+            letters = [c.lower() for c in short if c.isalpha()]
+            # Keep the shortest tail of the long form whose initials spell the abbreviation.
+            for size in range(len(letters), min(len(initials), len(letters) + 3) + 1):
+                tail = initials[-size:]
+                if _spells(tail, letters):
+                    words = re.split(r"\s+", long_form)
+                    found.setdefault(short.lower(), " ".join(words[-_word_count_for(words, size) :]).lower())
+                    break
+    return found
+
+
+def _spells(initials: list[str], letters: list[str]) -> bool:
+    it = iter(initials)
+    return initials[0] == letters[0] and all(any(c == i for i in it) for c in letters[1:])
+
+
+def _word_count_for(words: list[str], initials: int) -> int:
+    """How many space-separated words hold the last `initials` hyphen/space-separated parts."""
+    count, parts = 0, 0
+    for word in reversed(words):
+        count += 1
+        parts += len([p for p in word.split("-") if p])
+        if parts >= initials:
+            break
+    return count
+
+
+class QueryBuilder:
+    """Builds `Query` values with the corpus's vocabulary (for typo fixes) and abbreviations."""
+
+    def __init__(
+        self,
+        vocabulary: Iterable[str],
+        *,
+        known_words: Iterable[str] = (),
+        abbreviations: Mapping[str, str] | None = None,
+    ):
+        """`vocabulary`: the corpus's words (typo fixes aim at these); `known_words`: real words never "fixed"."""
+        self.vocabulary = {w.lower() for w in vocabulary if len(w) > 2}
+        self.known_words = {w.lower() for w in known_words} | self.vocabulary
+        self.abbreviations = {**BUILTIN_ABBREVIATIONS, **(abbreviations or {})}
+        self._by_length: dict[int, list[str]] = {}
+        for word in self.vocabulary:
+            if word.isalpha():
+                self._by_length.setdefault(len(word), []).append(word)
+
+    def build(self, message: str, history: Sequence[str] = ()) -> Query:
+        cleaned = clean_message(message) or message.strip()
+        resolved, used = resolve_followup(cleaned, history)
+        parts = tuple(split_questions(resolved)) if not used else (resolved,)
+        if used and len(parts) == 1:
+            parts = (resolved,)
+        expanded = tuple(self.expand(p) for p in parts)
+        return Query(
+            original=message, text=resolved, parts=parts, expanded=expanded, followup=used, focus=cleaned
+        )
+
+    def expand(self, text: str) -> str:
+        """The text plus corrected spellings and the long forms of abbreviations and brand names."""
+        extra: list[str] = []
+        for match in _WORD.finditer(text):
+            raw = match.group(0)
+            word = raw.lower().strip("'-")
+            long_form = self.abbreviations.get(word)
+            if long_form and (raw.isupper() or len(word) <= 4 or word in BUILTIN_ABBREVIATIONS):
+                extra.append(long_form)
+            synonym = BUILTIN_SYNONYMS.get(word)
+            if synonym:
+                extra.append(synonym)
+            fixed = self.correct(word)
+            if fixed and fixed != word:
+                extra.append(fixed)
+        seen: set[str] = set()
+        unique = [e for e in extra if not (e in seen or seen.add(e)) and e.lower() not in text.lower()]
+        return f"{text} ({', '.join(unique)})" if unique else text
+
+    def correct(self, word: str) -> str | None:
+        """The corpus word one or two edits away from an unknown word ("dialisys" -> "dialysis"), if unique."""
+        if len(word) < 5 or not word.isalpha() or word in self.known_words or word in ASPECT_WORDS:
+            return None
+        from rapidfuzz import process
+        from rapidfuzz.distance import DamerauLevenshtein
+
+        limit = 1 if len(word) < 7 else 2
+        choices = [
+            c
+            for size in range(len(word) - limit, len(word) + limit + 1)
+            for c in self._by_length.get(size, ())
+        ]
+        found = process.extract(
+            word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=2
+        )
+        if not found or (len(found) > 1 and found[1][1] == found[0][1]):
+            return None  # nothing close, or two equally close words: guessing would mislead
+        return found[0][0]
