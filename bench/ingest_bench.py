@@ -1,0 +1,170 @@
+"""Ingest benchmark: pipeline against bare model throughput, re-ingest cost, a fresh process's load time.
+
+    .venv/bin/python bench/ingest_bench.py [CORPUS] [--limit-files N] [--batch-size 64] [--onnx]
+
+CORPUS defaults to the shared MedQuAD folder ($MEDCITE_DATASETS/medquad, else ../shared/datasets/medquad
+from the repository). Everything is written to a temporary folder with an empty embedding cache, so the first
+build really embeds every chunk. Prints a Markdown table; the goals are: the pipeline adds at most 10% to the
+bare model's encoding time, re-ingesting an unchanged corpus costs at most 5% of the first build, and a fresh
+process reaches its first search in well under a few seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from qa.embedding import Embedder, EmbeddingCache  # noqa: E402
+from qa.index import Index  # noqa: E402
+from qa.ingest import ingest  # noqa: E402
+from qa.settings import Settings  # noqa: E402
+
+# Run in a fresh interpreter: what a chat or `medcite ask` pays before its first answer, minus the model.
+_FIRST_SEARCH = """
+import json, sys, time
+t0 = time.perf_counter()
+from qa.index import Index
+t1 = time.perf_counter()
+index = Index.load(sys.argv[1])
+t2 = time.perf_counter()
+rows, _ = index.bm25.search("What are the symptoms of diabetes?", k=10)
+scores, dense_rows = index.dense_search(index.vectors[:1], k=10)
+t3 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "load": t2 - t1, "search": t3 - t2, "chunks": len(index.chunks)}))
+"""
+
+
+def default_corpus() -> Path:
+    shared = os.environ.get("MEDCITE_DATASETS")
+    base = Path(shared) if shared else REPO / ".." / "shared" / "datasets"
+    return (base / "medquad").resolve()
+
+
+def limited_corpus(corpus: Path, limit: int, into: Path) -> Path:
+    """Symlinks to `limit` files taken in turn from each sub-folder, so a quick run mixes the sources."""
+    if corpus.is_file():
+        return corpus
+    files = sorted(p for p in corpus.rglob("*") if p.is_file() and not p.name.startswith("."))
+    queues = [[f for f in files if f.parent == folder] for folder in sorted({f.parent for f in files})]
+    picked: list[Path] = []
+    while len(picked) < limit and any(queues):
+        for queue in queues:
+            if queue and len(picked) < limit:
+                picked.append(queue.pop(0))
+    into.mkdir(parents=True)
+    for i, path in enumerate(picked):
+        (into / f"{i:05d}_{path.name}").symlink_to(path)
+    return into
+
+
+def bare_encode(embedder: Embedder, texts: list[str], batch_size: int) -> float:
+    """Seconds for sentence-transformers alone to encode `texts`: what the pipeline is measured against."""
+    started = time.perf_counter()
+    embedder.model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
+    return time.perf_counter() - started
+
+
+def onnx_encode(model_name: str, texts: list[str], batch_size: int) -> float | str:
+    """Seconds for sentence-transformers' ONNX backend on the same texts, or why it could not run."""
+    from qa.embedding import resolve_model
+
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(resolve_model(model_name), device="cpu", backend="onnx")
+    except Exception as exc:  # missing onnxruntime/optimum, or no exported model: report, do not fail the run
+        return f"not available ({type(exc).__name__}: {str(exc)[:80]})"
+    model.encode(texts[:batch_size], batch_size=batch_size)  # warm-up: session creation is not throughput
+    started = time.perf_counter()
+    model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=None, help="file or folder to ingest")
+    parser.add_argument("--limit-files", type=int, help="use only N files (in turn from each sub-folder)")
+    parser.add_argument("--batch-size", type=int, default=Settings.batch_size)
+    parser.add_argument("--model", default=Settings.model)
+    parser.add_argument("--onnx", action="store_true", help="also time sentence-transformers' ONNX backend")
+    args = parser.parse_args()
+    corpus = (args.corpus or default_corpus()).resolve()
+    if not corpus.exists():
+        print(f"corpus {corpus} not found; pass a folder or set MEDCITE_DATASETS", file=sys.stderr)
+        return 2
+
+    with tempfile.TemporaryDirectory(prefix="medcite-bench-") as tmp:
+        work = Path(tmp)
+        source = corpus
+        if args.limit_files:
+            corpus = limited_corpus(corpus, args.limit_files, work / "corpus")
+        settings = Settings(
+            model=args.model, index_dir=work / "index", cache_dir=work / "cache", batch_size=args.batch_size
+        )
+        cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite")
+        embedder = Embedder(args.model, batch_size=args.batch_size, cache=cache)
+        started = time.perf_counter()
+        embedder.model  # noqa: B018 -- load torch and the model outside the timed build: a one-off cost
+        model_load = time.perf_counter() - started
+
+        first = ingest([corpus], settings, embedder=embedder)
+        texts = [c.context for c in Index.load(settings.index_dir).chunks]
+        bare = bare_encode(embedder, texts, args.batch_size)
+        again = ingest([corpus], settings, embedder=embedder)
+
+        child = subprocess.run(
+            [sys.executable, "-c", _FIRST_SEARCH, str(settings.index_dir)],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        if child.returncode != 0:
+            print(child.stderr, file=sys.stderr)
+            return 1
+        wall_started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        interpreter = time.perf_counter() - wall_started
+        fresh = json.loads(child.stdout)
+        onnx = onnx_encode(args.model, texts, args.batch_size) if args.onnx else None
+
+    pipeline_rate = first.chunks / first.seconds
+    bare_rate = len(texts) / bare
+    overhead = (first.seconds - bare) / bare * 100
+    reingest_share = again.seconds / first.seconds * 100
+    to_search = interpreter + fresh["import"] + fresh["load"] + fresh["search"]
+    sample = f" (first {args.limit_files} files)" if args.limit_files else ""
+    counts = f"{first.documents} documents, {first.chunks} chunks, {len(first.skipped)} files skipped"
+    print(f"Corpus: {source}{sample}: {counts}")
+    print(f"Model: {args.model}, batch size {args.batch_size}, loaded in {model_load:.1f} s (not timed)\n")
+    print("| measure | value | goal |")
+    print("| --- | --- | --- |")
+    print(f"| first build, whole pipeline | {first.seconds:.1f} s, {pipeline_rate:.1f} chunks/s | |")
+    print(f"| bare model encode, same texts | {bare:.1f} s, {bare_rate:.1f} chunks/s | |")
+    print(f"| pipeline / bare throughput | {pipeline_rate / bare_rate:.2f} | >= 0.91 |")
+    print(f"| pipeline overhead | {overhead:+.1f}% | <= 10% |")
+    share = f"{again.seconds:.2f} s, {reingest_share:.1f}% of first build"
+    print(f"| re-ingest, unchanged corpus | {share} | <= 5% |")
+    print(
+        f"| fresh process to first search | {to_search:.2f} s (python {interpreter:.2f}, import "
+        f"{fresh['import']:.2f}, load {fresh['load']:.2f}, search {fresh['search']:.3f}) | a few s at most |"
+    )
+    if onnx is not None:
+        value = f"{onnx:.1f} s, {len(texts) / onnx:.1f} chunks/s" if isinstance(onnx, float) else onnx
+        print(f"| ONNX backend encode, same texts (not adopted) | {value} | |")
+    if not again.up_to_date:
+        print("\nwarning: the re-ingest rebuilt the index: did the corpus change meanwhile?", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,314 @@
+"""Ingest: documents in, a published index out; incremental, so re-ingesting a corpus costs little.
+
+A document whose content hash is unchanged keeps its chunks and vectors from the previous index; only new or
+changed documents are chunked and embedded (and the embedding cache, keyed by chunk text, spares even those
+chunks of an edited document that did not change). An unchanged corpus is detected from its fingerprint and
+not rebuilt at all.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from qa.chunking import CHUNKER_VERSION, chunk_document
+from qa.embedding import Embedder, EmbeddingCache
+from qa.errors import IndexLoadError, LoadError
+from qa.index import (
+    Index,
+    Manifest,
+    canonical_model,
+    corpus_fingerprint,
+    read_manifest,
+    write_index,
+)
+from qa.loaders import load_paths
+from qa.records import Chunk, Document, Skipped
+from qa.settings import Settings
+
+INDEX_STEPS = ("vectors", "dense", "bm25", "store", "publish")
+
+
+class NothingToIngestError(IndexLoadError):
+    """No document could be read from the given paths; the previous index, if any, is left as it was."""
+
+    def __init__(self, message: str, skipped: tuple[Skipped, ...]):
+        super().__init__(message)
+        self.skipped = skipped
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ingest did, for the CLI summary and for the benchmark."""
+
+    documents: int  # in the index now
+    chunks: int
+    new: int  # documents by what happened to them, compared with the previous index
+    changed: int
+    unchanged: int
+    removed: int
+    chunks_embedded: int  # chunks of new and changed documents, handed to the embedder (cache hits included)
+    skipped: tuple[Skipped, ...]
+    seconds: float
+    chunks_per_second: float  # chunks / seconds of a (re)build; 0 when the index was already up to date
+    index_path: Path  # the index directory (settings.index_dir)
+    up_to_date: bool  # nothing had changed, so nothing was rebuilt
+
+    def summary(self) -> str:
+        """The human summary `medcite ingest` prints."""
+        if self.up_to_date:
+            lines = [
+                f"Index is up to date: {self.documents} documents, {self.chunks} chunks "
+                f"(checked in {self.seconds:.1f} s)."
+            ]
+        else:
+            lines = [
+                f"Indexed {self.documents} documents, {self.chunks} chunks in {self.seconds:.1f} s "
+                f"({self.chunks_per_second:.1f} chunks/s).",
+                f"Documents: {self.new} new, {self.changed} changed, {self.unchanged} unchanged, "
+                f"{self.removed} removed; {self.chunks_embedded} chunks embedded.",
+            ]
+        lines.append(f"Index: {self.index_path}")
+        if self.skipped:
+            lines.append(f"Skipped {len(self.skipped)} file{'s' if len(self.skipped) != 1 else ''}:")
+            lines.extend(f"  {s.path}: {s.reason}" for s in self.skipped)
+        return "\n".join(lines)
+
+
+def _bar(progress: bool, total: int, desc: str, unit: str) -> tqdm:
+    """A progress bar on stderr; disabled, it still counts but prints nothing."""
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=not progress)
+
+
+def _load(paths: Sequence[Path], progress: bool) -> tuple[list[Document], list[Skipped]]:
+    """Load every path; a repeated document id is kept once (first wins), with a reason if contents differ."""
+    documents: list[Document] = []
+    skipped: list[Skipped] = []
+    seen: dict[str, Document] = {}
+    with _bar(progress, len(paths), "loading", "path") as bar:
+        for path in paths:
+            # One path at a time for the progress bar; load_paths reports bad files instead of raising.
+            result = load_paths([path])
+            skipped.extend(result.skipped)
+            for doc in result.documents:
+                first = seen.get(doc.doc_id)
+                if first is None:
+                    seen[doc.doc_id] = doc
+                    documents.append(doc)
+                elif first != doc:
+                    other = first.source or "another file"
+                    reason = f"has the document id {doc.doc_id!r} of {other} but other content; rename one"
+                    skipped.append(Skipped(doc.source or doc.doc_id, reason))
+            bar.update(1)
+    return documents, skipped
+
+
+def _previous_index(index_dir: Path, model: str) -> Index | None:
+    """The previous index if it can be reused with this model and chunker, else None (it will be replaced)."""
+    try:
+        return Index.load(index_dir, model=model)
+    except IndexLoadError:
+        return None
+
+
+def _expected_dense_kind(chunks: int, settings: Settings) -> str:
+    return "hnsw" if chunks > settings.approximate_above else "flat-ip"
+
+
+def _is_up_to_date(
+    m: Manifest, fingerprint: str, model: str, sources: tuple[str, ...], settings: Settings
+) -> bool:
+    """Nothing to rebuild: same documents, model, chunker, sources and dense index kind."""
+    return (
+        m.corpus_fingerprint == fingerprint
+        and canonical_model(m.model) == canonical_model(model)
+        and m.chunker_version == CHUNKER_VERSION
+        and m.sources == sources
+        and m.dense_kind == _expected_dense_kind(m.chunks, settings)
+    )
+
+
+def _nothing_message(paths: Sequence[Path], skipped: Sequence[Skipped], index_dir: Path) -> str:
+    shown = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5])
+    more = f" (and {len(skipped) - 5} more)" if len(skipped) > 5 else ""
+    where = ", ".join(str(p) for p in paths) or "(no paths)"
+    state = (
+        f"the index at {index_dir} is unchanged"
+        if (index_dir / "CURRENT").exists()
+        else f"no index was written at {index_dir}"
+    )
+    reasons = f" Skipped: {shown}{more}." if skipped else " The documents found hold no text."
+    return (
+        f"nothing could be ingested from {where}; {state}.{reasons} "
+        "Give files or folders of text, HTML, PDF, MedQuAD XML, PubMedQA JSON or a BEIR folder."
+    )
+
+
+def ingest(
+    paths: Sequence[Path] | None,
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    progress: bool = False,
+) -> IngestReport:
+    """Load, chunk, embed and index `paths` into `settings.index_dir`, reusing all that has not changed.
+
+    Args:
+        paths: files or folders; None re-ingests the previous index's sources, or `settings.corpus_dir`.
+        embedder: the model to embed with (tests pass a fake one); by default `settings.model` with the
+            embedding cache under `settings.cache_dir`.
+        progress: show progress bars on stderr.
+
+    Raises:
+        NothingToIngestError: no document could be loaded (the previous index is untouched).
+        ModelLoadError: the embedding model cannot be loaded.
+    """
+    started = time.perf_counter()
+    index_dir = Path(settings.index_dir)
+    model = embedder.name if embedder is not None else settings.model
+    if paths is None:
+        try:
+            recorded = read_manifest(index_dir).sources
+        except IndexLoadError:
+            recorded = ()
+        paths = [Path(p) for p in recorded] or [settings.corpus_dir]
+    # Resolved and without repeats: the manifest records them so `medcite ingest` alone can redo this.
+    paths = list(dict.fromkeys(Path(p).expanduser().resolve() for p in paths))
+    sources = tuple(str(p) for p in paths)
+
+    documents, skipped = _load(paths, progress)
+    if not documents:
+        raise NothingToIngestError(_nothing_message(paths, skipped, index_dir), tuple(skipped))
+    hashes = {d.doc_id: d.content_hash for d in documents}
+    fingerprint = corpus_fingerprint(hashes.items())
+
+    previous = _previous_index(index_dir, model)
+    if previous is not None and _is_up_to_date(previous.manifest, fingerprint, model, sources, settings):
+        return IngestReport(
+            documents=previous.manifest.documents,
+            chunks=previous.manifest.chunks,
+            new=0,
+            changed=0,
+            unchanged=len(documents),
+            removed=0,
+            chunks_embedded=0,
+            skipped=tuple(skipped),
+            seconds=time.perf_counter() - started,
+            chunks_per_second=0.0,
+            index_path=index_dir,
+            up_to_date=True,
+        )
+
+    old_hashes = previous.content_hashes if previous is not None else {}
+    fresh = [d for d in documents if old_hashes.get(d.doc_id) != hashes[d.doc_id]]
+    changed = sum(1 for d in fresh if d.doc_id in old_hashes)
+
+    # Each document's chunks and vectors: from the previous index when unchanged, else freshly made.
+    parts: dict[str, tuple[list[Chunk], np.ndarray | None]] = {}
+    if previous is not None:
+        for doc in documents:
+            if old_hashes.get(doc.doc_id) == hashes[doc.doc_id]:
+                rows = previous.chunk_rows_of(doc.doc_id)
+                vectors = np.asarray(previous.vectors[rows], dtype=np.float32) if rows else None
+                parts[doc.doc_id] = ([previous.chunks[r] for r in rows], vectors)
+    embedded = 0
+    if fresh:
+        embedder = embedder or Embedder(
+            settings.model,
+            batch_size=settings.batch_size,
+            cache=EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite"),
+        )
+        made: list[list[Chunk]] = []
+        unusable: set[str] = set()
+        with _bar(progress, len(fresh), "chunking", "doc") as bar:
+            for doc in fresh:
+                try:
+                    made.append(chunk_document(doc, embedder.count_tokens, embedder.max_tokens))
+                except LoadError as exc:
+                    # One unusable document (a title longer than the model's window) must not stop the rest.
+                    skipped.append(Skipped(doc.source or doc.doc_id, str(exc)))
+                    unusable.add(doc.doc_id)
+                bar.update(1)
+        if unusable:
+            fresh = [d for d in fresh if d.doc_id not in unusable]
+            documents = [d for d in documents if d.doc_id not in unusable]
+            changed = sum(1 for d in fresh if d.doc_id in old_hashes)
+        texts = [c.context for doc_chunks in made for c in doc_chunks]
+        fresh_vectors = embedder.encode(texts, progress=progress) if texts else np.zeros((0, 0), np.float32)
+        if fresh_vectors.shape[0] != len(texts):
+            got = fresh_vectors.shape[0]
+            raise RuntimeError(f"the embedder returned {got} vectors for {len(texts)} texts")
+        embedded = len(texts)
+        start = 0
+        for doc, doc_chunks in zip(fresh, made, strict=True):
+            end = start + len(doc_chunks)
+            parts[doc.doc_id] = (doc_chunks, fresh_vectors[start:end] if doc_chunks else None)
+            start = end
+
+    chunks = [c for doc in documents for c in parts[doc.doc_id][0]]
+    if not chunks:
+        raise NothingToIngestError(_nothing_message(paths, skipped, index_dir), tuple(skipped))
+    kept = {d.doc_id for d in documents}
+    removed = sum(1 for doc_id in old_hashes if doc_id not in kept)
+    vectors = np.concatenate([v for doc in documents if (v := parts[doc.doc_id][1]) is not None], axis=0)
+
+    with _bar(progress, len(INDEX_STEPS), "indexing", "step") as bar:
+        write_index(
+            index_dir,
+            documents,
+            chunks,
+            vectors,
+            model=model,
+            chunker_version=CHUNKER_VERSION,
+            sources=sources,
+            approximate_above=settings.approximate_above,
+            content_hashes={d.doc_id: hashes[d.doc_id] for d in documents},
+            on_step=lambda _name: bar.update(1),
+        )
+    seconds = time.perf_counter() - started
+    return IngestReport(
+        documents=len(documents),
+        chunks=len(chunks),
+        new=len(fresh) - changed,
+        changed=changed,
+        unchanged=len(documents) - len(fresh),
+        removed=removed,
+        chunks_embedded=embedded,
+        skipped=tuple(skipped),
+        seconds=seconds,
+        chunks_per_second=len(chunks) / seconds if seconds > 0 else 0.0,
+        index_path=index_dir,
+        up_to_date=False,
+    )
+
+
+def ensure_index(settings: Settings, *, progress: bool = True) -> Path:
+    """The index directory, first building it over `settings.corpus_dir` if no index exists there yet.
+
+    An index that exists but cannot be used is left alone: loading it raises an error that says how to
+    rebuild, rather than silently replacing a user's own index with the bundled corpus.
+
+    Raises:
+        IndexLoadError: there was no index and nothing could be ingested from the corpus folder.
+    """
+    index_dir = Path(settings.index_dir)
+    if not (index_dir / "CURRENT").exists():
+        ingest([settings.corpus_dir], settings, progress=progress)
+    return index_dir
+
+
+def run_ingest_command(paths: list[Path], settings: Settings, *, progress: bool) -> int:
+    """`medcite ingest`: 0 when all was ingested, 1 when some files were skipped, 2 when nothing was."""
+    try:
+        report = ingest(paths or None, settings, progress=progress)
+    except NothingToIngestError as exc:
+        print(f"medcite: {exc}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    return 1 if report.skipped else 0

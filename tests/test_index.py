@@ -1,0 +1,285 @@
+"""The persistent index on hand-made documents, chunks and 4-dimensional vectors."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import qa
+import qa.index as index_module
+from qa.errors import IndexLoadError
+from qa.index import (
+    Index,
+    Manifest,
+    chunk_from_dict,
+    chunk_to_dict,
+    corpus_fingerprint,
+    read_manifest,
+    write_index,
+)
+from qa.records import Chunk, Document, Section, stable_hash
+from qa.settings import BUNDLED_MODEL
+
+CHUNKER = "test-chunker-1"
+R = 1 / math.sqrt(2)
+
+
+@pytest.fixture(autouse=True)
+def _chunker_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    # These tests make their own chunks, so they fix the version the loader compares against.
+    monkeypatch.setattr(index_module, "_current_chunker_version", lambda: CHUNKER)
+
+
+def make_doc(doc_id: str, title: str, *texts: str) -> Document:
+    return Document(
+        doc_id=doc_id,
+        title=title,
+        sections=tuple(Section(heading_path=(title, f"Part {i}"), text=t) for i, t in enumerate(texts)),
+        source=f"/data/{doc_id}.txt",
+    )
+
+
+def chunks_of(doc: Document) -> list[Chunk]:
+    """One chunk per section: the smallest chunker that still gives real provenance."""
+    return [
+        Chunk(
+            chunk_id=stable_hash(doc.doc_id, str(i), s.text),
+            doc_id=doc.doc_id,
+            title=doc.title,
+            heading_path=s.heading_path,
+            section_index=i,
+            start=0,
+            end=len(s.text),
+            text=s.text,
+            sentences=((0, len(s.text)),),
+            ordinal=i,
+            markers=((3, (1, 2)),) if i == 0 else (),
+        )
+        for i, s in enumerate(doc.sections)
+    ]
+
+
+DOCS = [
+    make_doc("d1", "Baclofen", "Baclofen is cleared by hemodialysis.", "Doses are reduced in renal failure."),
+    make_doc("d2", "Cats", "Cats chase mice."),
+]
+CHUNKS = [c for d in DOCS for c in chunks_of(d)]
+# Row 0 = e1, row 1 = (e1 + e2) / sqrt 2, row 2 = e2.
+VECTORS = np.array([[1, 0, 0, 0], [R, R, 0, 0], [0, 1, 0, 0]], dtype=np.float32)
+
+
+def build(index_dir: Path, docs: list[Document] = DOCS, **kwargs: object) -> Path:
+    chunks = [c for d in docs for c in chunks_of(d)]
+    vectors = kwargs.pop("vectors", VECTORS[: len(chunks)])
+    options = {"model": BUNDLED_MODEL, "chunker_version": CHUNKER, "sources": ["corpus"], **kwargs}
+    return write_index(index_dir, docs, chunks, vectors, **options)  # type: ignore[arg-type]
+
+
+def test_manifest_round_trip(tmp_path: Path) -> None:
+    build(tmp_path)
+    manifest = read_manifest(tmp_path)
+    assert manifest.format_version == index_module.FORMAT_VERSION
+    assert (manifest.model, manifest.dim, manifest.chunker_version) == (BUNDLED_MODEL, 4, CHUNKER)
+    assert (manifest.documents, manifest.chunks, manifest.dense_kind) == (2, 3, "flat-ip")
+    assert manifest.package_version == qa.__version__
+    assert manifest.sources == (str(Path("corpus").resolve()),)
+    pairs = [("d2", DOCS[1].content_hash), ("d1", DOCS[0].content_hash)]
+    assert manifest.corpus_fingerprint == corpus_fingerprint(pairs)
+    assert datetime.fromisoformat(manifest.created).utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+    assert Manifest.from_dict(json.loads(json.dumps(manifest.to_dict()))) == manifest
+    with pytest.raises(ValueError, match="'dim'"):
+        Manifest.from_dict({**manifest.to_dict(), "dim": "4"})
+
+
+def test_fingerprint_ignores_order_but_not_content() -> None:
+    assert corpus_fingerprint([("a", "1"), ("b", "2")]) == corpus_fingerprint([("b", "2"), ("a", "1")])
+    assert corpus_fingerprint([("a", "1"), ("b", "2")]) != corpus_fingerprint([("a", "1"), ("b", "3")])
+    assert corpus_fingerprint([("a", "1")]) != corpus_fingerprint([("a", "1"), ("b", "2")])
+
+
+def test_chunk_dict_round_trip() -> None:
+    for chunk in CHUNKS:
+        assert chunk_from_dict(json.loads(json.dumps(chunk_to_dict(chunk)))) == chunk
+
+
+def test_load_gives_back_records_vectors_and_searches(tmp_path: Path) -> None:
+    build(tmp_path)
+    index = Index.load(tmp_path)
+    assert index.chunks == CHUNKS
+    assert index.documents == {"d1": DOCS[0], "d2": DOCS[1]}
+    assert index.content_hashes == {"d1": DOCS[0].content_hash, "d2": DOCS[1].content_hash}
+    np.testing.assert_array_equal(index.vectors, VECTORS)
+    assert [index.chunk_rows_of(d) for d in ("d1", "d2", "x")] == [[0, 1], [2], []]
+    assert index.path.parent == tmp_path / "builds"
+
+    scores, rows = index.dense_search(np.array([[1, 0, 0, 0], [0, 0, 1, 0]], dtype=np.float32), k=2)
+    assert rows[0].tolist() == [0, 1]
+    np.testing.assert_allclose(scores[0], [1.0, R], rtol=1e-6)
+    # Orthogonal to everything: all three score 0, so only the shape is certain.
+    assert scores[1].tolist() == [0.0, 0.0]
+
+    scores, rows = index.dense_search(np.array([[0, 1, 0, 0]], dtype=np.float32), k=5)
+    assert rows.tolist() == [[2, 1, 0, -1, -1]]
+    np.testing.assert_allclose(scores[0, :3], [1.0, R, 0.0], atol=1e-6)
+    assert np.isneginf(scores[0, 3:]).all()
+
+    # BM25 indexes the chunk context, title and headings included: "Part 1" is only in the headings.
+    assert index.bm25.search("hemodialysis", k=3)[0].tolist() == [0]
+    assert index.bm25.search("baclofen renal", k=3)[0].tolist()[0] == 1
+
+
+def test_dense_search_rejects_bad_queries(tmp_path: Path) -> None:
+    build(tmp_path)
+    index = Index.load(tmp_path)
+    with pytest.raises(ValueError, match=r"shape \(n, 4\)"):
+        index.dense_search(np.zeros((1, 3), dtype=np.float32), k=1)
+    with pytest.raises(ValueError, match=r"shape \(n, 4\)"):
+        index.dense_search(np.zeros(4, dtype=np.float32), k=1)
+    with pytest.raises(ValueError, match="k must be positive"):
+        index.dense_search(np.zeros((1, 4), dtype=np.float32), k=0)
+
+
+def test_vectors_are_normalised_on_write(tmp_path: Path) -> None:
+    build(tmp_path, vectors=VECTORS * 3)
+    np.testing.assert_allclose(Index.load(tmp_path).vectors, VECTORS, rtol=1e-6)
+
+
+def test_refuses_another_model_naming_the_rebuild_command(tmp_path: Path) -> None:
+    build(tmp_path)
+    with pytest.raises(IndexLoadError, match="medcite ingest") as caught:
+        Index.load(tmp_path, model="intfloat/e5-small-v2")
+    assert "e5-small-v2" in str(caught.value) and BUNDLED_MODEL in str(caught.value)
+    # The bundled model's short name is the same model.
+    assert Index.load(tmp_path, model="all-MiniLM-L6-v2").manifest.model == BUNDLED_MODEL
+
+
+def test_refuses_another_chunker_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(tmp_path)
+    monkeypatch.setattr(index_module, "_current_chunker_version", lambda: "test-chunker-2")
+    with pytest.raises(IndexLoadError, match="medcite ingest") as caught:
+        Index.load(tmp_path)
+    assert "test-chunker-1" in str(caught.value) and "test-chunker-2" in str(caught.value)
+
+
+def test_missing_index_and_missing_build(tmp_path: Path) -> None:
+    with pytest.raises(IndexLoadError, match=f"no index at {tmp_path}.*medcite ingest"):
+        Index.load(tmp_path)
+    (tmp_path / "CURRENT").write_text("20240101T000000Z-deadbeef\n", encoding="utf-8")
+    with pytest.raises(IndexLoadError, match=r"20240101T000000Z-deadbeef.*missing"):
+        Index.load(tmp_path)
+    (tmp_path / "CURRENT").write_text("../../etc\n", encoding="utf-8")
+    with pytest.raises(IndexLoadError, match="damaged"):
+        Index.load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda b: (b / "vectors.npy").write_bytes((b / "vectors.npy").read_bytes()[:-16]), "damaged"),
+        (lambda b: (b / "dense.faiss").unlink(), "dense.faiss is missing"),
+        (lambda b: (b / "dense.faiss").write_bytes(b"not faiss"), "damaged"),
+        (lambda b: (b / "store.sqlite").write_bytes(b"not sqlite at all, not even close" * 100), "damaged"),
+        (lambda b: (b / "bm25" / "params.index.json").unlink(), "damaged"),
+        (lambda b: (b / "manifest.json").write_text("{", encoding="utf-8"), "manifest"),
+        (
+            lambda b: (b / "manifest.json").write_text(
+                json.dumps({**json.loads((b / "manifest.json").read_text()), "chunks": 4}), encoding="utf-8"
+            ),
+            "damaged",
+        ),
+        (
+            lambda b: (b / "manifest.json").write_text(
+                json.dumps({**json.loads((b / "manifest.json").read_text()), "format_version": 99}),
+                encoding="utf-8",
+            ),
+            "format version 99",
+        ),
+    ],
+)
+def test_damaged_files_are_refused(tmp_path: Path, damage, message: str) -> None:
+    live = build(tmp_path)
+    damage(live)
+    with pytest.raises(IndexLoadError, match=message) as caught:
+        Index.load(tmp_path)
+    assert f"medcite ingest [PATHS] --index {tmp_path}" in str(caught.value)
+
+
+def test_publish_replaces_the_live_build_and_removes_old_ones(tmp_path: Path) -> None:
+    first = build(tmp_path)
+    assert (tmp_path / "CURRENT").read_text(encoding="utf-8").strip() == first.name
+    reader = Index.load(tmp_path)
+    second = build(tmp_path, docs=[DOCS[1]])
+    assert second != first and not first.exists()
+    assert sorted(p.name for p in (tmp_path / "builds").iterdir()) == [second.name]
+    files = {"manifest.json", "vectors.npy", "dense.faiss", "bm25", "store.sqlite"}
+    assert {p.name for p in second.iterdir()} == files
+    assert Index.load(tmp_path).manifest.documents == 1
+    # A reader holding the old build keeps working: its files are mapped, not re-opened.
+    assert reader.dense_search(VECTORS[:1], k=1)[1].tolist() == [[0]]
+    assert reader.bm25.search("hemodialysis", k=1)[0].tolist() == [0]
+
+
+def test_stray_builds_from_a_killed_run_are_cleaned(tmp_path: Path) -> None:
+    live = build(tmp_path)
+    (tmp_path / "builds" / ".tmp-20240101T000000Z-00000000").mkdir()
+    (tmp_path / "builds" / ".tmp-20240101T000000Z-00000000" / "vectors.npy").write_bytes(b"half")
+    # Killed after renaming its build into place but before publishing it.
+    (tmp_path / "builds" / "20240101T000001Z-11111111").mkdir()
+    (tmp_path / "CURRENT.tmp").write_text("20240101T000001Z-11111111", encoding="utf-8")
+    assert Index.load(tmp_path).path == live
+    new = build(tmp_path)
+    assert sorted(p.name for p in (tmp_path / "builds").iterdir()) == [new.name]
+    assert not (tmp_path / "CURRENT.tmp").exists()
+
+
+def test_failed_build_leaves_previous_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    live = build(tmp_path)
+
+    def broken(texts: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(index_module.BM25Index, "build", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        build(tmp_path, docs=[DOCS[1]])
+    assert sorted(p.name for p in (tmp_path / "builds").iterdir()) == [live.name]
+    assert Index.load(tmp_path).manifest.documents == 2
+
+
+def test_bad_build_inputs_publish_nothing(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="one row per chunk"):
+        build(tmp_path, vectors=VECTORS[:2])
+    with pytest.raises(ValueError, match="'d1' occurs twice"):
+        write_index(tmp_path, [DOCS[0], DOCS[0]], CHUNKS[:2], VECTORS[:2], model="m", chunker_version=CHUNKER)
+    with pytest.raises(ValueError, match="'d2', a document not given"):
+        write_index(tmp_path, [DOCS[0]], CHUNKS, VECTORS, model="m", chunker_version=CHUNKER)
+    with pytest.raises(ValueError, match="no chunks"):
+        write_index(tmp_path, DOCS, [], VECTORS[:0], model="m", chunker_version=CHUNKER)
+    assert not (tmp_path / "CURRENT").exists()
+
+
+def test_hnsw_above_the_threshold(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    docs = [make_doc(f"d{i}", f"Doc {i}", f"text number {i}") for i in range(60)]
+    chunks = [c for d in docs for c in chunks_of(d)]
+    vectors = rng.normal(size=(60, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    write_index(tmp_path, docs, chunks, vectors, model="m", chunker_version=CHUNKER, approximate_above=50)
+    index = Index.load(tmp_path)
+    assert index.manifest.dense_kind == "hnsw"
+    import faiss
+
+    assert isinstance(index._dense, faiss.IndexHNSWFlat)
+    scores, rows = index.dense_search(vectors[:10], k=3)
+    # On 60 points HNSW finds the exact neighbours: each vector first, then the same order as brute force.
+    exact = np.argsort(-(vectors[:10] @ vectors.T), axis=1)[:, :3]
+    assert rows.tolist() == exact.tolist()
+    np.testing.assert_allclose(scores[:, 0], 1.0, rtol=1e-5)
+    assert index.dense_search(vectors[:1], k=80)[1][0, 60:].tolist() == [-1] * 20
+
+    write_index(tmp_path, docs, chunks, vectors, model="m", chunker_version=CHUNKER, approximate_above=60)
+    assert Index.load(tmp_path).manifest.dense_kind == "flat-ip"
