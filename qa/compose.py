@@ -49,6 +49,15 @@ _SAME_CLAIM = {
     "effect": "effect",
     "renal": "kidney",
 }
+_SAFETY = re.compile(
+    r"\b(toxic\w*|avoid\w*|contraindicat\w*|caution|warning|fatal|death|overdose|do not|should not|never|"
+    r"black box|life-threatening|severe (?:toxicity|reactions?)|risk of)\b",
+    re.IGNORECASE,
+)
+_QUANTITY = re.compile(
+    r"\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|g|kg|ml|l|mmol|mol|meq|units?|iu|%|ml/min|mg/kg|ng/ml|hours?|h|days?|weeks?)\b",
+    re.IGNORECASE,
+)
 _YES_NO_QUESTION = re.compile(
     r"^\W*(is|are|was|were|does|do|did|can|could|should|will|would|may|has|have)\b", re.IGNORECASE
 )
@@ -181,10 +190,13 @@ class ComposeSettings:
 
     max_chunks: int = 12
     max_candidates: int = 40
-    max_sentences: int = 7
+    max_sentences: int = 5
+    max_safety: int = 2
     max_groups: int = 4
     near_duplicate: float = 0.6
+    near_duplicate_safety: float = 0.45
     min_relative_score: float = 0.55
+    min_safety_score: float = 0.4
 
 
 def is_emergency(message: str) -> bool:
@@ -266,34 +278,49 @@ def score_sentences(
         score = float(similarity[i]) + 0.15 * float(chunk_part[i]) + 0.25 * overlap
         if focus_terms:
             score += 0.3 * len(terms & focus_terms) / len(focus_terms)
+        if _QUANTITY.search(text):
+            score += 0.08  # a dose, a clearance, a rate: what a clinician acts on
+        if text.rstrip().endswith(":") or (
+            len(text.split()) < 8 and text.rstrip()[-1:] not in ".!?" and not re.search(r"\d", text)
+        ):
+            score -= 0.15  # a list's lead-in or a heading-like fragment says little on its own
         if yes_no and _DIRECT_ANSWER.match(text):
             score += 0.15  # "Yes, ..." answers a yes/no question more directly than any background sentence
         scored.append(Sentence(hit, start, end, score))
     return scored
 
 
-def select(sentences: Sequence[Sentence], settings: ComposeSettings) -> list[Sentence]:
-    """The best sentences without near-duplicates, each document heard where it is relevant."""
-    ranked = sorted(sentences, key=lambda s: -s.score)
-    if not ranked:
-        return []
-    floor = ranked[0].score * settings.min_relative_score
+def select(
+    sentences: Sequence[Sentence],
+    limit: int,
+    *,
+    floor: float,
+    taken: Sequence[Sentence] = (),
+    require: re.Pattern[str] | None = None,
+    prefer: re.Pattern[str] | None = None,
+    near_duplicate: float = 0.6,
+) -> list[Sentence]:
+    """Up to `limit` best sentences scoring at least `floor`, none a near-duplicate of another or of `taken`.
+
+    `require` keeps only sentences matching a pattern (the safety cues, for the safety group); `prefer` puts
+    the sentences matching it first (a warning with a dose in it before one without).
+    """
+    seen = [set(tokens(s.text)) for s in taken]
+    taken_keys = {(s.chunk.chunk_id, s.start) for s in taken}
     chosen: list[Sentence] = []
-    seen: list[set[str]] = []
-    per_doc: dict[str, int] = {}
-    docs = list(dict.fromkeys(s.chunk.doc_id for s in ranked))
-    limit = max(2, settings.max_sentences - len(docs) + 1)
-    for sentence in ranked:
-        if len(chosen) >= settings.max_sentences or sentence.score < floor:
+    eligible = [s for s in sentences if s.score >= floor]
+    for sentence in sorted(eligible, key=lambda s: (not (prefer and prefer.search(s.text)), -s.score)):
+        if len(chosen) >= limit:
             break
-        terms = set(tokens(sentence.text))
-        if any(_jaccard(terms, other) >= settings.near_duplicate for other in seen):
+        if (sentence.chunk.chunk_id, sentence.start) in taken_keys:
             continue
-        if per_doc.get(sentence.chunk.doc_id, 0) >= limit:
+        if require is not None and not require.search(sentence.text):
+            continue
+        terms = set(tokens(sentence.text))
+        if any(_jaccard(terms, other) >= near_duplicate for other in seen):
             continue
         chosen.append(sentence)
         seen.append(terms)
-        per_doc[sentence.chunk.doc_id] = per_doc.get(sentence.chunk.doc_id, 0) + 1
     return chosen
 
 
@@ -343,9 +370,7 @@ def find_disagreement(
     return Disagreement(tuple((s, _context_sentences(s, sentences)) for s in best[2:]))
 
 
-def _context_sentences(
-    claim: Sentence, sentences: Sequence[Sentence], limit: int = 2
-) -> tuple[Sentence, ...]:
+def _context_sentences(claim: Sentence, sentences: Sequence[Sentence], limit: int = 2) -> tuple[Sentence, ...]:
     """The sentences of the claim's document that best say whom it is about (patients, a case, kidney function).
 
     Returned in document order, so they read as the source wrote them.
@@ -481,16 +506,33 @@ def compose(
 ) -> Answer:
     """Render the answer from scored sentences: bottom line, disagreement, evidence by topic, references."""
     settings = settings or ComposeSettings()
-    chosen = select(sentences, settings)
+    top = max(s.score for s in sentences)
     disagreement = find_disagreement(sentences, documents, query or question, focus)
     sides = list(disagreement.sides) if disagreement else []
     # With a disagreement, the two sides are the bottom line; otherwise the best sentence is.
-    lead = [s for claim, context in sides for s in (claim, *context)] or chosen[:1]
-    used = {(s.chunk.chunk_id, s.start) for s in lead}
+    lead = [s for claim, context in sides for s in (claim, *context)]
+    if not lead:
+        lead = select(sentences, 1, floor=-np.inf)
+    # Warnings (toxicity, avoid, contraindicated) are what a clinician must not miss, so they get their own
+    # place even when a background sentence scores a little higher.
+    safety = select(
+        sentences,
+        settings.max_safety,
+        floor=top * settings.min_safety_score,
+        taken=lead,
+        require=_SAFETY,
+        prefer=_QUANTITY,
+        near_duplicate=settings.near_duplicate_safety,
+    )
+    evidence = select(
+        sentences,
+        settings.max_sentences,
+        floor=top * settings.min_relative_score,
+        taken=[*lead, *safety],
+        near_duplicate=settings.near_duplicate,
+    )
     groups: dict[tuple[str, tuple[str, ...]], list[Sentence]] = {}
-    for sentence in chosen:
-        if (sentence.chunk.chunk_id, sentence.start) in used:
-            continue
+    for sentence in evidence:
         key = (sentence.chunk.doc_id, sentence.chunk.heading_path)
         if key not in groups and len(groups) >= settings.max_groups:
             continue
@@ -498,7 +540,7 @@ def compose(
     for key, members in groups.items():
         groups[key] = sorted(members, key=lambda s: (s.chunk.ordinal, s.start))
 
-    in_order = list(lead)
+    in_order = [*lead, *safety]
     for members in groups.values():
         in_order += members
     numbering = _Numbering(in_order, documents)
@@ -523,6 +565,12 @@ def compose(
             tail = f" Context: {' '.join(cited(c) for c in context)}" if context else ""
             md.append(f"- *{label}:* {cited(claim)}{tail}")
             plain.append(f"- {label}: {cited(claim)}{tail}")
+    if safety:
+        md += ["", "**Safety**"]
+        plain += ["", "Safety"]
+        for sentence in safety:
+            md.append(f"- {cited(sentence)}")
+            plain.append(f"- {cited(sentence)}")
     if groups:
         md += ["", "**Key evidence**"]
         plain += ["", "Key evidence"]
