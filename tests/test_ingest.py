@@ -335,6 +335,43 @@ def test_bundled_corpus_end_to_end(tmp_path: Path) -> None:
         "Baclofen clearance: hemodialysis or kidneys?",
     }
     assert all(index.chunk_rows_of(doc_id) for doc_id in index.documents)
+    qa_page = index.documents["000_0cc897c33312779f.txt"]
+    note = index.documents["002_749b50180efa7039.txt"]
+    assert (qa_page.publisher, qa_page.date, qa_page.kind) == ("Dr.Oracle", "2026-02-04", "Q&A page")
+    assert (note.author, note.publisher, note.kind) == ("Hong Kim", "UMEM", "teaching note")
+    assert len(qa_page.references) == 2 and len(qa_page.related_questions) == 11
+    assert note.references[0].url == "https://doi.org/10.1080/15563650.2020.1795188"
+    # Read back from the index: no site clutter, references or related questions as content; every clinical
+    # statement of both seeds is there.
+    indexed = "\n".join(chunk.context for chunk in index.chunks)
+    for clutter in (
+        "Personalize",
+        "Help us tailor your experience",
+        "Which best describes you?",
+        "Article Review Status",
+        "Under Review",
+        "Have a follow-up question?",
+        "Our Medical A.I.",
+        "Professional Medical Disclaimer",
+        "assumes no liability",
+        "Click to email author",
+        "European journal of clinical pharmacology",
+        "What could be causing a patient's leg swelling",
+        "renal impairment 1.",
+    ):
+        assert clutter not in indexed, clutter
+    for clinical in (
+        "Yes, baclofen is effectively cleared by hemodialysis",
+        "Hemodialysis clearance of baclofen is 2.14 mL/s (128 mL/min)",
+        "Patients on hemodialysis develop toxicity even with doses as low as 10 mg",
+        "(2.71 ± 0.42 days vs. 9 days, p<0.01)",
+        "eGFR <30 mL/min/1.73m²",
+        "Expect a lag of several hours between dialysis completion and full neurological recovery",
+        "Case: 14 year old (51 kg) woman ingested 60 tablets of baclofen (20 mg tablets)",
+        "Baclofen level: 882 ng/mL (therapeutic range: 80 – 400 ng/mL)",
+        "it appears that hemodialysis does not remove baclofen effectively",
+    ):
+        assert clinical in indexed, clinical
     # Chunks read back are exact slices of their documents' sections.
     for chunk in index.chunks:
         section = index.documents[chunk.doc_id].sections[chunk.section_index]
