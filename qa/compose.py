@@ -63,106 +63,18 @@ _YES_NO_QUESTION = re.compile(
 )
 _DIRECT_ANSWER = re.compile(r"^\W*(yes|no)\b", re.IGNORECASE)
 _POPULATION = frozenset(
-    [
-        "patient",
-        "patients",
-        "case",
-        "year",
-        "old",
-        "woman",
-        "man",
-        "child",
-        "children",
-        "pediatric",
-        "adult",
-        "adults",
-        "overdose",
-        "ingested",
-        "ingestion",
-        "normal",
-        "kidney",
-        "renal",
-        "function",
-        "impairment",
-        "impaired",
-        "failure",
-        "disease",
-        "dialysis",
-        "hemodialysis",
-        "stage",
-        "end",
-        "pregnant",
-        "elderly",
-    ]
+    """
+    patient patients case year old woman man child children pediatric adult adults overdose ingested
+    ingestion normal kidney renal function impairment impaired failure disease dialysis hemodialysis stage
+    end pregnant elderly
+    """.split()
 )
 _STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "with",
-        "by",
-        "and",
-        "or",
-        "but",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "as",
-        "from",
-        "which",
-        "who",
-        "what",
-        "when",
-        "how",
-        "than",
-        "then",
-        "there",
-        "their",
-        "they",
-        "them",
-        "he",
-        "she",
-        "his",
-        "her",
-        "we",
-        "you",
-        "i",
-        "do",
-        "does",
-        "did",
-        "has",
-        "have",
-        "had",
-        "can",
-        "could",
-        "should",
-        "would",
-        "may",
-        "might",
-        "will",
-        "not",
-        "no",
-        "yes",
-        "also",
-        "such",
-    ]
+    """
+    a an the of in on at to for with by and or but is are was were be been being it its this that these
+    those as from which who what when how than then there their they them he she his her we you i do does
+    did has have had can could should would may might will not no yes also such
+    """.split()
 )
 
 

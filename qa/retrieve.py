@@ -38,6 +38,7 @@ class FusionWeights:
     aspect: float = 1.0
     candidates: int = 100
     groups: int = 10
+    max_group: int = 64
     rrf_k: int = 60
 
 
@@ -141,8 +142,10 @@ class Retriever:
         if dense_rows.size == 0 and bm25_rows.size == 0:
             return []
         # Every chunk of the best-matching pages joins the candidates, so a page's other passages can compete.
+        # (A title shared by hundreds of chunks, "Abstract" say, is no page: its group is not expanded.)
         seed_groups = list(dict.fromkeys(self._group_of_row[dense_rows[: w.candidates]].tolist()))[: w.groups]
-        rows = np.unique(np.concatenate([dense_rows, bm25_rows, *(self._group_rows[g] for g in seed_groups)]))
+        expand = [self._group_rows[g] for g in seed_groups if len(self._group_rows[g]) <= w.max_group]
+        rows = np.unique(np.concatenate([dense_rows, bm25_rows, *expand]))
         vectors = self.index.vectors[rows]
         dense = vectors @ vector
         groups = self._group_of_row[rows]
