@@ -1,0 +1,311 @@
+"""Questions and relevance judgements (qrels) of every data set the harness scores.
+
+Each reader turns one on-disk format into `Query` records whose relevant ids are the `doc_id`s the loaders
+give the same files, so a data set's questions can be scored against an index built from its own corpus.
+Readers are strict about what they need (a question's text, its judgements) and tolerant of everything else
+(extra fields, numeric ids, missing titles), because held-out BEIR folders arrive unseen.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eval import EvalError
+
+PUBMEDQA_FILE = "ori_pqal.json"
+BEIR_QRELS = ("qrels/test.tsv", "qrels.tsv")
+# The fixed seed behind every `--limit` sample, so two runs with the same limit score the same questions.
+SAMPLE_SEED = 13
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A relevant stretch of a document, named by a verbatim quote so that it survives re-chunking."""
+
+    doc: str
+    quote: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.doc}::{self.quote}"
+
+
+@dataclass(frozen=True)
+class Query:
+    """One question to score: its text, earlier user turns, and what would answer it.
+
+    Document-level sets fill `relevant` (doc_id -> graded relevance, all > 0); our own set fills `passages`
+    instead, resolved against the index's chunks at scoring time.
+    """
+
+    qid: str
+    text: str
+    relevant: Mapping[str, int] = field(default_factory=dict)
+    history: tuple[str, ...] = ()
+    passages: tuple[Passage, ...] = ()
+
+
+@dataclass(frozen=True)
+class MedquadPage:
+    """One MedQuAD XML file: its focus and its answered questions as (question, answer doc_id)."""
+
+    path: Path
+    focus: str
+    questions: tuple[tuple[str, str], ...]
+
+
+def _jsonl(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for every non-blank line, failing on the first line that is not a JSON object."""
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise EvalError(f"cannot read {path}: {exc.strerror}") from exc
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise EvalError(f"{path}:{number} is not valid JSON ({exc.msg}); fix or remove it") from exc
+            if not isinstance(item, dict):
+                raise EvalError(f"{path}:{number} must be a JSON object, got {type(item).__name__}")
+            yield number, item
+
+
+def _text(item: Mapping, key: str, where: str) -> str:
+    value = item.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise EvalError(f"{where}: {key!r} must be a non-empty string")
+    return value
+
+
+def _history(item: Mapping, where: str) -> tuple[str, ...]:
+    history = item.get("history", [])
+    if not isinstance(history, list) or not all(isinstance(h, str) and h.strip() for h in history):
+        raise EvalError(f"{where}: 'history' must be a list of the earlier user turns (non-empty strings)")
+    return tuple(history)
+
+
+def read_own_set(path: Path) -> tuple[Query, ...]:
+    """Our clinician-style questions: `{"id", "question", "history"?, "passages": [{"doc", "quote"}, ...]}`.
+
+    Raises:
+        EvalError: a line is not JSON, lacks a field, has no passages, or repeats an id.
+    """
+    queries: list[Query] = []
+    seen: set[str] = set()
+    for number, item in _jsonl(path):
+        where = f"{path}:{number}"
+        qid = _text(item, "id", where)
+        if qid in seen:
+            raise EvalError(f"{where}: id {qid!r} is used twice; ids must be unique")
+        seen.add(qid)
+        raw = item.get("passages")
+        if not isinstance(raw, list) or not raw:
+            raise EvalError(f"{where}: 'passages' must list at least one {{'doc', 'quote'}} that answers it")
+        passages = []
+        for p in raw:
+            if not isinstance(p, dict):
+                raise EvalError(f"{where}: each passage must be an object {{'doc': file, 'quote': verbatim}}")
+            passages.append(Passage(_text(p, "doc", where), _text(p, "quote", where)))
+        question = _text(item, "question", where)
+        queries.append(Query(qid, question, history=_history(item, where), passages=tuple(passages)))
+    if not queries:
+        raise EvalError(f"{path} holds no questions")
+    return tuple(queries)
+
+
+def read_question_set(path: Path) -> tuple[Query, ...]:
+    """Questions without judgements (the ones medcite must abstain on): `{"id", "question", "history"?}`."""
+    queries: list[Query] = []
+    for number, item in _jsonl(path):
+        where = f"{path}:{number}"
+        qid, question = _text(item, "id", where), _text(item, "question", where)
+        queries.append(Query(qid, question, history=_history(item, where)))
+    if not queries:
+        raise EvalError(f"{path} holds no questions")
+    return tuple(queries)
+
+
+def medquad_sources(path: Path) -> list[Path]:
+    """The MedQuAD source folders at `path`: itself if it holds XML files, else its subfolders that do.
+
+    Raises:
+        EvalError: no XML files at `path` or one level below.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise EvalError(f"MedQuAD folder {path} does not exist; pass a source folder (e.g. 5_NIDDK_QA) or their parent")
+    if any(path.glob("*.xml")):
+        return [path]
+    sources = sorted(p for p in path.iterdir() if p.is_dir() and any(p.glob("*.xml")))
+    if not sources:
+        raise EvalError(f"no MedQuAD XML files in {path} or its subfolders")
+    return sources
+
+
+def read_medquad_pages(folder: Path) -> tuple[tuple[MedquadPage, ...], int]:
+    """Every page of one MedQuAD source folder with its answered questions, and the count of unreadable files.
+
+    Mirrors `qa.loaders.medquad`: both spellings of a page (<Document><QAPair> and the older <doc><pair>), the
+    same doc ids, and the same notion of an empty answer (nothing left once a repeated question is removed),
+    so every question kept here has its answer in the index. Unreadable files are counted, not fatal, because
+    the loaders skip them too.
+    """
+    from lxml import etree
+
+    from qa.loaders.medquad import answer_text, medquad_doc_id
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    pages: list[MedquadPage] = []
+    unreadable = 0
+    for path in sorted(Path(folder).glob("*.xml")):
+        try:
+            root = etree.parse(str(path), parser).getroot()
+        except (etree.XMLSyntaxError, OSError):
+            unreadable += 1
+            continue
+        old = root.tag == "doc"
+        questions: list[tuple[str, str]] = []
+        for pair in root.iter("pair" if old else "QAPair"):
+            question = pair.find("question" if old else "Question")
+            answer = pair.find("answer" if old else "Answer")
+            if question is None or answer is None:
+                continue
+            text = " ".join("".join(question.itertext()).split())
+            qid = (question.get("qid") or "").strip()
+            if text and qid and answer_text("".join(answer.itertext()), text):
+                questions.append((text, medquad_doc_id(path.parent.name, qid, path.stem)))
+        if questions:
+            focus = " ".join((root.findtext("doctitle-focus" if old else "Focus") or "").split())
+            pages.append(MedquadPage(path, focus, tuple(questions)))
+    return tuple(pages), unreadable
+
+
+def read_medquad(folder: Path) -> tuple[Query, ...]:
+    """MedQuAD as retrieval: each question's one relevant passage is its own answer.
+
+    Identical question texts on different pages are kept, each judged by its own answer only.
+    """
+    return medquad_queries(read_medquad_pages(folder)[0])
+
+
+def medquad_queries(pages: Sequence[MedquadPage]) -> tuple[Query, ...]:
+    """One query per answered question of `pages`, judged by its own answer (qid = that answer's doc_id)."""
+    return tuple(Query(doc_id, text, {doc_id: 1}) for page in pages for text, doc_id in page.questions)
+
+
+def pubmedqa_file(path: Path) -> Path:
+    """`ori_pqal.json` given either itself or the folder that holds it."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / PUBMEDQA_FILE
+    if not path.is_file():
+        raise EvalError(f"PubMedQA file {path} does not exist; pass ori_pqal.json or the folder holding it")
+    return path
+
+
+def read_pubmedqa(path: Path) -> tuple[Query, ...]:
+    """PubMedQA (PQA-L) as retrieval: each question's relevant passage is its own abstract."""
+    from qa.loaders.pubmedqa import pubmed_doc_id
+
+    path = pubmedqa_file(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EvalError(f"cannot read PubMedQA file {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise EvalError(f"{path} must map each PMID to its record, as ori_pqal.json does")
+    queries = []
+    for pmid, record in data.items():
+        question = record.get("QUESTION") if isinstance(record, dict) else None
+        if isinstance(question, str) and question.strip():
+            try:
+                doc_id = pubmed_doc_id(str(pmid))
+            except ValueError as exc:
+                raise EvalError(f"{path}: key {pmid!r} is not a PMID (a number), as PubMedQA keys are") from exc
+            queries.append(Query(str(pmid), question.strip(), {doc_id: 1}))
+    if not queries:
+        raise EvalError(f"{path} holds no questions (each record needs a 'QUESTION')")
+    return tuple(queries)
+
+
+def beir_qrels_file(folder: Path) -> Path:
+    """The test judgements of a BEIR folder: `qrels/test.tsv`, else `qrels.tsv`."""
+    for name in BEIR_QRELS:
+        if (Path(folder) / name).is_file():
+            return Path(folder) / name
+    raise EvalError(f"no judgements in BEIR folder {folder}: expected one of {', '.join(BEIR_QRELS)}")
+
+
+def read_beir_qrels(path: Path) -> dict[str, dict[str, int]]:
+    """`query-id corpus-id score` rows (tab or space separated, header optional) as {qid: {doc_id: grade}}.
+
+    A score of 0 or less means "judged not relevant" and is dropped; TREC's four-column form
+    (`qid iteration doc score`) is read too.
+    """
+    qrels: dict[str, dict[str, int]] = {}
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalError(f"cannot read judgements {path}: {exc}") from exc
+    for number, line in enumerate(lines, start=1):
+        cells = line.split("\t") if "\t" in line else line.split()
+        cells = [c.strip() for c in cells]
+        if not any(cells):
+            continue
+        if len(cells) == 4:
+            cells = [cells[0], cells[2], cells[3]]
+        if len(cells) != 3:
+            raise EvalError(f"{path}:{number} must be 'query-id<TAB>corpus-id<TAB>score', got {line!r}")
+        qid, doc_id, raw = cells
+        try:
+            score = int(float(raw))
+        except ValueError:
+            if number == 1:
+                continue  # the header row
+            raise EvalError(f"{path}:{number}: score {raw!r} is not a number") from None
+        if score > 0 and qid and doc_id:
+            qrels.setdefault(qid, {})[doc_id] = score
+    return qrels
+
+
+def read_beir(folder: Path) -> tuple[Query, ...]:
+    """A BEIR folder's test queries with graded judgements; queries without a positive judgement are skipped.
+
+    Raises:
+        EvalError: no `corpus.jsonl`, no `queries.jsonl`, no qrels file, or no query with a judgement.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise EvalError(f"BEIR folder {folder} does not exist; pass the folder holding corpus.jsonl")
+    for name in ("corpus.jsonl", "queries.jsonl"):
+        if not (folder / name).is_file():
+            raise EvalError(f"{folder} is not a BEIR folder: {name} is missing")
+    qrels = read_beir_qrels(beir_qrels_file(folder))
+    queries = []
+    for number, item in _jsonl(folder / "queries.jsonl"):
+        if "_id" not in item:
+            raise EvalError(f"{folder / 'queries.jsonl'}:{number} has no '_id'")
+        qid = str(item["_id"])
+        text = item.get("text")
+        if qid in qrels and isinstance(text, str) and text.strip():
+            queries.append(Query(qid, text.strip(), dict(qrels[qid])))
+    if not queries:
+        raise EvalError(f"no query of {folder / 'queries.jsonl'} has a positive judgement in {beir_qrels_file(folder)}")
+    return tuple(queries)
+
+
+def sample(queries: Sequence[Query], limit: int | None, seed: int = SAMPLE_SEED) -> tuple[Query, ...]:
+    """`limit` queries drawn with a fixed seed, in their original order; all of them when `limit` is None."""
+    if limit is None or limit >= len(queries):
+        return tuple(queries)
+    if limit < 1:
+        raise EvalError(f"--limit must be at least 1, got {limit}")
+    keep = sorted(random.Random(seed).sample(range(len(queries)), limit))
+    return tuple(queries[i] for i in keep)

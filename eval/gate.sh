@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The CI eval gate: fails (exit 1) when a retrieval, answer or abstention figure drops below eval/floors.json.
+#
+# Runs the fast subset: our own set, one small MedQuAD source (NIDDK) with its follow-up pairs, PubMedQA and
+# abstention, on a fixed sample (--limit) so it takes minutes, not the hour of a full `medcite eval`. Indexes
+# and embeddings are cached under $MEDCITE_CACHE (or ~/.cache/medcite/cache), so a second run on the same
+# machine skips the embedding. Called by .ci/run; usable by hand: `bash eval/gate.sh`.
+#
+# Environment: MEDCITE_DATASETS (default: ../shared/datasets beside the repository), EVAL_GATE_OUT (where the
+# report goes, default out/eval-gate), EVAL_GATE_LIMIT (questions per data set, default 300), PYTHON. On a
+# machine busy with other jobs, OMP_NUM_THREADS=1 keeps torch from thrashing (about 10x faster queries here).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+datasets="${MEDCITE_DATASETS:-$PWD/../shared/datasets}"
+out="${EVAL_GATE_OUT:-out/eval-gate}"
+limit="${EVAL_GATE_LIMIT:-300}"
+python="${PYTHON:-.venv/bin/python}"
+
+for needed in "$datasets/medquad/5_NIDDK_QA" "$datasets/pubmedqa/ori_pqal.json"; do
+    if [ ! -e "$needed" ]; then
+        echo "eval gate: $needed is missing; set MEDCITE_DATASETS to the shared data sets folder" >&2
+        exit 2
+    fi
+done
+
+started=$(date +%s)
+status=0
+"$python" -m qa.cli eval own,medquad/5_NIDDK_QA,followups/5_NIDDK_QA,pubmedqa,abstention \
+    --datasets-dir "$datasets" --limit "$limit" --gate eval/floors.json --out "$out" || status=$?
+echo "eval gate: exit $status after $(( $(date +%s) - started )) s; report in $out/results.md"
+exit "$status"

@@ -1,0 +1,448 @@
+"""`medcite eval`: score retrieval and answers on every data set, medcite side by side with its baselines.
+
+For each data set the harness builds (or reuses) an index of that set's own corpus under
+`cache_dir/eval/<name>-<hash of its path>`, asks every question through each retrieval system, and scores the
+rankings with ranx. A sample of questions is also answered in full to check that every answer sentence is a
+verbatim quote of the chunk it cites, and questions are asked against the wrong corpus to measure abstention.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from tqdm import tqdm
+
+from eval import EvalError
+from eval.abstention import abstention_figures
+from eval.datasets import (
+    MedquadPage,
+    Query,
+    medquad_queries,
+    read_beir,
+    read_medquad_pages,
+    read_own_set,
+    read_pubmedqa,
+    read_question_set,
+    sample,
+)
+from eval.followups import followup_pairs
+from eval.gate import check_floors, load_floors
+from eval.metrics import BASELINE, DEPTH, latency, score_systems
+from eval.passages import IndexLike, PassageJudge
+from eval.plan import DEFAULT_SYSTEMS, Plan, Target, default_datasets_dir, parse_systems, resolve_plan
+from eval.report import render_dataset, write_outputs
+from qa.records import stable_hash
+from qa.settings import Settings
+
+if TYPE_CHECKING:
+    from qa.records import Answer, Hit
+
+# Questions per public data set that get the (slower) full answer check, and per out-of-scope group.
+ANSWER_SAMPLE = 100
+ABSTENTION_SAMPLE = 100
+NO_HISTORY = "-no-history"
+
+
+class AssistantLike(Protocol):
+    """What the harness needs of `qa.assistant.Assistant` (tests pass a fake with the same methods)."""
+
+    index: IndexLike
+
+    def ask(self, question: str, history: Sequence[str] = ()) -> Answer: ...
+
+    def search(self, query: str, *, mode: str = "hybrid", k: int = 10, history: Sequence[str] = ()) -> list[Hit]: ...
+
+    def rank_documents(
+        self, query: str, *, mode: str = "hybrid", k: int = 100, history: Sequence[str] = ()
+    ) -> list[tuple[str, float]]: ...
+
+
+# (data set name, corpus path) -> an assistant over an index of that corpus.
+Opener = Callable[[str, Path], AssistantLike]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question answered in full, kept for the answer check and the abstention figures."""
+
+    query: Query
+    answer: Answer
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Group:
+    """Answers to one kind of question for the abstention figures: in scope or not, and over which corpus."""
+
+    name: str
+    in_scope: bool
+    # Asked of the bundled corpus's index: the figures over these alone are the ones the shipped threshold
+    # meets in the product, where confidences of different indexes never mix.
+    bundled: bool
+    asked: tuple[Asked, ...]
+
+
+@dataclass
+class _Pool:
+    """What the abstention figures are built from, gathered while the data sets run."""
+
+    groups: list[Group] = field(default_factory=list)
+    # Questions of public sets to ask against our own corpus, where they are out of scope.
+    foreign: list[tuple[str, tuple[Query, ...]]] = field(default_factory=list)
+
+
+# --- scoring -----------------------------------------------------------------------------------------------
+
+
+def _bar(items: Sequence[Any], desc: str) -> Any:
+    # disable=None: bars on a terminal only, so CI logs stay readable.
+    return tqdm(items, desc=desc, unit="q", leave=False, file=sys.stderr, disable=None)
+
+
+def rank_queries(
+    assistant: AssistantLike,
+    queries: Sequence[Query],
+    system: str,
+    *,
+    judge: PassageJudge | None = None,
+    use_history: bool = True,
+    desc: str = "",
+) -> tuple[dict[str, list[str]], list[float]]:
+    """Each query's ranked ids under one system, and the seconds each retrieval call took.
+
+    With a judge (our own set) chunks are searched and turned into passages; otherwise documents are ranked.
+    """
+    rankings: dict[str, list[str]] = {}
+    seconds: list[float] = []
+    for query in _bar(queries, desc or system):
+        history = query.history if use_history else ()
+        started = time.perf_counter()
+        if judge is not None:
+            hits = assistant.search(query.text, mode=system, k=DEPTH, history=history)
+            seconds.append(time.perf_counter() - started)
+            rankings[query.qid] = judge.ranking(query, [h.chunk.chunk_id for h in hits])
+        else:
+            ranked = assistant.rank_documents(query.text, mode=system, k=DEPTH, history=history)
+            seconds.append(time.perf_counter() - started)
+            rankings[query.qid] = [doc_id for doc_id, _ in ranked]
+    return rankings, seconds
+
+
+def _scored(
+    qrels: Mapping[str, Mapping[str, int]],
+    rankings: Mapping[str, Mapping[str, list[str]]],
+    seconds: Mapping[str, list[float]],
+) -> dict[str, Any]:
+    scores = score_systems(qrels, rankings, baseline=BASELINE)
+    systems = {name: {**scores.means[name], **latency(seconds[name])} for name in rankings}
+    return {"systems": systems, "significance": {"baseline": scores.baseline, "p_values": scores.p_values}}
+
+
+def evaluate_retrieval(
+    assistant: AssistantLike, queries: Sequence[Query], systems: Sequence[str], *, name: str = ""
+) -> dict[str, Any]:
+    """Metrics, latency and significance of every system on `queries` (judged by passage if quoted)."""
+    judge = PassageJudge(assistant.index, queries) if any(q.passages for q in queries) else None
+    qrels = judge.qrels(queries) if judge else {q.qid: dict(q.relevant) for q in queries}
+    rankings: dict[str, dict[str, list[str]]] = {}
+    seconds: dict[str, list[float]] = {}
+    for system in systems:
+        rankings[system], seconds[system] = rank_queries(
+            assistant, queries, system, judge=judge, desc=f"{name} {system}".strip()
+        )
+    judged = {doc for rel in qrels.values() for doc in rel}
+    missing = sorted(judged - set(assistant.index.documents)) if judge is None else []
+    entry = _scored(qrels, rankings, seconds)
+    if judge is not None:
+        # Our own set is small enough to list, and a miss there names a question worth reading.
+        entry["per_question"] = [
+            {
+                "id": q.qid,
+                "question": q.text,
+                "history": list(q.history),
+                "first_relevant_rank": {s: _first_hit(rankings[s][q.qid], qrels[q.qid]) for s in systems},
+            }
+            for q in queries
+        ]
+    entry["info"] = {
+        "questions": len(queries),
+        "with_history": sum(1 for q in queries if q.history),
+        "documents": len(assistant.index.documents),
+        "chunks": len(assistant.index.chunks),
+        "unit": "passage" if judge else "document",
+        "judged_documents_not_indexed": len(missing),
+    }
+    return entry
+
+
+def _first_hit(ranked: Sequence[str], relevant: Mapping[str, int]) -> int | None:
+    return next((i for i, doc in enumerate(ranked, start=1) if relevant.get(doc, 0) > 0), None)
+
+
+def evaluate_followups(
+    assistant: AssistantLike, pairs: Sequence[Query], systems: Sequence[str], *, name: str = ""
+) -> dict[str, Any]:
+    """Each system with the first turn as history and, as `<system>-no-history`, without it."""
+    qrels = {q.qid: dict(q.relevant) for q in pairs}
+    rankings: dict[str, dict[str, list[str]]] = {}
+    seconds: dict[str, list[float]] = {}
+    for system in systems:
+        for label, use in ((system, True), (system + NO_HISTORY, False)):
+            rankings[label], seconds[label] = rank_queries(
+                assistant, pairs, system, use_history=use, desc=f"{name} {label}".strip()
+            )
+    entry = _scored(qrels, rankings, seconds)
+    entry["info"] = {"questions": len(pairs), "documents": len(assistant.index.documents)}
+    return entry
+
+
+def ask_all(assistant: AssistantLike, queries: Sequence[Query], desc: str = "ask") -> list[Asked]:
+    """Answer each query in full (with its history), timing each call."""
+    asked = []
+    for query in _bar(queries, desc):
+        started = time.perf_counter()
+        answer = assistant.ask(query.text, history=query.history)
+        asked.append(Asked(query, answer, time.perf_counter() - started))
+    return asked
+
+
+def answer_figures(
+    asked: Sequence[Asked], chunk_text: Mapping[str, str], judge: PassageJudge | None = None
+) -> dict[str, Any]:
+    """The verbatim check: the share of answer sentences found in the index text of the chunk they cite.
+
+    The cited chunk is looked up by id in the index, not read from `Citation.chunk_text`, so a composer that
+    rewrote a quote or misnumbered a citation cannot pass. Also: the share of sentences present in the
+    rendered Markdown, of questions abstained on, and of answers citing a relevant source.
+    """
+    sentences = verbatim = in_markdown = 0
+    answered = cites = 0
+    for item in asked:
+        answer = item.answer
+        by_number = {c.number: c for c in answer.citations}
+        for sentence, number in answer.quotes:
+            sentences += 1
+            cited = by_number.get(number)
+            if cited is not None and sentence in chunk_text.get(cited.chunk_id, ""):
+                verbatim += 1
+            if sentence in answer.markdown:
+                in_markdown += 1
+        if not answer.abstained:
+            answered += 1
+            if judge is not None and item.query.passages:
+                cites += judge.cites_relevant(item.query, answer)
+            else:
+                cites += any(c.doc_id in item.query.relevant for c in answer.citations)
+    n = len(asked)
+    return {
+        "questions": n,
+        "sentences": sentences,
+        "verbatim": verbatim / sentences if sentences else None,
+        "in_markdown": in_markdown / sentences if sentences else None,
+        "abstained": sum(1 for a in asked if a.answer.abstained) / n if n else None,
+        "cites_relevant": cites / answered if answered else None,
+        **{f"ask_{k}": v for k, v in latency([a.seconds for a in asked]).items()},
+    }
+
+
+def _figures(groups: Sequence[Group]) -> dict[str, Any]:
+    asked = [(a, g.in_scope) for g in groups for a in g.asked]
+    return abstention_figures(
+        [float(a.answer.confidence) for a, _ in asked],
+        [scope for _, scope in asked],
+        [bool(a.answer.abstained) for a, _ in asked],
+    ).to_dict()
+
+
+def abstention_entry(groups: Sequence[Group]) -> dict[str, Any]:
+    """Abstention figures over every group, again over the bundled corpus alone, and per group."""
+    per_group = {
+        g.name: {
+            "in_scope": g.in_scope,
+            "questions": len(g.asked),
+            "mean_confidence": sum(a.answer.confidence for a in g.asked) / len(g.asked) if g.asked else None,
+            "abstained": sum(1 for a in g.asked if a.answer.abstained) / len(g.asked) if g.asked else None,
+        }
+        for g in groups
+    }
+    return {
+        "kind": "abstention",
+        **_figures(groups),
+        "bundled_corpus": _figures([g for g in groups if g.bundled]),
+        "groups": per_group,
+    }
+
+
+# --- running -----------------------------------------------------------------------------------------------
+
+
+def _questions(target: Target) -> tuple[tuple[Query, ...], tuple[MedquadPage, ...]]:
+    if target.kind == "own":
+        return read_own_set(target.path), ()
+    if target.kind == "medquad":
+        pages, _ = read_medquad_pages(target.path)
+        queries = medquad_queries(pages)
+        if not queries:
+            raise EvalError(f"no answered question in MedQuAD folder {target.path}")
+        return queries, pages
+    if target.kind == "pubmedqa":
+        return read_pubmedqa(target.path), ()
+    if target.kind == "beir":
+        return read_beir(target.path), ()
+    raise EvalError(f"no reader for data set kind {target.kind!r}")
+
+
+def corpus_of(target: Target, settings: Settings) -> Path:
+    """What gets ingested for a target: the bundled corpus for our own set, else the data set's own files."""
+    return settings.corpus_dir if target.kind == "own" else target.path
+
+
+def run_plan(
+    plan: Plan,
+    settings: Settings,
+    open_assistant: Opener,
+    *,
+    emit: Callable[[str], None] = lambda _text: None,
+    log: Callable[[str], None] = lambda _text: None,
+) -> dict[str, Any]:
+    """Run every target of `plan` and return the results (the content of results.json).
+
+    `emit` receives each data set's Markdown section as soon as it is scored, and `log` a line as each stage
+    starts, so a long run shows where it is even where progress bars are off (CI logs).
+    """
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "run": {
+            "systems": list(plan.systems),
+            "limit": plan.limit,
+            "model": settings.model,
+            "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "notes": list(plan.notes),
+        },
+        "datasets": {},
+    }
+    pool = _Pool()
+    own: AssistantLike | None = None
+    # Every data set is read before any index is built, so a bad file fails in seconds, not after an hour.
+    questions = {target.name: _questions(target) for target in plan.targets}
+    for target in plan.targets:
+        queries, pages = questions[target.name]
+        log(f"{target.name}: indexing {corpus_of(target, settings)} (reused when unchanged)")
+        assistant = open_assistant(target.name, corpus_of(target, settings))
+        chunk_text = {c.chunk_id: c.text for c in assistant.index.chunks}
+        if target.kind == "own":
+            own = assistant
+        if target.retrieval:
+            chosen = sample(queries, plan.limit)
+            log(f"{target.name}: {len(chosen)} of {len(queries)} questions x {', '.join(plan.systems)}")
+            entry = {
+                "kind": "retrieval",
+                **evaluate_retrieval(assistant, chosen, plan.systems, name=target.name),
+            }
+            entry["info"]["corpus"] = str(corpus_of(target, settings))
+            to_ask = chosen if target.kind == "own" else sample(chosen, ANSWER_SAMPLE)
+            asked = ask_all(assistant, to_ask, desc=f"{target.name} answers")
+            judge = PassageJudge(assistant.index, to_ask) if target.kind == "own" else None
+            entry["answers"] = answer_figures(asked, chunk_text, judge)
+            for row, item in zip(entry.get("per_question", ()), asked, strict=False):
+                row.update(confidence=item.answer.confidence, abstained=item.answer.abstained)
+            results["datasets"][target.name] = entry
+            emit(render_dataset(target.name, entry))
+            own_corpus = target.kind == "own"
+            pool.groups.append(Group(f"{target.name} on its own corpus", True, own_corpus, tuple(asked)))
+            if target.kind != "own":
+                pool.foreign.append(
+                    (target.name, sample(queries, min(plan.limit or ABSTENTION_SAMPLE, ABSTENTION_SAMPLE)))
+                )
+        if target.followups:
+            pairs = sample(followup_pairs(pages), plan.limit)
+            if pairs:
+                name = "followups/" + target.path.name
+                log(f"{name}: {len(pairs)} two-turn pairs, with and without history")
+                entry = {"kind": "followups", **evaluate_followups(assistant, pairs, plan.systems, name=name)}
+                results["datasets"][name] = entry
+                emit(render_dataset(name, entry))
+    if plan.abstention:
+        log("abstention: asking in-scope and out-of-scope questions of the bundled corpus")
+        if own is None:
+            own = open_assistant("own", settings.corpus_dir)
+        if not any(t.kind == "own" and t.retrieval for t in plan.targets):
+            chosen = sample(read_own_set(plan.own_set), plan.limit)
+            asked = ask_all(own, chosen, desc="own answers")
+            pool.groups.append(Group("own on its own corpus", True, True, tuple(asked)))
+        off = sample(read_question_set(plan.abstain_set), plan.limit)
+        asked = ask_all(own, off, desc="out-of-scope")
+        pool.groups.append(Group("out-of-scope set on own corpus", False, True, tuple(asked)))
+        for name, queries in pool.foreign:
+            asked = ask_all(own, queries, desc=f"{name} on own corpus")
+            pool.groups.append(Group(f"{name} on own corpus", False, True, tuple(asked)))
+        entry = abstention_entry(pool.groups)
+        results["datasets"]["abstention"] = entry
+        emit(render_dataset("abstention", entry))
+    results["run"]["seconds"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "set"
+
+
+def eval_index_dir(settings: Settings, name: str, corpus: Path) -> Path:
+    """Where a data set's index lives: named for the set, keyed by its resolved path so folders never mix."""
+    key = stable_hash(str(Path(corpus).expanduser().resolve()), length=10)
+    return Path(settings.cache_dir) / "eval" / f"{_slug(name)}-{key}"
+
+
+def index_opener(settings: Settings, *, progress: bool = True) -> Opener:
+    """Build (or bring up to date, which costs little when nothing changed) and load each data set's index."""
+
+    def open_assistant(name: str, corpus: Path) -> AssistantLike:
+        from qa.assistant import Assistant
+        from qa.ingest import ingest
+
+        local = replace(settings, index_dir=eval_index_dir(settings, name, corpus))
+        ingest([corpus], local, progress=progress)
+        return Assistant.load(local.index_dir, local)
+
+    return open_assistant
+
+
+def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
+    """`medcite eval`: print the tables, write `--out`; 1 when `--gate` finds a figure below its floor."""
+    from qa.retrieve import MODES
+
+    systems = parse_systems(args.systems or ",".join(DEFAULT_SYSTEMS), MODES)
+    floors = load_floors(args.gate) if args.gate else None
+    datasets_dir = Path(args.datasets_dir).expanduser() if args.datasets_dir else default_datasets_dir()
+    plan = resolve_plan(args.dataset, args.path, datasets_dir, systems=systems, limit=args.limit)
+    for note in plan.notes:
+        print(f"note: {note}", file=sys.stderr)
+
+    def emit(text: str) -> None:
+        print(text, flush=True)
+
+    def log(text: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+    opener = index_opener(settings, progress=sys.stderr.isatty())
+    results = run_plan(plan, settings, opener, emit=emit, log=log)
+    print(f"Evaluated in {results['run']['seconds']:.0f} s.")
+    if args.out:
+        written = write_outputs(results, Path(args.out))
+        print("Wrote " + ", ".join(str(p) for p in written))
+    if floors is not None:
+        failures = check_floors(results, floors)
+        if failures:
+            print(f"eval gate FAILED ({len(failures)} below floor):", file=sys.stderr)
+            for failure in failures:
+                print(f"  {failure}", file=sys.stderr)
+            return 1
+        print(f"eval gate passed: every figure named in {args.gate} is at or above its floor")
+    return 0

@@ -1,0 +1,156 @@
+"""What one `medcite eval` run evaluates, resolved from its command line before any model loads."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from eval import EvalError
+from eval.datasets import medquad_sources, pubmedqa_file
+from qa.settings import REPO_ROOT
+
+SETS_DIR = Path(__file__).resolve().parent / "sets"
+OWN_SET = SETS_DIR / "own.jsonl"
+ABSTAIN_SET = SETS_DIR / "abstain.jsonl"
+DEFAULT_SYSTEMS = ("bm25", "dense", "hybrid")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One data set to evaluate: its name in the results, its format, where it is, and what to score on it."""
+
+    name: str
+    kind: str
+    path: Path
+    retrieval: bool = True
+    followups: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one `medcite eval` run does, resolved from the command line before any model loads."""
+
+    targets: tuple[Target, ...]
+    systems: tuple[str, ...] = DEFAULT_SYSTEMS
+    abstention: bool = False
+    limit: int | None = None
+    notes: tuple[str, ...] = ()
+    # Our own questions (over the bundled corpus) and the questions medcite must abstain on.
+    own_set: Path = OWN_SET
+    abstain_set: Path = ABSTAIN_SET
+
+
+def default_datasets_dir() -> Path:
+    """`$MEDCITE_DATASETS`, else the shared folder beside the repository."""
+    env = os.environ.get("MEDCITE_DATASETS")
+    return Path(env).expanduser() if env else REPO_ROOT.parent / "shared" / "datasets"
+
+
+def parse_systems(text: str, valid: Sequence[str]) -> tuple[str, ...]:
+    """The comma-separated retrieval systems of `--systems`, each one of `valid`.
+
+    Raises:
+        EvalError: an unknown or empty name, naming the valid ones.
+    """
+    names = tuple(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
+    unknown = [n for n in names if n not in valid]
+    if unknown or not names:
+        bad = ", ".join(unknown) if unknown else "(none)"
+        raise EvalError(f"unknown retrieval system {bad} in --systems; choose from: {', '.join(valid)}")
+    return names
+
+
+def resolve_plan(
+    spec: str,
+    path: Path | None,
+    datasets_dir: Path,
+    *,
+    systems: tuple[str, ...] = DEFAULT_SYSTEMS,
+    limit: int | None = None,
+) -> Plan:
+    """Turn `medcite eval DATASET [PATH]` into targets.
+
+    DATASET is a comma-separated list of all | own | medquad | medquad/<source> | pubmedqa | beir |
+    followups | followups/<source> | abstention. PATH stands in for the shared location of the one data set
+    that takes a path (medquad, pubmedqa, beir, followups). `all` skips, with a note, shared sets that are
+    absent.
+
+    Raises:
+        EvalError: an unknown name, a missing or ambiguous PATH, or a data set that is not there.
+    """
+    if limit is not None and limit < 1:
+        raise EvalError(f"--limit must be at least 1, got {limit}")
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    if not names:
+        raise EvalError("name a data set: all, own, medquad, pubmedqa, beir, followups or abstention")
+    takers = [n for n in names if n in ("medquad", "pubmedqa", "beir", "followups")]
+    if path is not None and len(takers) != 1:
+        raise EvalError(
+            f"PATH {path} must belong to exactly one of medquad, pubmedqa, beir or followups in {spec!r}; "
+            "run the data sets separately or use --datasets-dir"
+        )
+    targets: dict[str, Target] = {}
+    notes: list[str] = []
+    abstention = False
+
+    def add(target: Target) -> None:
+        old = targets.get(target.name)
+        if old is not None:
+            target = replace(
+                old, retrieval=old.retrieval or target.retrieval, followups=old.followups or target.followups
+            )
+        targets[target.name] = target
+
+    def medquad(where: Path | None, *, retrieval: bool, followups: bool, optional: bool) -> None:
+        folder = where if where is not None else datasets_dir / "medquad"
+        try:
+            sources = medquad_sources(folder)
+        except EvalError as exc:
+            if not optional:
+                raise
+            notes.append(f"skipped MedQuAD: {exc}")
+            return
+        for source in sources:
+            add(Target(f"medquad/{source.name}", "medquad", source, retrieval, followups))
+
+    def pubmedqa(where: Path | None, *, optional: bool) -> None:
+        try:
+            file = pubmedqa_file(where if where is not None else datasets_dir / "pubmedqa")
+        except EvalError as exc:
+            if not optional:
+                raise
+            notes.append(f"skipped PubMedQA: {exc}")
+            return
+        add(Target("pubmedqa", "pubmedqa", file))
+
+    for name in names:
+        base, _, sub = name.partition("/")
+        given = path if name in takers else None
+        if name == "all":
+            add(Target("own", "own", OWN_SET))
+            medquad(None, retrieval=True, followups=True, optional=True)
+            pubmedqa(None, optional=True)
+            abstention = True
+        elif name == "own":
+            add(Target("own", "own", OWN_SET))
+        elif base in ("medquad", "followups") and (sub or name in takers):
+            where = datasets_dir / "medquad" / sub if sub else given
+            medquad(where, retrieval=base == "medquad", followups=base == "followups", optional=False)
+        elif name == "pubmedqa":
+            pubmedqa(given, optional=False)
+        elif name == "beir":
+            if given is None:
+                raise EvalError("beir needs the folder to score: medcite eval beir PATH")
+            add(Target(f"beir/{Path(given).resolve().name}", "beir", Path(given)))
+        elif name == "abstention":
+            abstention = True
+        else:
+            raise EvalError(
+                f"unknown data set {name!r}; use all, own, medquad, medquad/<source>, pubmedqa, beir PATH, "
+                "followups, followups/<source> or abstention (comma-separated)"
+            )
+    if not targets and not abstention:
+        raise EvalError(f"nothing to evaluate in {spec!r}: {'; '.join(notes)}")
+    return Plan(tuple(targets.values()), systems, abstention, limit, tuple(notes))

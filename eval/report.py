@@ -1,0 +1,175 @@
+"""The evaluation report: a Markdown table per data set, every figure as JSON, and Recall@k as a PNG."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from eval.metrics import METRICS, RECALL_KS
+
+LATENCY = ("p50_ms", "p95_ms")
+
+
+def _num(value: Any, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return f"{value:.{digits}f}"
+
+
+def _p(value: Any) -> str:
+    """A p-value: four decimals, or scientific notation where that would print 0.0000."""
+    if value is None:
+        return "n/a"
+    return f"{value:.1e}" if value < 1e-4 else f"{value:.4f}"
+
+
+def _pct(value: Any) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _info_line(info: Mapping[str, Any]) -> str:
+    parts = [f"{info.get('questions', 0)} questions"]
+    if info.get("with_history"):
+        parts.append(f"{info['with_history']} with history")
+    if "documents" in info:
+        parts.append(f"{info['documents']} documents")
+    if "chunks" in info:
+        parts.append(f"{info['chunks']} chunks")
+    if info.get("unit") == "passage":
+        parts.append("judged by quoted passage")
+    if info.get("judged_documents_not_indexed"):
+        parts.append(f"{info['judged_documents_not_indexed']} judged documents missing from the index")
+    return ", ".join(parts)
+
+
+def _retrieval_section(name: str, entry: Mapping[str, Any]) -> list[str]:
+    lines = [f"## {name}", "", _info_line(entry.get("info", {})), ""]
+    systems = entry.get("systems", {})
+    rows = [[s, *(_num(m.get(k)) for k in METRICS), *(_num(m.get(k), 1) for k in LATENCY)] for s, m in systems.items()]
+    lines += _table(["system", *METRICS, *LATENCY], rows)
+    significance = entry.get("significance", {})
+    p_values = significance.get("p_values") or {}
+    if p_values:
+        lines += ["", f"Paired t-test p-values, {significance.get('baseline')} against each system:", ""]
+        rows = [[other, *(_p(p.get(k)) for k in METRICS)] for other, p in p_values.items()]
+        lines += _table(["vs", *METRICS], rows)
+    answers = entry.get("answers")
+    if answers:
+        lines += [
+            "",
+            f"Answers ({answers['questions']} asked, {answers['sentences']} sentences): "
+            f"{_pct(answers['verbatim'])} verbatim in their cited chunk, "
+            f"{_pct(answers['in_markdown'])} in the Markdown; {_pct(answers['abstained'])} abstained; "
+            f"{_pct(answers['cites_relevant'])} of answers cite a relevant source; "
+            f"ask p50 {_num(answers.get('ask_p50_ms'), 1)} ms, p95 {_num(answers.get('ask_p95_ms'), 1)} ms.",
+        ]
+    return lines
+
+
+def _abstention_section(entry: Mapping[str, Any]) -> list[str]:
+    lines = [
+        "## abstention",
+        "",
+        f"{entry['in_scope']} in-scope and {entry['out_of_scope']} out-of-scope questions. Abstaining is the "
+        "positive call: precision = out-of-scope share of abstentions, recall = share of out-of-scope "
+        "questions abstained on. The bundled-corpus row uses only questions asked of the shipped corpus, "
+        "where the shipped threshold applies.",
+        "",
+    ]
+    keys = ("auroc", "precision", "recall", "f1", "abstained_in_scope", "best_threshold", "best_f1")
+    rows = [["all groups", *(_num(entry.get(k)) for k in keys)]]
+    bundled = entry.get("bundled_corpus")
+    if bundled:
+        rows.append(["bundled corpus only", *(_num(bundled.get(k)) for k in keys)])
+    lines += _table(["questions", *keys], rows)
+    lines += ["", "best_threshold: abstaining when confidence is below it would maximise F1 on this run.", ""]
+    rows = [
+        [
+            group,
+            "yes" if g["in_scope"] else "no",
+            str(g["questions"]),
+            _num(g["mean_confidence"]),
+            _pct(g["abstained"]),
+        ]
+        for group, g in entry.get("groups", {}).items()
+    ]
+    lines += _table(["group", "in scope", "questions", "mean confidence", "abstained"], rows)
+    return lines
+
+
+def render_dataset(name: str, entry: Mapping[str, Any]) -> str:
+    """One data set's Markdown section (also printed while the run goes on)."""
+    lines = _abstention_section(entry) if entry.get("kind") == "abstention" else _retrieval_section(name, entry)
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(results: Mapping[str, Any]) -> str:
+    """The whole report: what was run, then each data set's section."""
+    run = results.get("run", {})
+    head = [
+        "# medcite evaluation",
+        "",
+        f"Systems: {', '.join(run.get('systems', []))}; model: {run.get('model', '?')}; "
+        f"limit: {run.get('limit') or 'none'}; started {run.get('started', '?')}; "
+        f"took {run.get('seconds', '?')} s.",
+        "",
+    ]
+    head += [f"Note: {note}" for note in run.get("notes", [])]
+    sections = [render_dataset(name, entry) for name, entry in results.get("datasets", {}).items()]
+    return "\n".join(head) + "\n" + "\n".join(sections)
+
+
+def plot_recall(results: Mapping[str, Any], path: Path) -> Path:
+    """Recall@k for k in 1, 5, 10, 100: one panel per data set, one line per system."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display in CI or over SSH
+    import matplotlib.pyplot as plt
+
+    panels = [(n, e["systems"]) for n, e in results.get("datasets", {}).items() if e.get("systems")]
+    cols = min(3, max(1, len(panels)))
+    rows = max(1, math.ceil(len(panels) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.5 * cols, 3.4 * rows), squeeze=False)
+    for ax in axes.flat[len(panels) :]:
+        ax.set_visible(False)
+    if not panels:
+        axes[0][0].set_visible(True)
+        axes[0][0].text(0.5, 0.5, "no retrieval results", ha="center", va="center")
+    for ax, (name, systems) in zip(axes.flat, panels, strict=False):
+        for system, figures in systems.items():
+            ax.plot(RECALL_KS, [figures.get(f"recall@{k}", 0.0) for k in RECALL_KS], marker="o", label=system)
+        ax.set_xscale("log")
+        ax.set_xticks(RECALL_KS, [str(k) for k in RECALL_KS])
+        ax.set_ylim(0, 1.02)
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("k")
+        ax.set_ylabel("Recall@k")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def write_outputs(results: Mapping[str, Any], out: Path) -> list[Path]:
+    """Write results.md, results.json and recall.png into `out` (created if needed); returns their paths."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    md = out / "results.md"
+    md.write_text(render_markdown(results), encoding="utf-8")
+    js = out / "results.json"
+    # allow_nan=False: every undefined figure is already None, and strict JSON readers reject NaN.
+    js.write_text(json.dumps(results, indent=2, allow_nan=False, ensure_ascii=False) + "\n", encoding="utf-8")
+    return [md, js, plot_recall(results, out / "recall.png")]

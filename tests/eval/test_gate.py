@@ -1,0 +1,77 @@
+"""The CI gate: floors that mirror the results, and clear messages for what fell below."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eval import EvalError
+from eval.gate import check_floors, load_floors
+
+RESULTS = {
+    "datasets": {
+        "own": {
+            "systems": {"hybrid": {"recall@5": 0.85, "ndcg@10": 0.7}, "bm25": {"recall@5": 0.8}},
+            "answers": {"verbatim": 1.0, "cites_relevant": None},
+        },
+        "abstention": {"auroc": 0.9, "precision": 0.7},
+    }
+}
+
+
+def test_gate_passes_when_every_figure_meets_its_floor() -> None:
+    floors = {"own": {"hybrid": {"recall@5": 0.85, "ndcg@10": 0.6}, "answers": {"verbatim": 1.0}}}
+    assert check_floors(RESULTS, floors) == []
+
+
+def test_gate_names_the_figure_below_its_floor() -> None:
+    floors = {"own": {"hybrid": {"recall@5": 0.9}, "bm25": {"recall@5": 0.5}}, "abstention": {"auroc": 0.95}}
+    assert check_floors(RESULTS, floors) == [
+        "own hybrid recall@5 = 0.850 is below its floor 0.9",
+        "abstention auroc = 0.900 is below its floor 0.95",
+    ]
+
+
+def test_gate_fails_on_figures_or_data_sets_that_were_not_produced() -> None:
+    floors = {
+        "own": {"answers": {"cites_relevant": 0.5}, "dense": {"recall@5": 0.1}},
+        "pubmedqa": {"hybrid": {"recall@1": 0.5}},
+    }
+    failures = check_floors(RESULTS, floors)
+    assert failures == [
+        "own answers cites_relevant: no figure in the results (bounds: min 0.5, max None)",
+        "own dense: not in the results (was it evaluated in this run?)",
+        "pubmedqa: not in the results (was it evaluated in this run?)",
+    ]
+
+
+def test_a_ceiling_bounds_a_figure_where_lower_is_better() -> None:
+    floors = {"own": {"answers": {"verbatim": {"min": 0.99, "max": 1.0}}}, "abstention": {"precision": {"max": 0.5}}}
+    assert check_floors(RESULTS, floors) == ["abstention precision = 0.700 is above its ceiling 0.5"]
+
+
+def test_load_floors_reads_a_valid_file(tmp_path: Path) -> None:
+    path = tmp_path / "floors.json"
+    path.write_text(json.dumps({"own": {"hybrid": {"recall@5": 0.9}}}), encoding="utf-8")
+    assert load_floors(path) == {"own": {"hybrid": {"recall@5": 0.9}}}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[]", "must be an object"),
+        ('{"own": {"hybrid": {"recall@5": "high"}}}', r"own / hybrid / recall@5 must be a number"),
+        ('{"own": {}}', "own is empty"),
+        ('{"own": {"p95_ms": {"max": "fast"}}}', "bounds must be numbers"),
+    ],
+)
+def test_load_floors_explains_a_bad_file(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "floors.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(EvalError, match=message):
+        load_floors(path)
+    with pytest.raises(EvalError, match="cannot read"):
+        load_floors(tmp_path / "missing.json")
