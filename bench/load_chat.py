@@ -1,0 +1,183 @@
+"""Load test for the web chat: N simultaneous users, each asking a question and then a follow-up.
+
+    .venv/bin/python bench/load_chat.py [--users 20] [--url URL | --index DIR] [--port PORT]
+
+Without --url it starts `medcite chat` in a child process (so the server does not share this process's GIL
+with the clients) on an index built from corpus/ in a temporary MEDCITE_HOME, or on --index DIR, and stops it
+at the end. Each user is one `gradio_client.Client` (its own session) in its own thread. Every user's first
+question names a different condition, and the follow-up ("What about in children?") names none, so the
+follow-up's reply shows, in its "searched for" caption, the topic it was resolved against: it must name that
+user's condition and no other user's. Prints answers/s and p50/p95 latency; exits 1 if a reply was wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+CONDITIONS = (
+    "gout", "lupus", "psoriasis", "asthma", "epilepsy", "cirrhosis", "anemia", "sarcoidosis", "migraine",
+    "glaucoma", "scleroderma", "myasthenia", "pancreatitis", "tuberculosis", "leukemia", "melanoma",
+    "osteoporosis", "hypothyroidism", "endometriosis", "vitiligo",
+)  # fmt: skip
+FOLLOW_UP = "What about in children?"
+
+
+@dataclass
+class UserResult:
+    """One simulated user's latencies and any mismatch found in its replies."""
+
+    condition: str
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def first_question(condition: str) -> str:
+    return f"Is baclofen cleared by dialysis in a patient with {condition}?"
+
+
+def reply_text(reply: object) -> str:
+    """The answer message's text (the first message of the reply)."""
+    if isinstance(reply, list) and reply and isinstance(reply[0], dict):
+        return str(reply[0].get("content", ""))
+    return str(reply)
+
+
+def run_user(url: str, condition: str, start: threading.Barrier, result: UserResult) -> None:
+    from gradio_client import Client
+
+    try:
+        client = Client(url, analytics_enabled=False, verbose=False)
+    except Exception as exc:  # any failure to connect is a failed user, reported with the others
+        result.errors.append(f"cannot connect: {exc}")
+        start.abort()
+        return
+    try:
+        start.wait()
+        others = [c for c in CONDITIONS if c != condition]
+        for question, must_name in ((first_question(condition), False), (FOLLOW_UP, True)):
+            began = time.perf_counter()
+            reply = client.predict(question, api_name="/chat")
+            result.latencies.append(time.perf_counter() - began)
+            text = reply_text(reply).lower()
+            leaked = [c for c in others if c in text]
+            if leaked:
+                result.errors.append(f"reply to {question!r} names other users' topics {leaked}")
+            resolved = f"searched for: {FOLLOW_UP.lower()}" in text.replace("\\", "")
+            if must_name and not resolved:
+                result.errors.append(f"follow-up was not resolved against history: {text[:200]!r}")
+            elif must_name and condition not in text:
+                result.errors.append(f"follow-up lost this user's topic {condition!r}: {text[:200]!r}")
+    except Exception as exc:  # a failed request is a result of the load test, not a crash of it
+        result.errors.append(f"request failed: {type(exc).__name__}: {exc}")
+    finally:
+        client.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, server: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the chat server exited with code {server.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"the chat server did not answer at {url} within {timeout:.0f} s")
+
+
+def start_server(index: Path | None, port: int, home: Path) -> subprocess.Popen:
+    env = {**os.environ, "MEDCITE_HOME": str(home), "GRADIO_ANALYTICS_ENABLED": "False"}
+    command = [sys.executable, "-m", "qa.cli", "chat", "--port", str(port)]
+    if index is not None:
+        command += ["--index", str(index)]
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def run(url: str, users: int) -> int:
+    conditions = [CONDITIONS[i % len(CONDITIONS)] for i in range(users)]
+    if users > len(CONDITIONS):
+        print(f"note: {users} users share {len(CONDITIONS)} topics; leaks between namesakes go unnoticed")
+    results = [UserResult(c) for c in conditions]
+    start = threading.Barrier(users)
+    threads = [
+        threading.Thread(target=run_user, args=(url, c, start, r))
+        for c, r in zip(conditions, results, strict=True)
+    ]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began
+    latencies = [t for r in results for t in r.latencies]
+    errors = [f"{r.condition}: {e}" for r in results for e in r.errors]
+    print(f"users: {users}, answers: {len(latencies)}, wall time (incl. connecting): {wall:.1f} s")
+    if latencies:
+        print(f"answers/s: {len(latencies) / wall:.2f}")
+        print(
+            f"latency p50: {statistics.median(latencies):.2f} s, p95: {percentile(latencies, 0.95):.2f} s, "
+            f"max: {max(latencies):.2f} s"
+        )
+    print(f"sessions correct: {sum(not r.errors for r in results)}/{users}")
+    for error in errors:
+        print(f"  ERROR {error}")
+    return 1 if errors or len(latencies) != 2 * users else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--url", help="a running chat (default: start one)")
+    parser.add_argument("--index", type=Path, help="index for the started chat (default: build from corpus/)")
+    parser.add_argument("--port", type=int, help="port for the started chat (default: a free one)")
+    parser.add_argument("--startup-timeout", type=float, default=600)
+    args = parser.parse_args()
+    if args.users < 1:
+        parser.error("--users must be at least 1")
+    if args.url:
+        return run(args.url, args.users)
+    port = args.port or free_port()
+    url = f"http://127.0.0.1:{port}/"
+    with tempfile.TemporaryDirectory(prefix="medcite-load-") as home:
+        server = start_server(args.index, port, Path(home))
+        try:
+            started = time.perf_counter()
+            wait_until_up(url, server, args.startup_timeout)
+            print(f"chat up at {url} after {time.perf_counter() - started:.1f} s")
+            return run(url, args.users)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""Rendering answers: escaping untrusted document text, highlighting quotes, attaching follow-ups."""
+
+from __future__ import annotations
+
+from qa.records import Answer, Citation
+from ui.render import (
+    Span,
+    answer_caption,
+    answer_messages,
+    escape_answer_markdown,
+    escape_text,
+    find_spans,
+    footer_markdown,
+    highlight,
+    shorten,
+    source_markdown,
+    source_title,
+)
+
+
+def citation(number: int = 1, **overrides: object) -> Citation:
+    fields: dict[str, object] = {
+        "number": number,
+        "doc_id": "doc.txt",
+        "chunk_id": "c1",
+        "title": "Baclofen",
+        "quote": "It is dialyzable.",
+        "score": 0.5,
+        "chunk_text": "Baclofen is renally cleared. It is dialyzable. Doses must be reduced.",
+    }
+    fields.update(overrides)
+    return Citation(**fields)  # type: ignore[arg-type]
+
+
+def answer(**overrides: object) -> Answer:
+    fields: dict[str, object] = {
+        "question": "Is baclofen dialyzable?",
+        "markdown": "It is dialyzable. [1]",
+        "text": "It is dialyzable.",
+        "citations": (citation(),),
+        "confidence": 0.8,
+        "abstained": False,
+        "query": "Is baclofen dialyzable?",
+        "quotes": (("It is dialyzable.", 1),),
+    }
+    fields.update(overrides)
+    return Answer(**fields)  # type: ignore[arg-type]
+
+
+def test_escape_text_makes_markup_and_markdown_literal() -> None:
+    expected = "&lt;img src\\=x onerror\\=alert\\(1\\)&gt;"
+    assert escape_text("<img src=x onerror=alert(1)>") == expected
+    literal = "\\*bold\\* \\[a\\]\\(javascript\\:x\\) \\$\\$x\\$\\$"
+    assert escape_text("*bold* [a](javascript:x) $$x$$") == literal
+    assert escape_text("a & b") == "a &amp; b"
+    # A source's line breaks survive as Markdown hard breaks.
+    assert escape_text("one\ntwo") == "one  \ntwo"
+
+
+def test_escape_answer_markdown_neutralises_tags_but_keeps_markdown() -> None:
+    neutral = "**Yes** &lt;script>x()&lt;/script> [1]"
+    assert escape_answer_markdown("**Yes** <script>x()</script> [1]") == neutral
+    # A comparison is not a tag, and a blockquote marker is Markdown.
+    assert escape_answer_markdown("> eGFR <30 mL/min") == "> eGFR <30 mL/min"
+
+
+def test_find_spans_exact_whitespace_tolerant_merged_and_missing() -> None:
+    text = "Alpha beta.  Gamma\ndelta. Epsilon."
+    # "Gamma delta." matches across the newline; "beta. Gamma" overlaps it and merges; "Zeta." is absent.
+    assert find_spans(text, ["Gamma delta.", "beta.  Gamma", "Zeta.", ""]) == [Span(6, 25)]
+    assert find_spans(text, ["Epsilon.", "Alpha"]) == [Span(0, 5), Span(26, 34)]
+
+
+def test_highlight_marks_the_quote_and_escapes_everything() -> None:
+    text = "Safe <b>part</b>. Quoted <i>bit</i>. Tail."
+    assert highlight(text, ["Quoted <i>bit</i>."]) == (
+        "Safe &lt;b&gt;part&lt;/b&gt;\\. <mark>Quoted &lt;i&gt;bit&lt;/i&gt;\\.</mark> Tail\\."
+    )
+    assert highlight("No match here", ["absent"]) == "No match here"
+
+
+def test_source_markdown_shows_provenance_and_the_highlighted_passage() -> None:
+    body = source_markdown(
+        citation(
+            heading_path=("Baclofen", "Clearance"),
+            publisher="UMEM",
+            date="2020",
+            url="https://example.org/a_(b)",
+            doi="10.1000/xyz",
+            page=3,
+        )
+    )
+    assert "**Source:** UMEM · 2020" in body
+    assert "**Section:** Baclofen › Clearance (page 3)" in body
+    # Parentheses in the address are encoded so they cannot close the Markdown link early.
+    assert "(https://example.org/a_%28b%29)" in body
+    assert "(https://doi.org/10.1000/xyz)" in body
+    passage = "> Baclofen is renally cleared\\. <mark>It is dialyzable\\.</mark> Doses must be reduced\\."
+    assert passage in body
+
+
+def test_source_markdown_never_links_a_script_url_or_emits_document_html() -> None:
+    hostile = citation(
+        title="<script>alert(1)</script>",
+        url="javascript:alert(1)",
+        chunk_text="See <img src=x onerror=alert(1)> here. It is dialyzable.",
+    )
+    body = source_markdown(hostile)
+    assert "<script" not in body and "<img" not in body
+    assert "](javascript" not in body
+    assert "javascript\\:alert\\(1\\)" in body
+    assert "<script" not in source_title(hostile)
+
+
+def test_source_title_names_number_title_and_section() -> None:
+    assert source_title(citation(heading_path=("Baclofen", "Dialysis"))) == "\\[1\\] Baclofen — Dialysis"
+    assert source_title(citation(number=2, title="", heading_path=())) == "\\[2\\] doc\\.txt"
+
+
+def test_answer_messages_one_source_per_citation_and_options_on_the_last() -> None:
+    second = citation(2, quote="Doses must be reduced.")
+    messages = answer_messages(
+        answer(citations=(citation(), second), suggestions=("What dose?", "In children?"))
+    )
+    assert [m.metadata.get("title") for m in messages] == [None, "\\[1\\] Baclofen", "\\[2\\] Baclofen"]
+    assert messages[0].content.startswith("It is dialyzable. [1]")
+    assert "<mark>Doses must be reduced\\.</mark>" in messages[2].content
+    assert [m.options for m in messages[:2]] == [[], []]
+    assert messages[2].options == [
+        {"value": "What dose?", "label": "What dose?"},
+        {"value": "In children?", "label": "In children?"},
+    ]
+
+
+def test_answer_messages_highlights_every_sentence_quoted_for_a_citation() -> None:
+    messages = answer_messages(
+        answer(quotes=(("It is dialyzable.", 1), ("Doses must be reduced.", 1)), markdown="Two. [1]")
+    )
+    assert "<mark>It is dialyzable\\.</mark> <mark>Doses must be reduced\\.</mark>" in messages[1].content
+
+
+def test_abstention_without_citations_carries_options_on_the_answer() -> None:
+    messages = answer_messages(
+        answer(citations=(), quotes=(), abstained=True, markdown="Not covered.", suggestions=("Try this?",))
+    )
+    assert len(messages) == 1
+    assert messages[0].options == [{"value": "Try this?", "label": "Try this?"}]
+
+
+def test_caption_shows_the_resolved_query_only_when_it_differs() -> None:
+    assert answer_caption(answer()) == "<sub>Confidence 0.80</sub>"
+    followup = answer(question="And in children?", query="And in children? (baclofen dialyzable)")
+    assert answer_caption(followup) == (
+        "<sub>Confidence 0.80 · searched for: And in children? \\(baclofen dialyzable\\)</sub>"
+    )
+
+
+def test_footer_names_corpus_size_model_date_and_disclaimer() -> None:
+    footer = footer_markdown(model="all-MiniLM-L6-v2", created="2026-02-01", documents=1234, chunks=5)
+    assert "1,234 documents · 5 passages · model all\\-MiniLM\\-L6\\-v2 · index built 2026\\-02\\-01" in (
+        footer
+    )
+    assert "does not give medical advice" in footer
+
+
+def test_long_titles_are_shortened_in_the_collapsed_line_only() -> None:
+    long_title = "Is baclofen (a muscle relaxant) cleared by dialysis in patients with impaired renal function?"
+    cited = citation(title=long_title, heading_path=("Dosing",))
+    # The first 59 characters end in "in pati"; the cut goes back to the last space, then the ellipsis.
+    assert source_title(cited) == "\\[1\\] Is baclofen \\(a muscle relaxant\\) cleared by dialysis in… — Dosing"
+    assert escape_text(long_title) in source_markdown(cited)
+    assert shorten("short", 60) == "short"
+    assert shorten("x" * 70, 10) == "xxxxxxxxx…"
