@@ -1,0 +1,333 @@
+"""The assistant end to end over the two seed documents, with the real bundled model.
+
+One index of `corpus/` is built per test session in a temporary folder; every test asks it questions. The
+seeds are a Q&A page that says baclofen is effectively cleared by hemodialysis and a teaching note whose case
+report concludes that hemodialysis does not remove it effectively.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from qa.assistant import ABSTAIN_BELOW, Assistant
+from qa.compose import DISCLAIMER, EMERGENCY_LINE
+from qa.ingest import ingest
+from qa.records import Answer
+from qa.retrieve import MODES
+from qa.settings import REPO_ROOT, Settings
+
+pytestmark = pytest.mark.slow
+
+QA_PAGE = "000_0cc897c33312779f.txt"
+TEACHING_NOTE = "002_749b50180efa7039.txt"
+BACLOFEN = "Is baclofen cleared by dialysis in patients with impaired renal function?"
+OVERDOSE_FOLLOWUP = "What about an overdose in a patient with normal kidney function?"
+MESSY = "hi, quick q. pt on HD, took baclofen 10mg tabkets. is it cleared by dialisys?? thx"
+
+# Clinician shorthand, typos, questions on each part of the seeds, and follow-ups (question, earlier turns).
+VARIED: list[tuple[str, tuple[str, ...]]] = [
+    (BACLOFEN, ()),
+    ("is baclofen dialyzable", ()),
+    ("baclofen HD clearance?", ()),
+    ("Baclofen dose in ESRD?", ()),
+    ("can pts on dialysis take baclofen", ()),
+    ("baclofen tox sx in dialysis pts?", ()),
+    ("How is baclofen toxicity treated?", ()),
+    ("When should emergent hemodialysis be started for baclofen toxicity?", ()),
+    ("how long does recovery take after dialysis for baclofen toxicity", ()),
+    ("What are the symptoms of a large baclofen overdose?", ()),
+    ("Baclofen level in the case report?", ()),
+    ("How much baclofen was removed by HD in the teen overdose case?", ()),
+    ("does hemodialysis help baclofen overdose with normal kidneys", ()),
+    ("baclofen eGFR <30 - avoid?", ()),
+    ("is 10 mg baclofen safe in dialysis", ()),
+    ("baclofen mechanism of action", ()),
+    ("What is baclofen used for?", ()),
+    ("Why does abdominal pain occur in baclofen toxicity?", ()),
+    ("baclofen renal eliminaton percentage", ()),
+    ("bacolfen in kidny failure", ()),
+    ("Is baclofen safe in AKI?", ()),
+    ("What happens with baclofen in CKD stage 3?", ()),
+    ("Should ICU monitoring be used for baclofen toxicity?", ()),
+    ("How many HD sessions for baclofen tox?", ()),
+    ("Is there a lag between dialysis and waking up after baclofen toxicity?", ()),
+    ("What is the removal rate constant of baclofen during hemodialysis?", ()),
+    ("pt 51kg ingested 60 tabs baclofen 20mg - HD?", ()),
+    ("Is baclofen metabolized by the liver?", ()),
+    (MESSY, ()),
+    ("and the dose?", (BACLOFEN,)),
+    ("what about peritoneal dialysis?", (BACLOFEN,)),
+    (OVERDOSE_FOLLOWUP, (BACLOFEN,)),
+    ("Is it safe in pregnancy?", (BACLOFEN,)),
+    ("and seizures?", ("What are the symptoms of baclofen overdose?",)),
+    ("Does it lower blood pressure?", ("baclofen overdose",)),
+    ("What are the treatments?", ("baclofen toxicity in dialysis patients",)),
+]
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of an index of `corpus/` built once for the session, with its own embedding cache."""
+    root = tmp_path_factory.mktemp("seed_index")
+    settings = Settings(index_dir=root / "index", cache_dir=root / "cache")
+    report = ingest([REPO_ROOT / "corpus"], settings)
+    assert report.documents == 2 and not report.skipped
+    return settings
+
+
+@pytest.fixture(scope="session")
+def assistant(seed_settings: Settings) -> Assistant:
+    return Assistant.load(Path(seed_settings.index_dir), seed_settings)
+
+
+@pytest.fixture(scope="session")
+def baclofen_answer(assistant: Assistant) -> Answer:
+    return assistant.ask(BACLOFEN)
+
+
+def cited_docs(answer: Answer) -> set[str]:
+    return {c.doc_id for c in answer.citations}
+
+
+def verbatim_problems(assistant: Assistant, answer: Answer) -> list[str]:
+    """Every way the answer's quotes fail to be verbatim spans of the chunks their citations point to."""
+    chunks = {c.chunk_id: c for c in assistant.index.chunks}
+    by_number = {c.number: c for c in answer.citations}
+    problems = []
+    if len(by_number) != len(answer.citations):
+        problems.append("two citations share a number")
+    for sentence, number in answer.quotes:
+        citation = by_number.get(number)
+        if citation is None:
+            problems.append(f"[{number}] names no citation")
+            continue
+        chunk = chunks.get(citation.chunk_id)
+        if chunk is None:
+            problems.append(f"[{number}] cites chunk {citation.chunk_id}, which is not in the index")
+            continue
+        if sentence not in chunk.text:
+            problems.append(f"{sentence!r} is not in the text of chunk [{number}]")
+        if chunk.doc_id != citation.doc_id or citation.chunk_text != chunk.text:
+            problems.append(f"citation [{number}] does not match its chunk")
+        if f"{sentence} [{number}]" not in answer.markdown:
+            problems.append(f"{sentence!r} [{number}] is not quoted in the markdown")
+    return problems
+
+
+# --- the seed question -----------------------------------------------------------------------------------
+
+
+def test_baclofen_question_is_answered_from_both_sources(baclofen_answer: Answer) -> None:
+    answer = baclofen_answer
+    assert not answer.abstained
+    assert answer.confidence >= ABSTAIN_BELOW
+    assert cited_docs(answer) == {QA_PAGE, TEACHING_NOTE}
+    assert answer.disagreement
+    assert "the sources differ" in answer.markdown
+
+
+def test_baclofen_answer_quotes_the_clearance_and_the_low_dose_warning(baclofen_answer: Answer) -> None:
+    markdown = baclofen_answer.markdown
+    assert "128 mL/min" in markdown
+    warnings = [line for line in markdown.splitlines() if "10 mg" in line and "toxicity" in line]
+    assert warnings, "no quoted sentence warns of toxicity at 10 mg"
+    assert all(sentence in markdown for sentence, _ in baclofen_answer.quotes)
+
+
+def test_baclofen_answer_lists_its_references_and_the_disclaimer(baclofen_answer: Answer) -> None:
+    markdown = baclofen_answer.markdown
+    references = markdown.split("**References**", 1)[1]
+    assert "Baclofen clearance: hemodialysis or kidneys?" in references
+    assert "Is baclofen (a muscle relaxant) cleared by dialysis" in references
+    assert markdown.rstrip().endswith(f"_{DISCLAIMER}_")
+    assert DISCLAIMER in baclofen_answer.text
+    assert EMERGENCY_LINE not in markdown
+
+
+def test_baclofen_answer_is_verbatim(assistant: Assistant, baclofen_answer: Answer) -> None:
+    assert verbatim_problems(assistant, baclofen_answer) == []
+
+
+def test_answer_times_each_stage(baclofen_answer: Answer) -> None:
+    timings = baclofen_answer.timings
+    assert set(timings) >= {"query", "retrieve", "compose", "suggest", "total"}
+    assert all(seconds >= 0 for seconds in timings.values())
+    stages = timings["query"] + timings["retrieve"] + timings["compose"] + timings["suggest"]
+    assert stages <= timings["total"] + 1e-6
+
+
+def test_suggestions_are_questions_the_sources_answer(assistant: Assistant, baclofen_answer: Answer) -> None:
+    assert baclofen_answer.suggestions
+    assert BACLOFEN not in baclofen_answer.suggestions
+    for suggestion in baclofen_answer.suggestions:
+        assert not assistant.ask(suggestion).abstained, suggestion
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_mode_answers_the_seed_question(assistant: Assistant, mode: str) -> None:
+    answer = assistant.ask(BACLOFEN, mode=mode)
+    assert not answer.abstained
+    assert QA_PAGE in cited_docs(answer)
+    assert verbatim_problems(assistant, answer) == []
+
+
+# --- follow-ups, messy input, emergencies ----------------------------------------------------------------
+
+
+def test_followup_on_an_overdose_cites_the_teaching_note(assistant: Assistant) -> None:
+    answer = assistant.ask(OVERDOSE_FOLLOWUP, [BACLOFEN])
+    assert not answer.abstained
+    assert TEACHING_NOTE in cited_docs(answer)
+    # The earlier turn's topic rides along in the query the answer was built from.
+    assert "baclofen" in answer.query.lower()
+
+
+def test_messy_question_with_typos_is_answered_from_the_qa_page(assistant: Assistant) -> None:
+    answer = assistant.ask(MESSY)
+    assert not answer.abstained
+    assert QA_PAGE in cited_docs(answer)
+    assert "thx" not in answer.query and "hi," not in answer.query
+
+
+def test_emergency_line_on_an_overdose_in_progress(assistant: Assistant) -> None:
+    answer = assistant.ask("my patient just took 60 baclofen tablets, what now?")
+    assert answer.emergency
+    assert answer.markdown.splitlines()[0] == f"**{EMERGENCY_LINE}**"
+
+
+def test_emergency_line_even_when_abstaining(assistant: Assistant) -> None:
+    answer = assistant.ask("my friend just took 40 tablets of an unknown drug")
+    assert answer.emergency
+    assert answer.markdown.splitlines()[0] == f"**{EMERGENCY_LINE}**"
+
+
+# --- abstention ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who won the 2018 World Cup?",
+        "What is the capital of France?",
+        "Is ondansetron cleared by dialysis?",
+        "Is ondansetron dialyzable in ESRD patients?",
+    ],
+)
+def test_out_of_scope_questions_abstain(assistant: Assistant, baclofen_answer: Answer, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.abstained
+    assert answer.confidence < baclofen_answer.confidence
+    assert answer.confidence < ABSTAIN_BELOW
+    assert answer.citations == () and answer.quotes == ()
+    assert "do not cover this question" in answer.markdown
+    # The nearest topics the sources do cover are named, so the user can rephrase.
+    assert "baclofen" in answer.markdown.lower()
+
+
+@pytest.mark.xfail(
+    reason="Assistant.coverage ignores BUILTIN_SYNONYMS: the brand name 'Lioresal' counts as a missing rare "
+    "word although expand() maps it to baclofen, so the question abstains",
+    strict=True,
+)
+def test_a_brand_name_of_a_covered_drug_is_answered(assistant: Assistant) -> None:
+    assert assistant.coverage("Is Lioresal cleared by dialysis?") == 1.0
+    assert not assistant.ask("Is Lioresal cleared by dialysis?").abstained
+
+
+@pytest.mark.xfail(
+    reason="Assistant.coverage counts the contraction \"what's\" and the unit 'mL/min' (the vocabulary regex "
+    "drops '/') as missing rare topic words, pushing an in-scope question below ABSTAIN_BELOW",
+    strict=True,
+)
+def test_contractions_and_units_are_not_missing_topic_words(assistant: Assistant) -> None:
+    question = "what's the hemodialysis clearance of baclofen in mL/min"
+    assert assistant.coverage(question) == 1.0
+    assert not assistant.ask(question).abstained
+
+
+# --- the verbatim property -------------------------------------------------------------------------------
+
+
+def test_every_quote_of_every_answer_is_verbatim(assistant: Assistant) -> None:
+    problems: list[str] = []
+    answered = 0
+    for question, history in VARIED:
+        answer = assistant.ask(question, history)
+        if answer.abstained:
+            if answer.quotes or answer.citations:
+                problems.append(f"{question!r}: abstained but quotes or cites")
+            continue
+        answered += 1
+        if not answer.quotes:
+            problems.append(f"{question!r}: answered without a quote")
+        problems += [f"{question!r}: {p}" for p in verbatim_problems(assistant, answer)]
+    assert problems == []
+    # The property must be checked on real answers, not on a run of abstentions.
+    assert answered >= 25, f"only {answered} of {len(VARIED)} questions were answered"
+
+
+# --- search and ranking ----------------------------------------------------------------------------------
+
+
+def test_search_resolves_followups_against_history(assistant: Assistant) -> None:
+    alone = assistant.search("and the dose?", k=3)
+    followed = assistant.search("and the dose?", k=3, history=[BACLOFEN])
+    assert [h.score for h in followed] == sorted((h.score for h in followed), reverse=True)
+    assert {h.chunk.doc_id for h in followed} <= {QA_PAGE, TEACHING_NOTE}
+    assert [h.chunk.chunk_id for h in alone] != [h.chunk.chunk_id for h in followed]
+
+
+def test_rank_documents_lists_each_document_once_by_its_best_chunk(assistant: Assistant) -> None:
+    ranked = assistant.rank_documents(BACLOFEN, k=5)
+    assert [doc for doc, _ in ranked] == [QA_PAGE, TEACHING_NOTE]
+    assert ranked[0][1] >= ranked[1][1]
+    assert assistant.rank_documents(BACLOFEN, k=1) == ranked[:1]
+
+
+def test_empty_question_and_unknown_mode_are_refused(assistant: Assistant) -> None:
+    with pytest.raises(ValueError, match="the question is empty"):
+        assistant.ask("   ")
+    with pytest.raises(ValueError, match="choose one of hybrid, dense, bm25, rrf"):
+        assistant.ask(BACLOFEN, mode="semantic")
+
+
+# --- the CLI ---------------------------------------------------------------------------------------------
+
+
+def run_ask(settings: Settings, question: str, history: Sequence[str] = ()) -> dict:
+    """`python -m qa.cli ask --json` against the session's index, in a fresh process."""
+    command = [sys.executable, "-m", "qa.cli", "ask", "--json", "--index", str(settings.index_dir)]
+    for turn in history:
+        command += ["--history", turn]
+    env = {**os.environ, "MEDCITE_CACHE": str(settings.cache_dir), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [*command, question], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_cli_ask_json(seed_settings: Settings) -> None:
+    data = run_ask(seed_settings, BACLOFEN)
+    assert {"answer", "citations", "confidence", "abstained"} <= set(data)
+    assert data["abstained"] is False
+    assert isinstance(data["confidence"], float) and data["confidence"] >= ABSTAIN_BELOW
+    assert data["citations"]
+    for citation in data["citations"]:
+        assert {"number", "title", "quote"} <= set(citation)
+        assert f"[{citation['number']}]" in data["answer"]
+    assert "128 mL/min" in data["answer"]
+
+
+def test_cli_ask_with_history(seed_settings: Settings) -> None:
+    data = run_ask(seed_settings, OVERDOSE_FOLLOWUP, history=[BACLOFEN])
+    assert data["abstained"] is False
+    assert "baclofen" in data["query"].lower()
+    assert TEACHING_NOTE in {c["doc_id"] for c in data["citations"]}
