@@ -101,7 +101,7 @@ class ComposeSettings:
     """How much goes into an answer: enough to be useful, little enough to read in 30 seconds."""
 
     max_chunks: int = 12
-    max_candidates: int = 40
+    max_candidates: int = 20
     max_sentences: int = 5
     max_safety: int = 2
     max_groups: int = 4

@@ -56,6 +56,8 @@ BUILTIN_ABBREVIATIONS: Mapping[str, str] = {
     "w/": "with",
     "w/o": "without",
     "gaba": "gamma-aminobutyric acid",
+    "moa": "mechanism of action",
+    "pk": "pharmacokinetics",
 }
 
 # Brand and other names that mean the same drug or concept; each pair is used in both directions.
@@ -98,7 +100,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'/-]*")
 # Words that say what is asked about, not what it is about: a question made only of these leans on history.
 ASPECT_WORDS = frozenset(
     """
-    what whats which who whom whose when where why how is are was were be been being do does did can could
+    what whats what's how's that's there's which who whom whose when where why how is are was were be been
+    being do does did can could
     should would will may might must shall the a an of for in on at to with without by about and or but if
     then than it its it's this that these those they them their there he she his her him i me my we our you
     your any some all more most much many less least very also too still just only really please tell
@@ -206,7 +209,7 @@ def resolve_followup(question: str, history: Sequence[str]) -> tuple[str, bool]:
 
 
 def learn_abbreviations(texts: Iterable[str]) -> dict[str, str]:
-    """Abbreviations a corpus defines: "end-stage renal disease (ESRD)" and "ESRD (end-stage renal disease)"."""
+    """Abbreviations a corpus defines in the usual order, long form first: "end-stage renal disease (ESRD)"."""
     found: dict[str, str] = {}
     long_then_short = re.compile(r"((?:[A-Za-z][\w-]*\s+){1,6}?[A-Za-z][\w-]*)\s+\(([A-Z][A-Za-z]{1,7})\)")
     for text in texts:

@@ -33,9 +33,9 @@ _STOP_AFTER_STRIP = re.compile(r"\(\s*[,\s]*\)")
 class FusionWeights:
     """Weights of the hybrid score: dense + topic * title-group best + bm25 * (BM25 / best BM25) + aspect * aspect."""
 
-    topic: float = 2.0
-    bm25: float = 0.3
-    aspect: float = 1.0
+    topic: float = 3.0
+    bm25: float = 0.2
+    aspect: float = 0.5
     candidates: int = 100
     groups: int = 10
     max_group: int = 64

@@ -231,21 +231,11 @@ def test_out_of_scope_questions_abstain(assistant: Assistant, baclofen_answer: A
     assert "baclofen" in answer.markdown.lower()
 
 
-@pytest.mark.xfail(
-    reason="Assistant.coverage ignores BUILTIN_SYNONYMS: the brand name 'Lioresal' counts as a missing rare "
-    "word although expand() maps it to baclofen, so the question abstains",
-    strict=True,
-)
 def test_a_brand_name_of_a_covered_drug_is_answered(assistant: Assistant) -> None:
     assert assistant.coverage("Is Lioresal cleared by dialysis?") == 1.0
     assert not assistant.ask("Is Lioresal cleared by dialysis?").abstained
 
 
-@pytest.mark.xfail(
-    reason="Assistant.coverage counts the contraction \"what's\" and the unit 'mL/min' (the vocabulary regex "
-    "drops '/') as missing rare topic words, pushing an in-scope question below ABSTAIN_BELOW",
-    strict=True,
-)
 def test_contractions_and_units_are_not_missing_topic_words(assistant: Assistant) -> None:
     question = "what's the hemodialysis clearance of baclofen in mL/min"
     assert assistant.coverage(question) == 1.0

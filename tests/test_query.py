@@ -130,17 +130,6 @@ def test_learn_abbreviations_ignores_brackets_that_are_not_abbreviations() -> No
     assert learn_abbreviations(["Take it with a glass of water (WATER).", "Baclofen (Lioresal) is a relaxant."]) == {}
 
 
-@pytest.mark.xfail(
-    reason="learn_abbreviations' docstring promises the 'ESRD (end-stage renal disease)' form too, "
-    "but only the long-form-first pattern is implemented",
-    strict=True,
-)
-def test_learn_abbreviations_from_short_form_then_long_form() -> None:
-    assert learn_abbreviations(["ESRD (end-stage renal disease) needs dialysis."]) == {
-        "esrd": "end-stage renal disease"
-    }
-
-
 # --- QueryBuilder ----------------------------------------------------------------------------------------
 
 VOCABULARY = ["dialysis", "hemodialysis", "tablets", "tablet", "baclofen", "patients", "kidney", "bottle", "battle"]
