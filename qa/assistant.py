@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import Stemmer
 
 from qa.compose import (
     ComposeSettings,
@@ -34,6 +35,8 @@ _COMMON_WORD_WEIGHT = 0.3
 # A rare word the corpus lacks is usually the very drug or disease asked about: it weighs double.
 _MISSING_RARE_WEIGHT = 2.0
 _WORD = re.compile(r"[a-z][a-z0-9'/-]*")
+_STEMMER = Stemmer.Stemmer("english")
+_STEM_LOCK = threading.Lock()
 _PARTS = re.compile(r"[/-]")
 
 
@@ -53,6 +56,8 @@ class Assistant:
         for chunk in index.chunks:
             vocabulary.update(_WORD.findall(chunk.context.lower()))
         self.vocabulary = frozenset(vocabulary)
+        # Stems let "hepatically" count as covered by "hepatic".
+        self._vocabulary_stems = frozenset(stems(sorted(vocabulary)))
         known = {t for t in embedder.model.tokenizer.get_vocab() if t.isalpha()}
         self._common_words = frozenset(known)
         abbreviations = learn_abbreviations(c.text for c in index.chunks)
@@ -121,6 +126,7 @@ class Assistant:
             or word.rstrip("s") in self.vocabulary
             or word in self.queries.abbreviations
             or BUILTIN_SYNONYMS.get(word, "") in self.vocabulary
+            or stems([word])[0] in self._vocabulary_stems
             or self.queries.correct(word) is not None
         )
 
@@ -242,6 +248,12 @@ class Assistant:
                 coverage = min(self.coverage(p) for p in b.parts)
                 self._confidence_cache[q] = float(max(0.0, best)) * coverage**2
         return [self._confidence_cache[q] >= ABSTAIN_BELOW for q in questions]
+
+
+def stems(words: Sequence[str]) -> list[str]:
+    """Snowball stems of lower-case words (one shared stemmer; PyStemmer is not thread-safe)."""
+    with _STEM_LOCK:
+        return _STEMMER.stemWords(list(words))
 
 
 def torch_threads(count: int) -> None:

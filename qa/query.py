@@ -57,6 +57,13 @@ BUILTIN_ABBREVIATIONS: Mapping[str, str] = {
     "w/o": "without",
     "gaba": "gamma-aminobutyric acid",
     "moa": "mechanism of action",
+    "mgmt": "management",
+    "peds": "pediatric",
+    "paeds": "pediatric",
+    "resp": "respiratory",
+    "meds": "medications",
+    "abx": "antibiotics",
+    "hep": "hepatic",
     "pk": "pharmacokinetics",
 }
 
