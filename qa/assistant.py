@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import Stemmer
 
 from qa.compose import (
     ComposeSettings,
@@ -21,6 +20,7 @@ from qa.compose import (
     compose,
     is_emergency,
     score_sentences,
+    stems,
 )
 from qa.embedding import Embedder, EmbeddingCache
 from qa.index import Index
@@ -35,8 +35,6 @@ _COMMON_WORD_WEIGHT = 0.3
 # A rare word the corpus lacks is usually the very drug or disease asked about: it weighs double.
 _MISSING_RARE_WEIGHT = 2.0
 _WORD = re.compile(r"[a-z][a-z0-9'/-]*")
-_STEMMER = Stemmer.Stemmer("english")
-_STEM_LOCK = threading.Lock()
 _PARTS = re.compile(r"[/-]")
 
 
@@ -80,9 +78,7 @@ class Assistant:
     def build_query(self, question: str, history: Sequence[str] = ()) -> Query:
         return self.queries.build(question, history)
 
-    def search(
-        self, query: str, *, mode: str = "hybrid", k: int = 10, history: Sequence[str] = ()
-    ) -> list[Hit]:
+    def search(self, query: str, *, mode: str = "hybrid", k: int = 10, history: Sequence[str] = ()) -> list[Hit]:
         """The `k` best chunks for a question (follow-ups resolved against `history`)."""
         check_mode(mode)
         return self.retriever.search(self.build_query(query, history).expanded, mode=mode, k=k)
@@ -138,10 +134,12 @@ class Assistant:
         """
         if not hits:
             return 0.0
-        best = self.retriever.best_dense(query.expanded, hits[:10])
+        return self._evidence(self.retriever.best_dense(query.expanded, hits[:10]), query)
+
+    def _evidence(self, best_dense: float, query: Query) -> float:
         # A follow-up's own words count too: "what about peritoneal dialysis?" is not covered by baclofen pages.
         coverage = min(self.coverage(text) for text in (*query.parts, query.focus or query.text))
-        return float(max(0.0, best) * coverage**2)
+        return float(max(0.0, best_dense) * coverage**2)
 
     # Answers -------------------------------------------------------------------------------------------------
 
@@ -194,9 +192,7 @@ class Assistant:
         keys = [(h.chunk.chunk_id, start) for h, start, _ in spans]
         missing = [i for i, key in enumerate(keys) if key not in self._sentence_vectors]
         if missing:
-            fresh = self.embedder.encode_uncached(
-                [spans[i][0].chunk.text[spans[i][1] : spans[i][2]] for i in missing]
-            )
+            fresh = self.embedder.encode_uncached([spans[i][0].chunk.text[spans[i][1] : spans[i][2]] for i in missing])
             with self._lock:
                 for i, vector in zip(missing, fresh, strict=True):
                     self._sentence_vectors[keys[i]] = vector
@@ -245,15 +241,8 @@ class Assistant:
             vectors = self.embedder.encode_uncached([b.expanded[0] for b in built])
             scores, _ = self.index.dense_search(vectors, 1)
             for q, b, best in zip(todo, built, scores[:, 0], strict=True):
-                coverage = min(self.coverage(p) for p in b.parts)
-                self._confidence_cache[q] = float(max(0.0, best)) * coverage**2
+                self._confidence_cache[q] = self._evidence(float(best), b)
         return [self._confidence_cache[q] >= ABSTAIN_BELOW for q in questions]
-
-
-def stems(words: Sequence[str]) -> list[str]:
-    """Snowball stems of lower-case words (one shared stemmer; PyStemmer is not thread-safe)."""
-    with _STEM_LOCK:
-        return _STEMMER.stemWords(list(words))
 
 
 def torch_threads(count: int) -> None:

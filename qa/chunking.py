@@ -47,8 +47,7 @@ def _words(text: str) -> frozenset[str]:
 
 # Never the last word of a sentence, whatever follows ("e.g. Tylenol", "Dr. Smith", "Fig. 2", "et al. 2019").
 _NEVER_FINAL = _words(
-    "e.g i.e vs cf approx viz al dr drs mr mrs prof st mt fig figs rev hon capt col lt sgt incl esp dept "
-    "univ assoc"
+    "e.g i.e vs cf approx viz al dr drs mr mrs prof st mt fig figs rev hon capt col lt sgt incl esp dept univ assoc"
 )
 # Lower-case only: "ca. 5 mg" and "v." (versus), but "Ca." is calcium and "V." an initial.
 _NEVER_FINAL_CASED = frozenset({"ca", "v"})
@@ -185,9 +184,7 @@ def _ends_sentence(text: str, term_start: int, term: str, after: int, segment_st
     return True
 
 
-def _initial_ends_sentence(
-    text: str, word_start: int, segment_start: int, next_token: str, next_word: str
-) -> bool:
+def _initial_ends_sentence(text: str, word_start: int, segment_start: int, next_token: str, next_word: str) -> bool:
     """A capital letter and a period: an initial ("J. Smith") unless a word shows it names a thing.
 
     People's initials follow a capitalised name or a word like "by"; a letter after a lower-case word names a
@@ -267,9 +264,7 @@ def chunk_document(
         LoadError: the document's title and headings alone fill the model's window.
     """
     if max_tokens < 1:
-        raise ValueError(
-            f"max_tokens must be positive (the model window less special tokens), got {max_tokens}"
-        )
+        raise ValueError(f"max_tokens must be positive (the model window less special tokens), got {max_tokens}")
     if target_tokens < 1:
         raise ValueError(f"target_tokens must be positive, got {target_tokens}")
     target = min(target_tokens, max_tokens)
@@ -278,9 +273,7 @@ def chunk_document(
     heads = [chunk_context(doc.title, s.heading_path, "") for s in sections]
     sentence_spans = [split_sentences(s.text) for s in sections]
     distinct_heads = sorted({h for h, spans in zip(heads, sentence_spans, strict=True) if spans and h})
-    sentence_texts = [
-        s.text[a:b] for s, spans in zip(sections, sentence_spans, strict=True) for a, b in spans
-    ]
+    sentence_texts = [s.text[a:b] for s, spans in zip(sections, sentence_spans, strict=True) for a, b in spans]
     counts = _count(count_tokens, [*distinct_heads, *sentence_texts])
     head_counts = dict(zip(distinct_heads, counts[: len(distinct_heads)], strict=True))
     # Word pieces of each section's context prefix (0 for an empty prefix or a section without text).

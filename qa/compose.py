@@ -120,12 +120,17 @@ _STEMMER = Stemmer.Stemmer("english")
 _STEM_LOCK = threading.Lock()
 
 
+def stems(words: Sequence[str]) -> list[str]:
+    """Snowball stems of lower-case words (one shared stemmer: PyStemmer objects are not thread-safe, and the
+    chat answers several sessions at once)."""
+    with _STEM_LOCK:
+        return _STEMMER.stemWords(list(words))
+
+
 def tokens(text: str) -> list[str]:
     """Snowball stems of the content words, with claim synonyms folded ("removes" and "cleared" -> "clear")."""
     words = [w for w in _TOKEN.findall(text.lower()) if w not in _STOP]
-    with _STEM_LOCK:  # PyStemmer objects are not thread-safe; the chat answers several sessions at once
-        stems = _STEMMER.stemWords(words)
-    return [_SAME_CLAIM.get(stem, stem) for stem in stems]
+    return [_SAME_CLAIM.get(stem, stem) for stem in stems(words)]
 
 
 def pick_chunks(hits: Sequence[Hit], max_chunks: int, per_document: int = 8) -> list[Hit]:

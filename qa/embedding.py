@@ -34,9 +34,7 @@ def resolve_model(model: str) -> str:
 class Embedder:
     """Encodes texts with one sentence-transformers model, loading it on first use."""
 
-    def __init__(
-        self, model: str = BUNDLED_MODEL, *, batch_size: int = 64, cache: EmbeddingCache | None = None
-    ):
+    def __init__(self, model: str = BUNDLED_MODEL, *, batch_size: int = 64, cache: EmbeddingCache | None = None):
         self.name = model
         self.batch_size = batch_size
         self.cache = cache
@@ -118,9 +116,7 @@ class EmbeddingCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         with self._connect() as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS vectors (model TEXT, key TEXT, vec BLOB, PRIMARY KEY (model, key))"
-            )
+            db.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT, key TEXT, vec BLOB, PRIMARY KEY (model, key))")
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=60)
@@ -134,9 +130,7 @@ class EmbeddingCache:
             for start in range(0, len(keys), 500):
                 batch = keys[start : start + 500]
                 marks = ",".join("?" * len(batch))
-                rows = db.execute(
-                    f"SELECT key, vec FROM vectors WHERE model = ? AND key IN ({marks})", [model, *batch]
-                )
+                rows = db.execute(f"SELECT key, vec FROM vectors WHERE model = ? AND key IN ({marks})", [model, *batch])
                 for key, blob in rows:
                     found[key] = np.frombuffer(blob, dtype=np.float32)
         return [found.get(k) for k in keys]

@@ -408,9 +408,7 @@ def _remove_builds_except(index_dir: Path, keep: str | None) -> None:
     (index_dir / (CURRENT + ".tmp")).unlink(missing_ok=True)
 
 
-def _validate_build_inputs(
-    documents: Sequence[Document], chunks: Sequence[Chunk], vectors: np.ndarray
-) -> None:
+def _validate_build_inputs(documents: Sequence[Document], chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
     if not chunks:
         raise ValueError("cannot build an index with no chunks: the documents held no text")
     if vectors.ndim != 2 or vectors.shape[0] != len(chunks):
@@ -436,14 +434,10 @@ def _build_dense(vectors: np.ndarray, dense_kind: str) -> faiss.Index:
     return index
 
 
-def _write_store(
-    path: Path, documents: Sequence[Document], hashes: Mapping[str, str], chunks: Sequence[Chunk]
-) -> None:
+def _write_store(path: Path, documents: Sequence[Document], hashes: Mapping[str, str], chunks: Sequence[Chunk]) -> None:
     db = sqlite3.connect(path)
     try:
-        db.execute(
-            "CREATE TABLE documents (doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, json TEXT NOT NULL)"
-        )
+        db.execute("CREATE TABLE documents (doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, json TEXT NOT NULL)")
         db.execute(
             "CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, doc_id TEXT NOT NULL, "
             "json TEXT NOT NULL)"

@@ -121,9 +121,7 @@ def _expected_dense_kind(chunks: int, settings: Settings) -> str:
     return "hnsw" if chunks > settings.approximate_above else "flat-ip"
 
 
-def _is_up_to_date(
-    m: Manifest, fingerprint: str, model: str, sources: tuple[str, ...], settings: Settings
-) -> bool:
+def _is_up_to_date(m: Manifest, fingerprint: str, model: str, sources: tuple[str, ...], settings: Settings) -> bool:
     """Nothing to rebuild: same documents, model, chunker, sources and dense index kind."""
     return (
         m.corpus_fingerprint == fingerprint

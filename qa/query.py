@@ -130,9 +130,7 @@ _FOLLOWUP_START = re.compile(
     r"is it|does it|can it|should it|was it|will it|would it|are they|do they|what dose|which dose)\b",
     re.IGNORECASE,
 )
-_PRONOUN = re.compile(
-    r"\b(it|its|it's|this|that|these|those|they|them|their|the drug|the same)\b", re.IGNORECASE
-)
+_PRONOUN = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|their|the drug|the same)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -177,11 +175,7 @@ def split_questions(text: str) -> list[str]:
 
 def content_words(text: str) -> list[str]:
     """The words of a question that name its topic (not question words, pronouns or aspects)."""
-    return [
-        w
-        for w in (m.group(0).lower().strip("'-/") for m in _WORD.finditer(text))
-        if w and w not in ASPECT_WORDS
-    ]
+    return [w for w in (m.group(0).lower().strip("'-/") for m in _WORD.finditer(text)) if w and w not in ASPECT_WORDS]
 
 
 def is_followup(question: str) -> bool:
@@ -276,9 +270,7 @@ class QueryBuilder:
         if used and len(parts) == 1:
             parts = (resolved,)
         expanded = tuple(self.expand(p) for p in parts)
-        return Query(
-            original=message, text=resolved, parts=parts, expanded=expanded, followup=used, focus=cleaned
-        )
+        return Query(original=message, text=resolved, parts=parts, expanded=expanded, followup=used, focus=cleaned)
 
     def expand(self, text: str) -> str:
         """The text plus corrected spellings and the long forms of abbreviations and brand names."""
@@ -307,14 +299,8 @@ class QueryBuilder:
         from rapidfuzz.distance import DamerauLevenshtein
 
         limit = 1 if len(word) < 7 else 2
-        choices = [
-            c
-            for size in range(len(word) - limit, len(word) + limit + 1)
-            for c in self._by_length.get(size, ())
-        ]
-        found = process.extract(
-            word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=2
-        )
+        choices = [c for size in range(len(word) - limit, len(word) + limit + 1) for c in self._by_length.get(size, ())]
+        found = process.extract(word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=2)
         if not found or (len(found) > 1 and found[1][1] == found[0][1]):
             return None  # nothing close, or two equally close words: guessing would mislead
         return found[0][0]

@@ -96,8 +96,7 @@ class Retriever:
         if mode == "bm25":
             rows, scores = self.index.bm25.search(query, depth)
             return [
-                (int(r), Hit(chunks[r], float(s), bm25=float(s)))
-                for r, s in zip(rows[:k], scores[:k], strict=True)
+                (int(r), Hit(chunks[r], float(s), bm25=float(s))) for r, s in zip(rows[:k], scores[:k], strict=True)
             ]
         vector = self.embedder.encode_query(query)
         dense_scores, dense_rows = self.index.dense_search(vector[None, :], depth)

@@ -90,9 +90,7 @@ def load_paths(paths: Sequence[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTE
             first_source[doc.doc_id] = str(entry.path)
             documents.append(doc)
         if repeated:
-            skipped.append(
-                Skipped(str(entry.path), _duplicate_reason(repeated, first_source, str(entry.path)))
-            )
+            skipped.append(Skipped(str(entry.path), _duplicate_reason(repeated, first_source, str(entry.path))))
     return LoadResult(documents=tuple(documents), skipped=tuple(skipped))
 
 
@@ -184,9 +182,7 @@ def _read(path: Path, max_bytes: int) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise LoadError("not a regular file (a device, socket or pipe)")
         if info.st_size > max_bytes:
-            raise LoadError(
-                f"larger than {_size(max_bytes)} ({_size(info.st_size)}); split it into smaller files"
-            )
+            raise LoadError(f"larger than {_size(max_bytes)} ({_size(info.st_size)}); split it into smaller files")
         if info.st_size == 0:
             raise LoadError("empty file")
         with path.open("rb") as handle:

@@ -86,9 +86,7 @@ def page_meta(root: lxml.html.HtmlElement) -> PageMeta:
         "citation_online_date", "article:modified_time", "dc.date.modified",
     )  # fmt: skip
     doi = first("citation_doi", "prism.doi", "dc.identifier")
-    canonical = next(
-        (link.get("href", "") for link in root.iter("link") if link.get("rel") == "canonical"), ""
-    )
+    canonical = next((link.get("href", "") for link in root.iter("link") if link.get("rel") == "canonical"), "")
     return PageMeta(
         title=title,
         author="; ".join(dict.fromkeys(authors)),
@@ -219,9 +217,7 @@ def _list_number(item: etree._Element) -> str:
 
 def _hidden(element: etree._Element) -> bool:
     style = (element.get("style") or "").replace(" ", "").lower()
-    return (
-        element.get("hidden") is not None or element.get("aria-hidden") == "true" or "display:none" in style
-    )
+    return element.get("hidden") is not None or element.get("aria-hidden") == "true" or "display:none" in style
 
 
 def _bold_only(element: etree._Element) -> str:

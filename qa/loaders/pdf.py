@@ -92,12 +92,9 @@ def _drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
         return re.sub(r"\d+", "#", line.lower())
 
     counts = Counter(shape(line) for lines in pages for line in {*lines[:2], *lines[-2:]})
-    running = {
-        key for key, n in counts.items() if n >= _RUNNING_MIN_PAGES and n >= _RUNNING_SHARE * len(pages)
-    }
+    running = {key for key, n in counts.items() if n >= _RUNNING_MIN_PAGES and n >= _RUNNING_SHARE * len(pages)}
     return [
-        [line for line in lines if not _PAGE_NUMBER.fullmatch(line) and shape(line) not in running]
-        for lines in pages
+        [line for line in lines if not _PAGE_NUMBER.fullmatch(line) and shape(line) not in running] for lines in pages
     ]
 
 

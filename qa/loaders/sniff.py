@@ -66,9 +66,7 @@ def decode(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise LoadError(
-                f"not valid UTF-16 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
-            ) from exc
+            raise LoadError(f"not valid UTF-16 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
     if looks_binary(data):
         raise LoadError(BINARY_REASON)
     try:

@@ -238,8 +238,4 @@ def _is_body(line: Line | None) -> bool:
     """Text that a heading can stand over: a list item or a sentence, not another short label."""
     if line is None or line.kind == "heading":
         return False
-    return (
-        line.kind == "item"
-        or line.text.endswith((".", "!", "?", ":", "…"))
-        or len(line.text) > _HEADING_CHARS
-    )
+    return line.kind == "item" or line.text.endswith((".", "!", "?", ":", "…")) or len(line.text) > _HEADING_CHARS

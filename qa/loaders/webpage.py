@@ -98,9 +98,7 @@ _DROP_SECTION = [
     r"(subscribe|sign up) (to|for) (our|the) newsletter.*",
     r"(about us|contact us|privacy policy|terms of (use|service))",
 ]
-_REFERENCES_HEADING = (
-    r"(references?|bibliography|sources?|citations?|works cited|literature cited|further reading)"
-)
+_REFERENCES_HEADING = r"(references?|bibliography|sources?|citations?|works cited|literature cited|further reading)"
 _RELATED_HEADING = r"(related questions?|similar questions?|people also ask|other questions|more questions)"
 # Source-type labels some sites print above each reference; they separate entries and are not part of them.
 _REFERENCE_LABEL = (
@@ -395,8 +393,7 @@ def _marker_limit(lines: Sequence[Line], references: Sequence[Reference]) -> int
     evidence = sum(
         1
         for line in lines
-        if line.kind != "heading"
-        and any(c.at_end and max(c.numbers) <= limit for c in _candidates(line.text))
+        if line.kind != "heading" and any(c.at_end and max(c.numbers) <= limit for c in _candidates(line.text))
     )
     numbered = [r.number for r in references if r.number is not None]
     listed = max([len(references), *numbered]) if references else 0
@@ -468,9 +465,7 @@ def _parse_references(lines: Sequence[Line]) -> tuple[Reference, ...]:
             entries.append((None, [line.text], url))
             open_entry = labelled
     return tuple(
-        Reference(number=number, text=" ".join(parts).strip(), url=url)
-        for number, parts, url in entries
-        if parts
+        Reference(number=number, text=" ".join(parts).strip(), url=url) for number, parts, url in entries if parts
     )
 
 
