@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-
-import numpy as np
 
 from qa.compose import (
     ComposeSettings,
@@ -60,9 +56,7 @@ class Assistant:
         self._common_words = frozenset(known)
         abbreviations = learn_abbreviations(c.text for c in index.chunks)
         self.queries = QueryBuilder(self.vocabulary, known_words=known, abbreviations=abbreviations)
-        self._sentence_vectors: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
         self._confidence_cache: dict[str, float] = {}
-        self._lock = threading.Lock()
 
     @classmethod
     def load(cls, index_dir: Path, settings: Settings | None = None) -> Assistant:
@@ -147,6 +141,10 @@ class Assistant:
         """A cited, extractive answer, or an abstention when the sources do not cover the question."""
         if not question or not question.strip():
             raise ValueError("the question is empty; type a clinical question")
+        with self.embedder.sharing_queries():
+            return self._ask(question, history, mode)
+
+    def _ask(self, question: str, history: Sequence[str], mode: str) -> Answer:
         timings: dict[str, float] = {}
         started = time.perf_counter()
         query = self.build_query(question, history)
@@ -189,19 +187,14 @@ class Assistant:
         )
         if not spans:
             return []
-        keys = [(h.chunk.chunk_id, start) for h, start, _ in spans]
-        missing = [i for i, key in enumerate(keys) if key not in self._sentence_vectors]
-        if missing:
-            fresh = self.embedder.encode_uncached([spans[i][0].chunk.text[spans[i][1] : spans[i][2]] for i in missing])
-            with self._lock:
-                for i, vector in zip(missing, fresh, strict=True):
-                    self._sentence_vectors[keys[i]] = vector
-                while len(self._sentence_vectors) > 100_000:
-                    self._sentence_vectors.popitem(last=False)
-        vectors = np.vstack([self._sentence_vectors[key] for key in keys])
-        query_vectors = self.embedder.encode_uncached(list(query.expanded))
+        # Sentence vectors were made at ingest; the query's were made (and kept) for retrieval.
+        places = [
+            (self.index.row_of(h.chunk.chunk_id), h.chunk.sentences.index((start, end))) for h, start, end in spans
+        ]
+        vectors = self.index.sentence_vectors_at(places)
         scored: list[Sentence] | None = None
-        for part, vector in zip(query.parts, query_vectors, strict=True):
+        for part, expanded in zip(query.parts, query.expanded, strict=True):
+            vector = self.embedder.encode_query(expanded)
             part_scores = score_sentences(spans, vectors, vector, part, query.focus)
             if scored is None:
                 scored = part_scores
@@ -212,35 +205,43 @@ class Assistant:
     def suggest(self, query: Query, hits: Sequence[Hit], *, exclude: str = "", limit: int = 5) -> list[str]:
         """Follow-up questions the corpus answers with confidence: stored related questions, then sections."""
         candidates: list[str] = []
-        quoted_headings = {h.chunk.heading_path for h in hits[:3]}
+        # The sections the answer quotes most are what was just asked about: not worth suggesting.
+        quoted_headings = {h.chunk.heading_path[-1] for h in hits[:3] if h.chunk.heading_path}
         for hit in hits:
             doc = self.index.documents.get(hit.chunk.doc_id)
             if doc is None:
                 continue
-            candidates.extend(doc.related_questions)
-            for section in doc.sections:
-                if section.heading_path and section.heading_path not in quoted_headings:
-                    candidates.append(section.heading_path[-1])
-            if hit.chunk.title and hit.chunk.title.lower() not in query.text.lower():
-                candidates.append(hit.chunk.title)
+            candidates.extend(
+                c
+                for c in doc.follow_ups()
+                if c not in quoted_headings and not (c == doc.title and c.lower() in query.text.lower())
+            )
         seen = {exclude.strip().lower(), query.text.strip().lower()}
         unique = [c for c in dict.fromkeys(candidates) if c.strip().lower() not in seen]
+        # Checked a few at a time, as many as are still wanted: each check embeds the candidate, and most pass.
         kept: list[str] = []
-        for candidate, confident in zip(unique[:12], self._answerable(unique[:12]), strict=True):
-            if confident:
-                kept.append(candidate)
-            if len(kept) >= limit:
-                break
+        checked = 0
+        while len(kept) < limit and checked < min(len(unique), 12):
+            batch = unique[checked : min(checked + limit - len(kept), 12)]
+            checked += len(batch)
+            kept.extend(c for c, confident in zip(batch, self._answerable(batch), strict=True) if confident)
         return kept
 
     def _answerable(self, questions: Sequence[str]) -> list[bool]:
-        """Whether each question would be answered rather than abstained on (cached: the index is fixed)."""
+        """Whether each question would be answered rather than abstained on (cached: the index is fixed).
+
+        A document's own follow-up questions were scored against the index at ingest; others are embedded.
+        """
         todo = [q for q in questions if q not in self._confidence_cache]
-        if todo:
-            built = [self.build_query(q) for q in todo]
+        scored = [q for q in todo if q in self.index.follow_up_scores]
+        for q in scored:
+            self._confidence_cache[q] = self._evidence(self.index.follow_up_scores[q], self.build_query(q))
+        unscored = [q for q in todo if q not in self.index.follow_up_scores]
+        if unscored:
+            built = [self.build_query(q) for q in unscored]
             vectors = self.embedder.encode_uncached([b.expanded[0] for b in built])
             scores, _ = self.index.dense_search(vectors, 1)
-            for q, b, best in zip(todo, built, scores[:, 0], strict=True):
+            for q, b, best in zip(unscored, built, scores[:, 0], strict=True):
                 self._confidence_cache[q] = self._evidence(float(best), b)
         return [self._confidence_cache[q] >= ABSTAIN_BELOW for q in questions]
 

@@ -2,13 +2,18 @@
 
 The model loads lazily (importing torch costs seconds) and never from the network: `qa/__init__` sets
 HF_HUB_OFFLINE. Vectors are L2-normalised float32, so inner product is cosine similarity.
+
+Sentence vectors come from the same forward pass as their chunk's vector ("late chunking", Günther et al.,
+2024): the mean of the chunk's contextual token embeddings over each sentence's word pieces. They cost no extra
+model time at ingest, and spare answer time from embedding candidate sentences, which was most of its cost.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +25,10 @@ from qa.settings import BUNDLED_MODEL
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+Span = tuple[int, int]
+# Suffix of the cache's model key under which a chunk's sentence vectors are kept.
+_SENTENCES = "#sentences"
 
 
 def resolve_model(model: str) -> str:
@@ -40,6 +49,7 @@ class Embedder:
         self.cache = cache
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
+        self._local = threading.local()  # per thread: the query vectors of the question being answered
 
     @property
     def model(self) -> SentenceTransformer:
@@ -58,7 +68,10 @@ class Embedder:
 
     @property
     def dim(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        model = self.model
+        # sentence-transformers 6 renamed the method; older releases only have the first name.
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(get_dim())
 
     @property
     def max_tokens(self) -> int:
@@ -87,9 +100,111 @@ class Embedder:
                 found[i] = vec
         return np.vstack(found).astype(np.float32, copy=False)
 
+    def encode_chunks(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]], *, progress: bool = False
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors of `texts` and of the sentences inside them, both from one forward pass per text.
+
+        Args:
+            spans: for each text, the (start, end) character spans of its sentences.
+
+        Returns:
+            (vectors, sentence_vectors): `vectors` as `encode` gives them; `sentence_vectors[i]` has one
+            normalised row per span of text i.
+        """
+        if len(spans) != len(texts):
+            raise ValueError(f"got {len(spans)} span lists for {len(texts)} texts")
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        keys = [_span_key(text, text_spans) for text, text_spans in zip(texts, spans, strict=True)]
+        vectors: list[np.ndarray | None] = [None] * len(texts)
+        sentences: list[np.ndarray | None] = [None] * len(texts)
+        if self.cache is not None:
+            vectors = self.cache.get(self.name, texts)
+            sentences = self.cache.get(self.name + _SENTENCES, keys)
+        missing = [i for i in range(len(texts)) if vectors[i] is None or sentences[i] is None]
+        if missing:
+            fresh, fresh_sentences = self._encode_chunks(
+                [texts[i] for i in missing], [spans[i] for i in missing], progress
+            )
+            if self.cache is not None:
+                self.cache.put(self.name, [texts[i] for i in missing], fresh)
+                self.cache.put(self.name + _SENTENCES, [keys[i] for i in missing], fresh_sentences)
+            for j, i in enumerate(missing):
+                vectors[i] = fresh[j]
+                sentences[i] = fresh_sentences[j]
+        dim = int(np.asarray(vectors[0]).shape[-1])
+        shaped = [np.asarray(s, dtype=np.float32).reshape(-1, dim) for s in sentences]
+        return np.vstack(vectors).astype(np.float32, copy=False), shaped
+
+    def _encode_chunks(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]], progress: bool
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The model's chunk vectors, and each sentence's mean contextual token embedding, normalised.
+
+        A model whose tokenizer cannot map word pieces back to characters (a "slow" tokenizer) gets its
+        sentences embedded on their own instead: slower, same kind of vectors.
+        """
+        model = self.model
+        tokenizer = model.tokenizer
+        if not getattr(tokenizer, "is_fast", False):
+            vectors = self._encode(texts, progress)
+            return vectors, [self._encode([t[a:b] for a, b in s], False) for t, s in zip(texts, spans, strict=True)]
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        sentences: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
+        alone: list[tuple[int, int]] = []  # (text, sentence) pairs no word piece of the pass covered
+        bar = _progress_bar(progress, len(texts))
+        for first in range(0, len(order), self.batch_size):
+            batch = order[first : first + self.batch_size]
+            outputs = model.encode(
+                [texts[i] for i in batch], batch_size=len(batch), output_value=None, show_progress_bar=False
+            )
+            for i, out in zip(batch, outputs, strict=True):
+                vectors[i] = _normalise(out["sentence_embedding"].float().numpy())
+                tokens = out["token_embeddings"].float().numpy()
+                offsets = _offsets(tokenizer, texts[i], out["input_ids"], model.max_seq_length)
+                if offsets is None:
+                    sentences[i] = np.zeros((len(spans[i]), self.dim), np.float32)
+                    alone.extend((i, j) for j in range(len(spans[i])))
+                    continue
+                pooled, empty = _pool(tokens, offsets, spans[i])
+                sentences[i] = pooled
+                alone.extend((i, j) for j in empty)
+            bar.update(len(batch))
+        bar.close()
+        if alone:
+            fallback = self._encode([texts[i][slice(*spans[i][j])] for i, j in alone], False)
+            for (i, j), vector in zip(alone, fallback, strict=True):
+                sentences[i][j] = vector
+        return vectors, sentences
+
+    @contextmanager
+    def sharing_queries(self) -> Iterator[None]:
+        """Within this block (one answer, on this thread), each query text is encoded once.
+
+        Retrieval, confidence and sentence scoring all need the question's vector. The memory ends with the
+        block, so a later question is never answered, or timed, with vectors from an earlier one.
+        """
+        outer = getattr(self._local, "queries", None)
+        if outer is None:
+            self._local.queries = {}
+        try:
+            yield
+        finally:
+            if outer is None:
+                self._local.queries = None
+
     def encode_query(self, text: str) -> np.ndarray:
-        """One normalised query vector, shape (dim,); queries are not cached (they are rarely repeated)."""
-        return self._encode([text], False)[0]
+        """One normalised query vector, shape (dim,); inside `sharing_queries`, encoded once per text."""
+        shared: dict[str, np.ndarray] | None = getattr(self._local, "queries", None)
+        if shared is not None and text in shared:
+            return shared[text]
+        vector = self._encode([text], False)[0]
+        if shared is not None:
+            vector.flags.writeable = False
+            shared[text] = vector
+        return vector
 
     def encode_uncached(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for short-lived texts (queries, sentences at answer time) without touching the disk cache."""
@@ -106,6 +221,58 @@ class Embedder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _span_key(text: str, spans: Sequence[Span]) -> str:
+    """What a chunk's sentence vectors depend on: its text and where its sentences are."""
+    return text + "\x1f" + ",".join(f"{a}-{b}" for a, b in spans)
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _offsets(tokenizer, text: str, input_ids, max_length: int) -> np.ndarray | None:  # type: ignore[no-untyped-def]
+    """Character span of each word piece the model read, (0, 0) for special tokens and padding.
+
+    The model's own preprocessing may strip the text; the offsets are shifted back onto `text` itself. None
+    when the model read other word pieces than the tokenizer gives (a prompt or other preprocessing added).
+    """
+    stripped = text.strip()
+    shift = len(text) - len(text.lstrip())
+    encoded = tokenizer(stripped, return_offsets_mapping=True, truncation=True, max_length=max_length)
+    ids = [int(t) for t in input_ids]
+    if encoded["input_ids"] != ids[: len(encoded["input_ids"])]:
+        return None
+    offsets = np.zeros((len(ids), 2), dtype=np.int64)
+    found = np.asarray(encoded["offset_mapping"], dtype=np.int64).reshape(-1, 2)
+    real = found[:, 1] > found[:, 0]
+    found[real] += shift
+    offsets[: len(found)] = np.where(real[:, None], found, 0)
+    return offsets
+
+
+def _pool(tokens: np.ndarray, offsets: np.ndarray, spans: Sequence[Span]) -> tuple[np.ndarray, list[int]]:
+    """Mean of the token embeddings inside each span, normalised; also the spans that held no word piece."""
+    pooled = np.zeros((len(spans), tokens.shape[1]), dtype=np.float32)
+    empty: list[int] = []
+    real = offsets[:, 1] > offsets[:, 0]
+    for j, (start, end) in enumerate(spans):
+        inside = real & (offsets[:, 0] < end) & (offsets[:, 1] > start)
+        if inside.any():
+            pooled[j] = tokens[inside].mean(axis=0)
+        else:
+            empty.append(j)
+    return _normalise(pooled), empty
+
+
+def _progress_bar(progress: bool, total: int):  # type: ignore[no-untyped-def]
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="embedding", unit="chunk", file=sys.stderr, disable=not progress)
 
 
 class EmbeddingCache:
@@ -135,7 +302,7 @@ class EmbeddingCache:
                     found[key] = np.frombuffer(blob, dtype=np.float32)
         return [found.get(k) for k in keys]
 
-    def put(self, model: str, texts: Sequence[str], vectors: np.ndarray) -> None:
+    def put(self, model: str, texts: Sequence[str], vectors: np.ndarray | Sequence[np.ndarray]) -> None:
         rows = [
             (model, stable_hash(t, length=32), np.asarray(v, dtype=np.float32).tobytes())
             for t, v in zip(texts, vectors, strict=True)

@@ -3,7 +3,8 @@
 Layout of an index directory:
 
     INDEX_DIR/CURRENT                 one line: the name of the live build
-    INDEX_DIR/builds/<name>/          manifest.json, vectors.npy, dense.faiss, bm25/, store.sqlite
+    INDEX_DIR/builds/<name>/          manifest.json, vectors.npy, sentences.npy, dense.faiss, bm25/,
+                                      store.sqlite
     INDEX_DIR/builds/.tmp-<name>/     a build being written (removed by the next build if a run was killed)
 
 A build is written beside the live one, fsynced, renamed into place, and published by replacing CURRENT
@@ -35,7 +36,8 @@ from qa.records import Chunk, Document, document_from_dict, document_to_dict, st
 from qa.settings import BUNDLED_MODEL, Settings
 
 # Bump when the files of a build change meaning; an index of another version is refused, not misread.
-FORMAT_VERSION = 1
+# 2: sentences.npy, the vectors of every chunk's sentences.
+FORMAT_VERSION = 2
 DENSE_KINDS = ("flat-ip", "hnsw")
 # HNSW graph degree and build effort: FAISS's usual values for sentence embeddings of a few hundred dims.
 HNSW_M = 32
@@ -47,6 +49,8 @@ BUILDS = "builds"
 TMP_PREFIX = ".tmp-"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.npy"
+# float16: sentence vectors only rank a few sentences against each other, and there are several per chunk.
+SENTENCE_VECTORS = "sentences.npy"
 DENSE = "dense.faiss"
 BM25_DIR = "bm25"
 STORE = "store.sqlite"
@@ -206,6 +210,7 @@ class Index:
     """A loaded index: chunks in row order, their documents, vectors, and the dense and BM25 searchers.
 
     Vectors, FAISS and BM25 arrays stay memory-mapped, so loading costs little beyond parsing the records.
+    `sentence_vectors` holds one row per sentence of every chunk, in chunk order then sentence order.
     """
 
     def __init__(
@@ -218,6 +223,8 @@ class Index:
         vectors: np.ndarray,
         dense: faiss.Index,
         bm25: BM25Index,
+        sentence_vectors: np.ndarray,
+        follow_up_scores: Mapping[str, float] | None = None,
     ):
         self.path = path
         self.manifest = manifest
@@ -226,11 +233,19 @@ class Index:
         # The hash each document had when indexed; ingest compares it to decide what to re-embed.
         self.content_hashes = content_hashes
         self.vectors = vectors
+        self.sentence_vectors = sentence_vectors
+        # Each document's follow-up question (`Document.follow_ups`) and its best cosine to any chunk, computed
+        # at ingest, so suggesting follow-ups costs no embedding at answer time.
+        self.follow_up_scores = dict(follow_up_scores or {})
+        # Row of each chunk's first sentence vector (and, last, the total).
+        self._sentence_start = np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(np.int64)
         self.bm25 = bm25
         self._dense = dense
         self._rows_of: dict[str, list[int]] = {}
+        self._row_of_chunk: dict[str, int] = {}
         for row, chunk in enumerate(chunks):
             self._rows_of.setdefault(chunk.doc_id, []).append(row)
+            self._row_of_chunk[chunk.chunk_id] = row
 
     @classmethod
     def load(cls, index_dir: Path, *, model: str | None = None) -> Index:
@@ -279,19 +294,48 @@ class Index:
             bm25 = BM25Index.load(build / BM25_DIR, mmap=True)
             if bm25.rows != manifest.chunks:
                 raise ValueError(f"the BM25 index holds {bm25.rows} rows")
-            chunks, documents, hashes = _read_store(build / STORE)
+            chunks, documents, hashes, follow_ups = _read_store(build / STORE)
             if len(chunks) != manifest.chunks or len(documents) != manifest.documents:
                 raise ValueError(f"{STORE} holds {len(documents)} documents and {len(chunks)} chunks")
+            sentence_vectors = np.load(build / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
+            expected = (sum(len(c.sentences) for c in chunks), manifest.dim)
+            if sentence_vectors.dtype != np.float16 or sentence_vectors.shape != expected:
+                raise ValueError(
+                    f"{SENTENCE_VECTORS} holds {sentence_vectors.dtype} {sentence_vectors.shape}, the chunks "
+                    f"need float16 {expected}"
+                )
         except (OSError, ValueError, KeyError, TypeError, RuntimeError, sqlite3.Error) as exc:
             # FAISS reports a truncated file as RuntimeError; numpy as ValueError; SQLite as its own error.
             raise IndexLoadError(
                 f"the index at {index_dir} is damaged ({build.name}: {exc}); {rebuild_hint(index_dir)}"
             ) from exc
-        return cls(build, manifest, chunks, documents, hashes, vectors, dense, bm25)
+        return cls(build, manifest, chunks, documents, hashes, vectors, dense, bm25, sentence_vectors, follow_ups)
 
     def chunk_rows_of(self, doc_id: str) -> list[int]:
         """Rows of the document's chunks, in document order (empty for an unknown id)."""
         return list(self._rows_of.get(doc_id, ()))
+
+    def row_of(self, chunk_id: str) -> int:
+        """The row of a chunk (KeyError for an unknown id)."""
+        return self._row_of_chunk[chunk_id]
+
+    def sentence_vectors_at(self, places: Sequence[tuple[int, int]]) -> np.ndarray:
+        """Vectors of single sentences, each named by (chunk row, sentence number within the chunk); float32."""
+        if not places:
+            return np.zeros((0, self.manifest.dim), dtype=np.float32)
+        starts = self._sentence_start
+        for row, number in places:
+            if not 0 <= number < starts[row + 1] - starts[row]:
+                raise IndexError(f"chunk row {row} has no sentence {number}")
+        picked = [int(starts[row]) + number for row, number in places]
+        return np.asarray(self.sentence_vectors[picked], dtype=np.float32)
+
+    def sentence_vectors_of(self, rows: Sequence[int]) -> np.ndarray:
+        """The sentence vectors of the chunks at `rows`, concatenated in that order (float32)."""
+        parts = [self.sentence_vectors[self._sentence_start[r] : self._sentence_start[r + 1]] for r in rows]
+        if not parts:
+            return np.zeros((0, self.manifest.dim), dtype=np.float32)
+        return np.concatenate(parts).astype(np.float32)
 
     def dense_search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-`k` rows by inner product (cosine: vectors are normalised) for each query vector.
@@ -332,7 +376,7 @@ def _read_faiss(path: Path) -> faiss.Index:
     return faiss.read_index(str(path), flag)
 
 
-def _read_store(path: Path) -> tuple[list[Chunk], dict[str, Document], dict[str, str]]:
+def _read_store(path: Path) -> tuple[list[Chunk], dict[str, Document], dict[str, str], dict[str, float]]:
     if not path.is_file():
         raise FileNotFoundError(f"{path.name} is missing")
     # Read-only URI: loading must never create or change a file in a published build.
@@ -348,9 +392,10 @@ def _read_store(path: Path) -> tuple[list[Chunk], dict[str, Document], dict[str,
             if row != expected:
                 raise ValueError(f"{path.name} has no chunk for row {expected}")
             chunks.append(chunk_from_dict(json.loads(text)))
+        follow_ups = {text: float(best) for text, best in db.execute("SELECT text, best FROM follow_ups")}
     finally:
         db.close()
-    return chunks, documents, hashes
+    return chunks, documents, hashes, follow_ups
 
 
 # --- writing ---------------------------------------------------------------------------------------------
@@ -408,11 +453,19 @@ def _remove_builds_except(index_dir: Path, keep: str | None) -> None:
     (index_dir / (CURRENT + ".tmp")).unlink(missing_ok=True)
 
 
-def _validate_build_inputs(documents: Sequence[Document], chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+def _validate_build_inputs(
+    documents: Sequence[Document], chunks: Sequence[Chunk], vectors: np.ndarray, sentence_vectors: np.ndarray
+) -> None:
     if not chunks:
         raise ValueError("cannot build an index with no chunks: the documents held no text")
     if vectors.ndim != 2 or vectors.shape[0] != len(chunks):
         raise ValueError(f"vectors must have one row per chunk ({len(chunks)}), got shape {vectors.shape}")
+    sentences = sum(len(c.sentences) for c in chunks)
+    if sentence_vectors.shape != (sentences, vectors.shape[1]):
+        raise ValueError(
+            f"sentence_vectors must have one row per sentence of the chunks ({sentences}, {vectors.shape[1]}), "
+            f"got shape {sentence_vectors.shape}"
+        )
     known: set[str] = set()
     for doc in documents:
         if doc.doc_id in known:
@@ -434,7 +487,13 @@ def _build_dense(vectors: np.ndarray, dense_kind: str) -> faiss.Index:
     return index
 
 
-def _write_store(path: Path, documents: Sequence[Document], hashes: Mapping[str, str], chunks: Sequence[Chunk]) -> None:
+def _write_store(
+    path: Path,
+    documents: Sequence[Document],
+    hashes: Mapping[str, str],
+    chunks: Sequence[Chunk],
+    follow_ups: Mapping[str, float],
+) -> None:
     db = sqlite3.connect(path)
     try:
         db.execute("CREATE TABLE documents (doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, json TEXT NOT NULL)")
@@ -451,6 +510,8 @@ def _write_store(path: Path, documents: Sequence[Document], hashes: Mapping[str,
             ((row, c.chunk_id, c.doc_id, _json_dumps(chunk_to_dict(c))) for row, c in enumerate(chunks)),
         )
         db.execute("CREATE INDEX chunks_by_doc ON chunks (doc_id)")
+        db.execute("CREATE TABLE follow_ups (text TEXT PRIMARY KEY, best REAL NOT NULL)")
+        db.executemany("INSERT INTO follow_ups VALUES (?, ?)", sorted(follow_ups.items()))
         db.commit()
     finally:
         db.close()
@@ -462,19 +523,23 @@ def write_index(
     chunks: Sequence[Chunk],
     vectors: np.ndarray,
     *,
+    sentence_vectors: np.ndarray,
     model: str,
     chunker_version: str,
     sources: Sequence[str | Path] = (),
     approximate_above: int = Settings.approximate_above,
     content_hashes: Mapping[str, str] | None = None,
+    follow_up_scores: Mapping[str, float] | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> Path:
     """Build an index from records and vectors, and publish it atomically as the live build of `index_dir`.
 
     Args:
         vectors: one row per chunk, in chunk order; rows not of unit length are L2-normalised here.
+        sentence_vectors: one row per sentence of each chunk, in chunk order then sentence order.
         approximate_above: above this many chunks the dense index is HNSW (approximate), else exact.
         content_hashes: each document's `content_hash`, when the caller has computed them already.
+        follow_up_scores: for follow-up questions (`Document.follow_ups`), the best cosine to any chunk.
         on_step: called with the name of each stage as it finishes ("vectors", "dense", "bm25", "store",
             "publish"), so a caller can show progress without this module printing.
 
@@ -487,7 +552,8 @@ def write_index(
     index_dir = Path(index_dir)
     step = on_step or (lambda _name: None)
     vectors = np.array(vectors, dtype=np.float32, copy=True)
-    _validate_build_inputs(documents, chunks, vectors)
+    sentence_vectors = np.asarray(sentence_vectors, dtype=np.float16)
+    _validate_build_inputs(documents, chunks, vectors, sentence_vectors)
     norms = np.linalg.norm(vectors, axis=1)
     # Only rows that are off: renormalising unit rows would shift their last bits on every rebuild.
     off = np.abs(norms - 1) > 1e-5
@@ -519,12 +585,13 @@ def write_index(
         tmp.mkdir()
         try:
             np.save(tmp / VECTORS, vectors, allow_pickle=False)
+            np.save(tmp / SENTENCE_VECTORS, sentence_vectors, allow_pickle=False)
             step("vectors")
             faiss.write_index(_build_dense(vectors, dense_kind), str(tmp / DENSE))
             step("dense")
             BM25Index.build([c.context for c in chunks]).save(tmp / BM25_DIR)
             step("bm25")
-            _write_store(tmp / STORE, documents, hashes, chunks)
+            _write_store(tmp / STORE, documents, hashes, chunks, follow_up_scores or {})
             step("store")
             # The manifest last: a build folder with a manifest is one whose other files were all written.
             (tmp / MANIFEST).write_text(json.dumps(manifest.to_dict(), indent=2) + "\n", encoding="utf-8")

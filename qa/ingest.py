@@ -33,6 +33,8 @@ from qa.records import Chunk, Document, Skipped
 from qa.settings import Settings
 
 INDEX_STEPS = ("vectors", "dense", "bm25", "store", "publish")
+# Follow-up questions are scored against the chunk vectors this many at a time (bounds the score matrix).
+_FOLLOW_UP_BLOCK = 256
 
 
 class NothingToIngestError(IndexLoadError):
@@ -207,21 +209,23 @@ def ingest(
     fresh = [d for d in documents if old_hashes.get(d.doc_id) != hashes[d.doc_id]]
     changed = sum(1 for d in fresh if d.doc_id in old_hashes)
 
-    # Each document's chunks and vectors: from the previous index when unchanged, else freshly made.
-    parts: dict[str, tuple[list[Chunk], np.ndarray | None]] = {}
+    # Each document's chunks, their vectors and their sentences' vectors: from the previous index when
+    # unchanged, else freshly made.
+    parts: dict[str, tuple[list[Chunk], np.ndarray | None, np.ndarray | None]] = {}
     if previous is not None:
         for doc in documents:
             if old_hashes.get(doc.doc_id) == hashes[doc.doc_id]:
                 rows = previous.chunk_rows_of(doc.doc_id)
                 vectors = np.asarray(previous.vectors[rows], dtype=np.float32) if rows else None
-                parts[doc.doc_id] = ([previous.chunks[r] for r in rows], vectors)
+                sentence_vectors = previous.sentence_vectors_of(rows) if rows else None
+                parts[doc.doc_id] = ([previous.chunks[r] for r in rows], vectors, sentence_vectors)
     embedded = 0
+    embedder = embedder or Embedder(
+        settings.model,
+        batch_size=settings.batch_size,
+        cache=EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite"),
+    )
     if fresh:
-        embedder = embedder or Embedder(
-            settings.model,
-            batch_size=settings.batch_size,
-            cache=EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite"),
-        )
         made: list[list[Chunk]] = []
         unusable: set[str] = set()
         with _bar(progress, len(fresh), "chunking", "doc") as bar:
@@ -237,16 +241,22 @@ def ingest(
             fresh = [d for d in fresh if d.doc_id not in unusable]
             documents = [d for d in documents if d.doc_id not in unusable]
             changed = sum(1 for d in fresh if d.doc_id in old_hashes)
-        texts = [c.context for doc_chunks in made for c in doc_chunks]
-        fresh_vectors = embedder.encode(texts, progress=progress) if texts else np.zeros((0, 0), np.float32)
-        if fresh_vectors.shape[0] != len(texts):
+        made_chunks = [c for doc_chunks in made for c in doc_chunks]
+        texts = [c.context for c in made_chunks]
+        fresh_vectors, fresh_sentences = embedder.encode_chunks(
+            texts, [_context_spans(c) for c in made_chunks], progress=progress
+        )
+        if fresh_vectors.shape[0] != len(texts) or len(fresh_sentences) != len(texts):
             got = fresh_vectors.shape[0]
             raise RuntimeError(f"the embedder returned {got} vectors for {len(texts)} texts")
         embedded = len(texts)
         start = 0
         for doc, doc_chunks in zip(fresh, made, strict=True):
             end = start + len(doc_chunks)
-            parts[doc.doc_id] = (doc_chunks, fresh_vectors[start:end] if doc_chunks else None)
+            if doc_chunks:
+                parts[doc.doc_id] = (doc_chunks, fresh_vectors[start:end], np.concatenate(fresh_sentences[start:end]))
+            else:
+                parts[doc.doc_id] = (doc_chunks, None, None)
             start = end
 
     chunks = [c for doc in documents for c in parts[doc.doc_id][0]]
@@ -255,6 +265,9 @@ def ingest(
     kept = {d.doc_id for d in documents}
     removed = sum(1 for doc_id in old_hashes if doc_id not in kept)
     vectors = np.concatenate([v for doc in documents if (v := parts[doc.doc_id][1]) is not None], axis=0)
+    sentence_vectors = np.concatenate([v for doc in documents if (v := parts[doc.doc_id][2]) is not None], axis=0)
+
+    follow_up_scores = _score_follow_ups(documents, vectors, embedder)
 
     with _bar(progress, len(INDEX_STEPS), "indexing", "step") as bar:
         write_index(
@@ -262,11 +275,13 @@ def ingest(
             documents,
             chunks,
             vectors,
+            sentence_vectors=sentence_vectors,
             model=model,
             chunker_version=CHUNKER_VERSION,
             sources=sources,
             approximate_above=settings.approximate_above,
             content_hashes={d.doc_id: hashes[d.doc_id] for d in documents},
+            follow_up_scores=follow_up_scores,
             on_step=lambda _name: bar.update(1),
         )
     seconds = time.perf_counter() - started
@@ -284,6 +299,29 @@ def ingest(
         index_path=index_dir,
         up_to_date=False,
     )
+
+
+def _score_follow_ups(documents: Sequence[Document], vectors: np.ndarray, embedder: Embedder) -> dict[str, float]:
+    """Each follow-up question of the documents, with its best cosine to any chunk of the index.
+
+    The assistant suggests these after an answer, but only those the corpus answers with confidence; scoring
+    them here (short texts, a fraction of a percent of the chunks' words) spares answer time an embedding.
+    """
+    texts = list(dict.fromkeys(q for doc in documents for q in doc.follow_ups()))
+    if not texts:
+        return {}
+    question_vectors = embedder.encode(texts)
+    best = np.empty(len(texts), dtype=np.float32)
+    for start in range(0, len(texts), _FOLLOW_UP_BLOCK):
+        block = question_vectors[start : start + _FOLLOW_UP_BLOCK]
+        best[start : start + len(block)] = (block @ vectors.T).max(axis=1)
+    return {text: float(score) for text, score in zip(texts, best, strict=True)}
+
+
+def _context_spans(chunk: Chunk) -> list[tuple[int, int]]:
+    """The chunk's sentence spans within its context (what is embedded), whose text comes after the title."""
+    shift = len(chunk.context) - len(chunk.text)
+    return [(start + shift, end + shift) for start, end in chunk.sentences]
 
 
 def ensure_index(settings: Settings, *, progress: bool = True) -> Path:

@@ -69,6 +69,11 @@ class Document:
         if not self.doc_id:
             raise ValueError("Document.doc_id must not be empty")
 
+    def follow_ups(self) -> tuple[str, ...]:
+        """What a reader of this document may ask next: its related questions, section headings and title."""
+        headings = [s.heading_path[-1] for s in self.sections if s.heading_path]
+        return tuple(t for t in dict.fromkeys([*self.related_questions, *headings, self.title]) if t.strip())
+
     @property
     def content_hash(self) -> str:
         """Hash of everything the index stores about the document; a change means re-chunking it."""

@@ -65,7 +65,6 @@ class Retriever:
         order = np.argsort(groups, kind="stable")
         bounds = np.searchsorted(groups[order], np.arange(len(group_ids) + 1))
         self._group_rows = [order[bounds[g] : bounds[g + 1]] for g in range(len(group_ids))]
-        self._row_of_chunk = {chunk.chunk_id: row for row, chunk in enumerate(index.chunks)}
 
     def search(self, queries: Sequence[str], *, mode: str = "hybrid", k: int = 10) -> list[Hit]:
         """The `k` best chunks for a question given as one or more sub-queries (merged by best score)."""
@@ -86,7 +85,7 @@ class Retriever:
         known = [h.dense for h in hits if h.dense is not None]
         if known:
             return max(known)
-        rows = [self._row_of_chunk[h.chunk.chunk_id] for h in hits]
+        rows = [self.index.row_of(h.chunk.chunk_id) for h in hits]
         vectors = np.vstack([self.embedder.encode_query(q) for q in queries])
         return float((self.index.vectors[rows] @ vectors.T).max())
 

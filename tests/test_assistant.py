@@ -170,6 +170,20 @@ def test_suggestions_are_questions_the_sources_answer(assistant: Assistant, bacl
         assert not assistant.ask(suggestion).abstained, suggestion
 
 
+def test_suggestions_use_the_scores_made_at_ingest(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    scored = set(assistant.index.follow_up_scores)
+    assert scored >= {q for d in assistant.index.documents.values() for q in d.related_questions}
+    fresh = Assistant(assistant.index, assistant.embedder)  # no confidence remembered yet
+
+    def no_embedding(texts: list[str]) -> None:
+        raise AssertionError(f"embedded {texts} at answer time")
+
+    monkeypatch.setattr(fresh.embedder, "encode_uncached", no_embedding)
+    query = fresh.build_query(BACLOFEN)
+    suggestions = fresh.suggest(query, fresh.search(BACLOFEN, k=20), exclude=BACLOFEN)
+    assert suggestions and set(suggestions) <= scored
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_every_mode_answers_the_seed_question(assistant: Assistant, mode: str) -> None:
     answer = assistant.ask(BACLOFEN, mode=mode)

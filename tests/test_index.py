@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -76,7 +77,15 @@ VECTORS = np.array([[1, 0, 0, 0], [R, R, 0, 0], [0, 1, 0, 0]], dtype=np.float32)
 def build(index_dir: Path, docs: list[Document] = DOCS, **kwargs: object) -> Path:
     chunks = [c for d in docs for c in chunks_of(d)]
     vectors = kwargs.pop("vectors", VECTORS[: len(chunks)])
-    options = {"model": BUNDLED_MODEL, "chunker_version": CHUNKER, "sources": ["corpus"], **kwargs}
+    # One sentence per chunk here, so the sentence vectors may as well be the chunk vectors.
+    sentence_vectors = kwargs.pop("sentence_vectors", vectors)
+    options = {
+        "model": BUNDLED_MODEL,
+        "chunker_version": CHUNKER,
+        "sources": ["corpus"],
+        "sentence_vectors": sentence_vectors,
+        **kwargs,
+    }
     return write_index(index_dir, docs, chunks, vectors, **options)  # type: ignore[arg-type]
 
 
@@ -94,6 +103,32 @@ def test_manifest_round_trip(tmp_path: Path) -> None:
     assert Manifest.from_dict(json.loads(json.dumps(manifest.to_dict()))) == manifest
     with pytest.raises(ValueError, match="'dim'"):
         Manifest.from_dict({**manifest.to_dict(), "dim": "4"})
+
+
+def test_sentence_vectors_are_stored_per_chunk_and_sentence(tmp_path: Path) -> None:
+    doc = make_doc("d1", "Baclofen", "Baclofen is cleared. Doses are reduced.")
+    (chunk,) = chunks_of(doc)
+    two = replace(chunk, sentences=((0, 20), (21, len(chunk.text))))
+    sentences = np.array([[0, 0, 1, 0], [0, 0, 0, 1]], dtype=np.float32)
+    write_index(tmp_path, [doc], [two], VECTORS[:1], sentence_vectors=sentences, model="m", chunker_version=CHUNKER)
+    index = Index.load(tmp_path)
+    assert index.sentence_vectors.dtype == np.float16
+    np.testing.assert_array_equal(index.sentence_vectors_at([(0, 1), (0, 0)]), sentences[::-1])
+    np.testing.assert_array_equal(index.sentence_vectors_of([0]), sentences)
+    assert index.row_of(two.chunk_id) == 0
+    with pytest.raises(IndexError, match="no sentence 2"):
+        index.sentence_vectors_at([(0, 2)])
+    with pytest.raises(ValueError, match="one row per sentence"):
+        write_index(
+            tmp_path, [doc], [two], VECTORS[:1], sentence_vectors=sentences[:1], model="m", chunker_version=CHUNKER
+        )
+
+
+def test_follow_up_scores_round_trip(tmp_path: Path) -> None:
+    build(tmp_path, follow_up_scores={"Baclofen": 0.75, "What about cats?": 0.5})
+    assert Index.load(tmp_path).follow_up_scores == {"Baclofen": 0.75, "What about cats?": 0.5}
+    build(tmp_path)
+    assert Index.load(tmp_path).follow_up_scores == {}
 
 
 def test_fingerprint_ignores_order_but_not_content() -> None:
@@ -182,6 +217,8 @@ def test_missing_index_and_missing_build(tmp_path: Path) -> None:
     [
         (lambda b: (b / "vectors.npy").write_bytes((b / "vectors.npy").read_bytes()[:-16]), "damaged"),
         (lambda b: (b / "dense.faiss").unlink(), "dense.faiss is missing"),
+        (lambda b: (b / "sentences.npy").unlink(), "damaged"),
+        (lambda b: np.save(b / "sentences.npy", np.zeros((2, 4), np.float16)), "sentences.npy holds"),
         (lambda b: (b / "dense.faiss").write_bytes(b"not faiss"), "damaged"),
         (lambda b: (b / "store.sqlite").write_bytes(b"not sqlite at all, not even close" * 100), "damaged"),
         (lambda b: (b / "bm25" / "params.index.json").unlink(), "damaged"),
@@ -216,7 +253,7 @@ def test_publish_replaces_the_live_build_and_removes_old_ones(tmp_path: Path) ->
     second = build(tmp_path, docs=[DOCS[1]])
     assert second != first and not first.exists()
     assert sorted(p.name for p in (tmp_path / "builds").iterdir()) == [second.name]
-    files = {"manifest.json", "vectors.npy", "dense.faiss", "bm25", "store.sqlite"}
+    files = {"manifest.json", "vectors.npy", "sentences.npy", "dense.faiss", "bm25", "store.sqlite"}
     assert {p.name for p in second.iterdir()} == files
     assert Index.load(tmp_path).manifest.documents == 1
     # A reader holding the old build keeps working: its files are mapped, not re-opened.
@@ -254,11 +291,19 @@ def test_bad_build_inputs_publish_nothing(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="one row per chunk"):
         build(tmp_path, vectors=VECTORS[:2])
     with pytest.raises(ValueError, match="'d1' occurs twice"):
-        write_index(tmp_path, [DOCS[0], DOCS[0]], CHUNKS[:2], VECTORS[:2], model="m", chunker_version=CHUNKER)
+        write_index(
+            tmp_path,
+            [DOCS[0], DOCS[0]],
+            CHUNKS[:2],
+            VECTORS[:2],
+            sentence_vectors=VECTORS[:2],
+            model="m",
+            chunker_version=CHUNKER,
+        )
     with pytest.raises(ValueError, match="'d2', a document not given"):
-        write_index(tmp_path, [DOCS[0]], CHUNKS, VECTORS, model="m", chunker_version=CHUNKER)
+        write_index(tmp_path, [DOCS[0]], CHUNKS, VECTORS, sentence_vectors=VECTORS, model="m", chunker_version=CHUNKER)
     with pytest.raises(ValueError, match="no chunks"):
-        write_index(tmp_path, DOCS, [], VECTORS[:0], model="m", chunker_version=CHUNKER)
+        write_index(tmp_path, DOCS, [], VECTORS[:0], sentence_vectors=VECTORS[:0], model="m", chunker_version=CHUNKER)
     assert not (tmp_path / "CURRENT").exists()
 
 
@@ -268,7 +313,16 @@ def test_hnsw_above_the_threshold(tmp_path: Path) -> None:
     chunks = [c for d in docs for c in chunks_of(d)]
     vectors = rng.normal(size=(60, 16)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    write_index(tmp_path, docs, chunks, vectors, model="m", chunker_version=CHUNKER, approximate_above=50)
+    write_index(
+        tmp_path,
+        docs,
+        chunks,
+        vectors,
+        sentence_vectors=vectors,
+        model="m",
+        chunker_version=CHUNKER,
+        approximate_above=50,
+    )
     index = Index.load(tmp_path)
     assert index.manifest.dense_kind == "hnsw"
     import faiss
@@ -281,5 +335,14 @@ def test_hnsw_above_the_threshold(tmp_path: Path) -> None:
     np.testing.assert_allclose(scores[:, 0], 1.0, rtol=1e-5)
     assert index.dense_search(vectors[:1], k=80)[1][0, 60:].tolist() == [-1] * 20
 
-    write_index(tmp_path, docs, chunks, vectors, model="m", chunker_version=CHUNKER, approximate_above=60)
+    write_index(
+        tmp_path,
+        docs,
+        chunks,
+        vectors,
+        sentence_vectors=vectors,
+        model="m",
+        chunker_version=CHUNKER,
+        approximate_above=60,
+    )
     assert Index.load(tmp_path).manifest.dense_kind == "flat-ip"

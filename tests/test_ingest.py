@@ -32,7 +32,8 @@ class CountingEmbedder(Embedder):
 
     def __init__(self, name: str = "test/bag-of-words", cache: EmbeddingCache | None = None):
         super().__init__(name, cache=cache)
-        self.encoded: list[str] = []
+        self.encoded: list[str] = []  # chunk texts that reached a forward pass
+        self.questions: list[str] = []
 
     @property
     def dim(self) -> int:
@@ -45,8 +46,19 @@ class CountingEmbedder(Embedder):
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(t.split()) for t in texts]
 
-    def _encode(self, texts: Sequence[str], progress: bool) -> np.ndarray:
+    def _encode_chunks(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], progress: bool
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
         self.encoded.extend(texts)
+        sentences = [self._vectors([t[a:b] for a, b in s]) for t, s in zip(texts, spans, strict=True)]
+        return self._vectors(texts), sentences
+
+    def _encode(self, texts: Sequence[str], progress: bool) -> np.ndarray:
+        self.questions.extend(texts)  # short texts: the documents' follow-up questions
+        return self._vectors(texts)
+
+    @staticmethod
+    def _vectors(texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         for i, text in enumerate(texts):
             for word in re.findall(r"\w+", text.lower()):
@@ -77,20 +89,14 @@ BACLOFEN = (
     "Baclofen is cleared by the kidneys. Hemodialysis removes baclofen from the blood. "
     "Doses must be reduced in renal failure.\n"
 )
-ASPIRIN = (
-    "Aspirin overdose\n\nAspirin overdose causes tinnitus and a metabolic acidosis. Treat with bicarbonate.\n"
-)
-LITHIUM = (
-    "Lithium toxicity\n\nLithium has a narrow therapeutic range. Hemodialysis is used in severe poisoning.\n"
-)
+ASPIRIN = "Aspirin overdose\n\nAspirin overdose causes tinnitus and a metabolic acidosis. Treat with bicarbonate.\n"
+LITHIUM = "Lithium toxicity\n\nLithium has a narrow therapeutic range. Hemodialysis is used in severe poisoning.\n"
 DIGOXIN = "Digoxin toxicity\n\nDigoxin toxicity causes nausea and arrhythmias. Give digoxin antibody.\n"
 
 
 def long_text(last_word: str) -> str:
     """A 40-sentence document: with one word piece per word it makes several chunks of about 128 tokens."""
-    sentences = [
-        f"Sentence number {i} of the long document talks about topic {i} in plain words." for i in range(39)
-    ]
+    sentences = [f"Sentence number {i} of the long document talks about topic {i} in plain words." for i in range(39)]
     sentences.append(f"The final sentence ends with the word {last_word}.")
     return "A long document\n\n" + " ".join(sentences) + "\n"
 
@@ -128,6 +134,12 @@ def test_first_build_then_up_to_date(tmp_path: Path) -> None:
     assert manifest.sources == (str(docs.resolve()),)
     top = index.bm25.search("hemodialysis", k=1)[0]
     assert "Hemodialysis removes baclofen" in index.chunks[top[0]].text
+    # Each document's follow-up questions (here: its title) carry their best cosine to any chunk.
+    titles = sorted(d.title for d in index.documents.values())
+    assert sorted(index.follow_up_scores) == sorted(embedder.questions) == titles
+    for title in titles:
+        best = float((index.vectors @ embedder._vectors([title])[0]).max())
+        assert index.follow_up_scores[title] == pytest.approx(best, abs=1e-6)
     live = index.path
 
     again = ingest(None, settings, embedder=embedder)
@@ -444,7 +456,7 @@ def test_killed_ingest_leaves_the_previous_index(tmp_path: Path) -> None:
         "MEDCITE_CACHE": str(tmp_path / "sub-cache"),
         "PYTHONPATH": str(REPO_ROOT),
     }
-    # Progress bars on: the sentence-transformers "Batches" bar on stderr says when embedding has begun.
+    # Progress bars on: the "embedding" bar on stderr says when embedding has begun.
     command = [sys.executable, "-m", "qa.cli", "ingest", str(big), "--index", str(index_dir)]
     builds = index_dir / "builds"
     started_at = [0.0]
@@ -454,7 +466,7 @@ def test_killed_ingest_leaves_the_previous_index(tmp_path: Path) -> None:
         return lambda: time.monotonic() - started_at[0] >= seconds
 
     def embedding() -> bool:
-        return b"Batches" in stderr
+        return b"embedding" in stderr
 
     def writing() -> bool:
         return any(p.name.startswith(".tmp-") for p in builds.iterdir())
@@ -469,9 +481,7 @@ def test_killed_ingest_leaves_the_previous_index(tmp_path: Path) -> None:
     for label, ready in moments.items():
         stderr.clear()
         started_at[0] = time.monotonic()
-        proc = subprocess.Popen(
-            command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        proc = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         reader = threading.Thread(target=_drain, args=(proc, stderr))
         reader.start()
         if _kill_when(proc, ready, timeout=240):
@@ -494,9 +504,7 @@ def test_killed_ingest_leaves_the_previous_index(tmp_path: Path) -> None:
     assert killed == list(moments), f"only killed at {killed}; the ingest finished before the others"
 
     # A run left to finish cleans up what the killed runs left behind and publishes the new corpus.
-    done = subprocess.run(
-        [*command, "--quiet"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600
-    )
+    done = subprocess.run([*command, "--quiet"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert Index.load(index_dir).manifest.documents == files
     assert [p.name for p in builds.iterdir()] == [Index.load(index_dir).path.name]

@@ -1,0 +1,96 @@
+"""The embedder with the real bundled model: chunk vectors, sentence vectors from the same pass, and caches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.embedding import Embedder, EmbeddingCache
+
+CHUNK = "Baclofen > Dialysis\nBaclofen is cleared by hemodialysis at 128 mL/min. Cats chase mice in the garden."
+SPANS = [(20, 70), (71, len(CHUNK))]
+
+
+class CountingEmbedder(Embedder):
+    """The real model, counting the texts that reach a forward pass."""
+
+    def __init__(self, cache: EmbeddingCache | None = None):
+        super().__init__(cache=cache)
+        self.passes: list[str] = []
+
+    def _encode_chunks(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], progress: bool
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        self.passes.extend(texts)
+        return super()._encode_chunks(texts, spans, progress)
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+def test_spans_name_the_sentences() -> None:
+    assert CHUNK[slice(*SPANS[0])] == "Baclofen is cleared by hemodialysis at 128 mL/min."
+    assert CHUNK[slice(*SPANS[1])] == "Cats chase mice in the garden."
+
+
+def test_chunk_vectors_are_the_models_own(embedder: Embedder) -> None:
+    texts = [CHUNK, "  Short text with spaces around.  ", "Another, longer chunk about gout and allopurinol doses."]
+    vectors, sentences = embedder.encode_chunks(texts, [SPANS, [(2, 33)], []])
+    np.testing.assert_allclose(vectors, embedder.encode_uncached(texts), atol=1e-5)
+    assert [s.shape for s in sentences] == [(2, 384), (1, 384), (0, 384)]
+    np.testing.assert_allclose(np.linalg.norm(sentences[0], axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(sentences[1], axis=1), 1.0, rtol=1e-5)
+
+
+def test_sentence_vectors_tell_the_sentences_of_one_chunk_apart(embedder: Embedder) -> None:
+    _, (sentences,) = embedder.encode_chunks([CHUNK], [SPANS])
+    dialysis = embedder.encode_query("Is baclofen removed by dialysis?")
+    cats = embedder.encode_query("What do cats hunt?")
+    assert (sentences @ dialysis).argmax() == 0
+    assert (sentences @ cats).argmax() == 1
+    # Close to each sentence embedded on its own, though read in its chunk's context.
+    alone = embedder.encode_uncached([CHUNK[slice(*s)] for s in SPANS])
+    assert np.all((sentences * alone).sum(axis=1) > 0.6)
+
+
+def test_a_span_outside_the_word_pieces_is_embedded_on_its_own(embedder: Embedder) -> None:
+    text = "Gout flares.   "
+    _, (sentences,) = embedder.encode_chunks([text], [[(0, 12), (12, 15)]])
+    # The trailing spaces hold no word piece: that "sentence" is embedded alone, never left as zeros.
+    assert np.all(np.linalg.norm(sentences, axis=1) > 0.99)
+
+
+def test_mismatched_spans_are_refused(embedder: Embedder) -> None:
+    with pytest.raises(ValueError, match="2 span lists for 1 texts"):
+        embedder.encode_chunks([CHUNK], [SPANS, SPANS])
+
+
+def test_cached_chunks_and_sentences_skip_the_model(tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path / "embeddings.sqlite")
+    first = CountingEmbedder(cache=cache)
+    vectors, sentences = first.encode_chunks([CHUNK], [SPANS])
+    second = CountingEmbedder(cache=cache)
+    again, again_sentences = second.encode_chunks([CHUNK], [SPANS])
+    assert first.passes == [CHUNK] and second.passes == []
+    np.testing.assert_array_equal(again, vectors)
+    np.testing.assert_array_equal(again_sentences[0], sentences[0])
+    # Other sentence boundaries in the same text are other vectors: the chunk is encoded again.
+    second.encode_chunks([CHUNK], [SPANS[:1]])
+    assert second.passes == [CHUNK]
+
+
+def test_query_vectors_are_shared_within_one_answer_only(embedder: Embedder) -> None:
+    with embedder.sharing_queries():
+        first = embedder.encode_query("baclofen dialysis")
+        with embedder.sharing_queries():  # nested: still the same answer
+            assert embedder.encode_query("baclofen dialysis") is first
+        assert embedder.encode_query("baclofen dialysis") is first
+        assert not first.flags.writeable  # shared between stages: none may change it in place
+    later = embedder.encode_query("baclofen dialysis")
+    assert later is not first and embedder.encode_query("baclofen dialysis") is not later
+    np.testing.assert_allclose(first, later, atol=1e-6)
