@@ -25,11 +25,23 @@ EMERGENCY_LINE = (
     "If this is happening now, treat it as an emergency: call your local emergency number or poison control, "
     "or go to the nearest emergency department."
 )
-_EMERGENCY = re.compile(
+# An emergency in progress, whatever the wording around it: an ingestion, a collapse, intent to die.
+_EMERGENCY_ACT = re.compile(
     r"\b(overdos(?:ed|ing|e in progress)|took\s+(?:\d+|a lot|all|too many|an entire|a whole)|"
     r"(?:ingested|swallowed)\s+\d+|just (?:took|ingested|swallowed)|not breathing|stopped breathing|unresponsive|"
-    r"unconscious|chest pain|crushing chest|heart attack|suicid\w*|kill (?:myself|himself|herself|themselves)|"
-    r"end (?:my|his|her|their) life|want(?:s)? to die|self[- ]harm)",
+    r"unconscious|crushing chest|kill (?:myself|himself|herself|themselves)|end (?:my|his|her|their) life|"
+    r"want(?:s)? to die)",
+    re.IGNORECASE,
+)
+# Topics that are an emergency only when they are happening to someone now: "the differential diagnosis of
+# chest pain" and "restarting a drug after a heart attack" are textbook questions.
+_EMERGENCY_TOPIC = re.compile(r"\b(chest pain|heart attack|suicid\w*|self[- ]harm\w*)", re.IGNORECASE)
+_SITUATION_NOW = re.compile(
+    r"\b(?:(?:i|i'm|im|i've|he|she|they|we|he's|she's|patient|pt|the patient)\b[^.?!]{0,40}?\b"
+    r"(?:is|am|are|has|have|having|feel\w*|complain\w*|report\w*|says?|present\w*|develop\w*|got|gets?|"
+    r"started|began|keeps?|thinking)|(?:my|our) (?:patient|pt|son|daughter|wife|husband|partner|mother|mom|"
+    r"father|dad|child|baby|friend|brother|sister)|now|right now|currently|since|for the (?:last|past)|ago|"
+    r"this (?:morning|afternoon|evening)|tonight|ongoing|worsening|sudden\w*)\b",
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"[a-z0-9]+(?:[./][a-z0-9]+)*")
@@ -112,8 +124,14 @@ class ComposeSettings:
 
 
 def is_emergency(message: str) -> bool:
-    """True when a message describes an emergency now (an overdose in progress, chest pain, suicidal intent)."""
-    return bool(_EMERGENCY.search(message))
+    """True when a message describes an emergency now (an overdose in progress, chest pain, suicidal intent).
+
+    Erring towards the emergency line is the safe side, so any present-tense situation with an emergency topic
+    counts ("my patient has chest pain", "he is suicidal"), but naming the topic alone does not.
+    """
+    if _EMERGENCY_ACT.search(message):
+        return True
+    return bool(_EMERGENCY_TOPIC.search(message) and _SITUATION_NOW.search(message))
 
 
 _STEMMER = Stemmer.Stemmer("english")

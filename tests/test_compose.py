@@ -342,6 +342,10 @@ def test_abstain_without_topics_and_in_an_emergency() -> None:
         "he wants to kill himself",
         "she just swallowed 30 pills of baclofen",
         "patient is unresponsive after baclofen",
+        "I have chest pain",
+        "my husband is having a heart attack",
+        "my patient has suicidal thoughts",
+        "chest pain right now, what do I do",
     ],
 )
 def test_is_emergency_on_an_emergency_now(message: str) -> None:
@@ -361,16 +365,13 @@ def test_is_emergency_not_on_a_textbook_question(message: str) -> None:
     assert not is_emergency(message)
 
 
-@pytest.mark.xfail(
-    reason="the emergency pattern matches a topic ('chest pain', 'heart attack', 'suicid...') anywhere, so a "
-    "textbook question that names one gets the emergency line",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "message",
     [
         "What is the differential diagnosis of chest pain?",
         "Can baclofen be restarted after a heart attack?",
+        "What is the risk of suicide with isotretinoin?",
+        "How is a heart attack diagnosed?",
     ],
 )
 def test_is_emergency_not_on_a_question_that_names_an_emergency_topic(message: str) -> None:
