@@ -256,7 +256,10 @@ class QueryBuilder:
     ):
         """`vocabulary`: the corpus's words (typo fixes aim at these); `known_words`: real words never "fixed"."""
         self.vocabulary = {w.lower() for w in vocabulary if len(w) > 2}
-        self.known_words = {w.lower() for w in known_words} | self.vocabulary
+        # Everyday words ("is", "all", "can"): typed in lower case they are never read as an abbreviation the
+        # corpus defined ("infantile spasms (IS)", "acute lymphoblastic leukemia (ALL)").
+        self._everyday = {w.lower() for w in known_words}
+        self.known_words = self._everyday | self.vocabulary
         self.abbreviations = {**BUILTIN_ABBREVIATIONS, **(abbreviations or {})}
         self._by_length: dict[int, list[str]] = {}
         for word in self.vocabulary:
@@ -275,11 +278,14 @@ class QueryBuilder:
     def expand(self, text: str) -> str:
         """The text plus corrected spellings and the long forms of abbreviations and brand names."""
         extra: list[str] = []
+        shouting = text.isupper()  # in an all-capitals message, capitals say nothing
         for match in _WORD.finditer(text):
             raw = match.group(0)
             word = raw.lower().strip("'-")
             long_form = self.abbreviations.get(word)
-            if long_form and (raw.isupper() or len(word) <= 4 or word in BUILTIN_ABBREVIATIONS):
+            written_as_one = raw.isupper() and len(raw) > 1 and not shouting
+            unknown_short = len(word) <= 4 and word not in self._everyday
+            if long_form and (written_as_one or unknown_short or word in BUILTIN_ABBREVIATIONS):
                 extra.append(long_form)
             synonym = BUILTIN_SYNONYMS.get(word)
             if synonym:

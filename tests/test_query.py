@@ -176,6 +176,16 @@ def test_expand_uses_abbreviations_learned_from_the_corpus() -> None:
     assert queries.expand("MTX toxicity") == "MTX toxicity (methotrexate)"
 
 
+def test_expand_does_not_read_everyday_words_as_learned_abbreviations() -> None:
+    # A big corpus defines "infantile spasms (IS)" and "acute lymphoblastic leukemia (ALL)": "what is" and "all"
+    # typed in lower case are words, not abbreviations; in capitals, or when not everyday words, they are.
+    learned = {"is": "infantile spasm", "all": "acute lymphoblastic leukemia", "ckd": "chronic kidney disease"}
+    queries = builder(abbreviations=learned, known_words=["is", "all", "what"])
+    assert queries.expand("What is all this about?") == "What is all this about?"
+    assert queries.expand("what is ckd") == "what is ckd (chronic kidney disease)"
+    assert queries.expand("What is ALL?") == "What is ALL? (acute lymphoblastic leukemia)"
+
+
 def test_expand_appends_the_typo_fix_and_keeps_the_typed_words() -> None:
     assert builder().expand("is it cleared by dialisys") == "is it cleared by dialisys (dialysis)"
 
