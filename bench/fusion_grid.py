@@ -1,6 +1,7 @@
 """Grid search of the hybrid fusion weights on MedQuAD (prints nDCG@10 and P@1 per weight setting).
 
-The signals of every candidate chunk (dense, topic, BM25, aspect) are computed once per question with the shipped
+The signals of every candidate chunk (dense, topic, BM25, aspect, best sentence, lead sentence) are computed once
+per question with the shipped
 retriever's own parts; the weights are then varied offline. This is how `FusionWeights` was chosen:
 
     .venv/bin/medcite ingest ../shared/datasets/medquad --index /tmp/mq/index
@@ -44,16 +45,19 @@ def features(assistant: Assistant, questions: list) -> list[tuple]:
         top = bm25_all.max()
         bm25 = bm25_all[rows] / top if top > 0 else np.zeros_like(dense)
         stripped = strip_title(text, index.chunks[int(rows[np.argmax(dense)])].title)
-        aspect = dense if stripped is None else vectors @ assistant.embedder.encode_query(stripped)
-        out.append((question.qid, doc_of_row[rows], dense, topic, bm25, aspect))
+        aspect_vector = vector if stripped is None else assistant.embedder.encode_query(stripped)
+        aspect = dense if stripped is None else vectors @ aspect_vector
+        sentence, lead = retriever._sentence_signals(rows, aspect_vector)
+        out.append((question.qid, doc_of_row[rows], dense, (topic, bm25, aspect, sentence, lead)))
     return out
 
 
-def score(feats: list[tuple], topic: float, bm25: float, aspect: float) -> tuple[float, float]:
+def score(feats: list[tuple], weights: tuple[float, ...]) -> tuple[float, float]:
     ndcg, p1 = [], []
-    for qid, docs, d, t, b, a in feats:
+    for qid, docs, dense, signals in feats:
         ranked: list[str] = []
-        for i in np.argsort(-(d + topic * t + bm25 * b + aspect * a), kind="stable"):
+        fused = dense + sum(w * s for w, s in zip(weights, signals, strict=True))
+        for i in np.argsort(-fused, kind="stable"):
             if docs[i] not in ranked:
                 ranked.append(docs[i])
             if len(ranked) == 10:
@@ -69,15 +73,17 @@ def main() -> None:
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--datasets", type=Path, default=Path("../shared/datasets/medquad"))
     parser.add_argument("--questions", type=int, default=2500)
+    parser.add_argument("--seed", type=int, default=0, help="of the question sample; another seed checks a choice")
     args = parser.parse_args()
     assistant = Assistant.load(args.index)
     questions = [q for source in medquad_sources(args.datasets) for q in read_medquad(source)]
-    questions = random.Random(0).sample(questions, min(args.questions, len(questions)))
+    questions = random.Random(args.seed).sample(questions, min(args.questions, len(questions)))
     feats = features(assistant, questions)
-    print("| topic | bm25 | aspect | nDCG@10 | P@1 |\n|---|---|---|---|---|")
-    for topic, bm25, aspect in itertools.product([0, 1, 2, 3, 4], [0, 0.1, 0.2, 0.3, 0.5], [0, 0.5, 1.0]):
-        ndcg, p1 = score(feats, topic, bm25, aspect)
-        print(f"| {topic} | {bm25} | {aspect} | {ndcg:.4f} | {p1:.4f} |")
+    print("| topic | bm25 | aspect | sentence | lead | nDCG@10 | P@1 |\n|---|---|---|---|---|---|---|")
+    grid = itertools.product([0, 2, 3, 4], [0, 0.1, 0.2, 0.3], [0, 0.25, 0.5], [0, 0.25, 0.5], [0, 0.25, 0.5])
+    for weights in grid:
+        ndcg, p1 = score(feats, weights)
+        print("| " + " | ".join(str(w) for w in weights) + f" | {ndcg:.4f} | {p1:.4f} |")
 
 
 if __name__ == "__main__":

@@ -330,6 +330,15 @@ class Index:
         picked = [int(starts[row]) + number for row, number in places]
         return np.asarray(self.sentence_vectors[picked], dtype=np.float32)
 
+    def sentence_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For chunk `rows`: the sentence-vector rows of all their sentences, concatenated in that order, and
+        where each chunk's own run of them starts in that list (every chunk has at least one sentence)."""
+        starts = self._sentence_start[rows]
+        counts = self._sentence_start[np.asarray(rows) + 1] - starts
+        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        flat = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))
+        return flat, offsets
+
     def sentence_vectors_of(self, rows: Sequence[int]) -> np.ndarray:
         """The sentence vectors of the chunks at `rows`, concatenated in that order (float32)."""
         parts = [self.sentence_vectors[self._sentence_start[r] : self._sentence_start[r + 1]] for r in rows]
@@ -460,6 +469,9 @@ def _validate_build_inputs(
         raise ValueError("cannot build an index with no chunks: the documents held no text")
     if vectors.ndim != 2 or vectors.shape[0] != len(chunks):
         raise ValueError(f"vectors must have one row per chunk ({len(chunks)}), got shape {vectors.shape}")
+    unsplit = next((c for c in chunks if not c.sentences), None)
+    if unsplit is not None:
+        raise ValueError(f"chunk {unsplit.chunk_id!r} has no sentence spans; every chunk needs at least one")
     sentences = sum(len(c.sentences) for c in chunks)
     if sentence_vectors.shape != (sentences, vectors.shape[1]):
         raise ValueError(

@@ -10,6 +10,9 @@ weaker, while adding BM25 as a scaled score and two more dense signals wins:
 - aspect: the dense score of the question with the top document title's words removed ("What are the treatments
   for X?" -> "What are the treatments for ?"). Within a page, this picks the passage about the asked aspect
   (treatment, symptoms, inheritance) instead of the one that repeats the page's name most.
+- sentence and lead: the same aspect question against the chunk's sentences (vectors made at ingest): the best
+  of them, and the chunk's first, which usually says what a passage is about. A chunk's own vector blurs a
+  passage on treatment that opens with the disease's name; its sentences do not.
 """
 
 from __future__ import annotations
@@ -31,11 +34,14 @@ _STOP_AFTER_STRIP = re.compile(r"\(\s*[,\s]*\)")
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """Weights of the hybrid score: dense + topic * title-group best + bm25 * (BM25 / best BM25) + aspect * aspect."""
+    """Weights of the hybrid score: dense + topic * title-group best + bm25 * (BM25 / best BM25) + aspect * aspect
+    + sentence * best aspect-sentence + lead * aspect-first-sentence."""
 
     topic: float = 3.0
     bm25: float = 0.2
     aspect: float = 0.5
+    sentence: float = 0.25
+    lead: float = 0.25
     candidates: int = 100
     groups: int = 10
     max_group: int = 64
@@ -154,8 +160,10 @@ class Retriever:
         top_bm25 = float(bm25_all.max()) if bm25_all.size else 0.0
         bm25 = bm25_all[rows] / top_bm25 if top_bm25 > 0 else np.zeros_like(dense)
         aspect_query = strip_title(query, self.index.chunks[int(rows[np.argmax(dense)])].title)
-        aspect = dense if aspect_query is None else vectors @ self.embedder.encode_query(aspect_query)
-        score = dense + w.topic * topic + w.bm25 * bm25 + w.aspect * aspect
+        aspect_vector = vector if aspect_query is None else self.embedder.encode_query(aspect_query)
+        aspect = dense if aspect_query is None else vectors @ aspect_vector
+        best_sentence, lead = self._sentence_signals(rows, aspect_vector)
+        score = dense + w.topic * topic + w.bm25 * bm25 + w.aspect * aspect + w.sentence * best_sentence + w.lead * lead
         order = np.argsort(-score, kind="stable")[:k]
         return [
             (
@@ -169,6 +177,12 @@ class Retriever:
             )
             for i in order
         ]
+
+    def _sentence_signals(self, rows: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per chunk row: the best cosine of its sentences to `vector`, and its first sentence's."""
+        flat, offsets = self.index.sentence_rows(rows)
+        similarity = np.asarray(self.index.sentence_vectors[flat], dtype=np.float32) @ vector
+        return np.maximum.reduceat(similarity, offsets), similarity[offsets]
 
 
 def strip_title(query: str, title: str) -> str | None:

@@ -116,8 +116,20 @@ def test_sentence_vectors_are_stored_per_chunk_and_sentence(tmp_path: Path) -> N
     np.testing.assert_array_equal(index.sentence_vectors_at([(0, 1), (0, 0)]), sentences[::-1])
     np.testing.assert_array_equal(index.sentence_vectors_of([0]), sentences)
     assert index.row_of(two.chunk_id) == 0
+    flat, offsets = index.sentence_rows(np.array([0]))
+    assert flat.tolist() == [0, 1] and offsets.tolist() == [0]
     with pytest.raises(IndexError, match="no sentence 2"):
         index.sentence_vectors_at([(0, 2)])
+    with pytest.raises(ValueError, match="has no sentence spans"):
+        write_index(
+            tmp_path,
+            [doc],
+            [replace(two, sentences=())],
+            VECTORS[:1],
+            sentence_vectors=sentences[:0],
+            model="m",
+            chunker_version=CHUNKER,
+        )
     with pytest.raises(ValueError, match="one row per sentence"):
         write_index(
             tmp_path, [doc], [two], VECTORS[:1], sentence_vectors=sentences[:1], model="m", chunker_version=CHUNKER
@@ -150,6 +162,8 @@ def test_load_gives_back_records_vectors_and_searches(tmp_path: Path) -> None:
     assert index.content_hashes == {"d1": DOCS[0].content_hash, "d2": DOCS[1].content_hash}
     np.testing.assert_array_equal(index.vectors, VECTORS)
     assert [index.chunk_rows_of(d) for d in ("d1", "d2", "x")] == [[0, 1], [2], []]
+    flat, offsets = index.sentence_rows(np.array([2, 0]))  # one sentence per chunk here
+    assert flat.tolist() == [2, 0] and offsets.tolist() == [0, 1]
     assert index.path.parent == tmp_path / "builds"
 
     scores, rows = index.dense_search(np.array([[1, 0, 0, 0], [0, 0, 1, 0]], dtype=np.float32), k=2)

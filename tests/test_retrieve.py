@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa.embedding import Embedder
@@ -111,6 +112,18 @@ def test_hybrid_puts_the_passage_about_the_asked_aspect_first(
 
 
 @pytest.mark.slow
+def test_sentence_signals_are_the_best_and_the_first_sentence_of_each_chunk(retriever: Retriever) -> None:
+    index = retriever.index
+    rows = np.arange(len(index.chunks))[::-1]  # any order
+    vector = retriever.embedder.encode_query("What are the treatments for ?")
+    best, lead = retriever._sentence_signals(rows, vector)
+    for i, row in enumerate(rows):
+        own = index.sentence_vectors_of([int(row)]) @ vector
+        assert len(own) == len(index.chunks[row].sentences) >= 1
+        assert best[i] == pytest.approx(own.max(), abs=1e-5)
+        assert lead[i] == pytest.approx(own[0], abs=1e-5)
+
+
 def test_hybrid_ranks_the_whole_page_above_an_unrelated_document(retriever: Retriever) -> None:
     hits = retriever.search(["What are the treatments for Harlow syndrome?"], mode="hybrid", k=4)
     assert [h.chunk.title for h in hits[:3]] == ["Harlow syndrome"] * 3
