@@ -25,6 +25,7 @@ from eval.datasets import (
     MedquadPage,
     Query,
     medquad_queries,
+    medquad_sources,
     read_beir,
     read_medquad_pages,
     read_own_set,
@@ -287,7 +288,8 @@ def _questions(target: Target) -> tuple[tuple[Query, ...], tuple[MedquadPage, ..
     if target.kind == "own":
         return read_own_set(target.path), ()
     if target.kind == "medquad":
-        pages, _ = read_medquad_pages(target.path)
+        # One source folder, or (medquad/all) the parent of several, all scored in one index.
+        pages = tuple(p for source in medquad_sources(target.path) for p in read_medquad_pages(source)[0])
         queries = medquad_queries(pages)
         if not queries:
             raise EvalError(f"no answered question in MedQuAD folder {target.path}")

@@ -72,10 +72,11 @@ def resolve_plan(
 ) -> Plan:
     """Turn `medcite eval DATASET [PATH]` into targets.
 
-    DATASET is a comma-separated list of all | own | medquad | medquad/<source> | pubmedqa | beir |
-    followups | followups/<source> | abstention. PATH stands in for the shared location of the one data set
-    that takes a path (medquad, pubmedqa, beir, followups). `all` skips, with a note, shared sets that are
-    absent.
+    DATASET is a comma-separated list of all | own | medquad | medquad/<source> | medquad/all | pubmedqa |
+    beir | followups | followups/<source> | abstention. medquad scores each source in its own index;
+    medquad/all scores them together in one index, where a question must also beat the other sources' pages.
+    PATH stands in for the shared location of the one data set that takes a path (medquad, medquad/all,
+    pubmedqa, beir, followups). `all` skips, with a note, shared sets that are absent.
 
     Raises:
         EvalError: an unknown name, a missing or ambiguous PATH, or a data set that is not there.
@@ -85,10 +86,11 @@ def resolve_plan(
     names = [n.strip() for n in spec.split(",") if n.strip()]
     if not names:
         raise EvalError("name a data set: all, own, medquad, pubmedqa, beir, followups or abstention")
-    takers = [n for n in names if n in ("medquad", "pubmedqa", "beir", "followups")]
+    takers = [n for n in names if n in ("medquad", "medquad/all", "pubmedqa", "beir", "followups")]
     if path is not None and len(takers) != 1:
         raise EvalError(
-            f"PATH {path} must belong to exactly one of medquad, pubmedqa, beir or followups in {spec!r}; "
+            f"PATH {path} must belong to exactly one of medquad, medquad/all, pubmedqa, beir or followups in "
+            f"{spec!r}; "
             "run the data sets separately or use --datasets-dir"
         )
     targets: dict[str, Target] = {}
@@ -115,6 +117,18 @@ def resolve_plan(
         for source in sources:
             add(Target(f"medquad/{source.name}", "medquad", source, retrieval, followups))
 
+    def medquad_all(where: Path | None, *, optional: bool) -> None:
+        """One target over every source at `where`; under `all` (optional) only when there are several."""
+        folder = where if where is not None else datasets_dir / "medquad"
+        try:
+            sources = medquad_sources(folder)
+        except EvalError:
+            if not optional:
+                raise
+            return  # `all` has noted the missing MedQuAD once already
+        if len(sources) > 1 or not optional:
+            add(Target("medquad/all", "medquad", Path(folder)))
+
     def pubmedqa(where: Path | None, *, optional: bool) -> None:
         try:
             file = pubmedqa_file(where if where is not None else datasets_dir / "pubmedqa")
@@ -131,10 +145,13 @@ def resolve_plan(
         if name == "all":
             add(Target("own", "own", OWN_SET))
             medquad(None, retrieval=True, followups=True, optional=True)
+            medquad_all(None, optional=True)
             pubmedqa(None, optional=True)
             abstention = True
         elif name == "own":
             add(Target("own", "own", OWN_SET))
+        elif name == "medquad/all":
+            medquad_all(given, optional=False)
         elif base in ("medquad", "followups") and (sub or name in takers):
             where = datasets_dir / "medquad" / sub if sub else given
             medquad(where, retrieval=base == "medquad", followups=base == "followups", optional=False)
@@ -149,7 +166,7 @@ def resolve_plan(
         else:
             raise EvalError(
                 f"unknown data set {name!r}; use all, own, medquad, medquad/<source>, pubmedqa, beir PATH, "
-                "followups, followups/<source> or abstention (comma-separated)"
+                "followups, followups/<source>, medquad/all or abstention (comma-separated)"
             )
     if not targets and not abstention:
         raise EvalError(f"nothing to evaluate in {spec!r}: {'; '.join(notes)}")

@@ -37,7 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--log-questions", type=Path, help="append each question to this file (off by default)")
 
     evaluate = sub.add_parser("eval", help="offline evaluation against baselines")
-    evaluate.add_argument("dataset", nargs="?", default="all", help="all | own | medquad | pubmedqa | beir")
+    evaluate.add_argument(
+        "dataset",
+        nargs="?",
+        default="all",
+        help="comma-separated: all | own | medquad[/SOURCE] | medquad/all | pubmedqa | beir | followups | abstention",
+    )
     evaluate.add_argument("path", nargs="?", type=Path, help="data set folder or file (for beir: required)")
     evaluate.add_argument("--out", type=Path, help="write results.md, results.json and recall.png here")
     evaluate.add_argument("--limit", type=int, help="evaluate a sample of N questions per data set")

@@ -223,3 +223,19 @@ def test_ask_all_passes_the_history(make: SimpleNamespace) -> None:
     assistant = make.assistant([make.document("d", "x")], lambda mode, q, h: ["d#0"])
     ask_all(assistant, [Query("1", "and the dose?", history=("baclofen in HD",))])
     assert assistant.calls == [("ask", "hybrid", "and the dose?", ("baclofen in HD",))]
+
+
+def test_medquad_all_asks_every_sources_questions(tmp_path: Path) -> None:
+    page = (
+        '<?xml version="1.0" encoding="UTF-8"?><Document id="1" source="S"><Focus>{focus}</Focus><QAPairs>'
+        '<QAPair pid="1"><Question qid="1-1">What is (are) {focus} ?</Question><Answer>{focus} is a disease.'
+        "</Answer></QAPair></QAPairs></Document>"
+    )
+    for source, focus in (("1_A_QA", "Gout"), ("2_B_QA", "Lupus")):
+        (tmp_path / source).mkdir()
+        (tmp_path / source / "0000001.xml").write_text(page.format(focus=focus), encoding="utf-8")
+    queries, pages = harness._questions(Target("medquad/all", "medquad", tmp_path))
+    assert [q.text for q in queries] == ["What is (are) Gout ?", "What is (are) Lupus ?"]
+    assert len(pages) == 2 and len({q.qid for q in queries}) == 2  # the same qid in two sources: two documents
+    alone, _ = harness._questions(Target("medquad/1_A_QA", "medquad", tmp_path / "1_A_QA"))
+    assert alone == queries[:1]

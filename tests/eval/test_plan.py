@@ -43,6 +43,23 @@ def test_all_runs_own_every_medquad_source_pubmedqa_followups_and_abstention(tmp
     assert plan.abstention and plan.notes == ()
 
 
+def test_medquad_all_is_every_source_in_one_target(tmp_path: Path) -> None:
+    shared = _shared(tmp_path)
+    (shared / "medquad" / "8_Other_QA").mkdir()
+    (shared / "medquad" / "8_Other_QA" / "0000002.xml").write_text(MEDQUAD_PAGE, encoding="utf-8")
+    names = [t.name for t in resolve_plan("all", None, shared).targets]
+    assert names == ["own", "medquad/8_Other_QA", "medquad/9_Test_QA", "medquad/all", "pubmedqa"]
+    (target,) = resolve_plan("medquad/all", None, shared).targets
+    assert (target.name, target.kind, target.path, target.followups) == (
+        "medquad/all",
+        "medquad",
+        shared / "medquad",
+        False,
+    )
+    (target,) = resolve_plan("medquad/all", shared / "medquad", tmp_path / "elsewhere").targets
+    assert target.path == shared / "medquad"
+
+
 def test_all_skips_absent_shared_sets_with_a_note(tmp_path: Path) -> None:
     plan = resolve_plan("all", None, tmp_path / "absent")
     assert [t.name for t in plan.targets] == ["own"]
