@@ -48,12 +48,17 @@ class Assistant:
         self.compose_settings = compose_settings or ComposeSettings()
         vocabulary: set[str] = set()
         for chunk in index.chunks:
-            vocabulary.update(_WORD.findall(chunk.context.lower()))
+            words = _WORD.findall(chunk.context.lower())
+            vocabulary.update(words)
+            # "bradycardia/hypotension" holds "bradycardia" too.
+            vocabulary.update(p for w in words for p in _PARTS.split(w) if p)
         self.vocabulary = frozenset(vocabulary)
         # Stems let "hepatically" count as covered by "hepatic".
         self._vocabulary_stems = frozenset(stems(sorted(vocabulary)))
         known = {t for t in embedder.model.tokenizer.get_vocab() if t.isalpha()}
         self._common_words = frozenset(known)
+        # "prescribing" is as everyday as "prescribed", which the model's vocabulary holds whole.
+        self._common_stems = frozenset(stems(sorted(known)))
         abbreviations = learn_abbreviations(c.text for c in index.chunks)
         self.queries = QueryBuilder(self.vocabulary, known_words=known, abbreviations=abbreviations)
         self._confidence_cache: dict[str, float] = {}
@@ -90,24 +95,32 @@ class Assistant:
 
     # Confidence ----------------------------------------------------------------------------------------------
 
-    def coverage(self, text: str) -> float:
+    def coverage(self, text: str, *, rare_only: bool = False) -> float:
         """Share of the question's topic words that the corpus contains (after typo fixes and abbreviations).
 
         A missing everyday word ("useful", "took") costs little; a missing rare word, one the model's own
         vocabulary does not hold whole (a drug or disease name like "ondansetron"), costs fully: it is usually
-        the very thing asked about.
+        the very thing asked about. With `rare_only`, everyday words do not count at all: a follow-up's own
+        words ("how fast do they wake up after?") name no new topic unless they name a rare one.
         """
         words = [w for w in content_words(text) if len(w) > 2 and not w.isdigit()]
         total = missing = 0.0
         for word in words:
             parts = [p for p in _PARTS.split(word) if p]
+            common = self._is_common(word)
+            if rare_only and common:
+                continue
             if self._known(word) or (len(parts) > 1 and all(self._known(p) for p in parts)):
-                total += _COMMON_WORD_WEIGHT if word in self._common_words else 1.0
+                total += _COMMON_WORD_WEIGHT if common else 1.0
             else:
-                weight = _COMMON_WORD_WEIGHT if word in self._common_words else _MISSING_RARE_WEIGHT
+                weight = _COMMON_WORD_WEIGHT if common else _MISSING_RARE_WEIGHT
                 total += weight
                 missing += weight
         return 1.0 - missing / total if total else 1.0
+
+    def _is_common(self, word: str) -> bool:
+        """An everyday word: the model's vocabulary holds it, or another form of it, whole."""
+        return word in self._common_words or stems([word])[0] in self._common_stems
 
     def _known(self, word: str) -> bool:
         """The corpus holds the word, its singular, its long form or generic name, or a word one typo away."""
@@ -115,10 +128,15 @@ class Assistant:
             word in self.vocabulary
             or word.rstrip("s") in self.vocabulary
             or word in self.queries.abbreviations
-            or BUILTIN_SYNONYMS.get(word, "") in self.vocabulary
+            or self._synonym_known(word)
             or stems([word])[0] in self._vocabulary_stems
             or self.queries.correct(word) is not None
         )
+
+    def _synonym_known(self, word: str) -> bool:
+        """The corpus holds every word of the built-in synonym ("obtunded": "decreased level of consciousness")."""
+        words = [w for w in BUILTIN_SYNONYMS.get(word, "").split() if len(w) > 2]
+        return bool(words) and all(w in self.vocabulary for w in words)
 
     def confidence(self, query: Query, hits: Sequence[Hit]) -> float:
         """How sure the indexed sources answer the question: closeness of the best evidence times topic coverage.
@@ -132,7 +150,10 @@ class Assistant:
 
     def _evidence(self, best_dense: float, query: Query) -> float:
         # A follow-up's own words count too: "what about peritoneal dialysis?" is not covered by baclofen pages.
-        coverage = min(self.coverage(text) for text in (*query.parts, query.focus or query.text))
+        coverage = min(
+            *(self.coverage(text) for text in query.parts),
+            self.coverage(query.focus or query.text, rare_only=query.followup),
+        )
         return float(max(0.0, best_dense) * coverage**2)
 
     # Answers -------------------------------------------------------------------------------------------------

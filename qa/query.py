@@ -88,6 +88,18 @@ BUILTIN_SYNONYMS: Mapping[str, str] = {
     "coumadin": "warfarin",
     "lasix": "furosemide",
     "glucophage": "metformin",
+    # Clinicians' words for a patient's state that sources tend to spell out.
+    "obtunded": "decreased level of consciousness",
+    "stuporous": "decreased level of consciousness",
+    "somnolent": "drowsiness",
+    "lethargic": "lethargy",
+    "bradycardic": "bradycardia",
+    "tachycardic": "tachycardia",
+    "hypotensive": "hypotension",
+    "hypertensive": "hypertension",
+    "febrile": "fever",
+    "anuric": "anuria",
+    "oliguric": "oliguria",
 }
 
 _GREETING = re.compile(
@@ -130,6 +142,8 @@ _FOLLOWUP_START = re.compile(
     r"is it|does it|can it|should it|was it|will it|would it|are they|do they|what dose|which dose)\b",
     re.IGNORECASE,
 )
+# "how fast do they wake up after?": the event is left out, so it must be the one asked about before.
+_ELIDED_EVENT = re.compile(r"\b(after|afterwards?|before|during)\W*$", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|their|the drug|the same)\b", re.IGNORECASE)
 
 
@@ -180,7 +194,7 @@ def content_words(text: str) -> list[str]:
 
 def is_followup(question: str) -> bool:
     """True when a question leans on the conversation: it opens like a follow-up, points back, or names no topic."""
-    if _FOLLOWUP_START.match(question):
+    if _FOLLOWUP_START.match(question) or _ELIDED_EVENT.search(question):
         return True
     words = content_words(question)
     if not words:

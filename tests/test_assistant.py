@@ -256,6 +256,29 @@ def test_contractions_and_units_are_not_missing_topic_words(assistant: Assistant
     assert not assistant.ask(question).abstained
 
 
+def test_clinician_state_words_count_as_covered_when_the_sources_spell_them_out(assistant: Assistant) -> None:
+    # The seeds say "bradycardia", "hypotension" and "decreased ... level of consciousness", never the adjectives.
+    question = "Is baclofen dialyzable in a bradycardic, hypotensive, obtunded patient?"
+    assert assistant.coverage(question) == 1.0
+    assert not assistant.ask(question).abstained
+
+
+def test_another_form_of_an_everyday_word_costs_little(assistant: Assistant) -> None:
+    # Neither word is in the seeds; the model's vocabulary holds a form of "prescribing" whole, none of "ondansetron".
+    everyday = assistant.coverage("prescribing baclofen")
+    rare = assistant.coverage("ondansetron baclofen")
+    assert rare < everyday < 1.0
+
+
+def test_a_followup_in_everyday_words_is_answered_and_one_naming_an_unknown_drug_is_not(
+    assistant: Assistant,
+) -> None:
+    answered = assistant.ask("How fast do patients wake up after?", history=[BACLOFEN])
+    assert not answered.abstained
+    assert TEACHING_NOTE in {c.doc_id for c in answered.citations}
+    assert assistant.ask("what about ondansetron?", history=[BACLOFEN]).abstained
+
+
 # --- the verbatim property -------------------------------------------------------------------------------
 
 

@@ -109,6 +109,21 @@ def test_followup_takes_the_topic_of_the_latest_turn_that_names_one() -> None:
     assert "baclofen" in resolved and "lithium" not in resolved
 
 
+@pytest.mark.parametrize(
+    "question", ["How long does the confusion last afterwards?", "How fast do patients wake up after?"]
+)
+def test_a_question_that_leaves_out_its_event_is_a_followup(question: str) -> None:
+    # Neither opens like a follow-up nor points back with a pronoun: only the dangling "after" says it leans on
+    # the turn before.
+    assert is_followup(question)
+    resolved, used = resolve_followup(question, [EARLIER])
+    assert used and "baclofen" in resolved
+
+
+def test_after_inside_a_question_does_not_make_it_a_followup() -> None:
+    assert not is_followup("Is baclofen cleared by dialysis after an overdose?")
+
+
 def test_followup_without_history_is_left_as_typed() -> None:
     assert resolve_followup("and the dose?", []) == ("and the dose?", False)
 
