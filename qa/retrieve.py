@@ -2,7 +2,7 @@
 
 The hybrid mode is a weighted sum of normalised signals over a shared candidate set, chosen on MedQuAD
 (see README, "Choosing the fusion"): plain reciprocal-rank fusion loses to dense alone there because BM25 is much
-weaker, while adding BM25 as a scaled score and two more dense signals wins:
+weaker, while adding BM25 as a scaled score and three more dense signals wins:
 
 - topic: the best dense score among chunks that share the candidate's document title. Pages split into several
   passages (one per question type) share a title; the right page is usually found, so a passage inherits its
@@ -10,9 +10,11 @@ weaker, while adding BM25 as a scaled score and two more dense signals wins:
 - aspect: the dense score of the question with the top document title's words removed ("What are the treatments
   for X?" -> "What are the treatments for ?"). Within a page, this picks the passage about the asked aspect
   (treatment, symptoms, inheritance) instead of the one that repeats the page's name most.
-- sentence and lead: the same aspect question against the chunk's sentences (vectors made at ingest): the best
-  of them, and the chunk's first, which usually says what a passage is about. A chunk's own vector blurs a
-  passage on treatment that opens with the disease's name; its sentences do not.
+- sentence: the best cosine of the whole question to one of the chunk's sentences (vectors made at ingest). A
+  chunk's own vector blurs a passage that covers several points; the one sentence that answers does not. (The
+  aspect question against the sentences, and a chunk's first sentence as its lead, did a little better on
+  MedQuAD's one-topic pages but worse on long documents cut into windows, where a sentence must name its topic
+  and the first sentence is wherever the window began.)
 """
 
 from __future__ import annotations
@@ -35,13 +37,12 @@ _STOP_AFTER_STRIP = re.compile(r"\(\s*[,\s]*\)")
 @dataclass(frozen=True)
 class FusionWeights:
     """Weights of the hybrid score: dense + topic * title-group best + bm25 * (BM25 / best BM25) + aspect * aspect
-    + sentence * best aspect-sentence + lead * aspect-first-sentence."""
+    + sentence * best sentence."""
 
     topic: float = 3.0
     bm25: float = 0.2
     aspect: float = 0.5
     sentence: float = 0.25
-    lead: float = 0.25
     candidates: int = 100
     groups: int = 10
     max_group: int = 64
@@ -162,8 +163,8 @@ class Retriever:
         aspect_query = strip_title(query, self.index.chunks[int(rows[np.argmax(dense)])].title)
         aspect_vector = vector if aspect_query is None else self.embedder.encode_query(aspect_query)
         aspect = dense if aspect_query is None else vectors @ aspect_vector
-        best_sentence, lead = self._sentence_signals(rows, aspect_vector)
-        score = dense + w.topic * topic + w.bm25 * bm25 + w.aspect * aspect + w.sentence * best_sentence + w.lead * lead
+        best_sentence = self._best_sentence(rows, vector)
+        score = dense + w.topic * topic + w.bm25 * bm25 + w.aspect * aspect + w.sentence * best_sentence
         order = np.argsort(-score, kind="stable")[:k]
         return [
             (
@@ -178,11 +179,11 @@ class Retriever:
             for i in order
         ]
 
-    def _sentence_signals(self, rows: np.ndarray, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per chunk row: the best cosine of its sentences to `vector`, and its first sentence's."""
+    def _best_sentence(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Per chunk row: the best cosine of its sentences to `vector`."""
         flat, offsets = self.index.sentence_rows(rows)
         similarity = np.asarray(self.index.sentence_vectors[flat], dtype=np.float32) @ vector
-        return np.maximum.reduceat(similarity, offsets), similarity[offsets]
+        return np.maximum.reduceat(similarity, offsets)
 
 
 def strip_title(query: str, title: str) -> str | None:
