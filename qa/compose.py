@@ -45,10 +45,17 @@ _SITUATION_NOW = re.compile(
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"[a-z0-9]+(?:[./][a-z0-9]+)*")
+# A negation before what it negates ("does not remove X"), and one after it ("removal of X is negligible").
 _NEGATION = re.compile(
-    r"\b(not|no|never|negligible|minimal|insignificant|ineffective|unclear|cannot|can't|doesn't|don't|isn't|"
-    r"fails?|little)\b",
-    re.IGNORECASE,
+    r"\b(not|no|never|cannot|can't|doesn't|don't|isn't|aren't|won't|fails? to|neither|nor)\b", re.IGNORECASE
+)
+_NEGATION_AFTER = re.compile(r"\b(negligible|minimal|insignificant|ineffective|unclear|little)\b", re.IGNORECASE)
+# How many words on the negated side must hold a term both sentences share, for the negation to be about the
+# shared point ("do not use insulin" negates using insulin, not what the other sentence says about glucose).
+_NEGATION_SCOPE = 3
+# Phrases with a negation word that negate nothing: "not only X but Y" adds, "no more than 10 mg" bounds.
+_NOT_A_NEGATION = re.compile(
+    r"\b(?:not (?:only|just|merely)|no (?:more|less|later|earlier|sooner) than|no matter|no doubt)\b", re.IGNORECASE
 )
 # Verbs that make the same claim in different words, so "cleared" and "does not remove" are seen as one point.
 _SAME_CLAIM = {
@@ -275,8 +282,9 @@ def find_disagreement(
 ) -> Disagreement | None:
     """Opposite claims: two relevant sentences of different documents on the same point, one negated.
 
-    The same point means sharing at least three content stems with each other and two with the question;
-    opposite means exactly one of the two carries a negation. Agreeing sources never trigger it.
+    Different documents means different pages. The same point means sharing at least three content stems with
+    each other and two with the question; opposite means exactly one of the two negates a term they share
+    beyond their titles' (within a few words of the negation). Agreeing sources never trigger it.
     """
     query_terms = set(tokens(question))
     focus_terms = set(tokens(focus)) if focus and focus != question else set()
@@ -288,14 +296,17 @@ def find_disagreement(
             continue
         for j in range(i + 1, len(ranked)):
             second = ranked[j]
-            if second.chunk.doc_id == first.chunk.doc_id:
+            if _source(second, documents) == _source(first, documents):
                 continue
             shared = terms[i] & terms[j]
             if len(shared) < 3 or len(shared & query_terms) < 2:
                 continue
             if focus_terms and not (terms[i] & focus_terms and terms[j] & focus_terms):
                 continue  # a follow-up asks about something else; the earlier dispute is not its point
-            if bool(_NEGATION.search(first.text)) == bool(_NEGATION.search(second.text)):
+            # What is negated must be the claim, not the topic both pages are named after ("normal white blood
+            # cells cannot form, leading to acute leukemia" does not deny a page on acute leukemia).
+            point = shared - set(tokens(first.chunk.title)) - set(tokens(second.chunk.title))
+            if _negates(first.text, point) == _negates(second.text, point):
                 continue
             key = (len(shared), first.score + second.score)
             if best is None or key > best[:2]:
@@ -303,6 +314,28 @@ def find_disagreement(
     if best is None:
         return None
     return Disagreement(tuple((s, _context_sentences(s, sentences)) for s in best[2:]))
+
+
+def _source(sentence: Sentence, documents: Mapping[str, Document]) -> str:
+    """The source a sentence comes from: its page (one page may be indexed as several documents, one per
+    answer, as MedQuAD's are), else its document."""
+    document = documents.get(sentence.chunk.doc_id)
+    return document.url if document is not None and document.url else sentence.chunk.doc_id
+
+
+def _negates(text: str, point: set[str]) -> bool:
+    """Whether `text` negates one of the `point` terms: a negation with one of them within a few words on its
+    negated side (after "not", before "negligible")."""
+    text = _NOT_A_NEGATION.sub(" ", text)
+    for match in _NEGATION.finditer(text):
+        after = _TOKEN.findall(text[match.end() :].lower())[:_NEGATION_SCOPE]
+        if set(tokens(" ".join(after))) & point:
+            return True
+    for match in _NEGATION_AFTER.finditer(text):
+        before = _TOKEN.findall(text[: match.start()].lower())[-_NEGATION_SCOPE:]
+        if set(tokens(" ".join(before))) & point:
+            return True
+    return False
 
 
 def _context_sentences(claim: Sentence, sentences: Sequence[Sentence], limit: int = 2) -> tuple[Sentence, ...]:

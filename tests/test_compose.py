@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 
@@ -197,6 +198,55 @@ def test_no_disagreement_when_two_documents_agree() -> None:
     cleared = sentence(PAGE_DIALYSIS, 0, 0.9)
     also_cleared = sentence(make_chunk("agree-0", agreeing, 0), 0, 0.8)
     assert find_disagreement([cleared, also_cleared], {**DOCUMENTS, "agree.txt": agreeing}, QUESTION) is None
+
+
+@pytest.mark.parametrize(
+    "wording",
+    [
+        "Hemodialysis not only clears X effectively but also shortens the coma.",
+        "Hemodialysis clears X effectively, in no more than four hours.",
+    ],
+)
+def test_no_disagreement_from_words_that_only_look_like_a_negation(wording: str) -> None:
+    agreeing = Document("agree.txt", "X and dialysis", (Section(("X",), wording),))
+    cleared = sentence(PAGE_DIALYSIS, 0, 0.9)
+    also_cleared = sentence(make_chunk("agree-0", agreeing, 0), 0, 0.8)
+    assert find_disagreement([cleared, also_cleared], {**DOCUMENTS, "agree.txt": agreeing}, QUESTION) is None
+
+
+def test_no_disagreement_when_the_negation_is_about_something_else() -> None:
+    # Both are about X, hemodialysis and the blood; "not" negates "respond to calcium", which the other never says.
+    other = Document(
+        "other.txt",
+        "X and dialysis",
+        (Section(("X",), "With X in the blood, hemodialysis patients do not respond to calcium."),),
+    )
+    first = Document("first.txt", "X", (Section(("X",), "Hemodialysis lowers X in the blood within hours."),))
+    one = sentence(make_chunk("first-0", first, 0), 0, 0.9)
+    two = sentence(make_chunk("other-0", other, 0), 0, 0.8)
+    documents = {**DOCUMENTS, "first.txt": first, "other.txt": other}
+    assert find_disagreement([one, two], documents, "Does hemodialysis lower X in the blood?") is None
+
+
+def test_no_disagreement_between_two_documents_of_one_web_page() -> None:
+    # MedQuAD indexes each answer of a page as its own document; they share the page's URL.
+    url = "https://example.org/x"
+    first = dataclasses.replace(PAGE, url=url)
+    second = dataclasses.replace(NOTE, url=url)
+    cleared, not_removed = sentence(PAGE_DIALYSIS, 0, 0.9), sentence(NOTE_CONCLUSION, 0, 0.8)
+    documents = {first.doc_id: first, second.doc_id: second}
+    assert find_disagreement([cleared, not_removed], documents, QUESTION) is None
+    assert find_disagreement([cleared, not_removed], DOCUMENTS, QUESTION) is not None
+
+
+def test_no_disagreement_when_only_the_topic_both_pages_are_named_after_is_negated() -> None:
+    # "not ... X" negates the subject of both titles, not a claim about it.
+    first = Document("a.txt", "X", (Section(("X",), "Hemodialysis removes X from the blood."),))
+    second = Document("b.txt", "X", (Section(("X",), "Hemodialysis of the blood is done in units, not X clinics."),))
+    one = sentence(make_chunk("a-0", first, 0), 0, 0.9)
+    two = sentence(make_chunk("b-0", second, 0), 0, 0.8)
+    documents = {"a.txt": first, "b.txt": second}
+    assert find_disagreement([one, two], documents, "Does hemodialysis remove X from the blood?") is None
 
 
 def test_no_disagreement_between_sentences_of_one_document() -> None:
