@@ -237,8 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(table(results))
     print(
-        "\nother %: time outside the four stages, chiefly the confidence between retrieve and compose (in bm25 "
-        "mode it embeds the query); an abstention times its confidence as compose."
+        "\nretrieve % includes the confidence (and, for a question read again as a follow-up, a second search); "
+        "other %: time outside the four stages; an abstention times its text as compose."
     )
     print(f"\nGoal: warm ask() p50 <= {GOAL_P50_MS:.0f} ms, p95 <= {GOAL_P95_MS:.0f} ms.")
     for result in results:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -46,12 +47,13 @@ class Assistant:
         torch_threads(1)
         self.retriever = Retriever(index, embedder)
         self.compose_settings = compose_settings or ComposeSettings()
-        vocabulary: set[str] = set()
+        # Word counts, so a typo fix can prefer the word the corpus uses far more often.
+        vocabulary: Counter[str] = Counter()
         for chunk in index.chunks:
             words = _WORD.findall(chunk.context.lower())
             vocabulary.update(words)
             # "bradycardia/hypotension" holds "bradycardia" too.
-            vocabulary.update(p for w in words for p in _PARTS.split(w) if p)
+            vocabulary.update(p for w in words if _PARTS.search(w) for p in _PARTS.split(w) if p)
         self.vocabulary = frozenset(vocabulary)
         # Stems let "hepatically" count as covered by "hepatic".
         self._vocabulary_stems = frozenset(stems(sorted(vocabulary)))
@@ -60,7 +62,7 @@ class Assistant:
         # "prescribing" is as everyday as "prescribed", which the model's vocabulary holds whole.
         self._common_stems = frozenset(stems(sorted(known)))
         abbreviations = learn_abbreviations(c.text for c in index.chunks)
-        self.queries = QueryBuilder(self.vocabulary, known_words=known, abbreviations=abbreviations)
+        self.queries = QueryBuilder(vocabulary, known_words=known, abbreviations=abbreviations)
         self._confidence_cache: dict[str, float] = {}
 
     @classmethod
@@ -79,8 +81,30 @@ class Assistant:
 
     def search(self, query: str, *, mode: str = "hybrid", k: int = 10, history: Sequence[str] = ()) -> list[Hit]:
         """The `k` best chunks for a question (follow-ups resolved against `history`)."""
-        check_mode(mode)
-        return self.retriever.search(self.build_query(query, history).expanded, mode=mode, k=k)
+        return self.retrieve(query, history, mode=mode, k=k)[1]
+
+    def retrieve(
+        self, question: str, history: Sequence[str] = (), *, mode: str = "hybrid", k: int = 20
+    ) -> tuple[Query, list[Hit], float]:
+        """The question as understood, its `k` best chunks and the confidence that they answer it.
+
+        A question that does not look like a follow-up but that the sources do not cover on its own ("how long
+        until they wake up after HD?") is read again with the conversation's topic; the better-covered reading
+        wins. A change of subject the sources do cover stands alone, so the old topic is not dragged along.
+        """
+        return self._retrieve(self.build_query(question, history), history, check_mode(mode), k)
+
+    def _retrieve(self, query: Query, history: Sequence[str], mode: str, k: int) -> tuple[Query, list[Hit], float]:
+        hits = self.retriever.search(query.expanded, mode=mode, k=k)
+        confidence = self.confidence(query, hits)
+        if history and not query.followup and confidence < ABSTAIN_BELOW:
+            leaning = self.queries.build(query.original, history, leaning=True)
+            if leaning.followup:
+                leaning_hits = self.retriever.search(leaning.expanded, mode=mode, k=k)
+                leaning_confidence = self.confidence(leaning, leaning_hits)
+                if leaning_confidence > confidence:
+                    return leaning, leaning_hits, leaning_confidence
+        return query, hits, confidence
 
     def rank_documents(
         self, query: str, *, mode: str = "hybrid", k: int = 100, history: Sequence[str] = ()
@@ -171,9 +195,8 @@ class Assistant:
         query = self.build_query(question, history)
         emergency = is_emergency(question)
         timings["query"] = time.perf_counter() - started
-        hits = self.retriever.search(query.expanded, mode=check_mode(mode), k=20)
+        query, hits, confidence = self._retrieve(query, history, check_mode(mode), 20)
         timings["retrieve"] = time.perf_counter() - started - timings["query"]
-        confidence = self.confidence(query, hits)
         if confidence < ABSTAIN_BELOW or not hits:
             nearest = list(dict.fromkeys(_topic_label(h) for h in hits))[:3]
             answer = abstain(question, nearest, confidence=confidence, emergency=emergency, query=query.text)

@@ -7,6 +7,7 @@ string work on the question side; nothing rewrites what the sources say.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -103,7 +104,10 @@ BUILTIN_SYNONYMS: Mapping[str, str] = {
 }
 
 _GREETING = re.compile(
-    r"^\s*(hi|hello|hey|dear\s+\w+|good\s+(morning|afternoon|evening)|greetings|quick\s+q(uestion)?)\b[\s,!.:;-]*",
+    r"^\s*(hi|hello|hey|dear\s+\w+|good\s+(morning|afternoon|evening)|greetings|quick\s+q(uestion)?)\b[\s,!.:;-]*"
+    # Words that open a later turn; only with their punctuation ("Great, ..."), since "great saphenous vein" is content.
+    r"|^\s*(thanks?(\s+you)?(\s+so\s+much|\s+a\s+lot)?|thx|ok(ay)?|great|perfect|got\s+it|(one\s+more|another)"
+    r"\s+q(uestion)?)\s*[,!.:;-][\s,!.:;-]*",
     re.IGNORECASE,
 )
 _THANKS = re.compile(
@@ -115,6 +119,8 @@ _QUESTION_SPLIT = re.compile(
     r"(?<=[?])\s+|(?<=[.!])\s+(?=(?:also|and|what|how|is|are|can|does|do|should|when|which|why)\b)", re.I
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'/-]*")
+# Of two equally close typo fixes, one wins only if the corpus uses it this many times as often as the other.
+_CLEAR_WINNER = 10
 
 # Words that say what is asked about, not what it is about: a question made only of these leans on history.
 ASPECT_WORDS = frozenset(
@@ -144,7 +150,9 @@ _FOLLOWUP_START = re.compile(
 )
 # "how fast do they wake up after?": the event is left out, so it must be the one asked about before.
 _ELIDED_EVENT = re.compile(r"\b(after|afterwards?|before|during)\W*$", re.IGNORECASE)
-_PRONOUN = re.compile(r"\b(it|its|it's|this|that|these|those|they|them|their|the drug|the same)\b", re.IGNORECASE)
+_PRONOUN = re.compile(
+    r"\b(it|its|it's|this|that|these|those|they|them|their|he|she|him|her|his|the drug|the same)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -168,7 +176,7 @@ def clean_message(message: str) -> str:
     """Drop greetings, thanks and NDC numbers; fold whitespace. The clinical words stay as typed."""
     text = re.sub(r"\s+", " ", message).strip()
     text = _NDC.sub(" ", text)
-    for _ in range(2):
+    for _ in range(4):  # "Hi, thanks! One more q: ..." opens with three of them
         text = _GREETING.sub("", text)
         text = _THANKS.sub("", text)
     return re.sub(r"\s+", " ", text).strip(" ,;-")
@@ -207,13 +215,14 @@ def topic_of(question: str) -> str:
     return " ".join(content_words(question))
 
 
-def resolve_followup(question: str, history: Sequence[str]) -> tuple[str, bool]:
+def resolve_followup(question: str, history: Sequence[str], *, leaning: bool = False) -> tuple[str, bool]:
     """The question as if its topic had been restated, and whether history was used.
 
     The topic is taken from the most recent earlier turn that names one; a question that names its own topic
-    and does not point back stands alone, so a change of subject does not drag the old one along.
+    and does not point back stands alone, so a change of subject does not drag the old one along. With
+    `leaning`, the question is taken to lean on history whatever its form (the caller knows better).
     """
-    if not history or not is_followup(question):
+    if not history or not (leaning or is_followup(question)):
         return question, False
     for earlier in reversed(history):
         earlier = clean_message(earlier)
@@ -263,12 +272,16 @@ class QueryBuilder:
 
     def __init__(
         self,
-        vocabulary: Iterable[str],
+        vocabulary: Iterable[str] | Mapping[str, int],
         *,
         known_words: Iterable[str] = (),
         abbreviations: Mapping[str, str] | None = None,
     ):
-        """`vocabulary`: the corpus's words (typo fixes aim at these); `known_words`: real words never "fixed"."""
+        """`vocabulary`: the corpus's words (typo fixes aim at these), or a mapping of them to how often the
+        corpus uses them (to choose between equally close fixes); `known_words`: real words never "fixed"."""
+        self._counts = Counter(
+            {w.lower(): n for w, n in vocabulary.items()} if isinstance(vocabulary, Mapping) else {}
+        )
         self.vocabulary = {w.lower() for w in vocabulary if len(w) > 2}
         # Everyday words ("is", "all", "can"): typed in lower case they are never read as an abbreviation the
         # corpus defined ("infantile spasms (IS)", "acute lymphoblastic leukemia (ALL)").
@@ -280,12 +293,20 @@ class QueryBuilder:
             if word.isalpha():
                 self._by_length.setdefault(len(word), []).append(word)
 
-    def build(self, message: str, history: Sequence[str] = ()) -> Query:
+    def build(self, message: str, history: Sequence[str] = (), *, leaning: bool = False) -> Query:
+        """The message cleaned, resolved against history, split and expanded; `leaning` forces the follow-up
+        reading (for a question that only the conversation's topic makes answerable)."""
         cleaned = clean_message(message) or message.strip()
-        resolved, used = resolve_followup(cleaned, history)
-        parts = tuple(split_questions(resolved)) if not used else (resolved,)
-        if used and len(parts) == 1:
-            parts = (resolved,)
+        resolved, used = resolve_followup(cleaned, history, leaning=leaning)
+        if used:
+            parts: tuple[str, ...] = (resolved,)
+        else:
+            # "She was given baclofen. Is this safe? What dose?": a later part that leans on an earlier one is
+            # resolved against it, as a follow-up is against earlier turns.
+            first, *rest = split_questions(resolved)
+            parts = (first,)
+            for part in rest:
+                parts += (resolve_followup(part, [*history, *parts])[0],)
         expanded = tuple(self.expand(p) for p in parts)
         return Query(original=message, text=resolved, parts=parts, expanded=expanded, followup=used, focus=cleaned)
 
@@ -320,7 +341,13 @@ class QueryBuilder:
 
         limit = 1 if len(word) < 7 else 2
         choices = [c for size in range(len(word) - limit, len(word) + limit + 1) for c in self._by_length.get(size, ())]
-        found = process.extract(word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=2)
-        if not found or (len(found) > 1 and found[1][1] == found[0][1]):
-            return None  # nothing close, or two equally close words: guessing would mislead
-        return found[0][0]
+        found = process.extract(word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None)
+        if not found:
+            return None
+        closest = min(distance for _, distance, _ in found)
+        tied = sorted((w for w, distance, _ in found if distance == closest), key=lambda w: -self._counts[w])
+        # Two equally close words: guessing would mislead, unless the corpus uses one far more ("presure" is
+        # "pressure", not "presume").
+        if len(tied) > 1 and self._counts[tied[0]] < _CLEAR_WINNER * max(self._counts[tied[1]], 1):
+            return None
+        return tied[0]

@@ -210,6 +210,40 @@ def test_messy_question_with_typos_is_answered_from_the_qa_page(assistant: Assis
     assert "thx" not in answer.query and "hi," not in answer.query
 
 
+def test_a_story_then_short_questions_that_lean_on_it_is_answered(assistant: Assistant) -> None:
+    # How people write: the situation first, then "is this safe?", "what dose?" with no topic of their own.
+    message = (
+        "Hello doctor, my mother is on dialysis 3 times a week and her neurologist gave her baclofen for muscle "
+        "spasms. is this safe?? what dose should she take"
+    )
+    answer = assistant.ask(message)
+    assert not answer.abstained
+    assert QA_PAGE in cited_docs(answer)
+    # The dosing safety for dialysis patients is what was asked.
+    assert "even 10 mg can cause severe toxicity" in answer.markdown or "Avoid baclofen entirely" in answer.markdown
+
+
+def test_a_question_the_sources_cover_only_with_the_conversations_topic_is_read_as_a_followup(
+    assistant: Assistant,
+) -> None:
+    # It names a topic ("HD"), so it does not look like a follow-up; alone it is not covered, with baclofen it is.
+    question = "Thanks so much! One more q: how long until they wake up after HD?"
+    assert assistant.ask(question).abstained
+    answer = assistant.ask(question, history=[BACLOFEN])
+    assert not answer.abstained
+    assert "lag of several hours" in answer.markdown
+    query, hits, confidence = assistant.retrieve(question, history=[BACLOFEN])
+    assert query.followup and "baclofen" in query.text and confidence >= ABSTAIN_BELOW
+    # Search (what the evaluation scores) reads it the same way.
+    searched = assistant.search(question, k=3, history=[BACLOFEN])
+    assert [h.chunk.chunk_id for h in searched] == [h.chunk.chunk_id for h in hits[:3]]
+
+
+def test_a_covered_change_of_topic_is_not_read_as_a_followup(assistant: Assistant) -> None:
+    query, _, _ = assistant.retrieve("What are the symptoms of baclofen toxicity?", history=["What is lithium?"])
+    assert not query.followup and "lithium" not in query.text
+
+
 def test_emergency_line_on_an_overdose_in_progress(assistant: Assistant) -> None:
     answer = assistant.ask("my patient just took 60 baclofen tablets, what now?")
     assert answer.emergency

@@ -30,6 +30,11 @@ EARLIER = "Is baclofen cleared by dialysis in patients with impaired renal funct
         ),
         ("Baclofen NDC 0172-4096-60 dose in ESRD?", "Baclofen dose in ESRD?"),
         ("Is   baclofen\n\tdialyzable?", "Is baclofen dialyzable?"),
+        ("Thanks so much! One more q: how long until they wake up after HD?", "how long until they wake up after HD?"),
+        ("ok, thank you. Another question - is PD any better?", "is PD any better?"),
+        # Without the punctuation of a filler, the same words are content.
+        ("Great saphenous vein thrombosis treatment?", "Great saphenous vein thrombosis treatment?"),
+        ("OK to give baclofen in HD?", "OK to give baclofen in HD?"),
     ],
 )
 def test_clean_message_drops_greetings_thanks_and_ndc_numbers(message: str, expected: str) -> None:
@@ -80,7 +85,14 @@ def test_split_questions_keeps_a_single_question_whole() -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["what about peritoneal dialysis?", "and the dose?", "Is it safe in pregnancy?", "What are the treatments?"],
+    [
+        "what about peritoneal dialysis?",
+        "and the dose?",
+        "Is it safe in pregnancy?",
+        "What are the treatments?",
+        "what should she take?",
+        "can he still drive?",
+    ],
 )
 def test_followups_carry_the_earlier_topic(question: str) -> None:
     assert is_followup(question)
@@ -174,6 +186,15 @@ def test_correct_refuses_to_guess_between_two_equally_close_words() -> None:
     assert builder().correct("bettle") is None
 
 
+def test_correct_takes_the_far_more_common_of_two_equally_close_words() -> None:
+    # "presure" is one edit from "pressure" and from "presume"; a corpus that says "pressure" 300 times means it.
+    counts = {"pressure": 300, "presume": 2, "bottle": 3, "battle": 1}
+    queries = QueryBuilder(counts)
+    assert queries.correct("presure") == "pressure"
+    # Three uses against one is no evidence: still no guess.
+    assert queries.correct("bettle") is None
+
+
 def test_correct_leaves_short_words_and_far_words_alone() -> None:
     queries = builder()
     assert queries.correct("dose") is None  # too short to correct safely
@@ -222,3 +243,14 @@ def test_build_resolves_a_followup_into_one_part() -> None:
     assert query.followup
     assert query.focus == "and the dose?"
     assert len(query.parts) == 1 and "baclofen" in query.parts[0]
+
+
+def test_build_carries_a_messages_topic_into_its_later_parts_that_lean_on_it() -> None:
+    message = "my mother is on dialysis and was given baclofen for spasms. is this safe?? what dose should she take"
+    query = builder().build(message)
+    assert len(query.parts) == 3
+    assert query.parts[0] == "my mother is on dialysis and was given baclofen for spasms."
+    assert all("baclofen" in part and "dialysis" in part for part in query.parts)
+    # A later part that names its own topic stands alone, as a new turn would.
+    query = builder().build("is baclofen cleared by dialysis? what is lithium toxicity?")
+    assert query.parts == ("is baclofen cleared by dialysis?", "what is lithium toxicity?")
