@@ -53,6 +53,8 @@ _NEGATION_AFTER = re.compile(r"\b(negligible|minimal|insignificant|ineffective|u
 # How many words on the negated side must hold a term both sentences share, for the negation to be about the
 # shared point ("do not use insulin" negates using insulin, not what the other sentence says about glucose).
 _NEGATION_SCOPE = 3
+# "(Click the table on the right to see ...)": about the web page the text came from, not about medicine.
+_PAGE_INSTRUCTION = re.compile(r"\b(?:click|tap)\s+(?:here|the|on|to|this|a)\b", re.IGNORECASE)
 # Phrases with a negation word that negate nothing: "not only X but Y" adds, "no more than 10 mg" bounds.
 _NOT_A_NEGATION = re.compile(
     r"\b(?:not (?:only|just|merely)|no (?:more|less|later|earlier|sooner) than|no matter|no doubt)\b", re.IGNORECASE
@@ -184,7 +186,7 @@ def candidate_sentences(
     for rank, hit in enumerate(pick_chunks(hits, max_chunks)):
         for start, end in hit.chunk.sentences:
             text = hit.chunk.text[start:end]
-            if len(_TOKEN.findall(text.lower())) >= 3:
+            if len(_TOKEN.findall(text.lower())) >= 3 and not _PAGE_INSTRUCTION.search(text):
                 overlap = len(set(tokens(text)) & query_terms)
                 spans.append((-overlap, rank, (hit, start, end)))
     spans.sort(key=lambda item: item[:2])

@@ -128,6 +128,12 @@ def test_candidate_sentences_are_spans_of_their_chunk_and_skip_fragments() -> No
     assert [(h.chunk.chunk_id, s, e) for h, s, e in spans] == [("c", 4, 29)]
 
 
+def test_candidate_sentences_skip_instructions_for_the_web_page() -> None:
+    chunk = text_chunk("Click the table on the right to see the stages of X. X is cleared by dialysis.")
+    spans = candidate_sentences([Hit(chunk, 1.0)], QUESTION, max_chunks=12, max_sentences=40)
+    assert [chunk.text[s:e] for _, s, e in spans] == ["X is cleared by dialysis."]
+
+
 def test_candidate_sentences_keep_those_sharing_most_words_with_the_question() -> None:
     spans = candidate_sentences(HITS, "Is X effectively cleared by hemodialysis?", max_chunks=12, max_sentences=2)
     # Both kept sentences share four stems with the question (x, effect, clear, dialysi), and come in chunk
