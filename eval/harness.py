@@ -221,10 +221,11 @@ def answer_figures(
 
     The cited chunk is looked up by id in the index, not read from `Citation.chunk_text`, so a composer that
     rewrote a quote or misnumbered a citation cannot pass. Also: the share of sentences present in the
-    rendered Markdown, of questions abstained on, and of answers citing a relevant source.
+    rendered Markdown, of questions abstained on, of answers citing a relevant source, and of answers saying
+    the sources differ (on data sets whose sources rarely do, a false-alarm rate).
     """
     sentences = verbatim = in_markdown = 0
-    answered = cites = 0
+    answered = cites = disagreements = 0
     for item in asked:
         answer = item.answer
         by_number = {c.number: c for c in answer.citations}
@@ -237,6 +238,7 @@ def answer_figures(
                 in_markdown += 1
         if not answer.abstained:
             answered += 1
+            disagreements += answer.disagreement
             if judge is not None and item.query.passages:
                 cites += judge.cites_relevant(item.query, answer)
             else:
@@ -249,6 +251,7 @@ def answer_figures(
         "in_markdown": in_markdown / sentences if sentences else None,
         "abstained": sum(1 for a in asked if a.answer.abstained) / n if n else None,
         "cites_relevant": cites / answered if answered else None,
+        "disagreement": disagreements / answered if answered else None,
         **{f"ask_{k}": v for k, v in latency([a.seconds for a in asked]).items()},
     }
 

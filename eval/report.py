@@ -71,7 +71,8 @@ def _retrieval_section(name: str, entry: Mapping[str, Any]) -> list[str]:
             f"Answers ({answers['questions']} asked, {answers['sentences']} sentences): "
             f"{_pct(answers['verbatim'])} verbatim in their cited chunk, "
             f"{_pct(answers['in_markdown'])} in the Markdown; {_pct(answers['abstained'])} abstained; "
-            f"{_pct(answers['cites_relevant'])} of answers cite a relevant source; "
+            f"{_pct(answers['cites_relevant'])} of answers cite a relevant source, "
+            f"{_pct(answers.get('disagreement'))} say the sources differ; "
             f"ask p50 {_num(answers.get('ask_p50_ms'), 1)} ms, p95 {_num(answers.get('ask_p95_ms'), 1)} ms.",
         ]
     return lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -99,12 +100,14 @@ def test_answer_check_looks_up_the_cited_chunk_in_the_index(make: SimpleNamespac
         harness.Asked(Query("2", "q2", {"other": 1}), unfaithful, 0.02),
         harness.Asked(Query("3", "q3", {"d": 1}), abstained, 0.03),
     ]
+    asked[1] = dataclasses.replace(asked[1], answer=dataclasses.replace(unfaithful, disagreement=True))
     figures = answer_figures(asked, {c.chunk_id: c.text for c in chunks})
     assert figures["sentences"] == 3
     assert figures["verbatim"] == pytest.approx(1 / 3)
     assert figures["in_markdown"] == pytest.approx(1.0)
     assert figures["abstained"] == pytest.approx(1 / 3)
     assert figures["cites_relevant"] == pytest.approx(1 / 2)  # of the two answered questions
+    assert figures["disagreement"] == pytest.approx(1 / 2)  # likewise
     assert figures["ask_p50_ms"] == pytest.approx(20.0)
 
 
