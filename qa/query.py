@@ -93,6 +93,8 @@ BUILTIN_SYNONYMS: Mapping[str, str] = {
     "obtunded": "decreased level of consciousness",
     "stuporous": "decreased level of consciousness",
     "somnolent": "drowsiness",
+    "drowsy": "drowsiness",
+    "confused": "confusion",
     "lethargic": "lethargy",
     "bradycardic": "bradycardia",
     "tachycardic": "tachycardia",
@@ -104,7 +106,8 @@ BUILTIN_SYNONYMS: Mapping[str, str] = {
 }
 
 _GREETING = re.compile(
-    r"^\s*(hi|hello|hey|dear\s+\w+|good\s+(morning|afternoon|evening)|greetings|quick\s+q(uestion)?)\b[\s,!.:;-]*"
+    r"^\s*((hi|hello|hey)(\s+there|\s+all)?|dear\s+\w+|good\s+(morning|afternoon|evening)|greetings|quick\s+q(uestion)?)"
+    r"\b[\s,!.:;-]*"
     # Words that open a later turn; only with their punctuation ("Great, ..."), since "great saphenous vein" is content.
     r"|^\s*(thanks?(\s+you)?(\s+so\s+much|\s+a\s+lot)?|thx|ok(ay)?|great|perfect|got\s+it|(one\s+more|another)"
     r"\s+q(uestion)?)\s*[,!.:;-][\s,!.:;-]*",

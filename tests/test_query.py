@@ -32,6 +32,7 @@ EARLIER = "Is baclofen cleared by dialysis in patients with impaired renal funct
         ("Is   baclofen\n\tdialyzable?", "Is baclofen dialyzable?"),
         ("Thanks so much! One more q: how long until they wake up after HD?", "how long until they wake up after HD?"),
         ("ok, thank you. Another question - is PD any better?", "is PD any better?"),
+        ("Hi there. My pt is on HD.", "My pt is on HD."),
         # Without the punctuation of a filler, the same words are content.
         ("Great saphenous vein thrombosis treatment?", "Great saphenous vein thrombosis treatment?"),
         ("OK to give baclofen in HD?", "OK to give baclofen in HD?"),
