@@ -33,6 +33,7 @@ _COMMON_WORD_WEIGHT = 0.3
 _MISSING_RARE_WEIGHT = 2.0
 _WORD = re.compile(r"[a-z][a-z0-9'/-]*")
 _PARTS = re.compile(r"[/-]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 class Assistant:
@@ -127,20 +128,38 @@ class Assistant:
         the very thing asked about. With `rare_only`, everyday words do not count at all: a follow-up's own
         words ("how fast do they wake up after?") name no new topic unless they name a rare one.
         """
+        context = self._story_words(text)
         words = [w for w in content_words(text) if len(w) > 2 and not w.isdigit()]
         total = missing = 0.0
         for word in words:
-            parts = [p for p in _PARTS.split(word) if p]
             common = self._is_common(word)
             if rare_only and common:
                 continue
-            if self._known(word) or (len(parts) > 1 and all(self._known(p) for p in parts)):
+            if self._covers(word):
                 total += _COMMON_WORD_WEIGHT if common else 1.0
             else:
-                weight = _COMMON_WORD_WEIGHT if common else _MISSING_RARE_WEIGHT
+                weight = _COMMON_WORD_WEIGHT if common or word in context else _MISSING_RARE_WEIGHT
                 total += weight
                 missing += weight
         return 1.0 - missing / total if total else 1.0
+
+    def _covers(self, word: str) -> bool:
+        parts = [p for p in _PARTS.split(word) if p]
+        return self._known(word) or (len(parts) > 1 and all(self._known(p) for p in parts))
+
+    def _story_words(self, text: str) -> frozenset[str]:
+        """Words that only tell the story around a question, not what it asks about.
+
+        "My pt is on HD MWF, started on baclofen by ortho. Could this be baclofen toxicity?": the question
+        restates a topic the sources cover (baclofen), so the story's other words (MWF, ortho) are context, and
+        missing from the sources they cost no more than an everyday word. Without that restatement ("Pt on
+        ondansetron. Dialysis clearance?") the story names the topic, and nothing is discounted.
+        """
+        sentences = _SENTENCE_END.split(text)
+        asked = {w for s in sentences if s.rstrip().endswith("?") for w in content_words(s)}
+        told = {w for s in sentences if not s.rstrip().endswith("?") for w in content_words(s)}
+        restated = any(not self._is_common(w) and self._covers(w) for w in asked & told)
+        return frozenset(told - asked) if restated else frozenset()
 
     def _is_common(self, word: str) -> bool:
         """An everyday word: the model's vocabulary holds it, or another form of it, whole."""

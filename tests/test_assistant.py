@@ -244,6 +244,29 @@ def test_a_covered_change_of_topic_is_not_read_as_a_followup(assistant: Assistan
     assert not query.followup and "lithium" not in query.text
 
 
+def test_a_clinicians_vignette_in_shorthand_is_answered(assistant: Assistant) -> None:
+    # The story holds words the sources never use (MWF, ortho); the question restates its covered topic.
+    message = (
+        "Hi there. My pt is 68yo on hemodialysis MWF, was started on baclofen 5mg TID by ortho 2 days ago, now "
+        "confused + drowsy. Could this be baclofen toxicity? Should we dialyze?"
+    )
+    answer = assistant.ask(message)
+    assert not answer.abstained
+    assert QA_PAGE in cited_docs(answer)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Pt on ondansetron. Dialysis clearance?",
+        "My patient is on ondansetron and HD. Is it cleared by dialysis?",
+        "68yo on HD MWF, started on gabapentin by neuro, now drowsy. Could this be gabapentin toxicity?",
+    ],
+)
+def test_a_story_about_a_drug_the_sources_never_mention_abstains(assistant: Assistant, message: str) -> None:
+    assert assistant.ask(message).abstained
+
+
 def test_emergency_line_on_an_overdose_in_progress(assistant: Assistant) -> None:
     answer = assistant.ask("my patient just took 60 baclofen tablets, what now?")
     assert answer.emergency
