@@ -33,6 +33,7 @@ _COMMON_WORD_WEIGHT = 0.3
 _MISSING_RARE_WEIGHT = 2.0
 _WORD = re.compile(r"[a-z][a-z0-9'/-]*")
 _PARTS = re.compile(r"[/-]")
+_ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -63,7 +64,8 @@ class Assistant:
         # "prescribing" is as everyday as "prescribed", which the model's vocabulary holds whole.
         self._common_stems = frozenset(stems(sorted(known)))
         abbreviations = learn_abbreviations(c.text for c in index.chunks)
-        self.queries = QueryBuilder(vocabulary, known_words=known, abbreviations=abbreviations)
+        acronyms = {a for chunk in index.chunks for a in _ACRONYM.findall(chunk.text)}
+        self.queries = QueryBuilder(vocabulary, known_words=known, abbreviations=abbreviations, acronyms=acronyms)
         self._confidence_cache: dict[str, float] = {}
 
     @classmethod

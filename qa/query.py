@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import Stemmer
+
 # Abbreviations clinicians type, expanded for both BM25 and the embedding model. Corpus-defined ones
 # ("end-stage renal disease (ESRD)") are learned at load time by `learn_abbreviations` and added to these.
 BUILTIN_ABBREVIATIONS: Mapping[str, str] = {
@@ -259,6 +261,10 @@ def _spells(initials: list[str], letters: list[str]) -> bool:
     return initials[0] == letters[0] and all(any(c == i for i in it) for c in letters[1:])
 
 
+def _stem(word: str) -> str:
+    return Stemmer.Stemmer("english").stemWord(word)
+
+
 def _word_count_for(words: list[str], initials: int) -> int:
     """How many space-separated words hold the last `initials` hyphen/space-separated parts."""
     count, parts = 0, 0
@@ -279,9 +285,11 @@ class QueryBuilder:
         *,
         known_words: Iterable[str] = (),
         abbreviations: Mapping[str, str] | None = None,
+        acronyms: Iterable[str] = (),
     ):
         """`vocabulary`: the corpus's words (typo fixes aim at these), or a mapping of them to how often the
-        corpus uses them (to choose between equally close fixes); `known_words`: real words never "fixed"."""
+        corpus uses them (to choose between equally close fixes); `known_words`: real words never "fixed";
+        `acronyms`: the capitalised abbreviations the corpus uses ("HELLP"), defined there or not."""
         self._counts = Counter(
             {w.lower(): n for w, n in vocabulary.items()} if isinstance(vocabulary, Mapping) else {}
         )
@@ -291,6 +299,7 @@ class QueryBuilder:
         self._everyday = {w.lower() for w in known_words}
         self.known_words = self._everyday | self.vocabulary
         self.abbreviations = {**BUILTIN_ABBREVIATIONS, **(abbreviations or {})}
+        self.acronyms = frozenset(a for a in acronyms if len(a) >= 3 and a.isalpha() and a.isupper())
         self._by_length: dict[int, list[str]] = {}
         for word in self.vocabulary:
             if word.isalpha():
@@ -328,12 +337,30 @@ class QueryBuilder:
             synonym = BUILTIN_SYNONYMS.get(word)
             if synonym:
                 extra.append(synonym)
-            fixed = self.correct(word)
-            if fixed and fixed != word:
+            fixed = self.correct_acronym(raw) if written_as_one else None
+            fixed = fixed or self.correct(word)
+            # "antipsychotic" -> "antipsychotics" fixes nothing; appended, it would count the word twice.
+            if fixed and fixed.lower() != word and _stem(fixed.lower()) != _stem(word):
                 extra.append(fixed)
         seen: set[str] = set()
-        unique = [e for e in extra if not (e in seen or seen.add(e)) and e.lower() not in text.lower()]
+        unique = [
+            e for e in extra if not (e.lower() in seen or seen.add(e.lower())) and e.lower() not in text.lower()
+        ]
         return f"{text} ({', '.join(unique)})" if unique else text
+
+    def correct_acronym(self, typed: str) -> str | None:
+        """The corpus acronym one edit from an unknown one typed in capitals ("HELPP" -> "HELLP"), if unique.
+
+        Capitals say the word is an acronym, so its fix is sought among the corpus's acronyms, not its words
+        ("help"). Four letters or fewer are too short to guess.
+        """
+        if len(typed) < 5 or typed in self.acronyms or typed.lower() in self.abbreviations:
+            return None
+        from rapidfuzz.distance import DamerauLevenshtein
+
+        close = [a for a in self.acronyms if abs(len(a) - len(typed)) <= 1]
+        found = [a for a in close if DamerauLevenshtein.distance(typed, a, score_cutoff=1) <= 1]
+        return found[0] if len(found) == 1 else None
 
     def correct(self, word: str) -> str | None:
         """The corpus word one or two edits away from an unknown word ("dialisys" -> "dialysis"), if unique."""

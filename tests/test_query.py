@@ -223,8 +223,21 @@ def test_expand_does_not_read_everyday_words_as_learned_abbreviations() -> None:
     assert queries.expand("What is ALL?") == "What is ALL? (acute lymphoblastic leukemia)"
 
 
+def test_expand_fixes_a_typo_in_an_acronym_typed_in_capitals() -> None:
+    # "HELPP" is one edit from the corpus's "HELLP" (and from the word "help", which a capitalised acronym is not).
+    queries = builder(acronyms=["HELLP", "HIV"], known_words=["help", "the", "syndrome"])
+    assert queries.expand("The HELPP syndrome") == "The HELPP syndrome (HELLP)"
+    assert queries.expand("HIVV") == "HIVV"  # too short to guess
+
+
 def test_expand_appends_the_typo_fix_and_keeps_the_typed_words() -> None:
     assert builder().expand("is it cleared by dialisys") == "is it cleared by dialisys (dialysis)"
+
+
+def test_expand_appends_no_fix_that_only_changes_a_word_s_ending() -> None:
+    # The corpus says "patients" only; "patient" is the same word to BM25's stemmer and to a reader, and appending
+    # "patients" would count the word twice in the BM25 query.
+    assert builder().expand("one patient on dialysis") == "one patient on dialysis"
 
 
 def test_expand_leaves_a_clean_question_unchanged() -> None:
