@@ -1,6 +1,6 @@
 """Grid search of the hybrid fusion weights on MedQuAD (prints nDCG@10 and P@1 per weight setting).
 
-The signals of every candidate chunk (dense, topic, BM25, aspect, best sentence) are computed once per question
+The signals of every candidate chunk (dense, topic, BM25, aspect, best sentence, phrase) are computed once per question
 with the shipped retriever's own parts; the weights are then varied offline. This is how `FusionWeights` was chosen:
 
     .venv/bin/medcite ingest ../shared/datasets/medquad --index /tmp/mq/index
@@ -47,7 +47,8 @@ def features(assistant: Assistant, questions: list) -> list[tuple]:
         aspect_vector = vector if stripped is None else assistant.embedder.encode_query(stripped)
         aspect = dense if stripped is None else vectors @ aspect_vector
         sentence = retriever._best_sentence(rows, vector)
-        out.append((question.qid, doc_of_row[rows], dense, (topic, bm25, aspect, sentence)))
+        phrase = index.phrases.coverage(text, rows)
+        out.append((question.qid, doc_of_row[rows], dense, (topic, bm25, aspect, sentence, phrase)))
     return out
 
 
@@ -78,8 +79,8 @@ def main() -> None:
     questions = [q for source in medquad_sources(args.datasets) for q in read_medquad(source)]
     questions = random.Random(args.seed).sample(questions, min(args.questions, len(questions)))
     feats = features(assistant, questions)
-    print("| topic | bm25 | aspect | sentence | nDCG@10 | P@1 |\n|---|---|---|---|---|---|")
-    grid = itertools.product([0, 2, 3, 4], [0, 0.1, 0.2, 0.3], [0, 0.25, 0.5], [0, 0.25, 0.5])
+    print("| topic | bm25 | aspect | sentence | phrase | nDCG@10 | P@1 |\n|---|---|---|---|---|---|---|")
+    grid = itertools.product([0, 2, 3, 4], [0, 0.1, 0.2, 0.3], [0, 0.25, 0.5], [0, 0.25, 0.5], [0, 0.15, 0.3, 0.5])
     for weights in grid:
         ndcg, p1 = score(feats, weights)
         print("| " + " | ".join(str(w) for w in weights) + f" | {ndcg:.4f} | {p1:.4f} |")

@@ -7,7 +7,6 @@ removed, Snowball English stems), so a query word matches the same stem it had i
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +18,16 @@ import Stemmer
 STOPWORDS = "en"
 
 
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """The BM25 tokens of each text, in order: lower-case words, stopwords out, Snowball English stems."""
+    if not texts:
+        return []
+    # A stemmer of its own per call: PyStemmer objects are not thread-safe, and making one costs microseconds.
+    return bm25s.tokenize(
+        list(texts), stopwords=STOPWORDS, stemmer=Stemmer.Stemmer("english"), return_ids=False, show_progress=False
+    )
+
+
 class BM25Index:
     """Okapi BM25 (Lucene variant, k1=1.5, b=0.75) over a fixed list of texts; row i is `texts[i]`.
 
@@ -28,9 +37,6 @@ class BM25Index:
 
     def __init__(self, retriever: bm25s.BM25):
         self._retriever = retriever
-        self._stemmer = Stemmer.Stemmer("english")
-        # PyStemmer objects are not thread-safe, and the chat serves several users from one index.
-        self._stem_lock = threading.Lock()
 
     @property
     def rows(self) -> int:
@@ -77,10 +83,7 @@ class BM25Index:
         return cls(retriever)
 
     def _token_ids(self, query: str) -> list[int]:
-        with self._stem_lock:
-            tokens = bm25s.tokenize(
-                [query], stopwords=STOPWORDS, stemmer=self._stemmer, return_ids=False, show_progress=False
-            )[0]
+        tokens = tokenize([query])[0]
         vocab = self._retriever.vocab_dict
         # A repeated query word counts once per occurrence, as BM25 sums over query terms.
         return [vocab[t] for t in tokens if t in vocab]

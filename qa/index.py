@@ -4,7 +4,7 @@ Layout of an index directory:
 
     INDEX_DIR/CURRENT                 one line: the name of the live build
     INDEX_DIR/builds/<name>/          manifest.json, vectors.npy, sentences.npy, dense.faiss, bm25/,
-                                      store.sqlite
+                                      phrases/, store.sqlite
     INDEX_DIR/builds/.tmp-<name>/     a build being written (removed by the next build if a run was killed)
 
 A build is written beside the live one, fsynced, renamed into place, and published by replacing CURRENT
@@ -32,12 +32,14 @@ import numpy as np
 import qa
 from qa.bm25 import BM25Index
 from qa.errors import IndexLoadError
+from qa.phrases import PhraseIndex
 from qa.records import Chunk, Document, document_from_dict, document_to_dict, stable_hash
 from qa.settings import BUNDLED_MODEL, Settings
 
 # Bump when the files of a build change meaning; an index of another version is refused, not misread.
 # 2: sentences.npy, the vectors of every chunk's sentences.
-FORMAT_VERSION = 2
+# 3: phrases/, the adjacent word pairs of every chunk.
+FORMAT_VERSION = 3
 DENSE_KINDS = ("flat-ip", "hnsw")
 # HNSW graph degree and build effort: FAISS's usual values for sentence embeddings of a few hundred dims.
 HNSW_M = 32
@@ -53,6 +55,7 @@ VECTORS = "vectors.npy"
 SENTENCE_VECTORS = "sentences.npy"
 DENSE = "dense.faiss"
 BM25_DIR = "bm25"
+PHRASES_DIR = "phrases"
 STORE = "store.sqlite"
 
 # Names the bundled model goes by; an index built under one loads under the other.
@@ -224,6 +227,7 @@ class Index:
         dense: faiss.Index,
         bm25: BM25Index,
         sentence_vectors: np.ndarray,
+        phrases: PhraseIndex,
         follow_up_scores: Mapping[str, float] | None = None,
     ):
         self.path = path
@@ -240,6 +244,7 @@ class Index:
         # Row of each chunk's first sentence vector (and, last, the total).
         self._sentence_start = np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(np.int64)
         self.bm25 = bm25
+        self.phrases = phrases
         self._dense = dense
         self._rows_of: dict[str, list[int]] = {}
         self._row_of_chunk: dict[str, int] = {}
@@ -294,6 +299,9 @@ class Index:
             bm25 = BM25Index.load(build / BM25_DIR, mmap=True)
             if bm25.rows != manifest.chunks:
                 raise ValueError(f"the BM25 index holds {bm25.rows} rows")
+            phrases = PhraseIndex.load(build / PHRASES_DIR)
+            if phrases.rows != manifest.chunks:
+                raise ValueError(f"the phrase index holds {phrases.rows} rows")
             chunks, documents, hashes, follow_ups = _read_store(build / STORE)
             if len(chunks) != manifest.chunks or len(documents) != manifest.documents:
                 raise ValueError(f"{STORE} holds {len(documents)} documents and {len(chunks)} chunks")
@@ -309,7 +317,9 @@ class Index:
             raise IndexLoadError(
                 f"the index at {index_dir} is damaged ({build.name}: {exc}); {rebuild_hint(index_dir)}"
             ) from exc
-        return cls(build, manifest, chunks, documents, hashes, vectors, dense, bm25, sentence_vectors, follow_ups)
+        return cls(
+            build, manifest, chunks, documents, hashes, vectors, dense, bm25, sentence_vectors, phrases, follow_ups
+        )
 
     def chunk_rows_of(self, doc_id: str) -> list[int]:
         """Rows of the document's chunks, in document order (empty for an unknown id)."""
@@ -601,7 +611,9 @@ def write_index(
             step("vectors")
             faiss.write_index(_build_dense(vectors, dense_kind), str(tmp / DENSE))
             step("dense")
-            BM25Index.build([c.context for c in chunks]).save(tmp / BM25_DIR)
+            contexts = [c.context for c in chunks]
+            BM25Index.build(contexts).save(tmp / BM25_DIR)
+            PhraseIndex.build(contexts).save(tmp / PHRASES_DIR)
             step("bm25")
             _write_store(tmp / STORE, documents, hashes, chunks, follow_up_scores or {})
             step("store")

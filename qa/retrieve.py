@@ -15,6 +15,9 @@ weaker, while adding BM25 as a scaled score and three more dense signals wins:
   aspect question against the sentences, and a chunk's first sentence as its lead, did a little better on
   MedQuAD's one-topic pages but worse on long documents cut into windows, where a sentence must name its topic
   and the first sentence is wherever the window began.)
+- phrase: the share of the question's adjacent word pairs ("tibial component", "staple line") that the chunk
+  also holds side by side (`qa.phrases`). BM25 counts words, not phrases; this separates the passage about the
+  asked thing from one that only shares its words.
 """
 
 from __future__ import annotations
@@ -37,12 +40,13 @@ _STOP_AFTER_STRIP = re.compile(r"\(\s*[,\s]*\)")
 @dataclass(frozen=True)
 class FusionWeights:
     """Weights of the hybrid score: dense + topic * title-group best + bm25 * (BM25 / best BM25) + aspect * aspect
-    + sentence * best sentence."""
+    + sentence * best sentence + phrase * word-pair share."""
 
     topic: float = 3.0
     bm25: float = 0.2
     aspect: float = 0.5
     sentence: float = 0.25
+    phrase: float = 0.3
     candidates: int = 100
     groups: int = 10
     max_group: int = 64
@@ -164,7 +168,9 @@ class Retriever:
         aspect_vector = vector if aspect_query is None else self.embedder.encode_query(aspect_query)
         aspect = dense if aspect_query is None else vectors @ aspect_vector
         best_sentence = self._best_sentence(rows, vector)
+        phrase = self.index.phrases.coverage(query, rows) if w.phrase else 0.0
         score = dense + w.topic * topic + w.bm25 * bm25 + w.aspect * aspect + w.sentence * best_sentence
+        score = score + w.phrase * phrase
         order = np.argsort(-score, kind="stable")[:k]
         return [
             (

@@ -236,6 +236,9 @@ def test_missing_index_and_missing_build(tmp_path: Path) -> None:
         (lambda b: (b / "dense.faiss").write_bytes(b"not faiss"), "damaged"),
         (lambda b: (b / "store.sqlite").write_bytes(b"not sqlite at all, not even close" * 100), "damaged"),
         (lambda b: (b / "bm25" / "params.index.json").unlink(), "damaged"),
+        (lambda b: (b / "phrases" / "pairs.npy").unlink(), "damaged"),
+        (lambda b: np.save(b / "phrases" / "offsets.npy", np.array([0, 1], np.int64)), "damaged"),
+        (lambda b: (b / "phrases" / "vocab.json").write_text("[]", encoding="utf-8"), "damaged"),
         (lambda b: (b / "manifest.json").write_text("{", encoding="utf-8"), "manifest"),
         (
             lambda b: (b / "manifest.json").write_text(
@@ -267,7 +270,7 @@ def test_publish_replaces_the_live_build_and_removes_old_ones(tmp_path: Path) ->
     second = build(tmp_path, docs=[DOCS[1]])
     assert second != first and not first.exists()
     assert sorted(p.name for p in (tmp_path / "builds").iterdir()) == [second.name]
-    files = {"manifest.json", "vectors.npy", "sentences.npy", "dense.faiss", "bm25", "store.sqlite"}
+    files = {"manifest.json", "vectors.npy", "sentences.npy", "dense.faiss", "bm25", "phrases", "store.sqlite"}
     assert {p.name for p in second.iterdir()} == files
     assert Index.load(tmp_path).manifest.documents == 1
     # A reader holding the old build keeps working: its files are mapped, not re-opened.

@@ -1,0 +1,61 @@
+import math
+
+import numpy as np
+import pytest
+
+from qa.phrases import PhraseIndex
+
+TEXTS = [
+    "The tibial component was aligned. Mechanical alignment improved.",
+    "Knee replacement with a new tibial component.",
+    "Component tibial, in that order only.",
+    "",
+]
+
+
+def idf(df: int, n: int = 4) -> float:
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def test_coverage_is_the_share_of_the_question_pair_weight_a_chunk_holds_side_by_side() -> None:
+    index = PhraseIndex.build(TEXTS)
+    # Pairs of the question: (tibial, compon) and (mechan, align); the semicolon ends the first phrase.
+    coverage = index.coverage("tibial component; mechanical alignment?", np.arange(4))
+    # df: tibial 3, compon 3, mechan 1, align 1 (aligned and alignment share the stem).
+    tibial_component = idf(3) + idf(3)
+    mechanical_alignment = idf(1) + idf(1)
+    total = tibial_component + mechanical_alignment
+    assert coverage[0] == pytest.approx(1.0)
+    assert coverage[1] == pytest.approx(tibial_component / total)
+    # The same words in another order, or split by a comma, are no phrase; an empty chunk holds none.
+    assert coverage[2] == 0.0 and coverage[3] == 0.0
+
+
+def test_a_pair_never_spans_punctuation_in_the_corpus_or_the_question() -> None:
+    index = PhraseIndex.build(["The tibial component. Mechanical alignment."])
+    assert index.coverage("component mechanical", np.array([0])).tolist() == [0.0]
+    assert index.query_pairs("tibial. component")[0].size == 0
+
+
+def test_a_question_with_no_pair_the_corpus_can_hold_scores_zero_everywhere() -> None:
+    index = PhraseIndex.build(TEXTS)
+    assert index.coverage("tibial", np.arange(4)).tolist() == [0.0] * 4
+    assert index.coverage("zebra crossing", np.arange(4)).tolist() == [0.0] * 4
+    assert index.coverage("tibial component", np.zeros(0, dtype=np.int64)).size == 0
+
+
+def test_save_and_load_round_trip(tmp_path) -> None:
+    index = PhraseIndex.build(TEXTS)
+    index.save(tmp_path / "phrases")
+    loaded = PhraseIndex.load(tmp_path / "phrases")
+    rows = np.array([2, 0, 1])
+    assert loaded.rows == 4
+    question = "new tibial component"
+    assert loaded.coverage(question, rows).tolist() == index.coverage(question, rows).tolist()
+
+
+def test_load_refuses_parts_that_disagree(tmp_path) -> None:
+    PhraseIndex.build(TEXTS).save(tmp_path)
+    np.save(tmp_path / "df.npy", np.zeros(1, dtype=np.int32))
+    with pytest.raises(ValueError, match="inconsistent"):
+        PhraseIndex.load(tmp_path)
