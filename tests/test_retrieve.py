@@ -16,7 +16,7 @@ import pytest
 from qa.embedding import Embedder
 from qa.index import Index
 from qa.ingest import ingest
-from qa.retrieve import MODES, Retriever, check_mode, strip_title
+from qa.retrieve import MODES, FusionWeights, Retriever, check_mode, strip_title
 from qa.settings import Settings
 
 PAGES = {
@@ -121,6 +121,21 @@ def test_sentence_signal_is_the_best_sentence_of_each_chunk(retriever: Retriever
         own = index.sentence_vectors_of([int(row)]) @ vector
         assert len(own) == len(index.chunks[row].sentences) >= 1
         assert best[i] == pytest.approx(own.max(), abs=1e-5)
+
+
+@pytest.mark.slow
+def test_hybrid_adds_each_chunk_s_phrase_share_at_its_weight(retriever: Retriever) -> None:
+    question = "a stem cell transplant from a matched sibling"
+    without = Retriever(retriever.index, retriever.embedder, FusionWeights(phrase=0.0))
+    plain = {h.chunk.chunk_id: h.score for h in without.search([question], k=len(PAGES))}
+    shares = {}
+    for hit in retriever.search([question], k=len(PAGES)):
+        row = retriever.index.row_of(hit.chunk.chunk_id)
+        shares[hit.chunk.doc_id] = float(retriever.index.phrases.coverage(question, np.array([row]))[0])
+        assert hit.score == pytest.approx(plain[hit.chunk.chunk_id] + 0.3 * shares[hit.chunk.doc_id], abs=1e-5)
+    # Only the transfusion passage says the phrase, and it says all of it.
+    assert shares.pop("morrow_treatment.txt") == pytest.approx(1.0)
+    assert max(shares.values()) == 0.0
 
 
 def test_hybrid_ranks_the_whole_page_above_an_unrelated_document(retriever: Retriever) -> None:
