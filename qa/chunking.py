@@ -270,7 +270,7 @@ def chunk_document(
     target = min(target_tokens, max_tokens)
 
     sections = doc.sections
-    heads = [chunk_context(doc.title, s.heading_path, "") for s in sections]
+    heads = [chunk_context(doc.title, s.heading_path, "", doc.keywords) for s in sections]
     sentence_spans = [split_sentences(s.text) for s in sections]
     distinct_heads = sorted({h for h, spans in zip(heads, sentence_spans, strict=True) if spans and h})
     sentence_texts = [s.text[a:b] for s, spans in zip(sections, sentence_spans, strict=True) for a, b in spans]
@@ -283,9 +283,9 @@ def chunk_document(
     for head, size in zip(heads, head_sizes, strict=True):
         if size >= max_tokens:
             raise LoadError(
-                f"document {doc.doc_id!r}: its title and headings ({head.strip()[:80]!r}) take {size} "
-                f"word pieces, leaving no room in the model's window of {max_tokens}; shorten the title or "
-                f"headings"
+                f"document {doc.doc_id!r}: its title, keywords and headings ({head.strip()[:80]!r}) take {size} "
+                f"word pieces, leaving no room in the model's window of {max_tokens}; shorten the title, keywords "
+                f"or headings"
             )
 
     units = [[(a, b, next(sentence_counts)) for a, b in spans] for spans in sentence_spans]
@@ -415,7 +415,7 @@ def _verify(
     pending = groups
     while pending:
         texts = [
-            chunk_context(doc.title, doc.sections[si].heading_path, _group_text(doc.sections[si], g))
+            chunk_context(doc.title, doc.sections[si].heading_path, _group_text(doc.sections[si], g), doc.keywords)
             for si, g in pending
         ]
         retry: list[tuple[int, list[_Unit]]] = []
@@ -494,6 +494,7 @@ def _make_chunks(doc: Document, groups: list[tuple[int, list[_Unit]]]) -> list[C
                 ordinal=ordinal,
                 page=section.page,
                 markers=markers,
+                keywords=doc.keywords,
             )
         )
     return chunks

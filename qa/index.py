@@ -143,6 +143,7 @@ def chunk_from_dict(data: Mapping) -> Chunk:
         ordinal=int(data.get("ordinal", 0)),
         page=data.get("page"),
         markers=tuple((int(o), tuple(int(n) for n in nums)) for o, nums in data.get("markers", ())),
+        keywords=tuple(data.get("keywords", ())),
     )
 
 

@@ -64,6 +64,9 @@ class Document:
     doi: str = ""
     references: tuple[Reference, ...] = ()
     related_questions: tuple[str, ...] = ()
+    # Index terms the source assigns to the whole document (PubMed's MeSH headings): searched with every chunk,
+    # as a title is, but never quoted or suggested.
+    keywords: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.doc_id:
@@ -100,19 +103,22 @@ class Chunk:
     ordinal: int = 0
     page: int | None = None
     markers: tuple[Marker, ...] = ()
+    keywords: tuple[str, ...] = ()
 
     @property
     def context(self) -> str:
-        return chunk_context(self.title, self.heading_path, self.text)
+        return chunk_context(self.title, self.heading_path, self.text, self.keywords)
 
     def sentence_texts(self) -> list[str]:
         return [self.text[start:end] for start, end in self.sentences]
 
 
-def chunk_context(title: str, heading_path: tuple[str, ...], text: str) -> str:
-    """The text a chunk is embedded and searched by: its title and headings, then its own words."""
+def chunk_context(title: str, heading_path: tuple[str, ...], text: str, keywords: tuple[str, ...] = ()) -> str:
+    """The text a chunk is embedded and searched by: its title, its document's keywords and its headings, then
+    its own words (always last: sentence offsets in the context are the text's shifted by the prefix)."""
     heads = [h for h in heading_path if h and h != title]
-    prefix = " > ".join([title, *heads]) if title else " > ".join(heads)
+    named = f"{title} ({'; '.join(keywords)})" if title and keywords else title or "; ".join(keywords)
+    prefix = " > ".join([named, *heads]) if named else " > ".join(heads)
     return f"{prefix}\n{text}" if prefix else text
 
 
@@ -215,10 +221,11 @@ def document_from_dict(data: dict) -> Document:
         for s in data["sections"]
     )
     references = tuple(Reference(r.get("number"), r["text"], r.get("url", "")) for r in data.get("references", ()))
-    fields = {k: v for k, v in data.items() if k not in {"sections", "references", "related_questions"}}
+    fields = {k: v for k, v in data.items() if k not in {"sections", "references", "related_questions", "keywords"}}
     return Document(
         **fields,
         sections=sections,
         references=references,
         related_questions=tuple(data.get("related_questions", ())),
+        keywords=tuple(data.get("keywords", ())),
     )

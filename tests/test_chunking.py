@@ -267,6 +267,20 @@ def test_the_tokenizer_is_called_in_batches_not_per_sentence() -> None:
     assert len(calls) == 2
 
 
+def test_a_document_s_keywords_ride_in_every_chunk_context_and_count_against_the_window() -> None:
+    doc = Document(
+        doc_id="pubmed/1",
+        title="PubMed 1",
+        sections=(Section(heading_path=("Results",), text=S1 + " " + S2),),
+        keywords=("Renal Dialysis", "Baclofen"),
+    )
+    chunks = chunk_document(doc, words, max_tokens=40, target_tokens=40)
+    assert all(c.keywords == doc.keywords for c in chunks)
+    assert all(c.context.startswith("PubMed 1 (Renal Dialysis; Baclofen) > Results\n") for c in chunks)
+    assert all(c.context.endswith(c.text) and words([c.context])[0] <= 40 for c in chunks)
+    assert chunk_context("", (), "text", ("Baclofen",)) == "Baclofen\ntext"
+
+
 def test_bad_arguments_and_inputs_are_refused_with_a_reason() -> None:
     doc = doc_of(Section(heading_path=(), text=S1))
     with pytest.raises(ValueError, match="max_tokens must be positive"):

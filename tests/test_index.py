@@ -36,12 +36,13 @@ def _chunker_version(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(index_module, "_current_chunker_version", lambda: CHUNKER)
 
 
-def make_doc(doc_id: str, title: str, *texts: str) -> Document:
+def make_doc(doc_id: str, title: str, *texts: str, keywords: tuple[str, ...] = ()) -> Document:
     return Document(
         doc_id=doc_id,
         title=title,
         sections=tuple(Section(heading_path=(title, f"Part {i}"), text=t) for i, t in enumerate(texts)),
         source=f"/data/{doc_id}.txt",
+        keywords=keywords,
     )
 
 
@@ -60,6 +61,7 @@ def chunks_of(doc: Document) -> list[Chunk]:
             sentences=((0, len(s.text)),),
             ordinal=i,
             markers=((3, (1, 2)),) if i == 0 else (),
+            keywords=doc.keywords,
         )
         for i, s in enumerate(doc.sections)
     ]
@@ -67,7 +69,7 @@ def chunks_of(doc: Document) -> list[Chunk]:
 
 DOCS = [
     make_doc("d1", "Baclofen", "Baclofen is cleared by hemodialysis.", "Doses are reduced in renal failure."),
-    make_doc("d2", "Cats", "Cats chase mice."),
+    make_doc("d2", "Cats", "Cats chase mice.", keywords=("Felis catus", "Predatory Behavior")),
 ]
 CHUNKS = [c for d in DOCS for c in chunks_of(d)]
 # Row 0 = e1, row 1 = (e1 + e2) / sqrt 2, row 2 = e2.

@@ -2,7 +2,10 @@
 
 The QUESTION is not content and not the title: PubMedQA questions are the paper's title turned into a
 question, so indexing it would let retrieval match the question to itself. LONG_ANSWER (the abstract's
-conclusion) is held out by the data set as the reference answer and is not content either.
+conclusion) is held out by the data set as the reference answer and is not content either. The MeSH headings
+NLM's indexers gave the paper are kept as the document's keywords: PubMed itself searches by them, and with the
+title withheld they are the only words that name what an abstract is about ("Double-Balloon Enteroscopy" for an
+abstract that only says "DBE"), less the check tags that only say who was studied.
 """
 
 from __future__ import annotations
@@ -15,6 +18,27 @@ from qa.records import Document, Section
 
 KIND = "research abstract"
 PUBLISHER = "PubMed"
+# MeSH check tags: NLM's indexers consider them for every article (species, sex, age group, pregnancy), so they
+# say who was studied, not what the paper is about.
+CHECK_TAGS = frozenset(
+    [
+        "Humans",
+        "Animals",
+        "Male",
+        "Female",
+        "Pregnancy",
+        "Infant, Newborn",
+        "Infant",
+        "Child, Preschool",
+        "Child",
+        "Adolescent",
+        "Young Adult",
+        "Adult",
+        "Middle Aged",
+        "Aged",
+        "Aged, 80 and over",
+    ]
+)
 
 
 def pubmed_doc_id(pmid: str | int) -> str:
@@ -58,9 +82,17 @@ def load_pubmedqa(data: dict, path: Path) -> list[Document]:
                 publisher=PUBLISHER,
                 date=str(entry.get("YEAR") or "").strip(),
                 url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/",
+                keywords=_topic_headings(entry.get("MESHES")),
             )
         )
     return documents
+
+
+def _topic_headings(meshes: object) -> tuple[str, ...]:
+    """The MeSH headings that name what the paper is about (check tags left out)."""
+    if not isinstance(meshes, list):
+        return ()
+    return tuple(m.strip() for m in meshes if isinstance(m, str) and m.strip() and m.strip() not in CHECK_TAGS)
 
 
 def _strings(value: object) -> bool:

@@ -15,7 +15,7 @@ ENTRY = {
     "QUESTION": "Does potassium binder therapy lower serum potassium?",
     "CONTEXTS": ["Hyperkalaemia is common in CKD.", "We enrolled 120 patients  in a trial."],
     "LABELS": ["BACKGROUND", "METHODS"],
-    "MESHES": ["Hyperkalemia"],
+    "MESHES": ["Aged", "Humans", "Hyperkalemia", "Potassium", "Renal Insufficiency, Chronic"],
     "YEAR": "2015",
     "reasoning_required_pred": "yes",
     "final_decision": "yes",
@@ -34,8 +34,11 @@ def test_one_document_per_pmid(tmp_path: Path) -> None:
         (("Background",), "Hyperkalaemia is common in CKD."),
         (("Methods",), "We enrolled 120 patients in a trial."),
     ]
-    everything = doc.title + " ".join(s.text for s in doc.sections)
+    everything = doc.title + " ".join(s.text for s in doc.sections) + " ".join(doc.keywords)
     assert "binder therapy" not in everything.lower()  # neither the QUESTION nor the LONG_ANSWER
+    # The MeSH headings name the topic the withheld title named; they are searched, never quoted. Check tags
+    # (Humans, Aged) only say who was studied.
+    assert doc.keywords == ("Hyperkalemia", "Potassium", "Renal Insufficiency, Chronic")
 
 
 def test_a_bad_entry_skips_the_file_with_a_reason(tmp_path: Path) -> None:
