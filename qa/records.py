@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 
 # A citation marker removed from a text: the character offset where it stood and the reference numbers it named.
@@ -48,6 +49,19 @@ class Section:
     markers: tuple[Marker, ...] = ()
 
 
+# Headings that name a part of a paper or page, not its subject (compared in lower case, spaces folded).
+STRUCTURE_HEADINGS = frozenset(
+    h.strip()
+    for h in """abstract|background|introduction|context|objective|objectives|aim|aims|purpose|hypothesis|
+    methods|method|materials and methods|patients and methods|subjects and methods|methods and results|
+    study design|design|setting|settings|participants|patients|subjects|interventions|intervention|
+    measurements|main outcome measures|outcome measures|results|findings|discussion|conclusion|conclusions|
+    summary|references|keywords|acknowledgements|acknowledgments""".split("|")
+)
+# A title that is at most a word and a long number ("PubMed 20064872") is a label, not a topic ("Chromosome 22" is).
+_IDENTIFIER = re.compile(r"(?:[A-Za-z]+\s+)?\d{5,}")
+
+
 @dataclass(frozen=True)
 class Document:
     """A source document after loading: clean sections plus what the source says about itself."""
@@ -73,9 +87,18 @@ class Document:
             raise ValueError("Document.doc_id must not be empty")
 
     def follow_ups(self) -> tuple[str, ...]:
-        """What a reader of this document may ask next: its related questions, section headings and title."""
-        headings = [s.heading_path[-1] for s in self.sections if s.heading_path]
-        return tuple(t for t in dict.fromkeys([*self.related_questions, *headings, self.title]) if t.strip())
+        """What a reader of this document may ask next: its related questions, section headings and title.
+
+        A heading that names a part of a paper ("Methods", "Conclusion") and a title that is only an identifier
+        ("PubMed 20064872") name no topic anyone would ask about, so they are not offered.
+        """
+        headings = [
+            s.heading_path[-1]
+            for s in self.sections
+            if s.heading_path and " ".join(s.heading_path[-1].lower().split()) not in STRUCTURE_HEADINGS
+        ]
+        title = "" if _IDENTIFIER.fullmatch(self.title.strip()) else self.title
+        return tuple(t for t in dict.fromkeys([*self.related_questions, *headings, title]) if t.strip())
 
     @property
     def content_hash(self) -> str:
