@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import Stemmer
 
-from qa.records import Answer, Chunk, Citation, Document, Hit
+from qa.records import STRUCTURE_HEADINGS, Answer, Chunk, Citation, Document, Hit
 
 DISCLAIMER = (
     "medcite quotes the indexed sources verbatim; it does not give medical advice. Check the cited passages and "
@@ -193,6 +193,10 @@ def candidate_sentences(
     return [span for _, _, span in spans[:max_sentences]]
 
 
+# What a sentence about another topic than the one asked loses: more than word overlap can give it.
+_OFF_TOPIC = 0.3
+
+
 def score_sentences(
     spans: Sequence[tuple[Hit, int, int]],
     sentence_vectors: np.ndarray,
@@ -214,12 +218,20 @@ def score_sentences(
     query_terms = set(tokens(query))
     focus_terms = set(tokens(focus)) if focus and focus != query else set()
     yes_no = bool(_YES_NO_QUESTION.match(focus or query))
+    # The question's words that name a retrieved page's topic ("lupus" of "is lupus contagious"): what the
+    # question is about. A sentence that names none of them, on a page whose title, keywords and headings name
+    # none either, is about something else, however well it matches the rest ("rheumatoid arthritis is not
+    # contagious").
+    page_terms = {id(h.chunk): set(tokens(_topic_names(h.chunk))) for h, _, _ in spans}
+    topic_terms = query_terms & set().union(*page_terms.values())
     scored = []
     for i, (hit, start, end) in enumerate(spans):
         text = hit.chunk.text[start:end]
         terms = set(tokens(text))
         overlap = len(terms & query_terms) / max(len(query_terms), 1)
         score = float(similarity[i]) + 0.15 * float(chunk_part[i]) + 0.25 * overlap
+        if topic_terms and not (terms | page_terms[id(hit.chunk)]) & topic_terms:
+            score -= _OFF_TOPIC
         if focus_terms:
             score += 0.3 * len(terms & focus_terms) / len(focus_terms)
         if _QUANTITY.search(text):
@@ -232,6 +244,12 @@ def score_sentences(
             score += 0.15  # "Yes, ..." answers a yes/no question more directly than any background sentence
         scored.append(Sentence(hit, start, end, score))
     return scored
+
+
+def _topic_names(chunk: Chunk) -> str:
+    """What names a chunk's topic: its title, its document's keywords, and headings other than a paper's parts."""
+    heads = [h for h in chunk.heading_path if " ".join(h.lower().split()) not in STRUCTURE_HEADINGS]
+    return " ".join([chunk.title, *chunk.keywords, *heads])
 
 
 def select(

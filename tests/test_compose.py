@@ -153,6 +153,33 @@ def test_score_sentences_follows_the_cosine_when_all_else_is_equal() -> None:
     assert high.score > low.score
 
 
+def test_score_sentences_sink_a_sentence_about_another_topic_than_the_one_asked() -> None:
+    # "is lupus contagious": the rheumatoid arthritis page says "not contagious" and is closer to the question,
+    # but neither it nor its page names lupus, which a retrieved page's title does.
+    arthritis_text = "Rheumatoid arthritis is not contagious."
+    lupus_text = "Lupus is a disorder of the immune system."
+    arthritis = Chunk("ra", "ra", "Rheumatoid Arthritis", (), 0, 0, 39, arthritis_text, sentence_spans(arthritis_text))
+    lupus = Chunk("sle", "sle", "Lupus", (), 0, 0, 41, lupus_text, sentence_spans(lupus_text))
+    spans = [(Hit(arthritis, 1.0), 0, 39), (Hit(lupus, 1.0), 0, 41)]
+    vectors, query = vectors_at([0.7, 0.5])
+    off_topic, on_topic = score_sentences(spans, vectors, query, "is lupus contagious")
+    assert on_topic.score > off_topic.score
+    # When no retrieved page is titled with a word of the question, nothing is off topic; nor does a word name a
+    # topic because a section is headed with it as a part of a paper ("Patients and methods").
+    first, second = score_sentences(spans, vectors, query, "is it contagious")
+    assert first.score > second.score
+    methods = Chunk("m", "m", "PubMed 1", ("Patients and Methods",), 0, 0, 39, arthritis_text, ((0, 39),))
+    plain = Chunk("p", "p", "PubMed 2", ("Results",), 0, 0, 41, lupus_text, ((0, 41),))
+    pair = [(Hit(methods, 1.0), 0, 39), (Hit(plain, 1.0), 0, 41)]
+    first, second = score_sentences(pair, vectors, query, "patients?")
+    assert first.score - second.score == pytest.approx(0.2, abs=1e-5)
+    # A document's keywords name its topic as a title does.
+    tagged = Chunk("k", "k", "PubMed 3", ("Results",), 0, 0, 41, lupus_text, ((0, 41),), keywords=("Arthritis",))
+    pair = [(Hit(tagged, 1.0), 0, 41), (Hit(plain, 1.0), 0, 41)]
+    on_topic, off_topic = score_sentences(pair, vectors[::-1], query, "arthritis?")
+    assert on_topic.score > off_topic.score
+
+
 def test_score_sentences_weights_the_followups_own_words() -> None:
     chunk = text_chunk("The usual dose is 5 mg. The drug is cleared by the kidneys.")
     spans = [(Hit(chunk, 1.0), start, end) for start, end in chunk.sentences]
