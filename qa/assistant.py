@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from qa.bm25 import stems
 from qa.compose import (
     ComposeSettings,
     Sentence,
@@ -17,7 +18,6 @@ from qa.compose import (
     compose,
     is_emergency,
     score_sentences,
-    stems,
 )
 from qa.embedding import Embedder, EmbeddingCache
 from qa.index import Index
@@ -51,7 +51,9 @@ class Assistant:
         self.compose_settings = compose_settings or ComposeSettings()
         # Word counts, so a typo fix can prefer the word the corpus uses far more often.
         vocabulary: Counter[str] = Counter()
+        acronyms: set[str] = set()
         for chunk in index.chunks:
+            acronyms.update(_ACRONYM.findall(chunk.text))
             words = _WORD.findall(chunk.context.lower())
             vocabulary.update(words)
             # "bradycardia/hypotension" holds "bradycardia" too.
@@ -64,7 +66,6 @@ class Assistant:
         # "prescribing" is as everyday as "prescribed", which the model's vocabulary holds whole.
         self._common_stems = frozenset(stems(sorted(known)))
         abbreviations = learn_abbreviations(c.text for c in index.chunks)
-        acronyms = {a for chunk in index.chunks for a in _ACRONYM.findall(chunk.text)}
         self.queries = QueryBuilder(vocabulary, known_words=known, abbreviations=abbreviations, acronyms=acronyms)
         self._confidence_cache: dict[str, float] = {}
 

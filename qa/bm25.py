@@ -7,6 +7,7 @@ removed, Snowball English stems), so a query word matches the same stem it had i
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,14 +19,24 @@ import Stemmer
 STOPWORDS = "en"
 
 
+# One stemmer for the whole project, so a word has one stem everywhere; PyStemmer objects are not thread-safe,
+# and the chat answers several sessions at once.
+_STEMMER = Stemmer.Stemmer("english")
+_STEM_LOCK = threading.Lock()
+
+
+def stems(words: Sequence[str]) -> list[str]:
+    """Snowball English stems of lower-case words."""
+    with _STEM_LOCK:
+        return _STEMMER.stemWords(list(words))
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """The BM25 tokens of each text, in order: lower-case words, stopwords out, Snowball English stems."""
     if not texts:
         return []
-    # A stemmer of its own per call: PyStemmer objects are not thread-safe, and making one costs microseconds.
-    return bm25s.tokenize(
-        list(texts), stopwords=STOPWORDS, stemmer=Stemmer.Stemmer("english"), return_ids=False, show_progress=False
-    )
+    with _STEM_LOCK:
+        return bm25s.tokenize(list(texts), stopwords=STOPWORDS, stemmer=_STEMMER, return_ids=False, show_progress=False)
 
 
 class BM25Index:

@@ -8,14 +8,13 @@ lists each with the number of the citation that holds it. The only words of our 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import Stemmer
 
-from qa.records import STRUCTURE_HEADINGS, Answer, Chunk, Citation, Document, Hit
+from qa.bm25 import stems
+from qa.records import Answer, Chunk, Citation, Document, Hit, is_structure_heading
 
 DISCLAIMER = (
     "medcite quotes the indexed sources verbatim; it does not give medical advice. Check the cited passages and "
@@ -143,17 +142,6 @@ def is_emergency(message: str) -> bool:
     return bool(_EMERGENCY_TOPIC.search(message) and _SITUATION_NOW.search(message))
 
 
-_STEMMER = Stemmer.Stemmer("english")
-_STEM_LOCK = threading.Lock()
-
-
-def stems(words: Sequence[str]) -> list[str]:
-    """Snowball stems of lower-case words (one shared stemmer: PyStemmer objects are not thread-safe, and the
-    chat answers several sessions at once)."""
-    with _STEM_LOCK:
-        return _STEMMER.stemWords(list(words))
-
-
 def tokens(text: str) -> list[str]:
     """Snowball stems of the content words, with claim synonyms folded ("removes" and "cleared" -> "clear")."""
     words = [w for w in _TOKEN.findall(text.lower()) if w not in _STOP]
@@ -248,7 +236,7 @@ def score_sentences(
 
 def _topic_names(chunk: Chunk) -> str:
     """What names a chunk's topic: its title, its document's keywords, and headings other than a paper's parts."""
-    heads = [h for h in chunk.heading_path if " ".join(h.lower().split()) not in STRUCTURE_HEADINGS]
+    heads = [h for h in chunk.heading_path if not is_structure_heading(h)]
     return " ".join([chunk.title, *chunk.keywords, *heads])
 
 

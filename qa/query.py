@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import Stemmer
+from qa.bm25 import stems
 
 # Abbreviations clinicians type, expanded for both BM25 and the embedding model. Corpus-defined ones
 # ("end-stage renal disease (ESRD)") are learned at load time by `learn_abbreviations` and added to these.
@@ -261,10 +261,6 @@ def _spells(initials: list[str], letters: list[str]) -> bool:
     return initials[0] == letters[0] and all(any(c == i for i in it) for c in letters[1:])
 
 
-def _stem(word: str) -> str:
-    return Stemmer.Stemmer("english").stemWord(word)
-
-
 def _word_count_for(words: list[str], initials: int) -> int:
     """How many space-separated words hold the last `initials` hyphen/space-separated parts."""
     count, parts = 0, 0
@@ -340,7 +336,7 @@ class QueryBuilder:
             fixed = self.correct_acronym(raw) if written_as_one else None
             fixed = fixed or self.correct(word)
             # "antipsychotic" -> "antipsychotics" fixes nothing; appended, it would count the word twice.
-            if fixed and fixed.lower() != word and _stem(fixed.lower()) != _stem(word):
+            if fixed and fixed.lower() != word and len(set(stems([fixed.lower(), word]))) > 1:
                 extra.append(fixed)
         seen: set[str] = set()
         unique = [

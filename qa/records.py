@@ -50,7 +50,7 @@ class Section:
 
 
 # Headings that name a part of a paper or page, not its subject (compared in lower case, spaces folded).
-STRUCTURE_HEADINGS = frozenset(
+_STRUCTURE_HEADINGS = frozenset(
     h.strip()
     for h in """abstract|background|introduction|context|objective|objectives|aim|aims|purpose|hypothesis|
     methods|method|materials and methods|patients and methods|subjects and methods|methods and results|
@@ -58,8 +58,14 @@ STRUCTURE_HEADINGS = frozenset(
     measurements|main outcome measures|outcome measures|results|findings|discussion|conclusion|conclusions|
     summary|references|keywords|acknowledgements|acknowledgments""".split("|")
 )
+
 # A title that is at most a word and a long number ("PubMed 20064872") is a label, not a topic ("Chromosome 22" is).
 _IDENTIFIER = re.compile(r"(?:[A-Za-z]+\s+)?\d{5,}")
+
+
+def is_structure_heading(heading: str) -> bool:
+    """Whether a heading names a part of a paper or page ("Patients and  Methods"), not its subject."""
+    return " ".join(heading.lower().split()) in _STRUCTURE_HEADINGS
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,7 @@ class Document:
         headings = [
             s.heading_path[-1]
             for s in self.sections
-            if s.heading_path and " ".join(s.heading_path[-1].lower().split()) not in STRUCTURE_HEADINGS
+            if s.heading_path and not is_structure_heading(s.heading_path[-1])
         ]
         title = "" if _IDENTIFIER.fullmatch(self.title.strip()) else self.title
         return tuple(t for t in dict.fromkeys([*self.related_questions, *headings, title]) if t.strip())
