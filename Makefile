@@ -29,7 +29,7 @@ chat: install
 	$(VENV)/bin/medcite chat
 
 test: install-test
-	$(VENV)/bin/ruff check qa ui eval tests bench
+	$(VENV)/bin/ruff check qa ui eval medcite tests bench
 	$(PY) -m pytest -q -rs
 
 eval: install-test

@@ -108,7 +108,7 @@ def wait_until_up(url: str, server: subprocess.Popen, timeout: float) -> None:
 
 def start_server(index: Path | None, port: int, home: Path) -> subprocess.Popen:
     env = {**os.environ, "MEDCITE_HOME": str(home), "GRADIO_ANALYTICS_ENABLED": "False"}
-    command = [sys.executable, "-m", "qa.cli", "chat", "--port", str(port)]
+    command = [sys.executable, "-m", "medcite", "chat", "--port", str(port)]
     if index is not None:
         command += ["--index", str(index)]
     return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL)

@@ -26,7 +26,7 @@ done
 
 started=$(date +%s)
 status=0
-"$python" -m qa.cli eval own,medquad/5_NIDDK_QA,followups/5_NIDDK_QA,pubmedqa,abstention \
+"$python" -m medcite eval own,medquad/5_NIDDK_QA,followups/5_NIDDK_QA,pubmedqa,abstention \
     --datasets-dir "$datasets" --limit "$limit" --gate eval/floors.json --out "$out" || status=$?
 echo "eval gate: exit $status after $(( $(date +%s) - started )) s; report in $out/results.md"
 exit "$status"

@@ -386,8 +386,8 @@ def test_empty_question_and_unknown_mode_are_refused(assistant: Assistant) -> No
 
 
 def run_ask(settings: Settings, question: str, history: Sequence[str] = ()) -> dict:
-    """`python -m qa.cli ask --json` against the session's index, in a fresh process."""
-    command = [sys.executable, "-m", "qa.cli", "ask", "--json", "--index", str(settings.index_dir)]
+    """`python -m medcite ask --json` against the session's index, in a fresh process."""
+    command = [sys.executable, "-m", "medcite", "ask", "--json", "--index", str(settings.index_dir)]
     for turn in history:
         command += ["--history", turn]
     env = {**os.environ, "MEDCITE_CACHE": str(settings.cache_dir), "HF_HUB_OFFLINE": "1"}

@@ -457,7 +457,7 @@ def test_killed_ingest_leaves_the_previous_index(tmp_path: Path) -> None:
         "PYTHONPATH": str(REPO_ROOT),
     }
     # Progress bars on: the "embedding" bar on stderr says when embedding has begun.
-    command = [sys.executable, "-m", "qa.cli", "ingest", str(big), "--index", str(index_dir)]
+    command = [sys.executable, "-m", "medcite", "ingest", str(big), "--index", str(index_dir)]
     builds = index_dir / "builds"
     started_at = [0.0]
     stderr = bytearray()

@@ -80,6 +80,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     return 2
 
-
-if __name__ == "__main__":
-    sys.exit(main())
