@@ -4,6 +4,10 @@ A floors file mirrors the results: `{"own": {"hybrid": {"recall@5": 0.9}, "answe
 "abstention": {"auroc": 0.8, "abstained_in_scope": {"max": 0.1}}}`. A number is a floor; `{"min": x}` and
 `{"max": y}` bound a figure from below or above (for figures where lower is better). A name inside a data set
 is looked up among its keys, then among its systems, so the common case needs no "systems" level.
+
+The data set name `"*"` applies its bounds to every data set that scored retrieval systems, so that
+`{"*": {"vs_best_single": {"ndcg@10": {"all": -0.01}}}}` fails the gate wherever hybrid falls more than a
+point of nDCG@10 below the better of bm25 and dense, on the sets named in the file and on any other.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 from eval import EvalError
 
 BOUNDS = frozenset({"min", "max"})
+EVERY_SET = "*"
 
 
 def _is_bound(node: object) -> bool:
@@ -94,5 +99,11 @@ def check_floors(results: Mapping[str, Any], floors: Mapping[str, Any]) -> list[
             elif high is not None and value > high:
                 failures.append(f"{label} = {value:.3f} is above its ceiling {high:g}")
 
-    walk(results.get("datasets", {}), floors, ())
+    datasets = results.get("datasets", {})
+    every = floors.get(EVERY_SET)
+    if isinstance(every, Mapping):
+        for name, entry in datasets.items():
+            if isinstance(entry, Mapping) and isinstance(entry.get("systems"), Mapping):
+                walk(entry, every, (name,))
+    walk(datasets, {k: v for k, v in floors.items() if k != EVERY_SET}, ())
     return failures

@@ -75,3 +75,36 @@ def test_load_floors_explains_a_bad_file(tmp_path: Path, text: str, message: str
         load_floors(path)
     with pytest.raises(EvalError, match="cannot read"):
         load_floors(tmp_path / "missing.json")
+
+
+def _compared(hybrid: float, bm25: float, dense: float) -> dict:
+    systems = {"hybrid": {"ndcg@10": hybrid}, "bm25": {"ndcg@10": bm25}, "dense": {"ndcg@10": dense}}
+    return {"systems": systems, "vs_best_single": {"ndcg@10": {"all": hybrid - max(bm25, dense)}}}
+
+
+def test_a_wildcard_floor_holds_hybrid_within_a_point_of_its_best_single_system_on_every_set() -> None:
+    floors = {"*": {"vs_best_single": {"ndcg@10": {"all": -0.01}}}}
+    results = {
+        "datasets": {
+            "medquad/all": _compared(0.78, 0.55, 0.73),
+            "lexical": _compared(0.645, 0.66, 0.50),  # 1.5 points below bm25
+            "pubmedqa": _compared(0.985, 0.99, 0.98),  # 0.5 below: within the margin
+            "abstention": {"kind": "abstention", "auroc": 0.99},  # no retrieval systems: not compared
+        }
+    }
+    assert check_floors(results, floors) == ["lexical vs_best_single ndcg@10 all = -0.015 is below its floor -0.01"]
+
+
+def test_a_wildcard_floor_fails_a_set_whose_systems_were_run_without_the_comparison() -> None:
+    floors = {"*": {"vs_best_single": {"ndcg@10": {"all": -0.01}}}}
+    results = {"datasets": {"own": {"systems": {"hybrid": {"ndcg@10": 0.7}}}}}
+    assert check_floors(results, floors) == ["own vs_best_single: not in the results (was it evaluated in this run?)"]
+
+
+def test_a_named_floor_and_the_wildcard_both_apply() -> None:
+    floors = {"*": {"vs_best_single": {"ndcg@10": {"all": -0.01}}}, "own": {"hybrid": {"ndcg@10": 0.8}}}
+    results = {"datasets": {"own": _compared(0.75, 0.77, 0.7)}}
+    assert check_floors(results, floors) == [
+        "own vs_best_single ndcg@10 all = -0.020 is below its floor -0.01",
+        "own hybrid ndcg@10 = 0.750 is below its floor 0.8",
+    ]
