@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from eval import EvalError
+from qa.records import stable_hash
 
 PUBMEDQA_FILE = "ori_pqal.json"
 BEIR_QRELS = ("qrels/test.tsv", "qrels.tsv")
 # The fixed seed behind every `--limit` sample, so two runs with the same limit score the same questions.
 SAMPLE_SEED = 13
+# The two parts of every data set: "tune" is what choices of the code may be made on, "held-out" is only reported.
+PARTS = ("tune", "held-out")
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,95 @@ def beir_qrels_file(folder: Path) -> Path:
     raise EvalError(f"no judgements in BEIR folder {folder}: expected one of {', '.join(BEIR_QRELS)}")
 
 
+def held_out_sentences(path: Path, into: Path) -> tuple[Path, tuple[Query, ...]]:
+    """PubMedQA with one sentence of each abstract's results taken out: the sentence is the question, the rest
+    of its abstract the answer. Writes the changed data set as `into/ori_pqal.json` (once; it is derived from
+    `path` alone) and returns it with the questions.
+
+    The sentence chosen is fixed by a hash of the PMID, among the results sentences of 8 to 60 words (any
+    section's, for an abstract without a results section). A results sentence names the measures and groups the
+    methods named before it, in the same technical words, so this is a set where matching words does well.
+    """
+    from qa.chunking import split_sentences
+    from qa.loaders.pubmedqa import pubmed_doc_id
+
+    path = pubmedqa_file(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EvalError(f"cannot read PubMedQA file {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise EvalError(f"{path} must map each PMID to its record, as ori_pqal.json does")
+    changed: dict[str, dict] = {}
+    queries: list[Query] = []
+    for pmid, record in data.items():
+        if not isinstance(record, dict) or not str(pmid).strip().isdigit():
+            continue
+        contexts = record.get("CONTEXTS")
+        labels = record.get("LABELS") or []
+        if not isinstance(contexts, list) or not all(isinstance(c, str) for c in contexts):
+            continue
+        order = [i for i, label in enumerate(labels) if isinstance(label, str) and label.upper() == "RESULTS"]
+        order += [i for i in range(len(contexts)) if i not in order]
+        picked = None
+        for i in order:
+            text = " ".join(contexts[i].split())
+            spans = [(a, b) for a, b in split_sentences(text) if 8 <= len(text[a:b].split()) <= 60]
+            if (spans and len(split_sentences(text)) > 1) or (spans and len(contexts) > 1):
+                a, b = spans[int(stable_hash("sentence", str(pmid), length=8), 16) % len(spans)]
+                picked = (i, text, a, b)
+                break
+        if picked is None:
+            continue
+        i, text, a, b = picked
+        rest = " ".join((text[:a] + " " + text[b:]).split())
+        new_contexts = [*contexts[:i], rest, *contexts[i + 1 :]] if rest else [*contexts[:i], *contexts[i + 1 :]]
+        changed[str(pmid)] = {
+            **record,
+            "CONTEXTS": new_contexts,
+            "LABELS": labels if rest else [*labels[:i], *labels[i + 1 :]],
+        }
+        queries.append(Query(f"{pmid}-sentence", text[a:b], {pubmed_doc_id(str(pmid)): 1}))
+    if not queries:
+        raise EvalError(f"{path} holds no abstract with a sentence to take out")
+    into.mkdir(parents=True, exist_ok=True)
+    target = into / PUBMEDQA_FILE
+    body = json.dumps(changed, ensure_ascii=False, sort_keys=True)
+    if not target.is_file() or target.read_text(encoding="utf-8") != body:
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(body, encoding="utf-8")
+        tmp.replace(target)
+    return target, tuple(queries)
+
+
+def read_judged_set(path: Path) -> tuple[Query, ...]:
+    """Questions judged by document id: `{"id", "question", "relevant": {doc_id: grade > 0}, "history"?}`.
+
+    Raises:
+        EvalError: a line is not JSON, lacks a field, judges nothing, or repeats an id.
+    """
+    queries: list[Query] = []
+    seen: set[str] = set()
+    for number, item in _jsonl(path):
+        where = f"{path}:{number}"
+        qid = _text(item, "id", where)
+        if qid in seen:
+            raise EvalError(f"{where}: id {qid!r} is used twice; ids must be unique")
+        seen.add(qid)
+        relevant = item.get("relevant")
+        if (
+            not isinstance(relevant, dict)
+            or not relevant
+            or not all(isinstance(g, int) and not isinstance(g, bool) and g > 0 for g in relevant.values())
+        ):
+            raise EvalError(f"{where}: 'relevant' must map each answering document id to a grade (a whole number > 0)")
+        question = _text(item, "question", where)
+        queries.append(Query(qid, question, dict(relevant), history=_history(item, where)))
+    if not queries:
+        raise EvalError(f"{path} holds no questions")
+    return tuple(queries)
+
+
 def read_beir_qrels(path: Path) -> dict[str, dict[str, int]]:
     """`query-id corpus-id score` rows (tab or space separated, header optional) as {qid: {doc_id: grade}}.
 
@@ -299,6 +391,12 @@ def read_beir(folder: Path) -> tuple[Query, ...]:
     if not queries:
         raise EvalError(f"no query of {folder / 'queries.jsonl'} has a positive judgement in {beir_qrels_file(folder)}")
     return tuple(queries)
+
+
+def part_of(qid: str) -> str:
+    """The part of its data set a question belongs to, "tune" or "held-out": half each, fixed by a hash of its id,
+    so the split does not depend on which sample a run draws or on the order of the file."""
+    return PARTS[int(stable_hash("part", qid, length=8), 16) % 2]
 
 
 def sample(queries: Sequence[Query], limit: int | None, seed: int = SAMPLE_SEED) -> tuple[Query, ...]:

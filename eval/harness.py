@@ -22,11 +22,15 @@ from tqdm import tqdm
 from eval import EvalError
 from eval.abstention import abstention_figures
 from eval.datasets import (
+    PARTS,
     MedquadPage,
     Query,
+    held_out_sentences,
     medquad_queries,
     medquad_sources,
+    part_of,
     read_beir,
+    read_judged_set,
     read_medquad_pages,
     read_own_set,
     read_pubmedqa,
@@ -49,6 +53,9 @@ if TYPE_CHECKING:
 ANSWER_SAMPLE = 100
 ABSTENTION_SAMPLE = 100
 NO_HISTORY = "-no-history"
+# Hybrid is compared with the better of these on every data set (`vs_best_single`).
+SINGLE_SYSTEMS = ("bm25", "dense")
+FUSED_SYSTEM = "hybrid"
 
 
 class AssistantLike(Protocol):
@@ -143,7 +150,36 @@ def _scored(
 ) -> dict[str, Any]:
     scores = score_systems(qrels, rankings, baseline=BASELINE)
     systems = {name: {**scores.means[name], **latency(seconds[name])} for name in rankings}
-    return {"systems": systems, "significance": {"baseline": scores.baseline, "p_values": scores.p_values}}
+    entry: dict[str, Any] = {
+        "systems": systems,
+        "significance": {"baseline": scores.baseline, "p_values": scores.p_values},
+    }
+    parts: dict[str, Any] = {}
+    for part in PARTS:
+        chosen = {qid: rel for qid, rel in qrels.items() if part_of(qid) == part}
+        if chosen:
+            means = score_systems(chosen, rankings, baseline=BASELINE).means
+            parts[part] = {"questions": len(chosen), "systems": means}
+    entry["parts"] = parts
+    margins = {"all": vs_best_single(systems)}
+    margins.update({part: vs_best_single(figures["systems"]) for part, figures in parts.items()})
+    if all(m is not None for m in margins.values()):
+        entry["vs_best_single"] = {"ndcg@10": margins}
+    return entry
+
+
+def vs_best_single(systems: Mapping[str, Mapping[str, float]], metric: str = "ndcg@10") -> float | None:
+    """Hybrid's `metric` minus the better of bm25's and dense's (None unless all three were run)."""
+    if FUSED_SYSTEM not in systems or not all(s in systems for s in SINGLE_SYSTEMS):
+        return None
+    return float(systems[FUSED_SYSTEM][metric]) - max(float(systems[s][metric]) for s in SINGLE_SYSTEMS)
+
+
+def fusion_info(assistant: AssistantLike) -> dict[str, Any] | None:
+    """How the index's hybrid weights were chosen (the manifest's `fusion`), for the report."""
+    manifest = getattr(assistant.index, "manifest", None)
+    fusion = getattr(manifest, "fusion", None)
+    return dict(fusion) if fusion else None
 
 
 def evaluate_retrieval(
@@ -161,6 +197,9 @@ def evaluate_retrieval(
     judged = {doc for rel in qrels.values() for doc in rel}
     missing = sorted(judged - set(assistant.index.documents)) if judge is None else []
     entry = _scored(qrels, rankings, seconds)
+    fusion = fusion_info(assistant)
+    if fusion is not None:
+        entry["fusion"] = fusion
     if judge is not None:
         # Our own set is small enough to list, and a miss there names a question worth reading.
         entry["per_question"] = [
@@ -287,7 +326,7 @@ def abstention_entry(groups: Sequence[Group]) -> dict[str, Any]:
 # --- running -----------------------------------------------------------------------------------------------
 
 
-def _questions(target: Target) -> tuple[tuple[Query, ...], tuple[MedquadPage, ...]]:
+def target_questions(target: Target) -> tuple[tuple[Query, ...], tuple[MedquadPage, ...]]:
     if target.kind == "own":
         return read_own_set(target.path), ()
     if target.kind == "medquad":
@@ -299,14 +338,33 @@ def _questions(target: Target) -> tuple[tuple[Query, ...], tuple[MedquadPage, ..
         return queries, pages
     if target.kind == "pubmedqa":
         return read_pubmedqa(target.path), ()
+    if target.kind == "pubmedqa-sentences":
+        if target.corpus is None:
+            raise EvalError(f"{target.name} is made at run time; call materialise() first")
+        return held_out_sentences(target.path, target.corpus.parent)[1], ()
     if target.kind == "beir":
         return read_beir(target.path), ()
+    if target.kind == "judged":
+        return read_judged_set(target.path), ()
     raise EvalError(f"no reader for data set kind {target.kind!r}")
+
+
+def materialise(target: Target, settings: Settings) -> Target:
+    """A target whose corpus is derived from a shared data set at run time, with that corpus written (under
+    the cache, never in the repository); other targets as they are."""
+    if target.kind != "pubmedqa-sentences":
+        return target
+    into = (
+        Path(settings.cache_dir) / "eval" / "derived" / f"pubmedqa-sentences-{stable_hash(str(target.path), length=10)}"
+    )
+    return replace(target, corpus=held_out_sentences(target.path, into)[0])
 
 
 def corpus_of(target: Target, settings: Settings) -> Path:
     """What gets ingested for a target: the bundled corpus for our own set, else the data set's own files."""
-    return settings.corpus_dir if target.kind == "own" else target.path
+    if target.kind == "own":
+        return settings.corpus_dir
+    return target.corpus if target.corpus is not None else target.path
 
 
 def run_plan(
@@ -336,11 +394,12 @@ def run_plan(
     pool = _Pool()
     own: AssistantLike | None = None
     # Every data set is read before any index is built, so a bad file fails in seconds, not after an hour.
-    questions = {target.name: _questions(target) for target in plan.targets}
-    for target in plan.targets:
+    targets = [materialise(target, settings) for target in plan.targets]
+    questions = {target.name: target_questions(target) for target in targets}
+    for target in targets:
         queries, pages = questions[target.name]
         log(f"{target.name}: indexing {corpus_of(target, settings)} (reused when unchanged)")
-        assistant = open_assistant(target.name, corpus_of(target, settings))
+        assistant = open_assistant(target.index_name, corpus_of(target, settings))
         chunk_text = {c.chunk_id: c.text for c in assistant.index.chunks}
         if target.kind == "own":
             own = assistant

@@ -14,7 +14,13 @@ from qa.settings import REPO_ROOT
 SETS_DIR = Path(__file__).resolve().parent / "sets"
 OWN_SET = SETS_DIR / "own.jsonl"
 ABSTAIN_SET = SETS_DIR / "abstain.jsonl"
-DEFAULT_SYSTEMS = ("bm25", "dense", "hybrid")
+# Long, messy consumer messages judged against the documents of a shared corpus: (name, set file, corpus folder
+# under the shared data sets, the name of that corpus's own target, whose index they share).
+MESSAGE_SETS = (
+    ("messages/medquad", SETS_DIR / "messages-medquad.jsonl", "medquad", "medquad/all"),
+    ("messages/medicationqa", SETS_DIR / "messages-medicationqa.jsonl", "medicationqa", "medicationqa"),
+)
+DEFAULT_SYSTEMS = ("bm25", "dense", "rrf", "hybrid")
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,14 @@ class Target:
     path: Path
     retrieval: bool = True
     followups: bool = False
+    # What is indexed, when it is not `path` itself (questions kept apart from the corpus they are about), and
+    # the name of the index, so that sets over one corpus share one index.
+    corpus: Path | None = None
+    index: str = ""
+
+    @property
+    def index_name(self) -> str:
+        return self.index or self.name
 
 
 @dataclass(frozen=True)
@@ -73,10 +87,13 @@ def resolve_plan(
     """Turn `medcite eval DATASET [PATH]` into targets.
 
     DATASET is a comma-separated list of all | own | medquad | medquad/<source> | medquad/all | pubmedqa |
-    beir | followups | followups/<source> | abstention. medquad scores each source in its own index;
-    medquad/all scores them together in one index, where a question must also beat the other sources' pages.
-    PATH stands in for the shared location of the one data set that takes a path (medquad, medquad/all,
-    pubmedqa, beir, followups). `all` skips, with a note, shared sets that are absent.
+    pubmedqa/sentences | medicationqa | messages | messages/<corpus> | beir | followups | followups/<source> |
+    abstention. medquad scores each source in its own index; medquad/all scores them together in one index,
+    where a question must also beat the other sources' pages. pubmedqa/sentences asks one results sentence of
+    each abstract of the abstracts without it (a set where matching words wins); messages asks our long consumer
+    messages (eval/sets) of MedQuAD and MedicationQA. PATH stands in for the shared location of the one data set
+    that takes a path (medquad, medquad/all, pubmedqa, beir, followups). `all` skips, with a note, shared sets that
+    are absent.
 
     Raises:
         EvalError: an unknown name, a missing or ambiguous PATH, or a data set that is not there.
@@ -129,7 +146,7 @@ def resolve_plan(
         if len(sources) > 1 or not optional:
             add(Target("medquad/all", "medquad", Path(folder)))
 
-    def pubmedqa(where: Path | None, *, optional: bool) -> None:
+    def pubmedqa(where: Path | None, *, optional: bool, questions: bool = True, sentences: bool = False) -> None:
         try:
             file = pubmedqa_file(where if where is not None else datasets_dir / "pubmedqa")
         except EvalError as exc:
@@ -137,7 +154,33 @@ def resolve_plan(
                 raise
             notes.append(f"skipped PubMedQA: {exc}")
             return
-        add(Target("pubmedqa", "pubmedqa", file))
+        if questions:
+            add(Target("pubmedqa", "pubmedqa", file))
+        if sentences:
+            add(Target("pubmedqa/sentences", "pubmedqa-sentences", file))
+
+    def medicationqa(*, optional: bool) -> None:
+        folder = datasets_dir / "medicationqa"
+        if not (folder / "corpus.jsonl").is_file():
+            if not optional:
+                raise EvalError(f"MedicationQA is not at {folder} (a BEIR folder); set --datasets-dir")
+            notes.append(f"skipped MedicationQA: {folder} is missing")
+            return
+        add(Target("medicationqa", "beir", folder))
+
+    def messages(which: str, *, optional: bool) -> None:
+        chosen = [m for m in MESSAGE_SETS if which in ("", m[0].partition("/")[2])]
+        if not chosen:
+            known = ", ".join(m[0] for m in MESSAGE_SETS)
+            raise EvalError(f"unknown message set 'messages/{which}'; use messages or one of {known}")
+        for name, questions, corpus, index in chosen:
+            folder = datasets_dir / corpus
+            if not folder.is_dir():
+                if not optional:
+                    raise EvalError(f"{name} asks about {folder}, which is missing; set --datasets-dir")
+                notes.append(f"skipped {name}: {folder} is missing")
+                continue
+            add(Target(name, "judged", questions, corpus=folder, index=index))
 
     for name in names:
         base, _, sub = name.partition("/")
@@ -146,7 +189,9 @@ def resolve_plan(
             add(Target("own", "own", OWN_SET))
             medquad(None, retrieval=True, followups=True, optional=True)
             medquad_all(None, optional=True)
-            pubmedqa(None, optional=True)
+            pubmedqa(None, optional=True, sentences=True)
+            medicationqa(optional=True)
+            messages("", optional=True)
             abstention = True
         elif name == "own":
             add(Target("own", "own", OWN_SET))
@@ -157,6 +202,12 @@ def resolve_plan(
             medquad(where, retrieval=base == "medquad", followups=base == "followups", optional=False)
         elif name == "pubmedqa":
             pubmedqa(given, optional=False)
+        elif name == "pubmedqa/sentences":
+            pubmedqa(None, optional=False, questions=False, sentences=True)
+        elif name == "medicationqa":
+            medicationqa(optional=False)
+        elif base == "messages":
+            messages(sub, optional=False)
         elif name == "beir":
             if given is None:
                 raise EvalError("beir needs the folder to score: medcite eval beir PATH")
@@ -165,8 +216,9 @@ def resolve_plan(
             abstention = True
         else:
             raise EvalError(
-                f"unknown data set {name!r}; use all, own, medquad, medquad/<source>, pubmedqa, beir PATH, "
-                "followups, followups/<source>, medquad/all or abstention (comma-separated)"
+                f"unknown data set {name!r}; use all, own, medquad, medquad/<source>, pubmedqa, "
+                "pubmedqa/sentences, medicationqa, messages, beir PATH, followups, followups/<source>, "
+                "medquad/all or abstention (comma-separated)"
             )
     if not targets and not abstention:
         raise EvalError(f"nothing to evaluate in {spec!r}: {'; '.join(notes)}")

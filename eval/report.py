@@ -58,6 +58,8 @@ def _retrieval_section(name: str, entry: Mapping[str, Any]) -> list[str]:
     systems = entry.get("systems", {})
     rows = [[s, *(_num(m.get(k)) for k in METRICS), *(_num(m.get(k), 1) for k in LATENCY)] for s, m in systems.items()]
     lines += _table(["system", *METRICS, *LATENCY], rows)
+    lines += _parts_lines(entry)
+    lines += _fusion_lines(entry.get("fusion"))
     significance = entry.get("significance", {})
     p_values = significance.get("p_values") or {}
     if p_values:
@@ -76,6 +78,50 @@ def _retrieval_section(name: str, entry: Mapping[str, Any]) -> list[str]:
             f"ask p50 {_num(answers.get('ask_p50_ms'), 1)} ms, p95 {_num(answers.get('ask_p95_ms'), 1)} ms.",
         ]
     return lines
+
+
+def _parts_lines(entry: Mapping[str, Any]) -> list[str]:
+    """nDCG@10 of every system on the tune and held-out parts, and hybrid against the better single system."""
+    parts = entry.get("parts") or {}
+    if not parts:
+        return []
+    systems = list(entry.get("systems", {}))
+    margins = (entry.get("vs_best_single") or {}).get("ndcg@10", {})
+    rows = [
+        [
+            "all",
+            str(entry.get("info", {}).get("questions", "")),
+            *(_num(entry["systems"][s].get("ndcg@10")) for s in systems),
+            _signed(margins.get("all")),
+        ]
+    ]
+    for part, figures in parts.items():
+        rows.append(
+            [
+                part,
+                str(figures.get("questions", "")),
+                *(_num(figures.get("systems", {}).get(s, {}).get("ndcg@10")) for s in systems),
+                _signed(margins.get(part)),
+            ]
+        )
+    lines = ["", "nDCG@10 by part (a fixed half of the questions by id is held out from all tuning):", ""]
+    return lines + _table(["part", "questions", *systems, "hybrid - best of bm25, dense"], rows)
+
+
+def _signed(value: Any) -> str:
+    """A difference of scores in points (hundredths), signed: +2.1, -0.4."""
+    if value is None:
+        return "n/a"
+    return f"{100 * value:+.1f}"
+
+
+def _fusion_lines(fusion: Mapping[str, Any] | None) -> list[str]:
+    """The hybrid weights the index chose for its corpus at ingest, and from what."""
+    if not fusion:
+        return []
+    weights = fusion.get("weights") or {}
+    shown = ", ".join(f"{k} {v:.2f}" for k, v in sorted(weights.items(), key=lambda kv: -kv[1]) if v > 0)
+    return ["", f"Fusion weights of this index: {shown}. {fusion.get('summary', '')}".rstrip()]
 
 
 def _abstention_section(entry: Mapping[str, Any]) -> list[str]:

@@ -41,12 +41,15 @@ def _parser() -> argparse.ArgumentParser:
         "dataset",
         nargs="?",
         default="all",
-        help="comma-separated: all | own | medquad[/SOURCE] | medquad/all | pubmedqa | beir | followups | abstention",
+        help="comma-separated: all | own | medquad[/SOURCE] | medquad/all | pubmedqa | pubmedqa/sentences | "
+        "medicationqa | messages[/CORPUS] | beir | followups | abstention",
     )
     evaluate.add_argument("path", nargs="?", type=Path, help="data set folder or file (for beir: required)")
     evaluate.add_argument("--out", type=Path, help="write results.md, results.json and recall.png here")
     evaluate.add_argument("--limit", type=int, help="evaluate a sample of N questions per data set")
-    evaluate.add_argument("--systems", default="bm25,dense,hybrid", help="comma-separated retrieval systems")
+    evaluate.add_argument(
+        "--systems", default=None, help="comma-separated retrieval systems (default: bm25,dense,rrf,hybrid)"
+    )
     evaluate.add_argument("--datasets-dir", type=Path, help="folder of the shared data sets")
     evaluate.add_argument("--gate", type=Path, help="JSON file of metric floors; exit 1 when a figure is below")
     return parser

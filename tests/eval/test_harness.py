@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -69,6 +70,32 @@ def test_evaluate_retrieval_on_documents_counts_judged_documents_missing_from_th
     assert entry["systems"]["hybrid"]["mrr@10"] == pytest.approx(0.25)
     assert entry["info"]["judged_documents_not_indexed"] == 1
     assert entry["significance"] == {"baseline": "hybrid", "p_values": {}}
+
+
+def test_each_part_is_scored_apart_and_hybrid_is_compared_with_its_best_single_system(
+    make: SimpleNamespace,
+) -> None:
+    docs = [make.document("a", "x"), make.document("b", "y")]
+    ranked = {
+        # hybrid finds every document first; bm25 only those of the held-out part; dense none first.
+        "hybrid": {"2": ["a#0", "b#0"], "1": ["b#0", "a#0"]},
+        "bm25": {"2": ["b#0", "a#0"], "1": ["b#0", "a#0"]},
+        "dense": {"2": ["b#0", "a#0"], "1": ["a#0", "b#0"]},
+    }
+    assistant = make.assistant(docs, lambda mode, q, h: ranked[mode][q])
+    # Question "2" is in the tune part, "1" in the held-out part (a fixed hash of the id).
+    queries = [Query("2", "2", {"a": 1}), Query("1", "1", {"b": 1})]
+    entry = evaluate_retrieval(assistant, queries, ("bm25", "dense", "hybrid"))
+    parts = entry["parts"]
+    assert {name: p["questions"] for name, p in parts.items()} == {"tune": 1, "held-out": 1}
+    assert parts["tune"]["systems"]["bm25"]["recall@1"] == 0.0
+    assert parts["held-out"]["systems"]["bm25"]["recall@1"] == 1.0
+    # nDCG@10 of a document at rank 2 is 1 / log2(3).
+    second = 1 / math.log2(3)
+    margins = entry["vs_best_single"]["ndcg@10"]
+    assert margins["tune"] == pytest.approx(1 - second)
+    assert margins["held-out"] == pytest.approx(0.0)
+    assert margins["all"] == pytest.approx(1 - (1 + second) / 2)
 
 
 def test_followups_score_with_and_without_history(make: SimpleNamespace) -> None:
@@ -237,8 +264,8 @@ def test_medquad_all_asks_every_sources_questions(tmp_path: Path) -> None:
     for source, focus in (("1_A_QA", "Gout"), ("2_B_QA", "Lupus")):
         (tmp_path / source).mkdir()
         (tmp_path / source / "0000001.xml").write_text(page.format(focus=focus), encoding="utf-8")
-    queries, pages = harness._questions(Target("medquad/all", "medquad", tmp_path))
+    queries, pages = harness.target_questions(Target("medquad/all", "medquad", tmp_path))
     assert [q.text for q in queries] == ["What is (are) Gout ?", "What is (are) Lupus ?"]
     assert len(pages) == 2 and len({q.qid for q in queries}) == 2  # the same qid in two sources: two documents
-    alone, _ = harness._questions(Target("medquad/1_A_QA", "medquad", tmp_path / "1_A_QA"))
+    alone, _ = harness.target_questions(Target("medquad/1_A_QA", "medquad", tmp_path / "1_A_QA"))
     assert alone == queries[:1]

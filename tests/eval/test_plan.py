@@ -39,8 +39,14 @@ def test_all_runs_own_every_medquad_source_pubmedqa_followups_and_abstention(tmp
         ("own", "own", True, False),
         ("medquad/9_Test_QA", "medquad", True, True),
         ("pubmedqa", "pubmedqa", True, False),
+        ("pubmedqa/sentences", "pubmedqa-sentences", True, False),
+        ("messages/medquad", "judged", True, False),
     ]
-    assert plan.abstention and plan.notes == ()
+    assert plan.abstention
+    assert plan.notes == (
+        f"skipped MedicationQA: {tmp_path / 'datasets' / 'medicationqa'} is missing",
+        f"skipped messages/medicationqa: {tmp_path / 'datasets' / 'medicationqa'} is missing",
+    )
 
 
 def test_medquad_all_is_every_source_in_one_target(tmp_path: Path) -> None:
@@ -48,7 +54,15 @@ def test_medquad_all_is_every_source_in_one_target(tmp_path: Path) -> None:
     (shared / "medquad" / "8_Other_QA").mkdir()
     (shared / "medquad" / "8_Other_QA" / "0000002.xml").write_text(MEDQUAD_PAGE, encoding="utf-8")
     names = [t.name for t in resolve_plan("all", None, shared).targets]
-    assert names == ["own", "medquad/8_Other_QA", "medquad/9_Test_QA", "medquad/all", "pubmedqa"]
+    assert names == [
+        "own",
+        "medquad/8_Other_QA",
+        "medquad/9_Test_QA",
+        "medquad/all",
+        "pubmedqa",
+        "pubmedqa/sentences",
+        "messages/medquad",
+    ]
     (target,) = resolve_plan("medquad/all", None, shared).targets
     assert (target.name, target.kind, target.path, target.followups) == (
         "medquad/all",
@@ -63,7 +77,26 @@ def test_medquad_all_is_every_source_in_one_target(tmp_path: Path) -> None:
 def test_all_skips_absent_shared_sets_with_a_note(tmp_path: Path) -> None:
     plan = resolve_plan("all", None, tmp_path / "absent")
     assert [t.name for t in plan.targets] == ["own"]
-    assert len(plan.notes) == 2 and "MedQuAD" in plan.notes[0] and "PubMedQA" in plan.notes[1]
+    assert len(plan.notes) == 5 and "MedQuAD" in plan.notes[0] and "PubMedQA" in plan.notes[1]
+    assert "MedicationQA" in plan.notes[2] and "messages/" in plan.notes[3] and "messages/" in plan.notes[4]
+
+
+def test_sets_that_ask_of_another_set_s_corpus_share_its_index(tmp_path: Path) -> None:
+    shared = _shared(tmp_path)
+    (shared / "medicationqa").mkdir()
+    (shared / "medicationqa" / "corpus.jsonl").write_text('{"_id": "a1", "text": "x"}\n', encoding="utf-8")
+    plan = resolve_plan("medicationqa,messages,pubmedqa/sentences", None, shared)
+    found = {t.name: (t.kind, t.path.name, t.corpus, t.index_name) for t in plan.targets}
+    assert found == {
+        "medicationqa": ("beir", "medicationqa", None, "medicationqa"),
+        "messages/medquad": ("judged", "messages-medquad.jsonl", shared / "medquad", "medquad/all"),
+        "messages/medicationqa": ("judged", "messages-medicationqa.jsonl", shared / "medicationqa", "medicationqa"),
+        "pubmedqa/sentences": ("pubmedqa-sentences", "ori_pqal.json", None, "pubmedqa/sentences"),
+    }
+    (only,) = resolve_plan("messages/medicationqa", None, shared).targets
+    assert only.name == "messages/medicationqa"
+    with pytest.raises(EvalError, match="unknown message set 'messages/nope'"):
+        resolve_plan("messages/nope", None, shared)
 
 
 def test_a_list_of_named_sets_with_one_medquad_source(tmp_path: Path) -> None:
