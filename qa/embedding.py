@@ -195,6 +195,22 @@ class Embedder:
             if outer is None:
                 self._local.queries = None
 
+    def prime(self, texts: Sequence[str]) -> None:
+        """Inside `sharing_queries`, encode many query texts in one batch (through the disk cache), so that
+        `encode_query` finds them: what a batch of pseudo-queries at ingest needs.
+
+        Raises:
+            RuntimeError: called outside `sharing_queries`.
+        """
+        shared: dict[str, np.ndarray] | None = getattr(self._local, "queries", None)
+        if shared is None:
+            raise RuntimeError("Embedder.prime only works inside a sharing_queries() block")
+        todo = [t for t in dict.fromkeys(texts) if t not in shared]
+        for text, vector in zip(todo, self.encode(todo), strict=True):
+            vector = np.array(vector, dtype=np.float32)
+            vector.flags.writeable = False
+            shared[text] = vector
+
     def encode_query(self, text: str) -> np.ndarray:
         """One normalised query vector, shape (dim,); inside `sharing_queries`, encoded once per text."""
         shared: dict[str, np.ndarray] | None = getattr(self._local, "queries", None)

@@ -3,8 +3,8 @@
 Layout of an index directory:
 
     INDEX_DIR/CURRENT                 one line: the name of the live build
-    INDEX_DIR/builds/<name>/          manifest.json, vectors.npy, sentences.npy, dense.faiss, bm25/,
-                                      phrases/, store.sqlite
+    INDEX_DIR/builds/<name>/          manifest.json, vectors.npy, sentences.npy, leads.npy, dense.faiss,
+                                      bm25/, phrases/, store.sqlite
     INDEX_DIR/builds/.tmp-<name>/     a build being written (removed by the next build if a run was killed)
 
 A build is written beside the live one, fsynced, renamed into place, and published by replacing CURRENT
@@ -22,9 +22,10 @@ import secrets
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -39,7 +40,9 @@ from qa.settings import BUNDLED_MODEL, Settings
 # Bump when the files of a build change meaning; an index of another version is refused, not misread.
 # 2: sentences.npy, the vectors of every chunk's sentences.
 # 3: phrases/, the adjacent word pairs of every chunk.
-FORMAT_VERSION = 3
+# 4: leads.npy, the row of each chunk's document's first chunk; the manifest's `fusion`, the hybrid weights chosen
+#    for the corpus at ingest.
+FORMAT_VERSION = 4
 DENSE_KINDS = ("flat-ip", "hnsw")
 # HNSW graph degree and build effort: FAISS's usual values for sentence embeddings of a few hundred dims.
 HNSW_M = 32
@@ -53,6 +56,8 @@ MANIFEST = "manifest.json"
 VECTORS = "vectors.npy"
 # float16: sentence vectors only rank a few sentences against each other, and there are several per chunk.
 SENTENCE_VECTORS = "sentences.npy"
+# int64, per chunk row: the row of the first chunk of its document (a document's chunks are contiguous rows).
+LEADS = "leads.npy"
 DENSE = "dense.faiss"
 BM25_DIR = "bm25"
 PHRASES_DIR = "phrases"
@@ -92,10 +97,13 @@ class Manifest:
     chunks: int
     dense_kind: str
     sources: tuple[str, ...] = ()
+    # The hybrid weights chosen for this corpus at ingest and how (`qa.calibration.Calibration.to_dict`).
+    fusion: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["sources"] = list(self.sources)
+        data["fusion"] = dict(self.fusion)
         return data
 
     @classmethod
@@ -109,7 +117,7 @@ class Manifest:
         values: dict[str, object] = {}
         for f in fields(cls):
             if f.name not in data:
-                if f.name == "sources":
+                if f.name in ("sources", "fusion"):
                     continue
                 raise ValueError(f"manifest has no {f.name!r}")
             value = data[f.name]
@@ -117,6 +125,9 @@ class Manifest:
                 if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
                     raise ValueError("manifest 'sources' must be a list of paths")
                 value = tuple(value)
+            elif f.name == "fusion":
+                if not isinstance(value, dict):
+                    raise ValueError("manifest 'fusion' must be an object")
             elif not isinstance(value, types.get(f.name, str)) or isinstance(value, bool):
                 raise ValueError(f"manifest {f.name!r} has the wrong type ({type(value).__name__})")
             values[f.name] = value
@@ -230,6 +241,7 @@ class Index:
         sentence_vectors: np.ndarray,
         phrases: PhraseIndex,
         follow_up_scores: Mapping[str, float] | None = None,
+        lead_rows: np.ndarray | None = None,
     ):
         self.path = path
         self.manifest = manifest
@@ -246,6 +258,9 @@ class Index:
         self._sentence_start = np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(np.int64)
         self.bm25 = bm25
         self.phrases = phrases
+        # Per chunk row, the row of its document's first chunk (written at ingest; derived here for an index
+        # made in memory by a test).
+        self.lead_rows = lead_rows if lead_rows is not None else lead_rows_of(chunks)
         self._dense = dense
         self._rows_of: dict[str, list[int]] = {}
         self._row_of_chunk: dict[str, int] = {}
@@ -306,6 +321,9 @@ class Index:
             chunks, documents, hashes, follow_ups = _read_store(build / STORE)
             if len(chunks) != manifest.chunks or len(documents) != manifest.documents:
                 raise ValueError(f"{STORE} holds {len(documents)} documents and {len(chunks)} chunks")
+            lead_rows = np.load(build / LEADS, mmap_mode="r", allow_pickle=False)
+            if lead_rows.dtype != np.int64 or lead_rows.shape != (manifest.chunks,):
+                raise ValueError(f"{LEADS} holds {lead_rows.dtype} {lead_rows.shape}, not int64 ({manifest.chunks},)")
             sentence_vectors = np.load(build / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
             expected = (sum(len(c.sentences) for c in chunks), manifest.dim)
             if sentence_vectors.dtype != np.float16 or sentence_vectors.shape != expected:
@@ -319,7 +337,18 @@ class Index:
                 f"the index at {index_dir} is damaged ({build.name}: {exc}); {rebuild_hint(index_dir)}"
             ) from exc
         return cls(
-            build, manifest, chunks, documents, hashes, vectors, dense, bm25, sentence_vectors, phrases, follow_ups
+            build,
+            manifest,
+            chunks,
+            documents,
+            hashes,
+            vectors,
+            dense,
+            bm25,
+            sentence_vectors,
+            phrases,
+            follow_ups,
+            lead_rows,
         )
 
     def chunk_rows_of(self, doc_id: str) -> list[int]:
@@ -386,6 +415,12 @@ class Index:
         rows[:, :take] = found_rows
         scores[:, :take] = np.where(found_rows >= 0, found_scores, -np.inf)
         return scores, rows
+
+
+def lead_rows_of(chunks: Sequence[Chunk]) -> np.ndarray:
+    """Per chunk row, the row of the first chunk of its document (chunks of one document are contiguous)."""
+    first: dict[str, int] = {}
+    return np.fromiter((first.setdefault(c.doc_id, row) for row, c in enumerate(chunks)), np.int64, len(chunks))
 
 
 def _read_faiss(path: Path) -> faiss.Index:
@@ -553,6 +588,7 @@ def write_index(
     approximate_above: int = Settings.approximate_above,
     content_hashes: Mapping[str, str] | None = None,
     follow_up_scores: Mapping[str, float] | None = None,
+    calibrate: Callable[[Index], Mapping[str, Any]] | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> Path:
     """Build an index from records and vectors, and publish it atomically as the live build of `index_dir`.
@@ -563,8 +599,10 @@ def write_index(
         approximate_above: above this many chunks the dense index is HNSW (approximate), else exact.
         content_hashes: each document's `content_hash`, when the caller has computed them already.
         follow_up_scores: for follow-up questions (`Document.follow_ups`), the best cosine to any chunk.
+        calibrate: called with the new index, complete but for its manifest and not yet published; what it
+            returns is recorded as the manifest's `fusion` (the hybrid weights chosen for this corpus).
         on_step: called with the name of each stage as it finishes ("vectors", "dense", "bm25", "store",
-            "publish"), so a caller can show progress without this module printing.
+            "fusion", "publish"), so a caller can show progress without this module printing.
 
     Returns:
         The published build folder.
@@ -609,15 +647,37 @@ def write_index(
         try:
             np.save(tmp / VECTORS, vectors, allow_pickle=False)
             np.save(tmp / SENTENCE_VECTORS, sentence_vectors, allow_pickle=False)
+            leads = lead_rows_of(chunks)
+            np.save(tmp / LEADS, leads, allow_pickle=False)
             step("vectors")
-            faiss.write_index(_build_dense(vectors, dense_kind), str(tmp / DENSE))
+            dense = _build_dense(vectors, dense_kind)
+            faiss.write_index(dense, str(tmp / DENSE))
             step("dense")
             contexts = [c.context for c in chunks]
-            BM25Index.build(contexts).save(tmp / BM25_DIR)
-            PhraseIndex.build(contexts).save(tmp / PHRASES_DIR)
+            bm25 = BM25Index.build(contexts)
+            bm25.save(tmp / BM25_DIR)
+            phrases = PhraseIndex.build(contexts)
+            phrases.save(tmp / PHRASES_DIR)
             step("bm25")
             _write_store(tmp / STORE, documents, hashes, chunks, follow_up_scores or {})
             step("store")
+            if calibrate is not None:
+                built = Index(
+                    tmp,
+                    manifest,
+                    list(chunks),
+                    {d.doc_id: d for d in documents},
+                    hashes,
+                    vectors,
+                    dense,
+                    bm25,
+                    sentence_vectors,
+                    phrases,
+                    follow_up_scores,
+                    leads,
+                )
+                manifest = replace(manifest, fusion=dict(calibrate(built)))
+            step("fusion")
             # The manifest last: a build folder with a manifest is one whose other files were all written.
             (tmp / MANIFEST).write_text(json.dumps(manifest.to_dict(), indent=2) + "\n", encoding="utf-8")
             _fsync_tree(tmp)

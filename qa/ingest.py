@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
+from qa.calibration import CalibrationSettings, calibrate
 from qa.chunking import CHUNKER_VERSION, chunk_document
 from qa.embedding import Embedder, EmbeddingCache
 from qa.errors import IndexLoadError, LoadError
@@ -32,7 +34,7 @@ from qa.loaders import load_paths
 from qa.records import Chunk, Document, Skipped
 from qa.settings import Settings
 
-INDEX_STEPS = ("vectors", "dense", "bm25", "store", "publish")
+INDEX_STEPS = ("vectors", "dense", "bm25", "store", "fusion", "publish")
 # Follow-up questions are scored against the chunk vectors this many at a time (bounds the score matrix).
 _FOLLOW_UP_BLOCK = 256
 
@@ -61,6 +63,8 @@ class IngestReport:
     chunks_per_second: float  # chunks / seconds of a (re)build; 0 when the index was already up to date
     index_path: Path  # the index directory (settings.index_dir)
     up_to_date: bool  # nothing had changed, so nothing was rebuilt
+    # The hybrid weights of the index and how they were chosen (the manifest's `fusion`).
+    fusion: Mapping[str, Any] = field(default_factory=dict)
 
     def summary(self) -> str:
         """The human summary `medcite ingest` prints."""
@@ -77,6 +81,12 @@ class IngestReport:
                 f"{self.removed} removed; {self.chunks_embedded} chunks embedded.",
             ]
         lines.append(f"Index: {self.index_path}")
+        if self.fusion:
+            weights = self.fusion.get("weights", {})
+            shown = ", ".join(f"{k} {v:.2f}" for k, v in sorted(weights.items(), key=lambda kv: -kv[1]) if v > 0)
+            lines.append(f"Fusion weights: {shown}.")
+            if self.fusion.get("summary"):
+                lines.append(f"  {self.fusion['summary']}")
         if self.skipped:
             lines.append(f"Skipped {len(self.skipped)} file{'s' if len(self.skipped) != 1 else ''}:")
             lines.extend(f"  {s.path}: {s.reason}" for s in self.skipped)
@@ -156,6 +166,7 @@ def ingest(
     *,
     embedder: Embedder | None = None,
     progress: bool = False,
+    calibration: CalibrationSettings | None = None,
 ) -> IngestReport:
     """Load, chunk, embed and index `paths` into `settings.index_dir`, reusing all that has not changed.
 
@@ -164,6 +175,7 @@ def ingest(
         embedder: the model to embed with (tests pass a fake one); by default `settings.model` with the
             embedding cache under `settings.cache_dir`.
         progress: show progress bars on stderr.
+        calibration: how the hybrid weights are chosen for the corpus (`qa.calibration`).
 
     Raises:
         NothingToIngestError: no document could be loaded (the previous index is untouched).
@@ -203,6 +215,7 @@ def ingest(
             chunks_per_second=0.0,
             index_path=index_dir,
             up_to_date=True,
+            fusion=previous.manifest.fusion,
         )
 
     old_hashes = previous.content_hashes if previous is not None else {}
@@ -269,6 +282,12 @@ def ingest(
 
     follow_up_scores = _score_follow_ups(documents, vectors, embedder)
 
+    fusion: dict[str, Any] = {}
+
+    def choose_fusion(built: Index) -> dict[str, Any]:
+        fusion.update(calibrate(built, embedder, calibration).to_dict())
+        return fusion
+
     with _bar(progress, len(INDEX_STEPS), "indexing", "step") as bar:
         write_index(
             index_dir,
@@ -282,6 +301,7 @@ def ingest(
             approximate_above=settings.approximate_above,
             content_hashes={d.doc_id: hashes[d.doc_id] for d in documents},
             follow_up_scores=follow_up_scores,
+            calibrate=choose_fusion,
             on_step=lambda _name: bar.update(1),
         )
     seconds = time.perf_counter() - started
@@ -298,6 +318,7 @@ def ingest(
         chunks_per_second=len(chunks) / seconds if seconds > 0 else 0.0,
         index_path=index_dir,
         up_to_date=False,
+        fusion=fusion,
     )
 
 

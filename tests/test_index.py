@@ -272,7 +272,8 @@ def test_publish_replaces_the_live_build_and_removes_old_ones(tmp_path: Path) ->
     second = build(tmp_path, docs=[DOCS[1]])
     assert second != first and not first.exists()
     assert sorted(p.name for p in (tmp_path / "builds").iterdir()) == [second.name]
-    files = {"manifest.json", "vectors.npy", "sentences.npy", "dense.faiss", "bm25", "phrases", "store.sqlite"}
+    files = {"manifest.json", "vectors.npy", "sentences.npy", "leads.npy", "dense.faiss", "bm25", "phrases"}
+    files.add("store.sqlite")
     assert {p.name for p in second.iterdir()} == files
     assert Index.load(tmp_path).manifest.documents == 1
     # A reader holding the old build keeps working: its files are mapped, not re-opened.

@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 from qa.embedding import Embedder
+from qa.fusion import SIGNALS, FusionWeights
 from qa.index import Index
 from qa.ingest import ingest
-from qa.retrieve import MODES, FusionWeights, Retriever, check_mode, strip_title
+from qa.retrieve import MODES, Retriever, check_mode, strip_title
 from qa.settings import Settings
 
 PAGES = {
@@ -124,18 +125,40 @@ def test_sentence_signal_is_the_best_sentence_of_each_chunk(retriever: Retriever
 
 
 @pytest.mark.slow
-def test_hybrid_adds_each_chunk_s_phrase_share_at_its_weight(retriever: Retriever) -> None:
+def test_the_hybrid_score_is_the_weighted_mean_of_the_candidates_scaled_signals(retriever: Retriever) -> None:
     question = "a stem cell transplant from a matched sibling"
-    without = Retriever(retriever.index, retriever.embedder, FusionWeights(phrase=0.0))
-    plain = {h.chunk.chunk_id: h.score for h in without.search([question], k=len(PAGES))}
-    shares = {}
-    for hit in retriever.search([question], k=len(PAGES)):
-        row = retriever.index.row_of(hit.chunk.chunk_id)
-        shares[hit.chunk.doc_id] = float(retriever.index.phrases.coverage(question, np.array([row]))[0])
-        assert hit.score == pytest.approx(plain[hit.chunk.chunk_id] + 0.3 * shares[hit.chunk.doc_id], abs=1e-5)
+    weighted = Retriever(retriever.index, retriever.embedder, FusionWeights(dense=3.0, phrase=1.0))
+    found = weighted.candidates([question])
+    dense, phrase = found.signals[:, SIGNALS.index("dense")], found.signals[:, SIGNALS.index("phrase")]
+    scaled = (dense - dense.min()) / (dense.max() - dense.min())
+    expected = dict(zip(found.rows.tolist(), 0.75 * scaled + 0.25 * phrase / phrase.max(), strict=True))
+    for hit in weighted.search([question], k=len(PAGES)):
+        assert hit.score == pytest.approx(expected[retriever.index.row_of(hit.chunk.chunk_id)], abs=1e-5)
     # Only the transfusion passage says the phrase, and it says all of it.
+    shares = {retriever.index.chunks[r].doc_id: v for r, v in zip(found.rows.tolist(), phrase, strict=True)}
     assert shares.pop("morrow_treatment.txt") == pytest.approx(1.0)
     assert max(shares.values()) == 0.0
+
+
+@pytest.mark.slow
+def test_hybrid_candidates_take_each_signal_at_its_best_over_the_sub_queries(retriever: Retriever) -> None:
+    one, other = "What are the symptoms of Morrow anemia?", "hand hygiene gloves"
+    both = retriever.candidates([one, other])
+    vectors = retriever.index.vectors[both.rows]
+    best = np.maximum(vectors @ retriever.embedder.encode_query(one), vectors @ retriever.embedder.encode_query(other))
+    assert both.signals[:, SIGNALS.index("dense")] == pytest.approx(best, abs=1e-5)
+    hits = retriever.search([one, other], k=7)
+    assert {h.chunk.doc_id for h in hits[:2]} == {"morrow_symptoms.txt", "handwashing.txt"}
+
+
+@pytest.mark.slow
+def test_excluded_rows_are_searched_as_if_they_were_not_indexed(retriever: Retriever) -> None:
+    question = "What are the symptoms of Morrow anemia?"
+    top = retriever.search([question], k=1)[0]
+    hidden = retriever.index.row_of(top.chunk.chunk_id)
+    found = retriever.candidates([question], exclude=[hidden])
+    assert hidden not in found.rows.tolist() and found.rows.size > 0
+    assert retriever.aspect_query(question, exclude=[hidden]) is not None
 
 
 def test_hybrid_ranks_the_whole_page_above_an_unrelated_document(retriever: Retriever) -> None:

@@ -1,0 +1,212 @@
+"""Choosing the hybrid weights for a corpus at ingest, from questions its documents pose themselves.
+
+No labelled question is needed. A sentence of a document, asked of the index without the passage that holds it,
+should find the rest of its document (the inverse cloze task of Lee, Chang & Toutanova, "Latent Retrieval for
+Weakly Supervised Open Domain Question Answering", ACL 2019, with the sentence's own passage held out so that the
+task is not matching a sentence to itself). Where documents share a title (a page split into passages), a
+sentence of one should also find its siblings. How well each weighting of the signals ranks these pseudo-queries
+is what `qa.fusion.optimize_fusion` maximises; the weights chosen, the number of pseudo-queries and their scores
+are recorded in the index manifest.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from qa.fusion import FusionWeights, Judged, optimize_fusion
+from qa.records import stable_hash
+
+if TYPE_CHECKING:
+    from qa.embedding import Embedder
+    from qa.index import Index
+    from qa.retrieve import Retriever
+
+FALLBACK = FusionWeights(dense=1.0, bm25=0.5, topic=1.0, aspect=0.5, sentence=0.5, phrase=0.5)
+_WORDS = re.compile(r"[A-Za-z][A-Za-z0-9'-]*")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question with known answers: its sub-queries, the documents that answer it (doc_id -> grade > 0), the
+    chunk rows hidden while it is asked, and its kind (a pseudo-query's, or "labelled")."""
+
+    texts: tuple[str, ...]
+    relevant: Mapping[str, float]
+    exclude: tuple[int, ...] = ()
+    kind: str = "labelled"
+
+
+@dataclass(frozen=True)
+class CalibrationSettings:
+    """How many pseudo-queries to draw, and how clear their evidence must be to move a weight.
+
+    `per_chunks`: one pseudo-query per this many chunks, at most `queries` (split between the kinds), so the
+    calibration costs a fixed small share of an ingest; with fewer than `min_queries` the fallback weights
+    stand. A weight moves from the fallback only when the move gains at least `min_gain` nDCG@10 on the
+    pseudo-queries with a paired t statistic of at least `min_t` (see `qa.fusion.optimize_fusion`).
+    """
+
+    queries: int = 200
+    per_chunks: int = 20
+    min_queries: int = 40
+    siblings_share: float = 0.4
+    kept: int = 0
+    min_words: int = 6
+    max_words: int = 40
+    min_gain: float = 0.01
+    min_t: float = 2.0
+    salt: str = "medcite-calibration-1"
+
+    def budget(self, chunks: int) -> int:
+        """How many pseudo-queries an index of `chunks` chunks gets."""
+        return min(self.queries, chunks // self.per_chunks)
+
+
+def _eligible_sentences(text: str, spans: Sequence[tuple[int, int]], settings: CalibrationSettings) -> list[str]:
+    out = []
+    for start, end in spans:
+        sentence = " ".join(text[start:end].split())
+        if settings.min_words <= len(_WORDS.findall(sentence)) <= settings.max_words:
+            out.append(sentence)
+    return out
+
+
+def pseudo_queries(index: Index, settings: CalibrationSettings | None = None) -> list[Question]:
+    """Pseudo-queries drawn from the index's chunks, in a fixed order (a hash of chunk id and salt).
+
+    - held-out: a sentence of a document with several chunks, asked without the chunk that holds it; the
+      document is found through its other chunks (its opening, its title, the rest of its words).
+    - siblings: a sentence of a document whose title other documents share, asked without any chunk of its
+      own document; the documents of the same title answer it.
+    - kept: a sentence asked with its own chunk in place (the easy, lexical version; off by default).
+    """
+    settings = settings or CalibrationSettings()
+    chunks = index.chunks
+    budget = settings.budget(len(chunks))
+    rows_of_doc: dict[str, list[int]] = {}
+    docs_of_title: dict[str, list[str]] = {}
+    for row, chunk in enumerate(chunks):
+        rows = rows_of_doc.setdefault(chunk.doc_id, [])
+        if not rows and chunk.title.strip():
+            docs_of_title.setdefault(chunk.title.strip().lower(), []).append(chunk.doc_id)
+        rows.append(row)
+    order = sorted(range(len(chunks)), key=lambda r: stable_hash(settings.salt, chunks[r].chunk_id))
+    siblings = round(budget * settings.siblings_share)
+    wanted = {"held-out": budget - siblings, "siblings": siblings, "kept": settings.kept}
+    made: dict[str, list[Question]] = {kind: [] for kind in wanted}
+    used_docs: set[str] = set()
+    for row in order:
+        if all(len(made[k]) >= n for k, n in wanted.items()):
+            break
+        chunk = chunks[row]
+        if chunk.doc_id in used_docs:
+            continue
+        sentences = _eligible_sentences(chunk.text, chunk.sentences, settings)
+        if not sentences:
+            continue
+        sentence = sentences[int(stable_hash(settings.salt, chunk.chunk_id, "s"), 16) % len(sentences)]
+        own_rows = rows_of_doc[chunk.doc_id]
+        title = chunk.title.strip().lower()
+        sibling_docs = [d for d in docs_of_title.get(title, ()) if d != chunk.doc_id] if title else []
+        if len(own_rows) > 1 and len(made["held-out"]) < wanted["held-out"]:
+            made["held-out"].append(Question((sentence,), {chunk.doc_id: 1.0}, (row,), "held-out"))
+        elif sibling_docs and len(sibling_docs) <= 64 and len(made["siblings"]) < wanted["siblings"]:
+            relevant = {d: 1.0 for d in sibling_docs}
+            made["siblings"].append(Question((sentence,), relevant, tuple(own_rows), "siblings"))
+        elif len(made["kept"]) < wanted["kept"]:
+            made["kept"].append(Question((sentence,), {chunk.doc_id: 1.0}, (), "kept"))
+        else:
+            continue
+        used_docs.add(chunk.doc_id)
+    queries = [q for kind in wanted for q in made[kind]]
+    return queries
+
+
+def judge(retriever: Retriever, questions: Sequence[Question]) -> list[Judged]:
+    """Each question's candidates (every signal computed), judged by its own relevant documents; documents are
+    numbered in the order first met. What `qa.fusion.optimize_fusion` takes."""
+    index = retriever.index
+    number: dict[str, int] = {}
+    out = []
+    with retriever.embedder.sharing_queries():
+        # Every text the candidates will encode, in two batches: the questions, then each one without the words
+        # of its best chunk's title (the aspect signal's query).
+        texts = [t for q in questions for t in q.texts]
+        retriever.embedder.prime(texts)
+        aspects = (retriever.aspect_query(t, exclude=q.exclude) for q in questions for t in q.texts)
+        retriever.embedder.prime([t for t in aspects if t is not None])
+        for query in questions:
+            found = retriever.candidates(query.texts, exclude=query.exclude)
+            documents = np.array([number.setdefault(index.chunks[int(r)].doc_id, len(number)) for r in found.rows])
+            relevant = {number.setdefault(d, len(number)): g for d, g in query.relevant.items()}
+            out.append(Judged(found, documents.astype(np.int64), relevant))
+    return out
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The weights chosen for a corpus and how: from pseudo-queries, or the fallback and why."""
+
+    weights: FusionWeights
+    method: str
+    reason: str = ""
+    queries: Mapping[str, int] = field(default_factory=dict)
+    scores: Mapping[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "weights": self.weights.to_dict(),
+            "method": self.method,
+            "reason": self.reason,
+            "pseudo_queries": dict(self.queries),
+            "scores": {k: round(v, 4) for k, v in self.scores.items()},
+            "seconds": round(self.seconds, 2),
+            "summary": self.summary(),
+        }
+
+    def summary(self) -> str:
+        """One line for `medcite ingest` and `medcite eval`: where the weights came from."""
+        if self.method != "pseudo-queries":
+            return f"Fallback weights: {self.reason}."
+        asked = " and ".join(f"{n} {kind}" for kind, n in self.queries.items() if n)
+        scored = ", ".join(f"{k} {v:.3f}" for k, v in self.scores.items())
+        return f"Chosen from {asked} pseudo-queries in {self.seconds:.1f} s ({self.reason}); their nDCG@10: {scored}."
+
+
+def calibrate(index: Index, embedder: Embedder, settings: CalibrationSettings | None = None) -> Calibration:
+    """The hybrid weights for `index`: the fallback, moved where the corpus's own pseudo-queries clearly gain.
+
+    An index too small to draw `min_queries` pseudo-queries from (the bundled two-page corpus) keeps the
+    fallback, which was chosen on the tune parts of the development sets (README, "Choosing the fusion").
+    """
+    from qa.retrieve import Retriever
+
+    settings = settings or CalibrationSettings()
+    started = time.perf_counter()
+    queries = pseudo_queries(index, settings)
+    if len(queries) < settings.min_queries:
+        reason = (
+            f"{len(index.chunks)} chunks give {len(queries)} pseudo-queries, fewer than the {settings.min_queries} "
+            "needed to weigh the signals"
+        )
+        return Calibration(FALLBACK, "fallback", reason, seconds=time.perf_counter() - started)
+    retriever = Retriever(index, embedder, weights=FALLBACK)
+    judged = judge(retriever, queries)
+    choice = optimize_fusion(judged, FALLBACK, min_gain=settings.min_gain, min_t=settings.min_t)
+    kinds = {kind: sum(q.kind == kind for q in queries) for kind in ("held-out", "siblings", "kept")}
+    scores = {"chosen": choice.score, "fallback": choice.start_score, **choice.single}
+    return Calibration(
+        choice.weights,
+        "pseudo-queries",
+        "; ".join(choice.steps) or "no move from the fallback gained clearly",
+        {k: n for k, n in kinds.items() if n},
+        scores,
+        time.perf_counter() - started,
+    )
