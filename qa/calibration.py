@@ -27,7 +27,17 @@ if TYPE_CHECKING:
     from qa.index import Index
     from qa.retrieve import Retriever
 
-FALLBACK = FusionWeights(dense=1.0, bm25=0.5, topic=1.0, aspect=0.5, sentence=0.5, phrase=0.5)
+# Where calibration starts, and the weights of an index too small to calibrate, before the corpus's shape removes
+# what cannot apply to it (`applicable`). Chosen on the tune parts of the development sets, each set counting
+# equally (README, "Choosing the fusion"; `bench/fusion_tune.py`).
+PRIOR = FusionWeights(dense=1.0, bm25=1.0, topic=2.0, lead=1.0, aspect=1.0, sentence=1.0, phrase=0.0)
+# The document-level signals need documents to tell apart: below this many, they get no weight.
+MIN_DOCUMENTS = 20
+# Title pooling (topic) and the question without the title's words (aspect) need pages: titles that several
+# documents share. A document's opening (lead) needs documents of several chunks. Each needs this share of the
+# documents to be so.
+MIN_SHARE = 0.2
+DOCUMENT_SIGNALS = ("topic", "aspect", "lead")
 _WORDS = re.compile(r"[A-Za-z][A-Za-z0-9'-]*")
 
 
@@ -40,6 +50,46 @@ class Question:
     relevant: Mapping[str, float]
     exclude: tuple[int, ...] = ()
     kind: str = "labelled"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the corpus's structure says about the document-level signals."""
+
+    documents: int
+    shared_title: int  # documents whose title another document shares
+    several_chunks: int  # documents of more than one chunk
+
+    def applicable(self) -> frozenset[str]:
+        """The signals that can tell documents apart in a corpus of this shape."""
+        usable = {"dense", "bm25", "sentence", "phrase"}
+        if self.documents >= MIN_DOCUMENTS:
+            if self.shared_title >= MIN_SHARE * self.documents:
+                usable |= {"topic", "aspect"}
+            if self.several_chunks >= MIN_SHARE * self.documents:
+                usable.add("lead")
+        return frozenset(usable)
+
+
+def shape_of(index: Index) -> Shape:
+    """Count the documents, those sharing a title and those of several chunks (one pass over the chunks)."""
+    chunks_of: dict[str, int] = {}
+    title_of: dict[str, str] = {}
+    for chunk in index.chunks:
+        chunks_of[chunk.doc_id] = chunks_of.get(chunk.doc_id, 0) + 1
+        title_of.setdefault(chunk.doc_id, chunk.title.strip().lower())
+    per_title: dict[str, int] = {}
+    for title in title_of.values():
+        if title:
+            per_title[title] = per_title.get(title, 0) + 1
+    shared = sum(1 for title in title_of.values() if title and per_title[title] > 1)
+    return Shape(len(chunks_of), shared, sum(1 for n in chunks_of.values() if n > 1))
+
+
+def start_weights(shape: Shape, prior: FusionWeights = PRIOR) -> FusionWeights:
+    """The prior without the signals the corpus's shape cannot use."""
+    usable = shape.applicable()
+    return FusionWeights.from_dict({k: v for k, v in prior.to_dict().items() if k in usable})
 
 
 @dataclass(frozen=True)
@@ -66,6 +116,10 @@ class CalibrationSettings:
     def budget(self, chunks: int) -> int:
         """How many pseudo-queries an index of `chunks` chunks gets."""
         return min(self.queries, chunks // self.per_chunks)
+
+    def version(self) -> str:
+        """A hash of these settings and the prior: an index calibrated under others is recalibrated by ingest."""
+        return stable_hash(repr(self), repr(PRIOR), str(MIN_DOCUMENTS), str(MIN_SHARE), length=12)
 
 
 def _eligible_sentences(text: str, spans: Sequence[tuple[int, int]], settings: CalibrationSettings) -> list[str]:
@@ -160,8 +214,11 @@ class Calibration:
     scores: Mapping[str, float] = field(default_factory=dict)
     seconds: float = 0.0
 
+    version: str = ""
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            "version": self.version,
             "weights": self.weights.to_dict(),
             "method": self.method,
             "reason": self.reason,
@@ -180,33 +237,47 @@ class Calibration:
         return f"Chosen from {asked} pseudo-queries in {self.seconds:.1f} s ({self.reason}); their nDCG@10: {scored}."
 
 
+def _shape_note(shape: Shape) -> str:
+    unused = [s for s in DOCUMENT_SIGNALS if s not in shape.applicable()]
+    corpus = (
+        f"{shape.documents} documents, {shape.shared_title} sharing a title, {shape.several_chunks} of several chunks"
+    )
+    return f"{corpus} (so no {', '.join(unused)})" if unused else corpus
+
+
 def calibrate(index: Index, embedder: Embedder, settings: CalibrationSettings | None = None) -> Calibration:
     """The hybrid weights for `index`: the fallback, moved where the corpus's own pseudo-queries clearly gain.
 
-    An index too small to draw `min_queries` pseudo-queries from (the bundled two-page corpus) keeps the
-    fallback, which was chosen on the tune parts of the development sets (README, "Choosing the fusion").
+    The start is `PRIOR` less the document-level signals the corpus's shape cannot use (`Shape.applicable`). An
+    index too small to draw `min_queries` pseudo-queries from keeps that start: for the bundled two-document
+    corpus, dense, BM25, best sentence and phrase, with nothing that only ranks whole documents.
     """
     from qa.retrieve import Retriever
 
     settings = settings or CalibrationSettings()
     started = time.perf_counter()
+    shape = shape_of(index)
+    start = start_weights(shape)
     queries = pseudo_queries(index, settings)
     if len(queries) < settings.min_queries:
         reason = (
             f"{len(index.chunks)} chunks give {len(queries)} pseudo-queries, fewer than the {settings.min_queries} "
-            "needed to weigh the signals"
+            f"needed to weigh the signals; {_shape_note(shape)}"
         )
-        return Calibration(FALLBACK, "fallback", reason, seconds=time.perf_counter() - started)
-    retriever = Retriever(index, embedder, weights=FALLBACK)
+        return Calibration(start, "fallback", reason, seconds=time.perf_counter() - started, version=settings.version())
+    retriever = Retriever(index, embedder, weights=start)
     judged = judge(retriever, queries)
-    choice = optimize_fusion(judged, FALLBACK, min_gain=settings.min_gain, min_t=settings.min_t)
+    choice = optimize_fusion(
+        judged, start, signals=shape.applicable(), min_gain=settings.min_gain, min_t=settings.min_t
+    )
     kinds = {kind: sum(q.kind == kind for q in queries) for kind in ("held-out", "siblings", "kept")}
     scores = {"chosen": choice.score, "fallback": choice.start_score, **choice.single}
     return Calibration(
         choice.weights,
         "pseudo-queries",
-        "; ".join(choice.steps) or "no move from the fallback gained clearly",
+        f"{_shape_note(shape)}; " + ("; ".join(choice.steps) or "no move from there gained clearly"),
         {k: n for k, n in kinds.items() if n},
         scores,
         time.perf_counter() - started,
+        settings.version(),
     )

@@ -26,7 +26,7 @@ known answers, and `qa.calibration` makes those questions from the documents the
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from functools import cached_property
 
@@ -196,12 +196,15 @@ def mean_ndcg(judged: Sequence[Judged], weights: FusionWeights | np.ndarray) -> 
     return float(np.mean([doc_ndcg(j.values @ vector, j.documents, j.relevant)[0] for j in judged]))
 
 
-def moves(weights: np.ndarray) -> list[tuple[str, np.ndarray]]:
+def moves(weights: np.ndarray, signals: Collection[str] = SIGNALS) -> list[tuple[str, np.ndarray]]:
     """The weightings one step from `weights` (summing to 1): each signal's weight scaled by 0, 1/2, 2 or 4, a
-    signal without weight given 15, 30 or 50 % of the total, or every weight on dense or on BM25 alone."""
+    signal of `signals` without weight given 15, 30 or 50 % of the total, or every weight on dense or on BM25
+    alone."""
     base = weights / weights.sum()
     out: list[tuple[str, np.ndarray]] = []
     for i, name in enumerate(SIGNALS):
+        if name not in signals and base[i] == 0:
+            continue
         if base[i] > 0:
             for factor in (0.0, 0.5, 2.0, 4.0):
                 moved = base.copy()
@@ -230,6 +233,7 @@ def optimize_fusion(
     judged: Sequence[Judged],
     start: FusionWeights,
     *,
+    signals: Collection[str] = SIGNALS,
     min_gain: float = 0.0,
     min_t: float = 0.0,
     max_steps: int = 8,
@@ -240,7 +244,8 @@ def optimize_fusion(
     Each step tries every weighting of `moves` and takes the one with the largest mean gain in nDCG@10, but
     only if that gain is at least `min_gain` and its paired t statistic over the questions at least `min_t`:
     with questions that only approximate the real ones (pseudo-queries), a weight moves only on clear
-    evidence, and `start` stands otherwise. With `min_gain` and `min_t` at 0 it is plain hill climbing.
+    evidence, and `start` stands otherwise. With `min_gain` and `min_t` at 0 it is plain hill climbing. A
+    signal outside `signals` is never given weight.
 
     Raises:
         ValueError: no judged question.
@@ -252,7 +257,7 @@ def optimize_fusion(
     scores = first
     steps: list[str] = []
     for _ in range(max_steps):
-        candidates = moves(current)
+        candidates = moves(current, signals)
         table = grid_scores(judged, [c for _, c in candidates])
         gains = table - scores[:, None]
         mean = gains.mean(axis=0)

@@ -133,14 +133,17 @@ def _expected_dense_kind(chunks: int, settings: Settings) -> str:
     return "hnsw" if chunks > settings.approximate_above else "flat-ip"
 
 
-def _is_up_to_date(m: Manifest, fingerprint: str, model: str, sources: tuple[str, ...], settings: Settings) -> bool:
-    """Nothing to rebuild: same documents, model, chunker, sources and dense index kind."""
+def _is_up_to_date(
+    m: Manifest, fingerprint: str, model: str, sources: tuple[str, ...], settings: Settings, calibration: str
+) -> bool:
+    """Nothing to rebuild: same documents, model, chunker, sources, dense index kind and calibration."""
     return (
         m.corpus_fingerprint == fingerprint
         and canonical_model(m.model) == canonical_model(model)
         and m.chunker_version == CHUNKER_VERSION
         and m.sources == sources
         and m.dense_kind == _expected_dense_kind(m.chunks, settings)
+        and m.fusion.get("version") == calibration
     )
 
 
@@ -201,7 +204,10 @@ def ingest(
     fingerprint = corpus_fingerprint(hashes.items())
 
     previous = _previous_index(index_dir, model)
-    if previous is not None and _is_up_to_date(previous.manifest, fingerprint, model, sources, settings):
+    calibration = calibration or CalibrationSettings()
+    if previous is not None and _is_up_to_date(
+        previous.manifest, fingerprint, model, sources, settings, calibration.version()
+    ):
         return IngestReport(
             documents=previous.manifest.documents,
             chunks=previous.manifest.chunks,

@@ -71,7 +71,7 @@ class Retriever:
     """Searches one index with one embedder; thread-safe for concurrent reads.
 
     Hybrid uses `weights` if given, else the weights chosen for this corpus at ingest (the index manifest's
-    `fusion`), else the fallback (`qa.calibration.FALLBACK`).
+    `fusion`), else the prior less what the corpus's shape cannot use (`qa.calibration.start_weights`).
     """
 
     def __init__(
@@ -276,10 +276,10 @@ class Retriever:
 
 def index_weights(index: Index) -> FusionWeights:
     """The fusion weights chosen for the index at ingest, or the fallback where none were recorded."""
-    from qa.calibration import FALLBACK
+    from qa.calibration import shape_of, start_weights
 
     chosen = index.manifest.fusion.get("weights") if index.manifest.fusion else None
-    return FusionWeights.from_dict(chosen) if chosen else FALLBACK
+    return FusionWeights.from_dict(chosen) if chosen else start_weights(shape_of(index))
 
 
 def strip_title(query: str, title: str) -> str | None:

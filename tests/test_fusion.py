@@ -170,3 +170,24 @@ def test_optimize_fusion_keeps_the_start_without_clear_evidence() -> None:
 def test_optimize_fusion_needs_questions() -> None:
     with pytest.raises(ValueError, match="at least one judged question"):
         optimize_fusion([], FusionWeights())
+
+
+def test_moves_give_no_weight_to_a_signal_the_corpus_cannot_use() -> None:
+    start = FusionWeights(dense=1.0, bm25=1.0).vector()
+    names = [name for name, _ in moves(start, signals={"dense", "bm25", "phrase"})]
+    assert "phrase 15%" in names
+    assert not any(name.startswith(("topic", "lead", "aspect", "sentence")) for name in names)
+    # A signal that already has weight can still lose it, whatever `signals` says.
+    assert "topic x0" in [name for name, _ in moves(FusionWeights(dense=1.0, topic=1.0).vector(), signals={"dense"})]
+
+
+def test_optimize_fusion_never_weighs_a_signal_outside_the_allowed_ones() -> None:
+    # The topic column alone finds the answer; it is not allowed, so BM25 (second best) is taken instead.
+    rows = np.arange(3)
+    values = signals(dense=[0.9, 0.5, 0.1], bm25=[0.0, 9.0, 1.0], topic=[0.0, 0.0, 1.0])
+    questions = [Judged(Candidates(rows, values), rows, {2: 1.0}) for _ in range(4)]
+    free = optimize_fusion(questions, FusionWeights(dense=1.0))
+    assert free.weights.topic > 0 and free.score == pytest.approx(1.0)
+    held = optimize_fusion(questions, FusionWeights(dense=1.0), signals={"dense", "bm25"})
+    assert held.weights.topic == 0 and held.weights.bm25 > 0
+    assert held.score == pytest.approx(1 / math.log2(3))

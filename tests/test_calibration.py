@@ -1,0 +1,199 @@
+"""Calibration at ingest: the corpus's shape, pseudo-queries drawn from it, the weights chosen and recorded.
+
+Indexes are built by `ingest` with a bag-of-words embedder (no model), over pages written here: "pages" that share
+a title across documents, and documents long enough for several chunks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.calibration import (
+    MIN_DOCUMENTS,
+    PRIOR,
+    CalibrationSettings,
+    Shape,
+    calibrate,
+    judge,
+    pseudo_queries,
+    shape_of,
+    start_weights,
+)
+from qa.embedding import Embedder
+from qa.index import Index, read_manifest
+from qa.ingest import ingest
+from qa.records import stable_hash
+from qa.retrieve import Retriever
+from qa.settings import Settings
+
+DIM = 32
+WORDS = "alpha beta gamma delta epsilon zeta theta kappa lambda sigma omega rho tau upsilon phi chi psi".split()
+
+
+class BagOfWords(Embedder):
+    """The Embedder interface without a model: hashed word counts, one word piece per word."""
+
+    def __init__(self) -> None:
+        super().__init__("test/bag-of-words")
+
+    @property
+    def dim(self) -> int:
+        return DIM
+
+    @property
+    def max_tokens(self) -> int:
+        return 60
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(t.split()) for t in texts]
+
+    def _encode_chunks(self, texts, spans, progress):  # type: ignore[no-untyped-def]
+        return self._encode(texts, progress), [
+            self._encode([t[a:b] for a, b in s], False) for t, s in zip(texts, spans, strict=True)
+        ]
+
+    def _encode(self, texts: Sequence[str], progress: bool) -> np.ndarray:
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[i, int(stable_hash(word), 16) % DIM] += 1.0
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+def sentence(n: int, topic: str) -> str:
+    words = [WORDS[(n * 7 + k * 3) % len(WORDS)] for k in range(8)]
+    return f"The {topic} note {n} says {' '.join(words)} about {topic}."
+
+
+def build(tmp_path: Path, pages: int, passages: int, sentences: int, **calibration: object) -> tuple[Index, object]:
+    """`pages` titles, each shared by `passages` documents of `sentences` sentences (several chunks if long)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for p in range(pages):
+        topic = f"topic{p}"
+        for q in range(passages):
+            body = " ".join(sentence(p * 100 + q * 10 + s, topic) for s in range(sentences))
+            (docs / f"p{p}-{q}.txt").write_text(f"Page {topic}\n\n{body}\n", encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
+    report = ingest([docs], settings, embedder=BagOfWords(), calibration=CalibrationSettings(**calibration))
+    return Index.load(settings.index_dir), report
+
+
+# --- the corpus's shape ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("shape", "usable"),
+    [
+        (Shape(2, 0, 2), {"dense", "bm25", "sentence", "phrase"}),
+        (Shape(MIN_DOCUMENTS, MIN_DOCUMENTS, 0), {"dense", "bm25", "sentence", "phrase", "topic", "aspect"}),
+        (Shape(100, 19, 20), {"dense", "bm25", "sentence", "phrase", "lead"}),
+        (Shape(100, 20, 19), {"dense", "bm25", "sentence", "phrase", "topic", "aspect"}),
+        (Shape(MIN_DOCUMENTS - 1, MIN_DOCUMENTS - 1, MIN_DOCUMENTS - 1), {"dense", "bm25", "sentence", "phrase"}),
+    ],
+)
+def test_document_signals_apply_only_where_the_corpus_has_pages_or_long_documents(shape: Shape, usable: set) -> None:
+    assert shape.applicable() == usable
+
+
+def test_the_start_is_the_prior_without_what_the_shape_cannot_use() -> None:
+    start = start_weights(Shape(2, 0, 2))
+    assert start.topic == start.lead == start.aspect == 0
+    kept = ("dense", "bm25", "sentence", "phrase")
+    total = sum(getattr(PRIOR, s) for s in kept)
+    assert start.to_dict() == {
+        **{s: 0.0 for s in ("topic", "lead", "aspect")},
+        **{s: round(getattr(PRIOR, s) / total, 4) for s in kept},
+    }
+
+
+def test_shape_counts_shared_titles_and_documents_of_several_chunks(tmp_path: Path) -> None:
+    index, _ = build(tmp_path, pages=3, passages=2, sentences=2)
+    assert shape_of(index) == Shape(documents=6, shared_title=6, several_chunks=0)
+
+
+# --- pseudo-queries ----------------------------------------------------------------------------------------
+
+
+def test_pseudo_queries_hold_out_their_own_chunk_or_their_own_document(tmp_path: Path) -> None:
+    index, _ = build(tmp_path, pages=4, passages=3, sentences=8, per_chunks=1, queries=12)
+    questions = pseudo_queries(index, CalibrationSettings(per_chunks=1, queries=12))
+    assert len(questions) == 12
+    assert {q.kind for q in questions} == {"held-out", "siblings"}
+    for question in questions:
+        (text,) = question.texts
+        ((doc_id, grade),) = (
+            question.relevant.items() if question.kind == "held-out" else (next(iter(question.relevant.items())),)
+        )
+        assert grade == 1.0
+        held = [index.chunks[r] for r in question.exclude]
+        # The sentence comes from a hidden chunk, so it is never matched to itself.
+        assert any(text in " ".join(c.text.split()) for c in held)
+        if question.kind == "held-out":
+            assert len(held) == 1 and held[0].doc_id == doc_id and len(index.chunk_rows_of(doc_id)) > 1
+        else:
+            (own,) = {c.doc_id for c in held}
+            assert sorted(question.exclude) == index.chunk_rows_of(own)
+            assert own not in question.relevant
+            assert all(index.documents[d].title == index.documents[own].title for d in question.relevant)
+    # One pseudo-query per document at most, and the same ones on every run.
+    assert len({q.exclude[0] for q in questions}) == 12
+    assert pseudo_queries(index, CalibrationSettings(per_chunks=1, queries=12)) == questions
+
+
+def test_judged_pseudo_queries_never_see_their_hidden_rows(tmp_path: Path) -> None:
+    index, _ = build(tmp_path, pages=4, passages=3, sentences=8)
+    questions = pseudo_queries(index, CalibrationSettings(per_chunks=1, queries=10))
+    for question, judged in zip(questions, judge(Retriever(index, BagOfWords()), questions), strict=True):
+        assert not set(question.exclude) & set(judged.candidates.rows.tolist())
+        assert judged.relevant and all(g == 1.0 for g in judged.relevant.values())
+
+
+# --- calibration -------------------------------------------------------------------------------------------
+
+
+def test_a_tiny_corpus_keeps_the_start_and_says_why(tmp_path: Path) -> None:
+    index, report = build(tmp_path, pages=1, passages=2, sentences=2)
+    fusion = read_manifest(tmp_path / "index").fusion
+    assert fusion["method"] == "fallback" and fusion["pseudo_queries"] == {}
+    assert "fewer than the 40 needed" in fusion["reason"] and "so no topic, aspect, lead" in fusion["reason"]
+    assert fusion["weights"] == start_weights(shape_of(index)).to_dict()
+    assert report.fusion == fusion
+    assert "Fusion weights: dense" in report.summary() and "Fallback weights" in report.summary()
+
+
+def test_a_calibrated_index_records_its_pseudo_queries_and_their_scores(tmp_path: Path) -> None:
+    index, report = build(tmp_path, pages=6, passages=4, sentences=8, per_chunks=1, min_queries=10)
+    fusion = index.manifest.fusion
+    assert fusion["method"] == "pseudo-queries"
+    assert sum(fusion["pseudo_queries"].values()) >= 10
+    assert set(fusion["scores"]) == {"chosen", "fallback", "dense", "bm25"}
+    assert fusion["scores"]["chosen"] >= fusion["scores"]["fallback"]
+    assert sum(fusion["weights"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert "pseudo-queries" in report.summary()
+    # The retriever of the index uses what was chosen.
+    assert Retriever(index, BagOfWords()).weights.to_dict() == fusion["weights"]
+
+
+def test_the_index_is_rebuilt_when_the_calibration_changes(tmp_path: Path) -> None:
+    _, first = build(tmp_path, pages=2, passages=2, sentences=2)
+    settings = Settings(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
+    again = ingest([tmp_path / "docs"], settings, embedder=BagOfWords())
+    assert again.up_to_date and again.fusion == first.fusion
+    other = ingest([tmp_path / "docs"], settings, embedder=BagOfWords(), calibration=CalibrationSettings(min_t=3.0))
+    assert not other.up_to_date
+    assert json.loads(json.dumps(other.fusion))["version"] != first.fusion["version"]
+
+
+def test_calibrate_is_callable_on_any_loaded_index(tmp_path: Path) -> None:
+    index, _ = build(tmp_path, pages=6, passages=4, sentences=8)
+    chosen = calibrate(index, BagOfWords(), CalibrationSettings(per_chunks=1, min_queries=10, queries=20))
+    # 12 held-out sentences and 8 asked for their siblings: one per document of the 24.
+    assert chosen.method == "pseudo-queries" and chosen.queries == {"held-out": 12, "siblings": 8}
+    assert chosen.summary().startswith("Chosen from ")
