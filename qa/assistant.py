@@ -99,16 +99,31 @@ class Assistant:
         return self._retrieve(self.build_query(question, history), history, check_mode(mode), k)
 
     def _retrieve(self, query: Query, history: Sequence[str], mode: str, k: int) -> tuple[Query, list[Hit], float]:
-        hits = self.retriever.search(query.expanded, mode=mode, k=k)
+        hits = self.retriever.search(self.search_texts(query), mode=mode, k=k)
         confidence = self.confidence(query, hits)
         if history and not query.followup and confidence < ABSTAIN_BELOW:
             leaning = self.queries.build(query.original, history, leaning=True)
             if leaning.followup:
-                leaning_hits = self.retriever.search(leaning.expanded, mode=mode, k=k)
+                leaning_hits = self.retriever.search(self.search_texts(leaning), mode=mode, k=k)
                 leaning_confidence = self.confidence(leaning, leaning_hits)
                 if leaning_confidence > confidence:
                     return leaning, leaning_hits, leaning_confidence
         return query, hits, confidence
+
+    def search_texts(self, query: Query) -> tuple[str, ...]:
+        """What retrieval searches for a question: the whole message as one query, its typo fixes and long forms
+        appended (`QueryBuilder.expand`), whether it asks one thing or several.
+
+        A long consumer message ("Subject: new to insulin. My dad is 80 ... How do you give the injection? He's on
+        humulin R") split into its sentences searches "He's on humulin R" on its own, and a part that leans on
+        an earlier one is searched with a bag of that part's words: merged by best score, a vague part lifts its
+        own best match to the top. One embedding of the whole message keeps the story that says what is asked
+        (on our long messages over MedicationQA, dense nDCG@10 0.905 against 0.836 with the parts: README,
+        "Long questions and long passages"). The parts still serve composition, which answers each in turn.
+        """
+        if len(query.parts) == 1:
+            return query.expanded
+        return (self.queries.expand(query.text),)
 
     def rank_documents(
         self, query: str, *, mode: str = "hybrid", k: int = 100, history: Sequence[str] = ()

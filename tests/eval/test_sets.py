@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
-from eval.datasets import read_own_set, read_question_set
-from eval.plan import ABSTAIN_SET, OWN_SET
+import pytest
+
+from eval.datasets import medquad_sources, read_judged_set, read_medquad_pages, read_own_set, read_question_set
+from eval.plan import ABSTAIN_SET, MESSAGE_SETS, OWN_SET, default_datasets_dir
 from qa.loaders import load_paths
 from qa.settings import REPO_ROOT
 
@@ -42,3 +46,34 @@ def test_abstain_set_is_separate_and_off_topic() -> None:
     assert not any("baclofen" in q.text.lower() for q in queries)
     own = {q.text.lower() for q in read_own_set(OWN_SET)}
     assert not own & {q.text.lower() for q in queries}
+
+
+@pytest.mark.parametrize(("name", "questions", "corpus", "index"), MESSAGE_SETS)
+def test_message_sets_are_long_messy_and_judged_against_their_corpus(
+    name: str, questions: Path, corpus: str, index: str
+) -> None:
+    queries = read_judged_set(questions)
+    assert len(queries) >= 25 and len({q.qid for q in queries}) == len(queries)
+    words = sorted(len(q.text.split()) for q in queries)
+    assert words[len(words) // 2] >= 35, f"{name}: median {words[len(words) // 2]} words, not a long message"
+    # Messages as people write them: a subject line, several questions, a story around them.
+    assert sum(1 for q in queries if q.text.lower().startswith("subject:")) >= len(queries) // 2
+    assert sum(1 for q in queries if q.text.count("?") >= 2) >= len(queries) // 2
+    # Graded: what the main question asks (2) and what the others ask (1).
+    assert all(2 in q.relevant.values() for q in queries)
+    folder = default_datasets_dir() / corpus
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent: judgements not checked against the corpus")
+    known = (
+        {json.loads(line)["_id"] for line in (folder / "corpus.jsonl").read_text(encoding="utf-8").splitlines()}
+        if (folder / "corpus.jsonl").is_file()
+        else {
+            doc_id
+            for source in medquad_sources(folder)
+            for page in read_medquad_pages(source)[0]
+            for _, doc_id in page.questions
+        }
+    )
+    for query in queries:
+        missing = set(query.relevant) - known
+        assert not missing, f"{query.qid} judges documents not in {folder}: {sorted(missing)}"
