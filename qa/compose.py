@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from qa.bm25 import stems
 from qa.markup import escape_markdown
-from qa.records import Answer, Chunk, Citation, Document, Hit, is_structure_heading
+from qa.records import Answer, Chunk, Citation, Document, Hit, is_structure_heading, source_names
 
 DISCLAIMER = (
     "medcite quotes the indexed sources verbatim; it does not give medical advice. Check the cited passages and "
@@ -454,13 +454,12 @@ def _reference_lines(citations: Sequence[Citation], markdown: bool) -> list[str]
     by_doc: dict[str, list[Citation]] = {}
     for citation in citations:
         by_doc.setdefault(citation.doc_id, []).append(citation)
-    for group in by_doc.values():
+    # Two documents of the same title (two folders' summary.txt) are told apart by their paths.
+    names = source_names(citations)
+    for doc_id, group in by_doc.items():
+        entry = reference_line(replace(group[0], title=names[doc_id]))
         passages = "; ".join(f"[{c.number}] {shown(passage_label(c))}" for c in group)
-        lines.append(
-            f"- {shown(reference_line(group[0]))} Passages: {passages}"
-            if markdown
-            else f"{reference_line(group[0])}\n  Passages: {passages}"
-        )
+        lines.append(f"- {shown(entry)} Passages: {passages}" if markdown else f"{entry}\n  Passages: {passages}")
     return lines
 
 

@@ -371,6 +371,26 @@ def test_reference_list_names_what_each_source_gives() -> None:
     assert result.markdown.endswith(f"_{DISCLAIMER}_")
 
 
+def test_references_with_the_same_title_name_each_documents_path() -> None:
+    # Two folders' dosing.txt, both titled "Dosing": the reference list says which is which.
+    docs = {
+        f"{ward}/dosing.txt": Document(
+            f"{ward}/dosing.txt",
+            "Dosing",
+            (Section((), f"X is cleared by hemodialysis in {ward} patients. Hemodialysis removes X in {ward}."),),
+        )
+        for ward in ("cardiology", "nephrology")
+    }
+    hits = [Hit(make_chunk(f"c{i}", doc, 0), 2.0 - i) for i, doc in enumerate(docs.values())]
+    result = compose(QUESTION, hits, scored(hits), docs, confidence=0.6, query=QUESTION)
+    references = result.text.split("\nReferences\n", 1)[1]
+    assert "Dosing (cardiology/dosing.txt).\n" in references
+    assert "Dosing (nephrology/dosing.txt).\n" in references
+    assert escape_markdown("Dosing (nephrology/dosing.txt).") in result.markdown
+    # A title of its own needs no path.
+    assert "Is X cleared by dialysis?" + " Dr.Oracle" in answer().text
+
+
 def test_reference_line_uses_only_the_fields_given() -> None:
     bare = Citation(1, "d", "c", "Baclofen toxicity", "q", 1.0)
     assert reference_line(bare) == "Baclofen toxicity."

@@ -186,6 +186,28 @@ def test_incremental_reuses_unchanged_and_drops_removed(tmp_path: Path) -> None:
     )
 
 
+def test_a_tree_with_repeated_file_names_indexes_every_file_and_stays_incremental(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write(docs / "toxicology", "summary.txt", ASPIRIN)
+    write(docs / "nephrology", "summary.txt", LITHIUM)
+    write(docs / "nephrology" / "2019", "summary.txt", DIGOXIN)
+    settings = settings_for(tmp_path)
+    report = ingest([docs], settings, embedder=CountingEmbedder())
+    assert report.skipped == () and report.documents == 3
+    index = Index.load(settings.index_dir)
+    assert doc_ids_by_text(index) == {
+        "Aspirin": "toxicology/summary.txt",
+        "Lithium": "nephrology/summary.txt",
+        "Digoxin": "nephrology/2019/summary.txt",
+    }
+
+    write(docs / "nephrology", "summary.txt", LITHIUM.replace("severe", "severe lithium"))
+    embedder = CountingEmbedder()
+    again = ingest([docs], settings, embedder=embedder)
+    assert (again.new, again.changed, again.unchanged, again.removed) == (0, 1, 2, 0)
+    assert all("severe lithium" in text for text in embedder.encoded)
+
+
 def test_edited_document_embeds_only_its_changed_chunk(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     write(docs, "long.txt", long_text("apple"))

@@ -153,3 +153,17 @@ def test_long_titles_are_shortened_in_the_collapsed_line_only() -> None:
     assert escape_markdown(long_title) in source_markdown(cited)
     assert shorten("short", 60) == "short"
     assert shorten("x" * 70, 10) == "xxxxxxxxx…"
+
+
+def test_sources_with_the_same_title_are_told_apart_by_their_paths() -> None:
+    # Two folders' summary.txt, both titled "Dosing": the collapsed source lines name the paths.
+    first = citation(1, doc_id="cardiology/dosing.txt", title="Dosing")
+    second = citation(2, doc_id="nephrology/dosing.txt", title="Dosing", chunk_id="c2")
+    other = citation(3, doc_id="asthma.txt", title="Asthma", chunk_id="c3")
+    messages = answer_messages(answer(citations=(first, second, other), quotes=()))
+    titles = [m.metadata["title"] for m in messages[1:]]
+    assert titles == [
+        escape_markdown("[1] Dosing (cardiology/dosing.txt)"),
+        escape_markdown("[2] Dosing (nephrology/dosing.txt)"),
+        escape_markdown("[3] Asthma"),
+    ]
