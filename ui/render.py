@@ -15,13 +15,10 @@ from urllib.parse import quote as url_quote
 
 import gradio as gr
 
-from qa.markup import escape_markdown
+# One disclaimer for the whole product, the one every answer ends with; the footer and the empty chat repeat it.
+from qa.compose import DISCLAIMER
+from qa.markup import escape_markdown, shows_as_itself
 from qa.records import Answer, Citation, source_names
-
-DISCLAIMER = (
-    "medcite quotes the documents it has indexed; it does not give medical advice. "
-    "Check every answer against its sources and your own clinical judgement."
-)
 
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -186,8 +183,11 @@ def answer_messages(answer: Answer) -> list[gr.ChatMessage]:
                 },
             )
         )
-    if answer.suggestions:
-        messages[-1].options = [{"value": s, "label": s} for s in answer.suggestions]
+    # A follow-up is a button's plain-text label, and once clicked the user's message, which the chat renders as
+    # Markdown: one that a document filled with markup or an address is not offered at all (see qa.markup).
+    offered = [s for s in answer.suggestions if shows_as_itself(s)]
+    if offered:
+        messages[-1].options = [{"value": s, "label": s} for s in offered]
     return messages
 
 

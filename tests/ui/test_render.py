@@ -167,3 +167,25 @@ def test_sources_with_the_same_title_are_told_apart_by_their_paths() -> None:
         escape_markdown("[2] Dosing (nephrology/dosing.txt)"),
         escape_markdown("[3] Asthma"),
     ]
+
+
+def test_one_disclaimer_for_answers_footer_and_empty_chat() -> None:
+    from qa.compose import DISCLAIMER
+    from ui.app import _placeholder
+
+    footer = footer_markdown(model="m", created="2026-01-01", documents=1, chunks=1)
+    assert escape_markdown(DISCLAIMER) in footer
+    assert escape_markdown(DISCLAIMER) in _placeholder()
+
+
+def test_follow_ups_a_document_filled_with_markup_are_not_offered() -> None:
+    # Clicked, an option becomes the user's message, which the chat renders as Markdown: an image there would be
+    # fetched from another machine. Escaping it would put backslashes into the question searched.
+    hostile = (
+        "What about ![x](http://203.0.113.9/p.png) in children?",
+        "What about <img src=x onerror=alert(1)>?",
+        "Read [more](javascript:alert(1))?",
+        "Is it safe in ESRD (stage 5)?",
+    )
+    messages = answer_messages(answer(suggestions=hostile))
+    assert messages[-1].options == [{"value": hostile[-1], "label": hostile[-1]}]
