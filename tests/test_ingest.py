@@ -372,7 +372,7 @@ def test_bundled_corpus_end_to_end(tmp_path: Path) -> None:
     qa_page = index.documents["000_0cc897c33312779f.txt"]
     note = index.documents["002_749b50180efa7039.txt"]
     assert (qa_page.publisher, qa_page.date, qa_page.kind) == ("Dr.Oracle", "2026-02-04", "Q&A page")
-    assert (note.author, note.publisher, note.kind) == ("Hong Kim", "UMEM", "teaching note")
+    assert (note.author, note.publisher, note.kind) == ("Hong Kim", "umem.org", "Q&A page")
     assert len(qa_page.references) == 2 and len(qa_page.related_questions) == 11
     assert note.references[0].url == "https://doi.org/10.1080/15563650.2020.1795188"
     # Read back from the index: no site clutter, references or related questions as content; every clinical
