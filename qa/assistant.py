@@ -22,7 +22,7 @@ from qa.compose import (
 )
 from qa.embedding import Embedder, EmbeddingCache
 from qa.index import Index
-from qa.query import BUILTIN_SYNONYMS, Query, QueryBuilder, content_words, learn_abbreviations
+from qa.query import Query, QueryBuilder, content_words, learn_abbreviations
 from qa.records import Answer, Hit
 from qa.retrieve import Retriever, check_mode
 from qa.settings import Settings
@@ -181,8 +181,9 @@ class Assistant:
         )
 
     def _synonym_known(self, word: str) -> bool:
-        """The corpus holds every word of the built-in synonym ("obtunded": "decreased level of consciousness")."""
-        words = [w for w in BUILTIN_SYNONYMS.get(word, "").split() if len(w) > 2]
+        """The corpus holds every word of the word's synonym ("obtunded": "decreased level of consciousness") or of
+        the generic name of the drug it names ("eliquis": "apixaban")."""
+        words = [w for w in (self.queries.synonym(word) or "").split() if len(w) > 2]
         return bool(words) and all(w in self.vocabulary for w in words)
 
     def confidence(self, query: Query, hits: Sequence[Hit]) -> float:
