@@ -9,8 +9,8 @@ The texts are grouped into batches exactly as a local ingest groups them (`Embed
 is one task, so the vectors are the ones a local ingest computes (to float rounding; identical for the int8
 backend, whose activation scales depend on the batch). Results are kept by batch number: a batch is stored
 once however many times it ran, and a batch still missing at the end is an error, so no chunk is lost or
-duplicated. A task whose actor died (a node lost, a process killed) is sent again, to the restarted actor or
-another one, up to `RETRIES` times.
+duplicated. A task whose actor died (a node lost, a process killed) is sent again, to a new actor started in
+the dead one's place or to another one, up to `RETRIES` times.
 
 Ray is an optional extra (`pip install 'medcite[ray]'`); this module imports it only when connecting.
 """
@@ -53,17 +53,22 @@ class RayStats:
 class EmbedWorker:
     """A Ray actor: one model on one backend, embedding the batches it is sent."""
 
-    def __init__(self, model: str, backend: str, batch_size: int, export: dict[str, bytes] | None, threads: int):
+    def __init__(self, model: str, backend: str, batch_size: int, export: list | None, threads: int):
+        """`export`: None, or a list holding the object reference of the driver's ONNX export files (nested, so
+        Ray does not resolve it into the task's arguments, which a restarted actor could not read again)."""
         export_cache = None
         if export is not None:
+            import ray
+
+            files: dict[str, bytes] = ray.get(export[0])
             # The driver's ONNX export, written to this node: every worker runs the very same int8 model, and
             # no node needs the export tools or a shared file system.
             from qa.onnx_encoder import export_dir
 
             folder = Path(tempfile.mkdtemp(prefix="medcite-onnx-"))
-            target = export_dir(export["__model_path__"].decode(), folder)
+            target = export_dir(files["__model_path__"].decode(), folder)
             target.mkdir(parents=True)
-            for name, data in export.items():
+            for name, data in files.items():
                 if name != "__model_path__":
                     (target / name).write_bytes(data)
             export_cache = folder
@@ -104,6 +109,7 @@ class RayEmbedder(Embedder):
         self.stats: RayStats | None = None
         self._owns_ray = owns_ray
         self._actors: list = []
+        self._export_ref = None
 
     @classmethod
     def connect(
@@ -156,12 +162,18 @@ class RayEmbedder(Embedder):
             folder = ensure_export(path, self.export_cache)
             export = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
             export["__model_path__"] = path.encode()
-        # Actors come back after their process dies (max_restarts); their tasks are not re-run by Ray
-        # (max_task_retries=0) but by `_encode_chunks`, which knows which batches it still lacks.
-        actor = ray.remote(num_cpus=1, max_restarts=RETRIES, max_task_retries=0)(EmbedWorker)
-        shared = ray.put(export)
-        self._actors = [actor.remote(self.name, self.backend, self.batch_size, shared, 1) for _ in range(self.workers)]
+        # Held for the actors' lifetime: an actor started to replace a dead one reads the export again.
+        self._export_ref = ray.put(export) if export is not None else None
+        self._actors = [self._new_actor() for _ in range(self.workers)]
         return self._actors
+
+    def _new_actor(self):  # type: ignore[no-untyped-def]
+        # No max_restarts: Ray cannot restart an actor whose constructor arguments live in the object store
+        # (ray-project/ray#53727); `_encode_chunks` starts a new actor in a dead one's place instead.
+        ray = _import_ray()
+        actor = ray.remote(num_cpus=1, max_restarts=0, max_task_retries=0)(EmbedWorker)
+        nested = [self._export_ref] if self._export_ref is not None else None
+        return actor.remote(self.name, self.backend, self.batch_size, nested, 1)
 
     def worker_pids(self) -> list[int]:
         """The process id of each actor (starting them if needed): the tests kill one mid-run."""
@@ -175,7 +187,7 @@ class RayEmbedder(Embedder):
         ray = _import_ray()
         from ray import exceptions
 
-        # An actor that died mid-task, or that is still restarting when its result is asked for.
+        # An actor that died mid-task (or, on a cluster that restarts actors, is still restarting).
         lost = tuple(
             getattr(exceptions, n) for n in ("RayActorError", "ActorUnavailableError") if hasattr(exceptions, n)
         )
@@ -186,15 +198,16 @@ class RayEmbedder(Embedder):
         pending = list(range(len(batches)))[::-1]  # popped from the end: batch 0 first
         tries = dict.fromkeys(range(len(batches)), 0)
         results: dict[int, tuple[np.ndarray, list[np.ndarray]]] = {}
-        running: dict = {}  # future -> (batch number, actor index)
+        running: dict = {}  # future -> (batch number, actor slot, the slot's generation when sent)
         load = [0] * len(actors)
+        generation = [0] * len(actors)
         retried = 0
 
         def submit(number: int) -> None:
             slot = min(range(len(actors)), key=lambda a: load[a])
             batch = batches[number]
             future = actors[slot].encode_batch.remote(number, [texts[i] for i in batch], [spans[i] for i in batch])
-            running[future] = (number, slot)
+            running[future] = (number, slot, generation[slot])
             load[slot] += 1
 
         bar = _progress_bar(progress, len(texts))
@@ -202,11 +215,15 @@ class RayEmbedder(Embedder):
             while pending and len(running) < IN_FLIGHT * len(actors):
                 submit(pending.pop())
             done, _ = ray.wait(list(running), num_returns=1)
-            number, slot = running.pop(done[0])
+            number, slot, sent_to = running.pop(done[0])
             load[slot] -= 1
             try:
                 got, vectors, sentences = ray.get(done[0])
             except lost as exc:  # a failure of the batch itself (a bug, bad input) is raised as it is
+                if sent_to == generation[slot]:  # the first of the dead actor's tasks to report: replace it
+                    ray.kill(actors[slot], no_restart=True)
+                    actors[slot] = self._new_actor()
+                    generation[slot] += 1
                 tries[number] += 1
                 if tries[number] > RETRIES:
                     raise MedciteError(
@@ -246,6 +263,7 @@ class RayEmbedder(Embedder):
         for actor in self._actors:
             ray.kill(actor, no_restart=True)
         self._actors = []
+        self._export_ref = None
         if self._owns_ray and ray.is_initialized():
             ray.shutdown()
             self._owns_ray = False
