@@ -8,6 +8,11 @@ at the end. Each user is one `gradio_client.Client` (its own session) in its own
 question names a different condition, and the follow-up ("What about in children?") names none, so the
 follow-up's reply shows, in its "searched for" caption, the topic it was resolved against: it must name that
 user's condition and no other user's. Prints answers/s and p50/p95 latency; exits 1 if a reply was wrong.
+
+With an index (built or --index), it first times `Assistant.ask` alone in this process on the very questions
+the users will ask (each follow-up with its question as history), one at a time, before the server starts: the
+chat's throughput is printed as a share of that rate, measured on the same machine in the same run. Goals:
+the chat reaches >= 60% of the ask() rate, with p95 latency <= 1.5 s and no history mixed between sessions.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ CONDITIONS = (
     "osteoporosis", "hypothyroidism", "endometriosis", "vitiligo",
 )  # fmt: skip
 FOLLOW_UP = "What about in children?"
+GOAL_SHARE = 0.60
+GOAL_P95_S = 1.5
 
 
 @dataclass
@@ -119,15 +126,43 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def run(url: str, users: int) -> int:
+def ask_rate(index: Path, users: int, home: Path) -> float:
+    """Answers per second of `Assistant.ask` alone, one question at a time, on the questions the users ask."""
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("MEDCITE_HOME", str(home))
+    from qa.assistant import Assistant
+    from qa.settings import Settings
+
+    assistant = Assistant.load(index, Settings.from_env(index_dir=index))
+    conditions = [CONDITIONS[i % len(CONDITIONS)] for i in range(users)]
+    for condition in conditions[:3]:  # warm-up, not timed: first calls load the model and fill caches
+        assistant.ask(first_question(condition))
+    started = time.perf_counter()
+    for condition in conditions:
+        question = first_question(condition)
+        assistant.ask(question)
+        assistant.ask(FOLLOW_UP, history=[question])
+    return 2 * users / (time.perf_counter() - started)
+
+
+def build_corpus_index(home: Path) -> Path:
+    """An index of the bundled corpus/ in `home`, as `medcite chat` would build it on first start."""
+    sys.path.insert(0, str(REPO))
+    from qa.ingest import ensure_index
+    from qa.settings import Settings
+
+    settings = Settings(index_dir=home / "index", cache_dir=home / "cache")
+    return ensure_index(settings, progress=False)
+
+
+def run(url: str, users: int, ask_per_second: float | None = None) -> int:
     conditions = [CONDITIONS[i % len(CONDITIONS)] for i in range(users)]
     if users > len(CONDITIONS):
         print(f"note: {users} users share {len(CONDITIONS)} topics; leaks between namesakes go unnoticed")
     results = [UserResult(c) for c in conditions]
     start = threading.Barrier(users)
     threads = [
-        threading.Thread(target=run_user, args=(url, c, start, r))
-        for c, r in zip(conditions, results, strict=True)
+        threading.Thread(target=run_user, args=(url, c, start, r)) for c, r in zip(conditions, results, strict=True)
     ]
     began = time.perf_counter()
     for thread in threads:
@@ -147,6 +182,13 @@ def run(url: str, users: int) -> int:
     print(f"sessions correct: {sum(not r.errors for r in results)}/{users}")
     for error in errors:
         print(f"  ERROR {error}")
+    if latencies and ask_per_second:
+        rate = len(latencies) / wall
+        p95 = percentile(latencies, 0.95)
+        print(f"ask() alone, one at a time, same questions: {ask_per_second:.2f} answers/s")
+        print(
+            f"chat / ask() throughput: {rate / ask_per_second:.0%} (goal >= {GOAL_SHARE:.0%}); p95 {p95:.2f} s (goal <= {GOAL_P95_S} s)"
+        )
     return 1 if errors or len(latencies) != 2 * users else 0
 
 
@@ -161,16 +203,21 @@ def main() -> int:
     if args.users < 1:
         parser.error("--users must be at least 1")
     if args.url:
-        return run(args.url, args.users)
+        # The ask() rate needs the index the running chat serves: give it with --index.
+        with tempfile.TemporaryDirectory(prefix="medcite-load-") as home:
+            rate = ask_rate(args.index, args.users, Path(home)) if args.index else None
+        return run(args.url, args.users, rate)
     port = args.port or free_port()
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryDirectory(prefix="medcite-load-") as home:
-        server = start_server(args.index, port, Path(home))
+        index = args.index or build_corpus_index(Path(home))
+        rate = ask_rate(index, args.users, Path(home))
+        server = start_server(index, port, Path(home))
         try:
             started = time.perf_counter()
             wait_until_up(url, server, args.startup_timeout)
             print(f"chat up at {url} after {time.perf_counter() - started:.1f} s")
-            return run(url, args.users)
+            return run(url, args.users, rate)
         finally:
             server.terminate()
             try:
