@@ -39,6 +39,7 @@ from eval.metrics import BASELINE, DEPTH, latency, score_systems
 from eval.passages import IndexLike, PassageJudge
 from eval.plan import DEFAULT_SYSTEMS, Plan, Target, default_datasets_dir, parse_systems, resolve_plan
 from eval.report import render_dataset, write_outputs
+from qa.markup import escape_markdown
 from qa.records import stable_hash
 from qa.settings import Settings
 
@@ -220,7 +221,7 @@ def answer_figures(
     """The verbatim check: the share of answer sentences found in the index text of the chunk they cite.
 
     The cited chunk is looked up by id in the index, not read from `Citation.chunk_text`, so a composer that
-    rewrote a quote or misnumbered a citation cannot pass. Also: the share of sentences present in the
+    rewrote a quote or misnumbered a citation cannot pass. Also: the share of sentences present (escaped) in the
     rendered Markdown, of questions abstained on, of answers citing a relevant source, and of answers saying
     the sources differ (on data sets whose sources rarely do, a false-alarm rate).
     """
@@ -234,7 +235,8 @@ def answer_figures(
             cited = by_number.get(number)
             if cited is not None and sentence in chunk_text.get(cited.chunk_id, ""):
                 verbatim += 1
-            if sentence in answer.markdown:
+            # The Markdown shows each quote escaped (document text is never live markup there).
+            if escape_markdown(sentence) in answer.markdown:
                 in_markdown += 1
         if not answer.abstained:
             answered += 1

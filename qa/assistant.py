@@ -17,6 +17,7 @@ from qa.compose import (
     candidate_sentences,
     compose,
     is_emergency,
+    nearest_topics,
     score_sentences,
 )
 from qa.embedding import Embedder, EmbeddingCache
@@ -222,8 +223,9 @@ class Assistant:
         query, hits, confidence = self._retrieve(query, history, check_mode(mode), 20)
         timings["retrieve"] = time.perf_counter() - started - timings["query"]
         if confidence < ABSTAIN_BELOW or not hits:
-            nearest = list(dict.fromkeys(_topic_label(h) for h in hits))[:3]
-            answer = abstain(question, nearest, confidence=confidence, emergency=emergency, query=query.text)
+            answer = abstain(
+                question, nearest_topics(hits), confidence=confidence, emergency=emergency, query=query.text
+            )
             timings["compose"] = time.perf_counter() - started - timings["query"] - timings["retrieve"]
             return _with(answer, timings=timings)
         mark = time.perf_counter()
@@ -314,9 +316,6 @@ class Assistant:
         return [self._confidence_cache[q] >= ABSTAIN_BELOW for q in questions]
 
 
-def _topic_label(hit: Hit) -> str:
-    heading = hit.chunk.heading_path[-1] if hit.chunk.heading_path else ""
-    return f"{hit.chunk.title}: {heading}" if heading and heading != hit.chunk.title else hit.chunk.title
 
 
 def _with(answer: Answer, **changes: object) -> Answer:

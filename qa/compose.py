@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.bm25 import stems
+from qa.markup import escape_markdown
 from qa.records import Answer, Chunk, Citation, Document, Hit, is_structure_heading
 
 DISCLAIMER = (
@@ -443,15 +444,20 @@ def passage_label(citation: Citation) -> str:
 
 
 def _reference_lines(citations: Sequence[Citation], markdown: bool) -> list[str]:
-    """One entry per document, then its quoted passages by number: [1] section A; [2] section B."""
+    """One entry per document, then its quoted passages by number: [1] section A; [2] section B.
+
+    In Markdown every part a document supplied (title, publisher, link, section names) is escaped: a link is
+    shown as text, never made live, since a document can state any address as its own.
+    """
+    shown = escape_markdown if markdown else str
     lines: list[str] = []
     by_doc: dict[str, list[Citation]] = {}
     for citation in citations:
         by_doc.setdefault(citation.doc_id, []).append(citation)
     for group in by_doc.values():
-        passages = "; ".join(f"[{c.number}] {passage_label(c)}" for c in group)
+        passages = "; ".join(f"[{c.number}] {shown(passage_label(c))}" for c in group)
         lines.append(
-            f"- {reference_line(group[0])} Passages: {passages}"
+            f"- {shown(reference_line(group[0]))} Passages: {passages}"
             if markdown
             else f"{reference_line(group[0])}\n  Passages: {passages}"
         )
@@ -482,6 +488,9 @@ def compose(
 ) -> Answer:
     """Render the answer from scored sentences: bottom line, disagreement, evidence by topic, references."""
     settings = settings or ComposeSettings()
+    if not sentences:
+        # Every candidate was filtered out (fragments, page instructions): nothing can be quoted, so say so.
+        return abstain(question, nearest_topics(hits), confidence=confidence, emergency=emergency, query=query)
     top = max(s.score for s in sentences)
     disagreement = find_disagreement(sentences, documents, query or question, focus)
     sides = list(disagreement.sides) if disagreement else []
@@ -525,13 +534,16 @@ def compose(
     def cited(sentence: Sentence) -> str:
         return f"{sentence.text} [{numbering.number(sentence)}]"
 
+    def cited_md(sentence: Sentence) -> str:
+        return f"{escape_markdown(sentence.text)} [{numbering.number(sentence)}]"
+
     md: list[str] = []
     plain: list[str] = []
     if emergency:
         md += [f"**{EMERGENCY_LINE}**", ""]
         plain += [EMERGENCY_LINE, ""]
     if not sides:
-        md.append(f"**Bottom line:** {cited(lead[0])}")
+        md.append(f"**Bottom line:** {cited_md(lead[0])}")
         plain.append(f"Bottom line: {cited(lead[0])}")
     else:
         md.append("**Bottom line: the sources differ on this point.**")
@@ -539,13 +551,14 @@ def compose(
         for claim, context in sides:
             label = _source_label(documents.get(claim.chunk.doc_id), claim.chunk)
             tail = f" Context: {' '.join(cited(c) for c in context)}" if context else ""
-            md.append(f"- *{label}:* {cited(claim)}{tail}")
+            tail_md = f" Context: {' '.join(cited_md(c) for c in context)}" if context else ""
+            md.append(f"- *{escape_markdown(label)}:* {cited_md(claim)}{tail_md}")
             plain.append(f"- {label}: {cited(claim)}{tail}")
     if safety:
         md += ["", "**Safety**"]
         plain += ["", "Safety"]
         for sentence in safety:
-            md.append(f"- {cited(sentence)}")
+            md.append(f"- {cited_md(sentence)}")
             plain.append(f"- {cited(sentence)}")
     if groups:
         md += ["", "**Key evidence**"]
@@ -553,10 +566,10 @@ def compose(
     for (doc_id, heading_path), members in groups.items():
         doc = documents.get(doc_id)
         heading = heading_path[-1] if heading_path else (doc.title if doc else doc_id)
-        md += ["", f"*{heading}*"]
+        md += ["", f"*{escape_markdown(heading)}*"]
         plain += ["", heading if heading[-1:] in "?.!:" else f"{heading}:"]
         for sentence in members:
-            md.append(f"- {cited(sentence)}")
+            md.append(f"- {cited_md(sentence)}")
             plain.append(f"- {cited(sentence)}")
 
     citations = numbering.citations()
@@ -578,6 +591,16 @@ def compose(
     )
 
 
+def nearest_topics(hits: Sequence[Hit], limit: int = 3) -> list[str]:
+    """The topics of the best hits ("Title: Section"), named when the sources cannot answer."""
+    labels = []
+    for hit in hits:
+        heading = hit.chunk.heading_path[-1] if hit.chunk.heading_path else ""
+        title = hit.chunk.title
+        labels.append(f"{title}: {heading}" if heading and heading != title else title)
+    return list(dict.fromkeys(label for label in labels if label))[:limit]
+
+
 def abstain(
     question: str, nearest: Sequence[str], *, confidence: float, emergency: bool = False, query: str = ""
 ) -> Answer:
@@ -594,7 +617,7 @@ def abstain(
         md += ["", "The nearest topics they do cover:"]
         plain += ["", "The nearest topics they do cover:"]
         for topic in nearest:
-            md.append(f"- {topic}")
+            md.append(f"- {escape_markdown(topic)}")
             plain.append(f"- {topic}")
     md += ["", f"_{DISCLAIMER}_"]
     plain += ["", DISCLAIMER]

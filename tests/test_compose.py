@@ -22,6 +22,7 @@ from qa.compose import (
     score_sentences,
     select,
 )
+from qa.markup import escape_markdown
 from qa.records import Answer, Chunk, Citation, Document, Hit, Section
 
 DIM = 16
@@ -309,7 +310,8 @@ def test_every_quote_is_verbatim_in_its_cited_chunk_and_in_the_markdown() -> Non
         citation = by_number[number]
         assert text in CHUNKS[citation.chunk_id].text
         assert citation.chunk_text == CHUNKS[citation.chunk_id].text
-        assert f"{text} [{number}]" in result.markdown
+        assert f"{escape_markdown(text)} [{number}]" in result.markdown
+        assert f"{text} [{number}]" in result.text
         assert text in citation.quote
 
 
@@ -331,12 +333,13 @@ def test_answer_states_the_disagreement_and_names_both_sources() -> None:
     result = answer()
     assert result.disagreement and not result.abstained
     assert "the sources differ" in result.markdown
-    assert "Q&A page (Dr.Oracle)" in result.markdown and "Teaching note (UMEM)" in result.markdown
+    assert "Q&A page (Dr.Oracle)" in result.text and "Teaching note (UMEM)" in result.text
+    assert escape_markdown("Q&A page (Dr.Oracle)") in result.markdown
 
 
 def test_answer_puts_a_dose_warning_in_the_safety_group() -> None:
-    lines = answer().markdown.splitlines()
-    safety = lines[lines.index("**Safety**") + 1 :]
+    lines = answer().text.splitlines()
+    safety = lines[lines.index("Safety") + 1 :]
     assert safety[0].startswith("- Patients on hemodialysis develop X toxicity even with doses as low as 10 mg.")
 
 
@@ -357,17 +360,15 @@ def test_key_evidence_is_grouped_under_the_section_each_sentence_comes_from() ->
 
 
 def test_reference_list_names_what_each_source_gives() -> None:
-    markdown = answer().markdown
-    references = markdown.split("**References**", 1)[1]
-    assert (
-        "- Is X cleared by dialysis? Dr.Oracle, February 4, 2026. Q&A page. https://example.org/x "
-        "Passages: [1] Dialyzability; [2] Safety warnings" in references
-    )
-    assert (
-        "- X clearance: hemodialysis or kidneys? UMEM. A. Author. Teaching note. https://doi.org/10.1000/xyz "
-        "Passages: [3] Conclusion" in references
-    )
-    assert markdown.endswith(f"_{DISCLAIMER}_")
+    result = answer()
+    references = result.text.split("\nReferences\n", 1)[1]
+    first = "Is X cleared by dialysis? Dr.Oracle, February 4, 2026. Q&A page. https://example.org/x"
+    second = "X clearance: hemodialysis or kidneys? UMEM. A. Author. Teaching note. https://doi.org/10.1000/xyz"
+    assert f"{first}\n  Passages: [1] Dialyzability; [2] Safety warnings" in references
+    assert f"{second}\n  Passages: [3] Conclusion" in references
+    # The Markdown shows the same, escaped: a document's stated address is never made a live link.
+    assert f"- {escape_markdown(first)} Passages: [1] Dialyzability; [2] Safety warnings" in result.markdown
+    assert result.markdown.endswith(f"_{DISCLAIMER}_")
 
 
 def test_reference_line_uses_only_the_fields_given() -> None:
@@ -407,7 +408,7 @@ def test_abstain_says_the_sources_do_not_cover_it_and_lists_the_nearest_topics()
     assert "do not cover this question" in result.markdown
     lines = result.markdown.splitlines()
     start = lines.index("The nearest topics they do cover:")
-    assert lines[start + 1 : start + 3] == [f"- {t}" for t in nearest]
+    assert lines[start + 1 : start + 3] == [f"- {escape_markdown(t)}" for t in nearest]
     assert EMERGENCY_LINE not in result.markdown
 
 
@@ -459,3 +460,70 @@ def test_is_emergency_not_on_a_textbook_question(message: str) -> None:
 )
 def test_is_emergency_not_on_a_question_that_names_an_emergency_topic(message: str) -> None:
     assert not is_emergency(message)
+
+
+# --- untrusted text ----------------------------------------------------------------------------------------
+
+HOSTILE = Document(
+    doc_id="hostile.txt",
+    title="X dosing <img src=x onerror=alert(1)>",
+    sections=(
+        Section(
+            ("X [notes](javascript:alert(1))",),
+            "X is cleared by hemodialysis ![x](http://203.0.113.9/p.png) at 128 mL/min. "
+            "Hemodialysis removes X, see [click](http://203.0.113.9/phish) <script>alert(1)</script> for more. "
+            "X clearance by hemodialysis is \u202egnol\u202c in anuric patients.",
+        ),
+    ),
+    publisher="<b>Evil</b> *press*",
+    url="javascript:alert(1)",
+)
+
+
+def _rendered_html(markdown: str) -> str:
+    """What a CommonMark renderer with raw HTML allowed (as a chat may be) makes of the answer."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").render(markdown)
+
+
+def test_document_text_never_becomes_live_markup_in_the_answer() -> None:
+    from qa.chunking import split_sentences
+
+    text = HOSTILE.sections[0].text
+    chunk = Chunk(
+        "hostile-0",
+        HOSTILE.doc_id,
+        HOSTILE.title,
+        HOSTILE.sections[0].heading_path,
+        0,
+        0,
+        len(text),
+        text,
+        tuple(split_sentences(text)),
+    )
+    hits = [Hit(chunk, 3.0, dense=0.8)]
+    result = compose(QUESTION, hits, scored(hits), {HOSTILE.doc_id: HOSTILE}, confidence=0.6, query=QUESTION)
+    rendered = _rendered_html(result.markdown)
+    assert "<img" not in rendered and "<script" not in rendered and "<b>" not in rendered
+    # Addresses stay as text: no element that links, loads or runs anything.
+    assert "<a " not in rendered and "href=" not in rendered and "src=" not in rendered.replace("src=x onerror", "")
+    assert "\u202e" not in result.markdown
+    # The structured quotes keep the source's exact characters, and each is shown in the Markdown, escaped.
+    assert any("![x](http://203.0.113.9/p.png)" in text for text, _ in result.quotes)
+    for text, number in result.quotes:
+        assert text in chunk.text
+        assert f"{escape_markdown(text)} [{number}]" in result.markdown
+
+
+def test_abstain_escapes_the_nearest_topics() -> None:
+    result = abstain("q", ["<img src=x onerror=alert(1)>", "[a](http://203.0.113.9)"], confidence=0.0)
+    rendered = _rendered_html(result.markdown)
+    assert "<img" not in rendered and "href" not in rendered
+
+
+def test_compose_without_any_quotable_sentence_raises_no_error() -> None:
+    # Every sentence is too short to quote on its own: nothing to score, and compose must still answer.
+    chunk = text_chunk("Ok. Yes. No.")
+    result = compose(QUESTION, [Hit(chunk, 1.0)], [], {}, confidence=0.6, query=QUESTION)
+    assert result.abstained and result.quotes == () and result.citations == ()

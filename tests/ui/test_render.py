@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from qa.markup import escape_markdown
 from qa.records import Answer, Citation
 from ui.render import (
     Span,
     answer_caption,
     answer_messages,
-    escape_answer_markdown,
-    escape_text,
     find_spans,
     footer_markdown,
     highlight,
@@ -45,23 +44,6 @@ def answer(**overrides: object) -> Answer:
     }
     fields.update(overrides)
     return Answer(**fields)  # type: ignore[arg-type]
-
-
-def test_escape_text_makes_markup_and_markdown_literal() -> None:
-    expected = "&lt;img src\\=x onerror\\=alert\\(1\\)&gt;"
-    assert escape_text("<img src=x onerror=alert(1)>") == expected
-    literal = "\\*bold\\* \\[a\\]\\(javascript\\:x\\) \\$\\$x\\$\\$"
-    assert escape_text("*bold* [a](javascript:x) $$x$$") == literal
-    assert escape_text("a & b") == "a &amp; b"
-    # A source's line breaks survive as Markdown hard breaks.
-    assert escape_text("one\ntwo") == "one  \ntwo"
-
-
-def test_escape_answer_markdown_neutralises_tags_but_keeps_markdown() -> None:
-    neutral = "**Yes** &lt;script>x()&lt;/script> [1]"
-    assert escape_answer_markdown("**Yes** <script>x()</script> [1]") == neutral
-    # A comparison is not a tag, and a blockquote marker is Markdown.
-    assert escape_answer_markdown("> eGFR <30 mL/min") == "> eGFR <30 mL/min"
 
 
 def test_find_spans_exact_whitespace_tolerant_merged_and_missing() -> None:
@@ -168,6 +150,6 @@ def test_long_titles_are_shortened_in_the_collapsed_line_only() -> None:
     cited = citation(title=long_title, heading_path=("Dosing",))
     # The first 59 characters end in "in pati"; the cut goes back to the last space, then the ellipsis.
     assert source_title(cited) == "\\[1\\] Is baclofen \\(a muscle relaxant\\) cleared by dialysis in… — Dosing"
-    assert escape_text(long_title) in source_markdown(cited)
+    assert escape_markdown(long_title) in source_markdown(cited)
     assert shorten("short", 60) == "short"
     assert shorten("x" * 70, 10) == "xxxxxxxxx…"

@@ -1,0 +1,30 @@
+"""Escaping untrusted document text for Markdown and HTML renderers."""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+
+from qa.markup import escape_markdown
+
+
+def test_escape_markdown_makes_markup_and_markdown_literal() -> None:
+    expected = "&lt;img src\\=x onerror\\=alert\\(1\\)&gt;"
+    assert escape_markdown("<img src=x onerror=alert(1)>") == expected
+    literal = "\\*bold\\* \\[a\\]\\(javascript\\:x\\) \\$\\$x\\$\\$"
+    assert escape_markdown("*bold* [a](javascript:x) $$x$$") == literal
+    assert escape_markdown("a & b") == "a &amp; b"
+    # A source's line breaks survive as Markdown hard breaks, whatever their style.
+    assert escape_markdown("one\ntwo\r\nthree") == "one  \ntwo  \nthree"
+
+
+def test_escape_markdown_drops_direction_overrides() -> None:
+    # U+202E would show "gnol" as "long": what the clinician reads must be what the source holds, in order.
+    assert escape_markdown("clearance is \u202egnol\u202c here") == "clearance is gnol here"
+
+
+def test_escaped_text_renders_as_the_characters_it_holds() -> None:
+    hostile = "![x](http://203.0.113.9/p.png) [click](http://203.0.113.9/phish) <script>alert(1)</script> **b**"
+    html = MarkdownIt("commonmark").render(escape_markdown(hostile))
+    assert "<img" not in html and "<a " not in html and "<script" not in html and "<strong>" not in html
+    # What the reader sees is the source's text (entities decoded by the browser).
+    assert "![x](http://203.0.113.9/p.png)" in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
