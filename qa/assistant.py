@@ -316,8 +316,6 @@ class Assistant:
         return [self._confidence_cache[q] >= ABSTAIN_BELOW for q in questions]
 
 
-
-
 def _with(answer: Answer, **changes: object) -> Answer:
     from dataclasses import replace
 
