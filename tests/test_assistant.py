@@ -19,6 +19,7 @@ import pytest
 from qa.assistant import ABSTAIN_BELOW, Assistant
 from qa.compose import DISCLAIMER, EMERGENCY_LINE
 from qa.ingest import ingest
+from qa.markup import escape_markdown
 from qa.records import Answer
 from qa.retrieve import MODES
 from qa.settings import REPO_ROOT, Settings
@@ -116,7 +117,8 @@ def verbatim_problems(assistant: Assistant, answer: Answer) -> list[str]:
             problems.append(f"{sentence!r} is not in the text of chunk [{number}]")
         if chunk.doc_id != citation.doc_id or citation.chunk_text != chunk.text:
             problems.append(f"citation [{number}] does not match its chunk")
-        if f"{sentence} [{number}]" not in answer.markdown:
+        # The Markdown shows each quote escaped (qa.markup): the quote's own characters, never as markup.
+        if f"{escape_markdown(sentence)} [{number}]" not in answer.markdown:
             problems.append(f"{sentence!r} [{number}] is not quoted in the markdown")
     return problems
 
@@ -138,15 +140,17 @@ def test_baclofen_answer_quotes_the_clearance_and_the_low_dose_warning(baclofen_
     assert "128 mL/min" in markdown
     warnings = [line for line in markdown.splitlines() if "10 mg" in line and "toxicity" in line]
     assert warnings, "no quoted sentence warns of toxicity at 10 mg"
-    assert all(sentence in markdown for sentence, _ in baclofen_answer.quotes)
+    assert all(escape_markdown(sentence) in markdown for sentence, _ in baclofen_answer.quotes)
 
 
 def test_baclofen_answer_lists_its_references_and_the_disclaimer(baclofen_answer: Answer) -> None:
     markdown = baclofen_answer.markdown
     references = markdown.split("**References**", 1)[1]
-    assert "Baclofen clearance: hemodialysis or kidneys?" in references
-    assert "Is baclofen (a muscle relaxant) cleared by dialysis" in references
-    assert markdown.rstrip().endswith(f"_{DISCLAIMER}_")
+    assert escape_markdown("Baclofen clearance: hemodialysis or kidneys?") in references
+    assert escape_markdown("Is baclofen (a muscle relaxant) cleared by dialysis") in references
+    assert markdown.rstrip().endswith(f"_{DISCLAIMER}_") or markdown.rstrip().endswith(
+        f"_{escape_markdown(DISCLAIMER)}_"
+    )
     assert DISCLAIMER in baclofen_answer.text
     assert EMERGENCY_LINE not in markdown
 
