@@ -404,7 +404,9 @@ def _slug(name: str) -> str:
 def eval_index_dir(settings: Settings, name: str, corpus: Path) -> Path:
     """Where a data set's index lives: named for the set, keyed by its resolved path so folders never mix."""
     key = stable_hash(str(Path(corpus).expanduser().resolve()), length=10)
-    return Path(settings.cache_dir) / "eval" / f"{_slug(name)}-{key}"
+    # Each embedding backend keeps its own index, so comparing backends does not rebuild one over the other.
+    backend = "" if settings.backend == "torch" else f"-{settings.backend}"
+    return Path(settings.cache_dir) / "eval" / f"{_slug(name)}-{key}{backend}"
 
 
 def index_opener(settings: Settings, *, progress: bool = True) -> Opener:

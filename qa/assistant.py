@@ -47,7 +47,7 @@ class Assistant:
         # Answering encodes a handful of short texts: one thread each is fastest, and with two cores shared by
         # concurrent chat sessions, more threads per request only spin against each other (measured: a query
         # encoding took 560 ms with two threads under load, 44 ms with one).
-        torch_threads(1)
+        embedder.set_threads(1)
         self.retriever = Retriever(index, embedder)
         self.compose_settings = compose_settings or ComposeSettings()
         # Word counts, so a typo fix can prefer the word the corpus uses far more often.
@@ -62,7 +62,7 @@ class Assistant:
         self.vocabulary = frozenset(vocabulary)
         # Stems let "hepatically" count as covered by "hepatic".
         self._vocabulary_stems = frozenset(stems(sorted(vocabulary)))
-        known = {t for t in embedder.model.tokenizer.get_vocab() if t.isalpha()}
+        known = {t for t in embedder.vocabulary() if t.isalpha()}
         self._common_words = frozenset(known)
         # "prescribing" is as everyday as "prescribed", which the model's vocabulary holds whole.
         self._common_stems = frozenset(stems(sorted(known)))
@@ -74,9 +74,11 @@ class Assistant:
     def load(cls, index_dir: Path, settings: Settings | None = None) -> Assistant:
         """Load the index at `index_dir` with the model it was built with (or refuse, saying how to rebuild)."""
         settings = settings or Settings.from_env()
-        index = Index.load(Path(index_dir), model=settings.model)
+        index = Index.load(Path(index_dir), model=settings.model, backend=settings.backend)
         cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite")
-        embedder = Embedder(index.manifest.model, batch_size=settings.batch_size, cache=cache)
+        embedder = Embedder(
+            index.manifest.model, backend=index.manifest.backend, batch_size=settings.batch_size, cache=cache
+        )
         return cls(index, embedder)
 
     # Retrieval -----------------------------------------------------------------------------------------------
@@ -313,12 +315,6 @@ class Assistant:
             for q, b, best in zip(unscored, built, scores[:, 0], strict=True):
                 self._confidence_cache[q] = self._evidence(float(best), b)
         return [self._confidence_cache[q] >= ABSTAIN_BELOW for q in questions]
-
-
-def torch_threads(count: int) -> None:
-    import torch
-
-    torch.set_num_threads(count)
 
 
 def _with(answer: Answer, **changes: object) -> Answer:

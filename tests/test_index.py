@@ -219,6 +219,24 @@ def test_refuses_another_model_naming_the_rebuild_command(tmp_path: Path) -> Non
     assert Index.load(tmp_path, model="all-MiniLM-L6-v2").manifest.model == BUNDLED_MODEL
 
 
+def test_backend_is_recorded_and_queries_must_use_it(tmp_path: Path) -> None:
+    build(tmp_path, backend="onnx-int8")
+    assert read_manifest(tmp_path).backend == "onnx-int8"
+    assert Index.load(tmp_path, backend="onnx-int8").manifest.backend == "onnx-int8"
+    with pytest.raises(IndexLoadError, match="'onnx-int8' embedding backend") as caught:
+        Index.load(tmp_path, backend="torch")
+    # The message names both ways out: the index's own backend, or a rebuild with the other one.
+    assert "--backend onnx-int8" in str(caught.value) and "medcite ingest" in str(caught.value)
+    assert "--backend torch" in str(caught.value)
+
+
+def test_a_manifest_without_backend_was_made_by_torch(tmp_path: Path) -> None:
+    build(tmp_path)
+    data = read_manifest(tmp_path).to_dict()
+    del data["backend"]
+    assert Manifest.from_dict(data).backend == "torch"
+
+
 def test_refuses_another_chunker_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     build(tmp_path)
     monkeypatch.setattr(index_module, "_current_chunker_version", lambda: "test-chunker-2")

@@ -30,8 +30,8 @@ DIM = 16
 class CountingEmbedder(Embedder):
     """The Embedder interface, vectors from a hashed bag of words; remembers each text it really encodes."""
 
-    def __init__(self, name: str = "test/bag-of-words", cache: EmbeddingCache | None = None):
-        super().__init__(name, cache=cache)
+    def __init__(self, name: str = "test/bag-of-words", cache: EmbeddingCache | None = None, backend: str = "torch"):
+        super().__init__(name, cache=cache, backend=backend)
         self.encoded: list[str] = []  # chunk texts that reached a forward pass
         self.questions: list[str] = []
 
@@ -352,6 +352,29 @@ def test_summary_lists_counts_and_skipped_files() -> None:
     assert "Indexed 3 documents, 12 chunks in 2.0 s (6.0 chunks/s)" in text
     assert "1 new, 1 changed, 1 unchanged, 2 removed; 5 chunks embedded" in text
     assert "Skipped 1 file:\n  /x/scan.bin: binary file" in text and "Index: /idx" in text
+
+
+def test_another_backend_rebuilds_and_is_recorded(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write(docs, "aspirin.txt", ASPIRIN)
+    settings = settings_for(tmp_path)
+    ingest([docs], settings, embedder=CountingEmbedder())
+    int8 = CountingEmbedder(backend="onnx-int8")
+    report = ingest([docs], settings, embedder=int8)
+    # Vectors of one backend are not reused for another: everything is embedded again.
+    assert not report.up_to_date and len(int8.encoded) == report.chunks
+    assert read_manifest(settings.index_dir).backend == "onnx-int8"
+    with pytest.raises(IndexLoadError, match="onnx-int8"):
+        Index.load(settings.index_dir, backend="torch")
+    assert ingest([docs], settings, embedder=CountingEmbedder(backend="onnx-int8")).up_to_date
+
+
+def test_backend_setting_from_env_and_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDCITE_BACKEND", "onnx-int8")
+    assert Settings.from_env().backend == "onnx-int8"
+    assert Settings.from_env(backend="torch").backend == "torch"
+    with pytest.raises(ValueError, match="torch, onnx-int8"):
+        Settings(backend="onnx")
 
 
 # --- slow: the real model ---------------------------------------------------------------------------------
