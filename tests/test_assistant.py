@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from qa.answer import DISCLAIMER, EMERGENCY_LINE
 
 from qa.assistant import ABSTAIN_BELOW, Assistant
-from qa.compose import DISCLAIMER, EMERGENCY_LINE
 from qa.ingest import ingest
 from qa.records import Answer
 from qa.retrieve import MODES

@@ -1,0 +1,58 @@
+"""The tuned numbers of every answer stage, in one record, each with the data and command that chose it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """How an answer is built from the retrieved chunks. Defaults are the shipped values.
+
+    Candidates and layout (chosen for a 30-second read, not tuned): `max_chunks` chunks, at most `per_document`
+    from one document, every sentence of them a candidate; up to `max_sentences` sentences of key evidence in
+    `max_groups` groups, `max_safety` warnings; `near_duplicate` and `near_duplicate_safety` are the word-set
+    Jaccard above which a sentence repeats one already quoted.
+
+    Selection: the bottom line is the scorer's best candidate (`qa/answer/selector.json`, trained by
+    `python -m eval.train_selector`; see that file's "trained_on"). A supporting sentence needs a softmax share
+    of at least `min_share` of the bottom line's, a warning `min_safety_share`.
+
+    Disagreement (`qa.answer.disagreement`): two claims of different sources are on one point when their sentence
+    vectors have a cosine of at least `same_point`; they are the point asked when each has at least `point_share`
+    of the best candidate's softmax share, and a related point, shown as a note, with at least `note_share`.
+    Chosen on the tune splits of the labelled sets (eval/sets/*.jsonl: every "differ" question flagged, none of
+    the others) and on MedQuAD tune pages (at most 3% of answers), by `python -m eval.train_selector --report`.
+    """
+
+    max_chunks: int = 12
+    per_document: int = 8
+    max_sentences: int = 5
+    max_safety: int = 2
+    max_groups: int = 4
+    near_duplicate: float = 0.6
+    near_duplicate_safety: float = 0.45
+    min_share: float = 0.05
+    min_safety_share: float = 0.02
+    same_point: float = 0.55
+    point_share: float = 0.2
+    note_share: float = 0.02
+    # Candidates kept on the answer, in the scorer's order (for the harness's answer-sentence MRR).
+    max_ranked: int = 20
+
+    def __post_init__(self) -> None:
+        for name in ("max_chunks", "per_document", "max_sentences", "max_groups", "max_ranked"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"AnswerSettings.{name} must be at least 1, got {getattr(self, name)}")
+        for name in (
+            "near_duplicate",
+            "near_duplicate_safety",
+            "min_share",
+            "min_safety_share",
+            "point_share",
+            "note_share",
+        ):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"AnswerSettings.{name} must be between 0 and 1, got {getattr(self, name)}")
+        if not -1.0 <= self.same_point <= 1.0:
+            raise ValueError(f"AnswerSettings.same_point is a cosine (-1 to 1), got {self.same_point}")
