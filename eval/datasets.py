@@ -63,6 +63,8 @@ class MedquadPage:
     path: Path
     focus: str
     questions: tuple[tuple[str, str], ...]
+    # The question type of each question (MedQuAD's qtype: "symptoms", "treatment", ...), in the same order.
+    qtypes: tuple[str, ...] = ()
 
 
 def _jsonl(path: Path) -> Iterator[tuple[int, dict]]:
@@ -229,6 +231,7 @@ def read_medquad_pages(folder: Path) -> tuple[tuple[MedquadPage, ...], int]:
             continue
         old = root.tag == "doc"
         questions: list[tuple[str, str]] = []
+        qtypes: list[str] = []
         for pair in root.iter("pair" if old else "QAPair"):
             question = pair.find("question" if old else "Question")
             answer = pair.find("answer" if old else "Answer")
@@ -238,9 +241,10 @@ def read_medquad_pages(folder: Path) -> tuple[tuple[MedquadPage, ...], int]:
             qid = (question.get("qid") or "").strip()
             if text and qid and answer_text("".join(answer.itertext()), text):
                 questions.append((text, medquad_doc_id(path.parent.name, qid, path.stem)))
+                qtypes.append((question.get("qtype") or "").strip().lower())
         if questions:
             focus = " ".join((root.findtext("doctitle-focus" if old else "Focus") or "").split())
-            pages.append(MedquadPage(path, focus, tuple(questions)))
+            pages.append(MedquadPage(path, focus, tuple(questions), tuple(qtypes)))
     return tuple(pages), unreadable
 
 

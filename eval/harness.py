@@ -34,7 +34,7 @@ from eval.datasets import (
     read_question_set,
     sample,
 )
-from eval.followups import followup_pairs
+from eval.followups import followup_pairs, subject_change_pairs
 from eval.gate import check_floors, load_floors
 from eval.metrics import BASELINE, DEPTH, latency, score_systems
 from eval.passages import IndexLike, PassageJudge
@@ -415,13 +415,15 @@ def run_plan(
                     (target.name, sample(queries, min(plan.limit or ABSTENTION_SAMPLE, ABSTENTION_SAMPLE)))
                 )
         if target.followups:
-            pairs = sample(followup_pairs(pages), plan.limit)
-            if pairs:
-                name = "followups/" + target.path.name
-                log(f"{name}: {len(pairs)} two-turn pairs, with and without history")
-                entry = {"kind": "followups", **evaluate_followups(assistant, pairs, plan.systems, name=name)}
-                results["datasets"][name] = entry
-                emit(render_dataset(name, entry))
+            for name, pairs in (
+                ("followups/" + target.path.name, sample(followup_pairs(pages), plan.limit)),
+                ("followups/" + target.path.name + " subject change", sample(subject_change_pairs(pages), plan.limit)),
+            ):
+                if pairs:
+                    log(f"{name}: {len(pairs)} two-turn pairs, with and without history")
+                    entry = {"kind": "followups", **evaluate_followups(assistant, pairs, plan.systems, name=name)}
+                    results["datasets"][name] = entry
+                    emit(render_dataset(name, entry))
     if plan.abstention:
         log("abstention: asking in-scope and out-of-scope questions of the bundled corpus")
         if own is None:

@@ -194,6 +194,8 @@ class Candidate:
     sentence: int = -1
     score: float = 0.0
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
+    # The cosine of its vector to the question (its closest part): how much it is about what was asked.
+    relevance: float = 0.0
 
     @property
     def chunk(self) -> Chunk:

@@ -415,3 +415,58 @@ def test_cli_ask_with_history(seed_settings: Settings) -> None:
     assert data["abstained"] is False
     assert "baclofen" in data["query"].lower()
     assert TEACHING_NOTE in {c["doc_id"] for c in data["citations"]}
+
+
+# --- the bottom line answers the question asked (issue 11's examples) ------------------------------------
+
+NOTE_ON_NORMAL_KIDNEYS = (
+    "3 hours of HD #1: 3.05 mg removed.",
+    "24 hour urine output: 2810 mL --> total baclofen urinary elimination: 42 mg",
+    "it appears that hemodialysis does not remove baclofen effectively",
+    "it is unclear if there is a benefit of using HD in patients with normal kidney function",
+)
+BOTTOM_LINES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+    ("how does baclofen work?", (), ("Baclofen is a presynaptic GABA-B receptor agonist",)),
+    ("elimination rate constant of baclofen on dialysis", (), ("The hemodialysis removal rate constant is 0.152",)),
+    ("and if the kidneys are normal?", ("Does hemodialysis remove baclofen?",), NOTE_ON_NORMAL_KIDNEYS),
+    (
+        "what happened to the patient in the end?",
+        ("Tell me about the baclofen overdose case in the teaching note",),
+        ("was extubated", "discharged to psychiatry"),
+    ),
+    ("how many dialysis sessions did the case patient need?", (), ("Total of 3 HD session performed.",)),
+    (
+        "was the 14 year old who overdosed given dialysis?",
+        (),
+        ("HD was implemented", "Total of 3 HD session performed.", "3 hours of HD #1: 3.05 mg removed."),
+    ),
+]
+
+
+@pytest.mark.parametrize(("question", "history", "expected"), BOTTOM_LINES)
+def test_the_bottom_line_quotes_the_sentence_that_answers(
+    assistant: Assistant, question: str, history: tuple[str, ...], expected: tuple[str, ...]
+) -> None:
+    answer = assistant.ask(question, list(history))
+    assert not answer.abstained and not answer.emergency
+    assert not answer.sides, "the sources do not differ on this point"
+    (bottom,) = answer.bottom_line
+    assert any(e in bottom.text for e in expected), bottom.text
+    assert answer.text.splitlines()[0].startswith(f"Bottom line: {bottom.text}")
+
+
+@pytest.mark.parametrize(
+    ("question", "history"),
+    [
+        (BACLOFEN, ()),
+        ("is baclofen dialyzable?", ()),
+        ("so is it dialyzable or not?", ("Does hemodialysis remove baclofen?",)),
+        ("are you sure HD removes it?", ("is baclofen dialyzable?",)),
+    ],
+)
+def test_the_dialysis_question_and_its_dialysis_followups_say_the_sources_differ(
+    assistant: Assistant, question: str, history: tuple[str, ...]
+) -> None:
+    answer = assistant.ask(question, list(history))
+    assert answer.disagreement and len(answer.sides) == 2
+    assert {s.claim.doc_id for s in answer.sides} == {QA_PAGE, TEACHING_NOTE}

@@ -9,11 +9,12 @@ Three tests, none of them a list of words about a topic:
   and section headings: what both pages are about, not what they claim), is negated in one and affirmed in the
   other. A term is negated when a negation in its clause is about it: the predicate after "not" ("hemodialysis
   does not remove baclofen effectively"), or the subject when "not" is followed by one word ("routine use of
-  vitamin K is not recommended"); the words after "no" ("no bleeding"); the words before "negligible".
+  vitamin K is not recommended"); the words after "no" or "without" ("no bleeding"); the words before "negligible".
   Phrases that only look negative ("not only", "no more than") negate nothing.
 
-The claim is the point asked when both sentences are among the scorer's likely answers (`point_share` of the best
-one's share each); a disagreement between less likely sentences is a related point, shown as a note.
+The claim is the point asked when one of the two sentences is among the scorer's best few and both are about the
+question about as much as the best sentence is (cosine to the question); a disagreement between sentences less
+about it is a related point, shown as a note.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.answer.features import page_names
-from qa.answer.scoring import shares
+from qa.answer.selection import best_first
 from qa.answer.settings import AnswerSettings
 from qa.records import Candidate, Document
 from qa.text import term_sets, terms
@@ -36,7 +37,7 @@ _CLAUSE = re.compile(r"[;:,()\u2013\u2014]|\s-\s|\b(?:but|although|though|wherea
 # recommended": what follows, or the subject when only a word follows), a noun phrase's ("no bleeding": the next
 # few words), and one placed after what it negates ("removal of X is negligible").
 _VERB_NEGATION = re.compile(r"\b(?:not|never|cannot|unclear|fails? to|failed to)\b|n['\u2019]t\b", re.IGNORECASE)
-_NOUN_NEGATION = re.compile(r"\b(?:no|neither|nor)\b", re.IGNORECASE)
+_NOUN_NEGATION = re.compile(r"\b(?:no|neither|nor|without)\b", re.IGNORECASE)
 _AFTER_NEGATION = re.compile(r"\b(?:negligible|ineffective|insignificant)\b", re.IGNORECASE)
 # How many terms after "no" it negates.
 _NOUN_SCOPE = 3
@@ -96,18 +97,23 @@ def source_of(candidate: Candidate, documents: Mapping[str, Document]) -> str:
 def find(
     candidates: Sequence[Candidate], documents: Mapping[str, Document], settings: AnswerSettings | None = None
 ) -> Disagreement | None:
-    """The strongest pair of opposite claims among the scored candidates, on the point asked or a related one."""
+    """The strongest pair of opposite claims among the scored candidates, on the point asked or a related one.
+
+    Relevance to the question is each candidate's cosine to it (`Candidate.relevance`), not the scorer's score:
+    the scorer picks one bottom line and is sure of it, while two sources that contradict each other are both
+    about the question.
+    """
     settings = settings or AnswerSettings()
     if len(candidates) < 2:
         return None
-    share = shares(candidates)
-    top = float(share.max())
-    order = [i for i in np.argsort(-share, kind="stable") if share[i] >= settings.note_share * top][:16]
+    best = max(c.relevance for c in candidates)
+    ranked = best_first(candidates)
+    leads = {id(c) for c in ranked[: settings.point_rank]}
+    pool = [c for c in ranked if c.relevance >= best - settings.note_gap][:24]
     names: dict[str, frozenset[str]] = {}
-    best: tuple[bool, float, int, int] | None = None
-    for x, i in enumerate(order):
-        for j in order[x + 1 :]:
-            first, second = candidates[i], candidates[j]
+    found: tuple[bool, float, Candidate, Candidate] | None = None
+    for x, first in enumerate(pool):
+        for second in pool[x + 1 :]:
             if source_of(first, documents) == source_of(second, documents):
                 continue
             if first.vector is None or second.vector is None:
@@ -120,29 +126,19 @@ def find(
             ignore = names[first.chunk.chunk_id] | names[second.chunk.chunk_id]
             if not opposite(first.text, second.text, ignore):
                 continue
-            asked = min(share[i], share[j]) >= settings.point_share * top
-            key = (asked, float(share[i] + share[j]), int(i), int(j))
-            if best is None or key[:2] > best[:2]:
-                best = key
-    if best is None:
+            asked = (id(first) in leads or id(second) in leads) and min(
+                first.relevance, second.relevance
+            ) >= best - settings.point_gap
+            key = (asked, first.score + second.score)
+            if found is None or key > found[:2]:
+                found = (*key, first, second)
+    if found is None:
         return None
-    asked, _, i, j = best
-    share_of = {id(c): float(s) for c, s in zip(candidates, share, strict=True)}
-    sides = tuple(
-        (claim, _context(claim, candidates, share_of, settings.min_share * top))
-        for claim in (candidates[i], candidates[j])
-    )
-    return Disagreement(sides, asked)
+    asked, _, first, second = found
+    return Disagreement(tuple((claim, _context(claim, ranked)) for claim in (first, second)), asked)
 
 
-def _context(
-    claim: Candidate, candidates: Sequence[Candidate], share_of: Mapping[int, float], floor: float
-) -> tuple[Candidate, ...]:
-    """The claim's document's other likely answers, best first, shown in the order the document gives them."""
-    same = [
-        c
-        for c in candidates
-        if c.chunk.doc_id == claim.chunk.doc_id and c.text != claim.text and share_of[id(c)] >= floor
-    ]
-    best = sorted(same, key=lambda c: -c.score)[:CONTEXT]
-    return tuple(sorted(best, key=lambda c: (c.chunk.ordinal, c.chunk.start, c.start)))
+def _context(claim: Candidate, ranked: Sequence[Candidate]) -> tuple[Candidate, ...]:
+    """The claim's document's most likely other answers, shown in the order the document gives them."""
+    same = [c for c in ranked if c.chunk.doc_id == claim.chunk.doc_id and c.text != claim.text][:CONTEXT]
+    return tuple(sorted(same, key=lambda c: (c.chunk.ordinal, c.chunk.start, c.start)))

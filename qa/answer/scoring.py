@@ -121,8 +121,13 @@ def score(
         return []
     selector = selector or shipped_selector()
     products = interactions(candidates, asked) if selector.interaction else None
-    values = selector.scores(feature_matrix(candidates, hits, asked, weigh), products)
-    return [dataclasses.replace(c, score=float(v)) for c, v in zip(candidates, values, strict=True)]
+    matrix = feature_matrix(candidates, hits, asked, weigh)
+    values = selector.scores(matrix, products)
+    relevance = matrix[:, FEATURES.index("cos_question")]
+    return [
+        dataclasses.replace(c, score=float(v), relevance=float(r))
+        for c, v, r in zip(candidates, values, relevance, strict=True)
+    ]
 
 
 def shares(candidates: Sequence[Candidate]) -> np.ndarray:

@@ -19,10 +19,11 @@ class AnswerSettings:
     of at least `min_share` of the bottom line's, a warning `min_safety_share`.
 
     Disagreement (`qa.answer.disagreement`): two claims of different sources are on one point when their sentence
-    vectors have a cosine of at least `same_point`; they are the point asked when each has at least `point_share`
-    of the best candidate's softmax share, and a related point, shown as a note, with at least `note_share`.
-    Chosen on the tune splits of the labelled sets (eval/sets/*.jsonl: every "differ" question flagged, none of
-    the others) and on MedQuAD tune pages (at most 3% of answers), by `python -m eval.train_selector --report`.
+    vectors have a cosine of at least `same_point`. They are the point asked when one of them is among the
+    scorer's `point_rank` best candidates and both are within `point_gap` of the best cosine to the question; a
+    related point, shown as a note, when both are within `note_gap`. Chosen on the tune splits of our labelled
+    sets (own.jsonl and other_field.jsonl: "differ" questions flagged, the others not), by a grid over these four
+    numbers (README, "Disagreement").
     """
 
     max_chunks: int = 12
@@ -34,14 +35,15 @@ class AnswerSettings:
     near_duplicate_safety: float = 0.45
     min_share: float = 0.05
     min_safety_share: float = 0.02
-    same_point: float = 0.55
-    point_share: float = 0.2
-    note_share: float = 0.02
+    same_point: float = 0.7
+    point_rank: int = 1
+    point_gap: float = 0.05
+    note_gap: float = 0.2
     # Candidates kept on the answer, in the scorer's order (for the harness's answer-sentence MRR).
     max_ranked: int = 20
 
     def __post_init__(self) -> None:
-        for name in ("max_chunks", "per_document", "max_sentences", "max_groups", "max_ranked"):
+        for name in ("max_chunks", "per_document", "max_sentences", "max_groups", "max_ranked", "point_rank"):
             if getattr(self, name) < 1:
                 raise ValueError(f"AnswerSettings.{name} must be at least 1, got {getattr(self, name)}")
         for name in (
@@ -49,8 +51,8 @@ class AnswerSettings:
             "near_duplicate_safety",
             "min_share",
             "min_safety_share",
-            "point_share",
-            "note_share",
+            "point_gap",
+            "note_gap",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"AnswerSettings.{name} must be between 0 and 1, got {getattr(self, name)}")
