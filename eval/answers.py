@@ -49,6 +49,8 @@ def reciprocal_rank(query: Query, answer: Answer) -> float:
 
 def bottom_line_relevant(answer: Answer, relevant: Mapping[str, int]) -> bool:
     """The bottom line (or, when the sources differ, a side's claim) comes from a document judged relevant."""
+    if answer.abstained:
+        return False
     quoted = [q.doc_id for q in answer.bottom_line] + [s.claim.doc_id for s in answer.sides]
     return any(relevant.get(doc, 0) > 0 for doc in quoted)
 

@@ -194,11 +194,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, scorer in baselines(groups).items():
         print(_table(f"\nbaseline: {name}", figures(groups, scorer)))
     print(_table(f"\nlearned (l2={best_l2}), tune and held-out", learned))
+    used = sorted({g.source for g in tune})
     trained_on = (
-        "tune splits of: eval/sets own.jsonl, medquad_facts.jsonl, pubmedqa_facts.jsonl, other_field.jsonl "
-        f"(sentence labels); MedQuAD all six sources ({args.medquad} tune questions), PubMedQA ({args.pubmedqa}), "
-        f"MedicationQA (document labels); {len(tune)} questions; L2 (features, vector products) {best_l2} chosen by "
-        "5-fold CV on tune"
+        f"tune splits of: {', '.join(used)} ({len(tune)} questions; eval/sets/*.jsonl give sentence labels, "
+        "pubmedqa-conclusions silver sentence labels, medquad and medicationqa document labels); "
+        f"L2 (features, vector products) {best_l2} chosen by 5-fold CV on tune"
     )
     model = type(model)(
         features=model.features,

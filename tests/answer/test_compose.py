@@ -110,7 +110,8 @@ def test_key_evidence_is_grouped_under_the_section_each_sentence_comes_from() ->
         for quote in group.quotes:
             assert by_chunk[quote.chunk_id].heading_path[-1] == group.heading
     evidence = result.markdown.split("**Key evidence**", 1)[1].split("**References**", 1)[0]
-    assert sum(1 for line in evidence.splitlines() if line.startswith("- ")) == sum(len(g.quotes) for g in result.groups)
+    bullets = sum(1 for line in evidence.splitlines() if line.startswith("- "))
+    assert bullets == sum(len(g.quotes) for g in result.groups)
 
 
 def test_reference_list_names_what_each_source_gives() -> None:
