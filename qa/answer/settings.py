@@ -33,8 +33,8 @@ class AnswerSettings:
     max_groups: int = 4
     near_duplicate: float = 0.6
     near_duplicate_safety: float = 0.45
-    min_share: float = 0.05
-    min_safety_share: float = 0.02
+    min_share: float = 0.001
+    min_safety_share: float = 0.001
     same_point: float = 0.7
     point_rank: int = 1
     point_gap: float = 0.05
