@@ -211,40 +211,34 @@ def medquad_sources(path: Path) -> list[Path]:
 def read_medquad_pages(folder: Path) -> tuple[tuple[MedquadPage, ...], int]:
     """Every page of one MedQuAD source folder with its answered questions, and the count of unreadable files.
 
-    Mirrors `qa.loaders.medquad`: both spellings of a page (<Document><QAPair> and the older <doc><pair>), the
-    same doc ids, and the same notion of an empty answer (nothing left once a repeated question is removed),
-    so every question kept here has its answer in the index. Unreadable files are counted, not fatal, because
-    the loaders skip them too.
+    Each file is read by the loaders' own code (`qa.loaders.sniff` then `qa.loaders.medquad.medquad_answers`),
+    so the same bytes give the same doc ids and the same notion of an empty answer, and every question kept
+    here has its answer in the index. Unreadable files are counted, not fatal, because the loaders skip them too.
     """
-    from lxml import etree
+    from qa.errors import LoadError
+    from qa.loaders.medquad import medquad_answers, medquad_focus
+    from qa.loaders.sniff import sniff
 
-    from qa.loaders.medquad import answer_text, medquad_doc_id
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     pages: list[MedquadPage] = []
     unreadable = 0
     for path in sorted(Path(folder).glob("*.xml")):
         try:
-            root = etree.parse(str(path), parser).getroot()
-        except (etree.XMLSyntaxError, OSError):
+            sniffed = sniff(path.read_bytes())
+            if sniffed.format != "medquad":
+                raise LoadError(f"not a MedQuAD page ({sniffed.format})")
+            root = sniffed.parsed
+            answers = medquad_answers(root, path)  # type: ignore[arg-type]
+        except (LoadError, OSError):
             unreadable += 1
             continue
-        old = root.tag == "doc"
-        questions: list[tuple[str, str]] = []
-        qtypes: list[str] = []
-        for pair in root.iter("pair" if old else "QAPair"):
-            question = pair.find("question" if old else "Question")
-            answer = pair.find("answer" if old else "Answer")
-            if question is None or answer is None:
-                continue
-            text = " ".join("".join(question.itertext()).split())
-            qid = (question.get("qid") or "").strip()
-            if text and qid and answer_text("".join(answer.itertext()), text):
-                questions.append((text, medquad_doc_id(path.parent.name, qid, path.stem)))
-                qtypes.append((question.get("qtype") or "").strip().lower())
+        questions = tuple((question, doc.doc_id) for question, doc in answers if question)
         if questions:
-            focus = " ".join((root.findtext("doctitle-focus" if old else "Focus") or "").split())
-            pages.append(MedquadPage(path, focus, tuple(questions), tuple(qtypes)))
+            qtype_of = {
+                " ".join("".join(q.itertext()).split()): (q.get("qtype") or "").strip().lower()
+                for q in root.iter("question" if root.tag == "doc" else "Question")  # type: ignore[union-attr]
+            }
+            qtypes = tuple(qtype_of.get(" ".join(q.split()), "") for q, _ in questions)
+            pages.append(MedquadPage(path, medquad_focus(root), questions, qtypes))  # type: ignore[arg-type]
     return tuple(pages), unreadable
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from qa.bm25 import stems
-from qa.query import BUILTIN_SYNONYMS, Query, QueryBuilder, content_words
+from qa.query import Query, QueryBuilder, content_words
 from qa.text import words
 
 # Calibrated with `medcite eval` (abstention: in-scope vs out-of-scope questions); see README.
@@ -120,6 +120,7 @@ class Confidence:
         )
 
     def _synonym_known(self, word: str) -> bool:
-        """The corpus holds every word of the built-in synonym ("obtunded": "decreased level of consciousness")."""
-        synonym = [w for w in BUILTIN_SYNONYMS.get(word, "").split() if len(w) > 2]
+        """The corpus holds every word of the word's synonym ("obtunded": "decreased level of consciousness") or of
+        the generic name of the drug it names ("eliquis": "apixaban")."""
+        synonym = [w for w in (self.queries.synonym(word) or "").split() if len(w) > 2]
         return bool(synonym) and all(w in self.vocabulary for w in synonym)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -282,18 +282,19 @@ class EmbeddingCache:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        with self._connect() as db:
+        with self._connect() as db, db:
             db.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT, key TEXT, vec BLOB, PRIMARY KEY (model, key))")
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self) -> closing[sqlite3.Connection]:
+        """A connection that closes when its `with` block ends (a connection's own `with` only commits)."""
         db = sqlite3.connect(self.path, timeout=60)
         db.execute("PRAGMA journal_mode=WAL")
-        return db
+        return closing(db)
 
     def get(self, model: str, texts: Sequence[str]) -> list[np.ndarray | None]:
         keys = [stable_hash(t, length=32) for t in texts]
         found: dict[str, np.ndarray] = {}
-        with self._lock, self._connect() as db:
+        with self._lock, self._connect() as db, db:
             for start in range(0, len(keys), 500):
                 batch = keys[start : start + 500]
                 marks = ",".join("?" * len(batch))
@@ -307,5 +308,5 @@ class EmbeddingCache:
             (model, stable_hash(t, length=32), np.asarray(v, dtype=np.float32).tobytes())
             for t, v in zip(texts, vectors, strict=True)
         ]
-        with self._lock, self._connect() as db:
+        with self._lock, self._connect() as db, db:
             db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)

@@ -399,8 +399,9 @@ def _read_faiss(path: Path) -> faiss.Index:
 def _read_store(path: Path) -> tuple[list[Chunk], dict[str, Document], dict[str, str], dict[str, float]]:
     if not path.is_file():
         raise FileNotFoundError(f"{path.name} is missing")
-    # Read-only URI: loading must never create or change a file in a published build.
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    # Read-only URI: loading must never create or change a file in a published build. The path is
+    # percent-encoded (`as_uri`), so a folder named "ward #3" or "100% sure" does not end or mangle the URI.
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         documents: dict[str, Document] = {}
         hashes: dict[str, str] = {}

@@ -89,26 +89,10 @@ def _bar(progress: bool, total: int, desc: str, unit: str) -> tqdm:
 
 
 def _load(paths: Sequence[Path], progress: bool) -> tuple[list[Document], list[Skipped]]:
-    """Load every path; a repeated document id is kept once (first wins), with a reason if contents differ."""
-    documents: list[Document] = []
-    skipped: list[Skipped] = []
-    seen: dict[str, Document] = {}
+    """Load every path (ids are paths under their root, so files of the same name in two folders both load)."""
     with _bar(progress, len(paths), "loading", "path") as bar:
-        for path in paths:
-            # One path at a time for the progress bar; load_paths reports bad files instead of raising.
-            result = load_paths([path])
-            skipped.extend(result.skipped)
-            for doc in result.documents:
-                first = seen.get(doc.doc_id)
-                if first is None:
-                    seen[doc.doc_id] = doc
-                    documents.append(doc)
-                elif first != doc:
-                    other = first.source or "another file"
-                    reason = f"has the document id {doc.doc_id!r} of {other} but other content; rename one"
-                    skipped.append(Skipped(doc.source or doc.doc_id, reason))
-            bar.update(1)
-    return documents, skipped
+        result = load_paths(paths, on_path=lambda _path: bar.update(1))
+    return list(result.documents), list(result.skipped)
 
 
 def _previous_index(index_dir: Path, model: str) -> Index | None:

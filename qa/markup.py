@@ -4,6 +4,11 @@ A quoted sentence is untrusted: a page or a plain-text file may hold `![x](http:
 or Unicode direction overrides. Rendered as Markdown, those would fetch from another machine, put a phishing link
 inside a "verbatim" quote, or reorder what the clinician reads. The answer's structured fields (`Answer.quotes`,
 `Citation.quote`) keep the source's exact characters; only rendered text goes through `escape_markdown`.
+
+Some document text is shown by the chat as plain text but later sent back as a message, which the chat renders
+as Markdown: a suggested follow-up or a starter question is a button's label and, once clicked, the user's
+message. Escaping would put backslashes into both the label and the question searched, so such text is offered
+only when it `shows_as_itself`.
 """
 
 from __future__ import annotations
@@ -29,3 +34,17 @@ def escape_markdown(text: str) -> str:
     escaped = html.escape(_DIRECTION_CONTROLS.sub("", text), quote=False)
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
     return escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "  \n")
+
+
+# What Markdown or HTML would act on in a one-line question: tags, entities, links and images, code, emphasis,
+# tables, maths, escapes, bare addresses (autolinked), and a line opening a heading, quote or list.
+_ACTIVE = re.compile(
+    r"[<>`*_~|\\$\[\]]|&#?\w+;|\b[a-z][a-z0-9+.-]*:(?://|[^\s]*\S)|\bwww\.|^\s*(?:#|[-+]\s|\d+[.)]\s)",
+    re.IGNORECASE,
+)
+
+
+def shows_as_itself(text: str) -> bool:
+    """Whether `text` reads the same as plain text and rendered as Markdown: one line, no markup, no address,
+    no direction control. Parentheses, colons, question marks, "&" and "%" are fine ("What is ESRD (stage 5)?")."""
+    return "\n" not in text and "\r" not in text and not _DIRECTION_CONTROLS.search(text) and not _ACTIVE.search(text)

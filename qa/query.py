@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from qa.bm25 import stems
+from qa.drugs import MAX_WORDS, drug_names
 from qa.text import word_matches
 
 # Abbreviations clinicians type, expanded for both BM25 and the embedding model. Corpus-defined ones
@@ -71,27 +72,12 @@ BUILTIN_ABBREVIATIONS: Mapping[str, str] = {
     "pk": "pharmacokinetics",
 }
 
-# Brand and other names that mean the same drug or concept; each pair is used in both directions.
+# Words that sources and clinicians use for the same thing; the word typed (key) brings the other (value) into the
+# search. Drug names are not listed: brands and other names of a drug come from a maintained drug vocabulary
+# (`qa.drugs`), and spelling variants ("haemodialysis", "dialysed") from the typo fixes against the corpus.
 BUILTIN_SYNONYMS: Mapping[str, str] = {
-    "lioresal": "baclofen",
-    "gablofen": "baclofen",
-    "ozobax": "baclofen",
-    "lyvispah": "baclofen",
-    "fleqsuvy": "baclofen",
-    "haemodialysis": "hemodialysis",
-    "dialysed": "dialyzed",
-    "dialyse": "dialyze",
     "renal": "kidney",
     "kidney": "renal",
-    "dialyzable": "dialyzability",
-    "tylenol": "acetaminophen",
-    "paracetamol": "acetaminophen",
-    "advil": "ibuprofen",
-    "motrin": "ibuprofen",
-    "plavix": "clopidogrel",
-    "coumadin": "warfarin",
-    "lasix": "furosemide",
-    "glucophage": "metformin",
     # Clinicians' words for a patient's state that sources tend to spell out.
     "obtunded": "decreased level of consciousness",
     "stuporous": "decreased level of consciousness",
@@ -411,6 +397,7 @@ class QueryBuilder:
         self._everyday = {w.lower() for w in known_words}
         self.known_words = self._everyday | self.vocabulary
         self.abbreviations = {**BUILTIN_ABBREVIATIONS, **(abbreviations or {})}
+        self._drug_names = drug_names()
         self.acronyms = frozenset(a for a in acronyms if len(a) >= 3 and a.isalpha() and a.isupper())
         self._by_length: dict[int, list[str]] = {}
         for word in self.vocabulary:
@@ -458,11 +445,40 @@ class QueryBuilder:
             # "antipsychotic" -> "antipsychotics" fixes nothing; appended, it would count the word twice.
             if fixed and fixed.lower() != word and len(set(stems([fixed.lower(), word]))) > 1:
                 extra.append(fixed)
+        extra.extend(self.generic_names(text))
         seen: set[str] = set()
         unique = [
             e for e in extra if not (e.lower() in seen or seen.add(e.lower())) and e.lower() not in text.lower()
         ]
         return f"{text} ({', '.join(unique)})" if unique else text
+
+    def synonym(self, word: str) -> str | None:
+        """What a word brings into the search: its built-in synonym, or the generic name of the drug it names."""
+        return BUILTIN_SYNONYMS.get(word) or self._generic_name([word])
+
+    def generic_names(self, text: str) -> list[str]:
+        """Generic names of the drugs `text` names by another name ("Eliquis" -> "apixaban"), longest names first
+        ("acetylsalicylic acid" before "acid"), each word read once."""
+        words = [m.group(0).lower().strip("'-") for m in _words(text)]
+        found: list[str] = []
+        start = 0
+        while start < len(words):
+            for size in range(min(MAX_WORDS, len(words) - start), 0, -1):
+                generic = self._generic_name(words[start : start + size])
+                if generic:
+                    found.append(generic)
+                    start += size
+                    break
+            else:
+                start += 1
+        return found
+
+    def _generic_name(self, words: Sequence[str]) -> str | None:
+        # A name made only of everyday words ("caps", "armour", "sits") is not taken for a drug: the vocabulary
+        # holds such product names, and reading them as drugs would add a stranger to the question.
+        if all(w in self._everyday or w in ASPECT_WORDS for w in words):
+            return None
+        return self._drug_names.get(" ".join(words))
 
     def correct_acronym(self, typed: str) -> str | None:
         """The corpus acronym one edit from an unknown one typed in capitals ("HELPP" -> "HELLP"), if unique.

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -225,6 +227,23 @@ class Citation:
     doi: str = ""
     page: int | None = None
     chunk_text: str = ""
+
+
+def source_names(citations: Sequence[Citation]) -> dict[str, str]:
+    """How to name each cited document so that two with the same title can be told apart: doc_id -> name.
+
+    A name is the document's title; when another cited document has the same title (two `summary.txt` files
+    titled "Summary", two editions of one guideline), it is the title followed by the document's id, which is
+    its path under the folder it was ingested from ("Summary (nephrology/summary.txt)").
+    """
+    titles: dict[str, str] = {}
+    for citation in citations:
+        titles.setdefault(citation.doc_id, citation.title or citation.doc_id)
+    counts = Counter(" ".join(t.lower().split()) for t in titles.values())
+    return {
+        doc_id: f"{title} ({doc_id})" if counts[" ".join(title.lower().split())] > 1 and title != doc_id else title
+        for doc_id, title in titles.items()
+    }
 
 
 @dataclass(frozen=True)

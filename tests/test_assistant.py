@@ -117,6 +117,7 @@ def verbatim_problems(assistant: Assistant, answer: Answer) -> list[str]:
             problems.append(f"{sentence!r} is not in the text of chunk [{number}]")
         if chunk.doc_id != citation.doc_id or citation.chunk_text != chunk.text:
             problems.append(f"citation [{number}] does not match its chunk")
+        # The Markdown shows document text escaped (qa.markup): the quote is there as its escaped form.
         if f"{escape_markdown(sentence)} [{number}]" not in answer.markdown:
             problems.append(f"{sentence!r} [{number}] is not quoted in the markdown")
     return problems

@@ -94,3 +94,27 @@ def test_query_vectors_are_shared_within_one_answer_only(embedder: Embedder) -> 
     later = embedder.encode_query("baclofen dialysis")
     assert later is not first and embedder.encode_query("baclofen dialysis") is not later
     np.testing.assert_allclose(first, later, atol=1e-6)
+
+
+def test_the_cache_closes_every_connection_it_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A connection used as a context manager commits but stays open; a long chat would leak one per lookup.
+    import sqlite3
+
+    import qa.embedding as embedding_module
+
+    opened: list[sqlite3.Connection] = []
+    connect = sqlite3.connect
+
+    def recording(*args: object, **kwargs: object) -> sqlite3.Connection:
+        db = connect(*args, **kwargs)  # type: ignore[arg-type]
+        opened.append(db)
+        return db
+
+    monkeypatch.setattr(embedding_module.sqlite3, "connect", recording)
+    cache = EmbeddingCache(tmp_path / "cache.sqlite")
+    cache.put("model", ["a", "b"], np.eye(2, dtype=np.float32))
+    assert [v.tolist() for v in cache.get("model", ["b", "a"])] == [[0.0, 1.0], [1.0, 0.0]]
+    assert len(opened) == 3
+    for db in opened:
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            db.execute("SELECT 1")

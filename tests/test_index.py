@@ -184,6 +184,16 @@ def test_load_gives_back_records_vectors_and_searches(tmp_path: Path) -> None:
     assert index.bm25.search("baclofen renal", k=3)[0].tolist()[0] == 1
 
 
+@pytest.mark.parametrize("folder", ["what?", "ward #3", "100% sure", "a?b#c%20d"])
+def test_an_index_loads_from_a_folder_whose_name_holds_uri_characters(tmp_path: Path, folder: str) -> None:
+    # SQLite opens the store through a URI (read-only); "?", "#" and "%" in a path must not end or mangle it.
+    index_dir = tmp_path / folder / "index"
+    build(index_dir)
+    index = Index.load(index_dir, model=BUNDLED_MODEL)
+    assert set(index.documents) == {"d1", "d2"}
+    assert len(index.chunks) == 3
+
+
 def test_dense_search_rejects_bad_queries(tmp_path: Path) -> None:
     build(tmp_path)
     index = Index.load(tmp_path)

@@ -186,6 +186,28 @@ def test_incremental_reuses_unchanged_and_drops_removed(tmp_path: Path) -> None:
     )
 
 
+def test_a_tree_with_repeated_file_names_indexes_every_file_and_stays_incremental(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write(docs / "toxicology", "summary.txt", ASPIRIN)
+    write(docs / "nephrology", "summary.txt", LITHIUM)
+    write(docs / "nephrology" / "2019", "summary.txt", DIGOXIN)
+    settings = settings_for(tmp_path)
+    report = ingest([docs], settings, embedder=CountingEmbedder())
+    assert report.skipped == () and report.documents == 3
+    index = Index.load(settings.index_dir)
+    assert doc_ids_by_text(index) == {
+        "Aspirin": "toxicology/summary.txt",
+        "Lithium": "nephrology/summary.txt",
+        "Digoxin": "nephrology/2019/summary.txt",
+    }
+
+    write(docs / "nephrology", "summary.txt", LITHIUM.replace("severe", "severe lithium"))
+    embedder = CountingEmbedder()
+    again = ingest([docs], settings, embedder=embedder)
+    assert (again.new, again.changed, again.unchanged, again.removed) == (0, 1, 2, 0)
+    assert all("severe lithium" in text for text in embedder.encoded)
+
+
 def test_edited_document_embeds_only_its_changed_chunk(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     write(docs, "long.txt", long_text("apple"))
@@ -350,7 +372,7 @@ def test_bundled_corpus_end_to_end(tmp_path: Path) -> None:
     qa_page = index.documents["000_0cc897c33312779f.txt"]
     note = index.documents["002_749b50180efa7039.txt"]
     assert (qa_page.publisher, qa_page.date, qa_page.kind) == ("Dr.Oracle", "2026-02-04", "Q&A page")
-    assert (note.author, note.publisher, note.kind) == ("Hong Kim", "UMEM", "teaching note")
+    assert (note.author, note.publisher, note.kind) == ("Hong Kim", "umem.org", "Q&A page")
     assert len(qa_page.references) == 2 and len(qa_page.related_questions) == 11
     assert note.references[0].url == "https://doi.org/10.1080/15563650.2020.1795188"
     # Read back from the index: no site clutter, references or related questions as content; every clinical

@@ -256,6 +256,47 @@ def test_expand_adds_abbreviation_long_forms_and_generic_names() -> None:
     assert "hemodialysis" in expanded and "baclofen" in expanded and "patient" in expanded
 
 
+@pytest.mark.parametrize(
+    ("question", "generic"),
+    [
+        ("Is Eliquis safe in kidney disease?", "apixaban"),
+        ("Ventolin dose?", "albuterol"),
+        ("salbutamol inhaler in children", "albuterol"),
+        ("Flovent or Pulmicort for a child?", "fluticasone"),
+        ("Coumadin and vitamin K", "warfarin"),
+        ("paracetamol overdose", "acetaminophen"),
+        ("is acetylsalicylic acid safe", "aspirin"),
+    ],
+)
+def test_brand_and_other_drug_names_bring_the_generic_name_from_the_vocabulary(question: str, generic: str) -> None:
+    # No list written for a corpus: the names come from the drug vocabulary qa.drugs reads.
+    assert generic in builder().expand(question)
+
+
+def test_names_that_are_everyday_words_are_not_taken_for_drugs() -> None:
+    # The vocabulary lists product names such as "Armour" (thyroid) and "Caps"; typed in a question they are words.
+    queries = builder(known_words=["armour", "caps", "sits"])
+    assert queries.generic_names("armour caps sits") == []
+    assert queries.generic_names("Eliquis with caps") == ["apixaban"]
+
+
+def test_the_vocabulary_is_plain_data_read_once() -> None:
+    from qa.drugs import drug_names
+
+    names = drug_names()
+    assert names is drug_names()
+    assert len(names) > 50_000
+    assert names["eliquis"] == "apixaban" and "apixaban" not in names  # a generic name maps to nothing
+    assert all(len(name.split()) <= 3 for name in names)
+
+
+def test_spelling_variants_are_fixed_against_the_corpus_not_listed() -> None:
+    queries = QueryBuilder(["hemodialysis", "dialyzed", "patients"])
+    assert queries.expand("haemodialysis in dialysed patients") == (
+        "haemodialysis in dialysed patients (hemodialysis, dialyzed)"
+    )
+
+
 def test_expand_uses_abbreviations_learned_from_the_corpus() -> None:
     queries = builder(abbreviations={"mtx": "methotrexate"})
     assert queries.expand("MTX toxicity") == "MTX toxicity (methotrexate)"

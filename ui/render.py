@@ -15,13 +15,11 @@ from urllib.parse import quote as url_quote
 
 import gradio as gr
 
-from qa.markup import escape_markdown
-from qa.records import Answer, Citation
+# One disclaimer for the whole product, the one every answer ends with; the footer and the empty chat repeat it.
+from qa.compose import DISCLAIMER
 
-DISCLAIMER = (
-    "medcite quotes the documents it has indexed; it does not give medical advice. "
-    "Check every answer against its sources and your own clinical judgement."
-)
+from qa.markup import escape_markdown, shows_as_itself
+from qa.records import Answer, Citation, source_names
 
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -104,10 +102,17 @@ def shorten(text: str, limit: int) -> str:
     return f"{cut.rstrip(' ,;:')}…"
 
 
-def source_title(citation: Citation) -> str:
+def source_title(citation: Citation, *, show_path: bool = False) -> str:
     """The collapsed line of a source: its number, document title and section (escaped: Gradio renders it as
-    Markdown too). A long title is shortened here; the expanded source shows it whole."""
+    Markdown too). A long title is shortened here; the expanded source shows it whole.
+
+    Args:
+        show_path: add the document's id, its path under the ingested folder, after the title (for a title that
+            another cited document shares; see `qa.records.source_names`).
+    """
     title = shorten(citation.title or citation.doc_id, TITLE_CHARS)
+    if show_path:
+        title = f"{title} ({citation.doc_id})"
     section = " › ".join(h for h in citation.heading_path if h and h != citation.title)
     label = f"[{citation.number}] {title}"
     return escape_markdown(f"{label} — {section}" if section else label)
@@ -167,15 +172,23 @@ def answer_messages(answer: Answer) -> list[gr.ChatMessage]:
     quoted_by: dict[int, list[str]] = {}
     for sentence, number in answer.quotes:
         quoted_by.setdefault(number, []).append(sentence)
+    names = source_names(answer.citations)
     for citation in answer.citations:
+        shared_title = names[citation.doc_id] != (citation.title or citation.doc_id)
         messages.append(
             gr.ChatMessage(
                 content=source_markdown(citation, quoted_by.get(citation.number, ())),
-                metadata={"title": source_title(citation), "status": "done"},
+                metadata={
+                    "title": source_title(citation, show_path=shared_title),
+                    "status": "done",
+                },
             )
         )
-    if answer.suggestions:
-        messages[-1].options = [{"value": s, "label": s} for s in answer.suggestions]
+    # A follow-up is a button's plain-text label, and once clicked the user's message, which the chat renders as
+    # Markdown: one that a document filled with markup or an address is not offered at all (see qa.markup).
+    offered = [s for s in answer.suggestions if shows_as_itself(s)]
+    if offered:
+        messages[-1].options = [{"value": s, "label": s} for s in offered]
     return messages
 
 

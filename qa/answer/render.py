@@ -9,11 +9,11 @@ is. The only words of our own are the template's labels, which never state a cli
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa.answer.safety import EMERGENCY_LINE
 from qa.markup import escape_markdown
-from qa.records import Answer, Citation, Quote, Side
+from qa.records import Answer, Citation, Quote, Side, source_names
 
 DISCLAIMER = (
     "medcite quotes the indexed sources verbatim; it does not give medical advice. Check the cited passages and "
@@ -136,9 +136,11 @@ def _references(citations: Sequence[Citation], style: _Style) -> list[str]:
     for citation in citations:
         by_doc.setdefault(citation.doc_id, []).append(citation)
     lines: list[str] = []
-    for group in by_doc.values():
+    # Two documents of the same title (two folders' summary.txt) are told apart by their paths.
+    names = source_names(citations)
+    for doc_id, group in by_doc.items():
         passages = "; ".join(f"[{c.number}] {style.doc(passage_label(c))}" for c in group)
-        reference = style.doc(reference_line(group[0]))
+        reference = style.doc(reference_line(replace(group[0], title=names[doc_id])))
         lines.append(
             f"- {reference} Passages: {passages}" if style.markdown else f"{reference}\n  Passages: {passages}"
         )

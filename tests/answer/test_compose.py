@@ -233,3 +233,25 @@ def test_markdown_and_text_differ_only_in_markup() -> None:
     result = answer()
     plain_lines = [re.sub(r"\s+", " ", line) for line in result.text.splitlines() if line.strip()]
     assert plain_lines[0] == "Bottom line: the sources differ on this point."
+
+
+def test_references_with_the_same_title_name_each_documents_path() -> None:
+    # Two folders' dosing.txt, both titled "Dosing": the reference list says which is which.
+    from ._fixtures import make_chunk
+
+    docs = {
+        f"{ward}/dosing.txt": Document(
+            f"{ward}/dosing.txt",
+            "Dosing",
+            (Section((), f"X is cleared by hemodialysis in {ward} patients. Hemodialysis removes X in {ward}."),),
+        )
+        for ward in ("cardiology", "nephrology")
+    }
+    hits = [Hit(make_chunk(f"c{i}", doc, 0), 2.0 - i) for i, doc in enumerate(docs.values())]
+    result = compose(QUESTION, hits, every_sentence(hits, 1.0), docs, confidence=0.6, query=QUESTION)
+    references = result.text.split("\nReferences\n", 1)[1]
+    assert "Dosing (cardiology/dosing.txt).\n" in references
+    assert "Dosing (nephrology/dosing.txt).\n" in references
+    assert escape_markdown("Dosing (nephrology/dosing.txt).") in result.markdown
+    # A title of its own needs no path.
+    assert "Is fexolan cleared by dialysis? Dr.Oracle" in answer().text

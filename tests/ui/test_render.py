@@ -153,3 +153,40 @@ def test_long_titles_are_shortened_in_the_collapsed_line_only() -> None:
     assert escape_markdown(long_title) in source_markdown(cited)
     assert shorten("short", 60) == "short"
     assert shorten("x" * 70, 10) == "xxxxxxxxx…"
+
+
+def test_sources_with_the_same_title_are_told_apart_by_their_paths() -> None:
+    # Two folders' summary.txt, both titled "Dosing": the collapsed source lines name the paths.
+    first = citation(1, doc_id="cardiology/dosing.txt", title="Dosing")
+    second = citation(2, doc_id="nephrology/dosing.txt", title="Dosing", chunk_id="c2")
+    other = citation(3, doc_id="asthma.txt", title="Asthma", chunk_id="c3")
+    messages = answer_messages(answer(citations=(first, second, other), quotes=()))
+    titles = [m.metadata["title"] for m in messages[1:]]
+    assert titles == [
+        escape_markdown("[1] Dosing (cardiology/dosing.txt)"),
+        escape_markdown("[2] Dosing (nephrology/dosing.txt)"),
+        escape_markdown("[3] Asthma"),
+    ]
+
+
+def test_one_disclaimer_for_answers_footer_and_empty_chat() -> None:
+    from qa.compose import DISCLAIMER
+
+    from ui.app import _placeholder
+
+    footer = footer_markdown(model="m", created="2026-01-01", documents=1, chunks=1)
+    assert escape_markdown(DISCLAIMER) in footer
+    assert escape_markdown(DISCLAIMER) in _placeholder()
+
+
+def test_follow_ups_a_document_filled_with_markup_are_not_offered() -> None:
+    # Clicked, an option becomes the user's message, which the chat renders as Markdown: an image there would be
+    # fetched from another machine. Escaping it would put backslashes into the question searched.
+    hostile = (
+        "What about ![x](http://203.0.113.9/p.png) in children?",
+        "What about <img src=x onerror=alert(1)>?",
+        "Read [more](javascript:alert(1))?",
+        "Is it safe in ESRD (stage 5)?",
+    )
+    messages = answer_messages(answer(suggestions=hostile))
+    assert messages[-1].options == [{"value": hostile[-1], "label": hostile[-1]}]
