@@ -25,7 +25,7 @@ DEFAULT = Path("/work/shared/datasets/medicationqa/queries.jsonl")
 def main(paths: list[Path]) -> None:
     names = drug_names()
     print(f"names used: {len(names):,} (one drug each, other than its own name), drugs: {len(set(names.values())):,}")
-    everyday = {t for t in Embedder().model.tokenizer.get_vocab() if t.isalpha()}
+    everyday = {t for t in Embedder().vocabulary() if t.isalpha()}
     queries = QueryBuilder([], known_words=everyday)
     for path in paths:
         questions = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

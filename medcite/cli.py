@@ -56,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
         "dataset",
         nargs="?",
         default="all",
-        help="comma-separated: all | own | medquad[/SOURCE] | medquad/all | pubmedqa | beir | followups | abstention",
+        help="comma-separated: all | own | answers[/SET] | medquad[/SOURCE] | medquad/all | pubmedqa | beir | followups"
+        " | abstention | emergency",
     )
     evaluate.add_argument("path", nargs="?", type=Path, help="data set folder or file (for beir: required)")
     evaluate.add_argument("--out", type=Path, help="write results.md, results.json and recall.png here")

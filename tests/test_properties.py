@@ -7,6 +7,7 @@ Bounded (a few dozen examples each, no deadline: the machine is shared) so that 
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,8 +16,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qa.answer import Asked, compose, gather, score
 from qa.chunking import chunk_document, split_sentences
-from qa.compose import candidate_sentences, compose, score_sentences
 from qa.errors import LoadError
 from qa.loaders import load_paths
 from qa.loaders.html import load_html
@@ -189,11 +190,14 @@ def test_every_answer_sentence_is_a_verbatim_span_of_the_chunk_it_cites(
         except LoadError:
             continue
     hits = [Hit(chunk, rng.random()) for chunk in chunks]
-    spans = candidate_sentences(hits, question, max_chunks=12, max_sentences=40)
-    vectors = np.array([[rng.uniform(-1, 1) for _ in range(8)] for _ in spans], dtype=np.float32).reshape(-1, 8)
+    candidates = [
+        dataclasses.replace(c, vector=np.array([rng.uniform(-1, 1) for _ in range(8)], dtype=np.float32))
+        for c in gather(hits)
+    ]
     query_vector = np.array([rng.uniform(-1, 1) for _ in range(8)], dtype=np.float32)
-    sentences = score_sentences(spans, vectors, query_vector, question)
-    answer = compose(question or "?", hits, sentences, documents, confidence=0.5, query=question)
+    asked = Asked(question, query_vector[None, :])
+    scored = score(candidates, hits, asked, lambda terms: np.ones(len(terms), dtype=np.float32))
+    answer = compose(question or "?", hits, scored, documents, confidence=0.5, query=question)
 
     by_number = {c.number: c for c in answer.citations}
     assert len(by_number) == len(answer.citations)

@@ -30,7 +30,7 @@ from qa.records import Answer, Document
 from qa.settings import Settings
 from ui.deploy import is_loopback, launch, parse_auth
 from ui.examples import example_questions
-from ui.render import DISCLAIMER, answer_messages, index_footer  # DISCLAIMER: qa.compose's, the one text
+from ui.render import DISCLAIMER, answer_messages, index_footer  # DISCLAIMER: qa.answer's, the one text
 from ui.session import Current, QuestionLog, user_turns
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from urllib.parse import quote as url_quote
 import gradio as gr
 
 # One disclaimer for the whole product, the one every answer ends with; the footer and the empty chat repeat it.
-from qa.compose import DISCLAIMER
+from qa.answer import DISCLAIMER
 from qa.markup import escape_markdown, shows_as_itself
 from qa.records import Answer, Citation, source_names
 

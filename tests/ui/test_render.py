@@ -170,7 +170,7 @@ def test_sources_with_the_same_title_are_told_apart_by_their_paths() -> None:
 
 
 def test_one_disclaimer_for_answers_footer_and_empty_chat() -> None:
-    from qa.compose import DISCLAIMER
+    from qa.answer import DISCLAIMER
     from ui.app import _placeholder
 
     footer = footer_markdown(model="m", created="2026-01-01", documents=1, chunks=1)
