@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from eval import EvalError
-from eval.datasets import medquad_sources, pubmedqa_file
+from eval.datasets import medquad_sources, pubmedqa_file, set_corpus
 from qa.settings import REPO_ROOT
 
 SETS_DIR = Path(__file__).resolve().parent / "sets"
@@ -18,8 +18,15 @@ ABSTAIN_SET = SETS_DIR / "abstain.jsonl"
 # under the shared data sets, the name of that corpus's own target, whose index they share).
 MESSAGE_SETS = (
     ("messages/medquad", SETS_DIR / "messages-medquad.jsonl", "medquad", "medquad/all"),
-    ("messages/medicationqa", SETS_DIR / "messages-medicationqa.jsonl", "medicationqa", "medicationqa"),
+    ("messages/medicationqa", SETS_DIR / "messages-medicationqa.jsonl", "medicationqa", "beir/medicationqa"),
 )
+EMERGENCY_SET = SETS_DIR / "emergency.jsonl"
+# Our labelled answer sets besides `own` (the bundled corpus): each names the corpus it is asked of.
+ANSWER_SETS = {
+    "answers/medquad": SETS_DIR / "medquad_facts.jsonl",
+    "answers/pubmedqa": SETS_DIR / "pubmedqa_facts.jsonl",
+    "answers/other-field": SETS_DIR / "other_field.jsonl",
+}
 DEFAULT_SYSTEMS = ("bm25", "dense", "rrf", "hybrid")
 
 
@@ -32,14 +39,11 @@ class Target:
     path: Path
     retrieval: bool = True
     followups: bool = False
-    # What is indexed, when it is not `path` itself (questions kept apart from the corpus they are about), and
-    # the name of the index, so that sets over one corpus share one index.
+    # What is indexed, when it is not `path` itself (a labelled answer set's corpus, our messages' corpus), and
+    # the name its index is kept under (shared with the data set's own evaluation, so one corpus is indexed once):
+    # ("medquad/all", .../medquad) for the MedQuAD facts and the messages about MedQuAD.
     corpus: Path | None = None
-    index: str = ""
-
-    @property
-    def index_name(self) -> str:
-        return self.index or self.name
+    index_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,15 +55,39 @@ class Plan:
     abstention: bool = False
     limit: int | None = None
     notes: tuple[str, ...] = ()
+    emergency: bool = False
     # Our own questions (over the bundled corpus) and the questions medcite must abstain on.
     own_set: Path = OWN_SET
     abstain_set: Path = ABSTAIN_SET
+    emergency_set: Path = EMERGENCY_SET
 
 
 def default_datasets_dir() -> Path:
     """`$MEDCITE_DATASETS`, else the shared folder beside the repository."""
     env = os.environ.get("MEDCITE_DATASETS")
     return Path(env).expanduser() if env else REPO_ROOT.parent / "shared" / "datasets"
+
+
+def answer_set_corpus(name: str, datasets_dir: Path) -> tuple[str, Path | None]:
+    """The index name and corpus of a labelled set's "corpus" field: "" is the bundled corpus (None: the
+    settings say where), "medquad/all" every MedQuAD source in one index, "pubmedqa" its abstracts, anything else
+    a folder relative to the repository (a test fixture).
+
+    Raises:
+        EvalError: the corpus is not there.
+    """
+    if not name:
+        return "own", None
+    if name == "medquad/all":
+        folder = datasets_dir / "medquad"
+        medquad_sources(folder)
+        return name, folder
+    if name == "pubmedqa":
+        return name, pubmedqa_file(datasets_dir / "pubmedqa")
+    folder = REPO_ROOT / name
+    if not folder.exists():
+        raise EvalError(f"the labelled set's corpus {name!r} is not a data set name or a folder of the repository")
+    return name.rstrip("/").replace("/", "-"), folder
 
 
 def parse_systems(text: str, valid: Sequence[str]) -> tuple[str, ...]:
@@ -86,14 +114,16 @@ def resolve_plan(
 ) -> Plan:
     """Turn `medcite eval DATASET [PATH]` into targets.
 
-    DATASET is a comma-separated list of all | own | medquad | medquad/<source> | medquad/all | pubmedqa |
-    pubmedqa/sentences | medicationqa | messages | messages/<corpus> | beir | followups | followups/<source> |
-    abstention. medquad scores each source in its own index; medquad/all scores them together in one index,
-    where a question must also beat the other sources' pages. pubmedqa/sentences asks one results sentence of
-    each abstract of the abstracts without it (a set where matching words wins); messages asks our long consumer
-    messages (eval/sets) of MedQuAD and MedicationQA. PATH stands in for the shared location of the one data set
-    that takes a path (medquad, medquad/all, pubmedqa, beir, followups). `all` skips, with a note, shared sets that
-    are absent.
+    DATASET is a comma-separated list of all | own | answers | answers/<set> | medquad | medquad/<source> |
+    medquad/all | pubmedqa | pubmedqa/sentences | medicationqa | messages | messages/<corpus> | beir | followups |
+    followups/<source> | abstention | emergency. `answers` is every labelled answer set (own, and those of
+    `ANSWER_SETS`, each over its corpus); `emergency` checks the emergency line on its labelled messages; medquad
+    scores each source in its own index; medquad/all scores them together in one index, where a question must
+    also beat the other sources' pages. pubmedqa/sentences asks one results sentence of each abstract of the
+    abstracts without it (a set where matching words wins); medicationqa is scored as beir/medicationqa; messages
+    asks our long consumer messages (eval/sets) of MedQuAD and MedicationQA. PATH stands in for the shared
+    location of the one data set that takes a path (medquad, medquad/all, pubmedqa, beir, followups). `all`
+    skips, with a note, shared sets that are absent.
 
     Raises:
         EvalError: an unknown name, a missing or ambiguous PATH, or a data set that is not there.
@@ -159,15 +189,6 @@ def resolve_plan(
         if sentences:
             add(Target("pubmedqa/sentences", "pubmedqa-sentences", file))
 
-    def medicationqa(*, optional: bool) -> None:
-        folder = datasets_dir / "medicationqa"
-        if not (folder / "corpus.jsonl").is_file():
-            if not optional:
-                raise EvalError(f"MedicationQA is not at {folder} (a BEIR folder); set --datasets-dir")
-            notes.append(f"skipped MedicationQA: {folder} is missing")
-            return
-        add(Target("medicationqa", "beir", folder))
-
     def messages(which: str, *, optional: bool) -> None:
         chosen = [m for m in MESSAGE_SETS if which in ("", m[0].partition("/")[2])]
         if not chosen:
@@ -180,21 +201,53 @@ def resolve_plan(
                     raise EvalError(f"{name} asks about {folder}, which is missing; set --datasets-dir")
                 notes.append(f"skipped {name}: {folder} is missing")
                 continue
-            add(Target(name, "judged", questions, corpus=folder, index=index))
+            add(Target(name, "judged", questions, corpus=folder, index_name=index))
 
+    def answer_sets(which: str | None, *, optional: bool) -> None:
+        """Our labelled answer sets (or the one named), each with its corpus; absent corpora noted if optional."""
+        for set_name, file in ANSWER_SETS.items():
+            if which is not None and set_name != which:
+                continue
+            try:
+                index_name, corpus = answer_set_corpus(set_corpus(file), datasets_dir)
+            except EvalError as exc:
+                if not optional:
+                    raise
+                notes.append(f"skipped {set_name}: {exc}")
+                continue
+            add(Target(set_name, "answers", file, corpus=corpus, index_name=index_name))
+
+    def beir_shared(folder_name: str, *, optional: bool = True) -> None:
+        folder = datasets_dir / folder_name
+        if (folder / "corpus.jsonl").is_file():
+            add(Target(f"beir/{folder_name}", "beir", folder))
+        elif optional:
+            notes.append(f"skipped {folder_name}: no BEIR folder at {folder}")
+        else:
+            raise EvalError(f"{folder_name} is not at {folder} (a BEIR folder); set --datasets-dir")
+
+    emergency = False
     for name in names:
         base, _, sub = name.partition("/")
         given = path if name in takers else None
         if name == "all":
             add(Target("own", "own", OWN_SET))
+            answer_sets(None, optional=True)
             medquad(None, retrieval=True, followups=True, optional=True)
             medquad_all(None, optional=True)
             pubmedqa(None, optional=True, sentences=True)
-            medicationqa(optional=True)
+            beir_shared("medicationqa")
             messages("", optional=True)
-            abstention = True
+            abstention = emergency = True
         elif name == "own":
             add(Target("own", "own", OWN_SET))
+        elif name == "answers":
+            add(Target("own", "own", OWN_SET))
+            answer_sets(None, optional=False)
+        elif base == "answers" and name in ANSWER_SETS:
+            answer_sets(name, optional=False)
+        elif name == "emergency":
+            emergency = True
         elif name == "medquad/all":
             medquad_all(given, optional=False)
         elif base in ("medquad", "followups") and (sub or name in takers):
@@ -205,7 +258,7 @@ def resolve_plan(
         elif name == "pubmedqa/sentences":
             pubmedqa(None, optional=False, questions=False, sentences=True)
         elif name == "medicationqa":
-            medicationqa(optional=False)
+            beir_shared("medicationqa", optional=False)
         elif base == "messages":
             messages(sub, optional=False)
         elif name == "beir":
@@ -216,10 +269,10 @@ def resolve_plan(
             abstention = True
         else:
             raise EvalError(
-                f"unknown data set {name!r}; use all, own, medquad, medquad/<source>, pubmedqa, "
-                "pubmedqa/sentences, medicationqa, messages, beir PATH, followups, followups/<source>, "
-                "medquad/all or abstention (comma-separated)"
+                f"unknown data set {name!r}; use all, own, answers, answers/<set>, medquad, medquad/<source>, "
+                "pubmedqa, pubmedqa/sentences, medicationqa, messages, beir PATH, followups, followups/<source>, "
+                "medquad/all, abstention or emergency (comma-separated)"
             )
-    if not targets and not abstention:
+    if not targets and not abstention and not emergency:
         raise EvalError(f"nothing to evaluate in {spec!r}: {'; '.join(notes)}")
-    return Plan(tuple(targets.values()), systems, abstention, limit, tuple(notes))
+    return Plan(tuple(targets.values()), systems, abstention, limit, tuple(notes), emergency=emergency)

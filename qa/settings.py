@@ -16,6 +16,16 @@ def _home() -> Path:
     return Path(os.environ.get("MEDCITE_HOME", Path.home() / ".cache" / "medcite")).expanduser()
 
 
+def default_cache_dir() -> Path:
+    """The cache folder when nothing else is said: MEDCITE_CACHE, else MEDCITE_HOME/cache."""
+    return Path(os.environ.get("MEDCITE_CACHE") or _home() / "cache").expanduser()
+
+
+# Embedding backends: "torch" runs the model in float32 (the reference); "onnx-int8" runs it with ONNX Runtime
+# and int8 weights (qa/onnx_encoder.py), about twice the ingest throughput. An index records its backend.
+BACKENDS = ("torch", "onnx-int8")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where things live and how the index is built.
@@ -30,6 +40,7 @@ class Settings:
     # Above this many chunks the dense index is approximate (HNSW); below it, exact inner product.
     approximate_above: int = 200_000
     batch_size: int = 64
+    backend: str = "torch"
 
     def __post_init__(self) -> None:
         if not self.model.strip():
@@ -38,18 +49,24 @@ class Settings:
             raise ValueError(f"Settings.approximate_above must be positive, got {self.approximate_above}")
         if self.batch_size < 1:
             raise ValueError(f"Settings.batch_size must be positive, got {self.batch_size}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"Settings.backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        """Settings from MEDCITE_MODEL, MEDCITE_INDEX, MEDCITE_CACHE, MEDCITE_CORPUS, then the keyword overrides."""
+        """Settings from MEDCITE_MODEL, MEDCITE_INDEX, MEDCITE_CACHE, MEDCITE_CORPUS, MEDCITE_BACKEND, then the
+        keyword overrides."""
         base = cls()
         env = {
             "model": os.environ.get("MEDCITE_MODEL"),
             "index_dir": os.environ.get("MEDCITE_INDEX"),
             "cache_dir": os.environ.get("MEDCITE_CACHE"),
             "corpus_dir": os.environ.get("MEDCITE_CORPUS"),
+            "backend": os.environ.get("MEDCITE_BACKEND"),
         }
-        values: dict[str, object] = {k: (Path(v).expanduser() if k != "model" else v) for k, v in env.items() if v}
+        values: dict[str, object] = {
+            k: (Path(v).expanduser() if k.endswith("_dir") else v) for k, v in env.items() if v
+        }
         values.update({k: v for k, v in overrides.items() if v is not None})
         for key in ("index_dir", "cache_dir", "corpus_dir"):
             if key in values:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from eval import EvalError
+from eval.harness import index_name
 from eval.plan import default_datasets_dir, parse_systems, resolve_plan
 
 MEDQUAD_PAGE = """<?xml version="1.0" encoding="UTF-8"?>
@@ -34,18 +35,28 @@ def test_parse_systems_lists_the_valid_names_on_error() -> None:
 
 
 def test_all_runs_own_every_medquad_source_pubmedqa_followups_and_abstention(tmp_path: Path) -> None:
-    plan = resolve_plan("all", None, _shared(tmp_path))
+    shared = _shared(tmp_path)
+    plan = resolve_plan("all", None, shared)
     assert [(t.name, t.kind, t.retrieval, t.followups) for t in plan.targets] == [
         ("own", "own", True, False),
+        ("answers/medquad", "answers", True, False),
+        ("answers/pubmedqa", "answers", True, False),
+        ("answers/other-field", "answers", True, False),
         ("medquad/9_Test_QA", "medquad", True, True),
         ("pubmedqa", "pubmedqa", True, False),
         ("pubmedqa/sentences", "pubmedqa-sentences", True, False),
         ("messages/medquad", "judged", True, False),
     ]
-    assert plan.abstention
+    # A labelled set is asked of its corpus, under the index name of that corpus's own data set.
+    by_name = {t.name: t for t in plan.targets}
+    assert (by_name["answers/medquad"].index_name, by_name["answers/medquad"].corpus) == (
+        "medquad/all",
+        shared / "medquad",
+    )
+    assert plan.abstention and plan.emergency
     assert plan.notes == (
-        f"skipped MedicationQA: {tmp_path / 'datasets' / 'medicationqa'} is missing",
-        f"skipped messages/medicationqa: {tmp_path / 'datasets' / 'medicationqa'} is missing",
+        f"skipped medicationqa: no BEIR folder at {shared / 'medicationqa'}",
+        f"skipped messages/medicationqa: {shared / 'medicationqa'} is missing",
     )
 
 
@@ -53,7 +64,7 @@ def test_medquad_all_is_every_source_in_one_target(tmp_path: Path) -> None:
     shared = _shared(tmp_path)
     (shared / "medquad" / "8_Other_QA").mkdir()
     (shared / "medquad" / "8_Other_QA" / "0000002.xml").write_text(MEDQUAD_PAGE, encoding="utf-8")
-    names = [t.name for t in resolve_plan("all", None, shared).targets]
+    names = [t.name for t in resolve_plan("all", None, shared).targets if t.kind != "answers"]
     assert names == [
         "own",
         "medquad/8_Other_QA",
@@ -76,9 +87,17 @@ def test_medquad_all_is_every_source_in_one_target(tmp_path: Path) -> None:
 
 def test_all_skips_absent_shared_sets_with_a_note(tmp_path: Path) -> None:
     plan = resolve_plan("all", None, tmp_path / "absent")
-    assert [t.name for t in plan.targets] == ["own"]
-    assert len(plan.notes) == 5 and "MedQuAD" in plan.notes[0] and "PubMedQA" in plan.notes[1]
-    assert "MedicationQA" in plan.notes[2] and "messages/" in plan.notes[3] and "messages/" in plan.notes[4]
+    # The other-field set's corpus ships with the repository; the others' do not exist here.
+    assert [t.name for t in plan.targets] == ["own", "answers/other-field"]
+    assert [n.split(":")[0] for n in plan.notes] == [
+        "skipped answers/medquad",
+        "skipped answers/pubmedqa",
+        "skipped MedQuAD",
+        "skipped PubMedQA",
+        "skipped medicationqa",
+        "skipped messages/medquad",
+        "skipped messages/medicationqa",
+    ]
 
 
 def test_sets_that_ask_of_another_set_s_corpus_share_its_index(tmp_path: Path) -> None:
@@ -86,11 +105,16 @@ def test_sets_that_ask_of_another_set_s_corpus_share_its_index(tmp_path: Path) -
     (shared / "medicationqa").mkdir()
     (shared / "medicationqa" / "corpus.jsonl").write_text('{"_id": "a1", "text": "x"}\n', encoding="utf-8")
     plan = resolve_plan("medicationqa,messages,pubmedqa/sentences", None, shared)
-    found = {t.name: (t.kind, t.path.name, t.corpus, t.index_name) for t in plan.targets}
+    found = {t.name: (t.kind, t.path.name, t.corpus, index_name(t)) for t in plan.targets}
     assert found == {
-        "medicationqa": ("beir", "medicationqa", None, "medicationqa"),
+        "beir/medicationqa": ("beir", "medicationqa", None, "beir/medicationqa"),
         "messages/medquad": ("judged", "messages-medquad.jsonl", shared / "medquad", "medquad/all"),
-        "messages/medicationqa": ("judged", "messages-medicationqa.jsonl", shared / "medicationqa", "medicationqa"),
+        "messages/medicationqa": (
+            "judged",
+            "messages-medicationqa.jsonl",
+            shared / "medicationqa",
+            "beir/medicationqa",
+        ),
         "pubmedqa/sentences": ("pubmedqa-sentences", "ori_pqal.json", None, "pubmedqa/sentences"),
     }
     (only,) = resolve_plan("messages/medicationqa", None, shared).targets
