@@ -4,7 +4,8 @@ For every data set named, the questions of its tune part (never its held-out par
 retriever (`Retriever.candidates`, as `qa.calibration.judge` does for pseudo-queries), and `qa.fusion.optimize_fusion`
 is run on them. Prints, per set, nDCG@10 of dense, bm25, the fallback weights, the weights the index chose at ingest
 (without labels), and the weights the labels would choose; then the weights chosen on all sets' tune parts pooled
-(each set counting equally), which is how `qa.calibration.FALLBACK` was chosen:
+(each set counting equally), which is how `qa.calibration.PRIOR` was chosen (its "fallback" column is the prior
+less the signals the corpus's shape cannot use, `qa.calibration.start_weights`):
 
     .venv/bin/python bench/fusion_tune.py medquad/all,pubmedqa,pubmedqa/sentences,medicationqa,messages \\
         --per-set 400
@@ -23,9 +24,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from eval.datasets import part_of  # noqa: E402
-from eval.harness import corpus_of, index_opener, materialise, target_questions  # noqa: E402
+from eval.harness import corpus_of, index_name, index_opener, materialise, target_questions  # noqa: E402
 from eval.plan import default_datasets_dir, resolve_plan  # noqa: E402
-from qa.calibration import FALLBACK, Question, judge  # noqa: E402
+from qa.calibration import Question, judge, shape_of, start_weights  # noqa: E402
 from qa.fusion import FusionWeights, Judged, mean_ndcg, optimize_fusion  # noqa: E402
 from qa.retrieve import index_weights  # noqa: E402
 from qa.settings import Settings  # noqa: E402
@@ -34,20 +35,24 @@ from qa.settings import Settings  # noqa: E402
 MIN_POOLED = 100
 
 
-def tune_part(name: str, settings: Settings, datasets: Path, per_set: int) -> tuple[list[Judged], FusionWeights]:
-    """The judged tune-part questions of one data set (a fixed sample of `per_set`), and its index's weights."""
+def tune_part(
+    name: str, settings: Settings, datasets: Path, per_set: int
+) -> tuple[list[Judged], FusionWeights, FusionWeights]:
+    """The judged tune-part questions of one data set (a fixed sample of `per_set`), the weights its index chose,
+    and the prior less what its shape cannot use (where calibration started)."""
     (target,) = [materialise(t, settings) for t in resolve_plan(name, None, datasets).targets]
     queries, _ = target_questions(target)
     chosen = [q for q in queries if part_of(q.qid) == "tune" and q.relevant]
     chosen = random.Random(0).sample(chosen, min(per_set, len(chosen)))
-    assistant = index_opener(settings, progress=False)(target.index_name, corpus_of(target, settings))
+    assistant = index_opener(settings, progress=False)(index_name(target), corpus_of(target, settings))
     questions = []
     for query in chosen:
         relevant = {d: float(g) for d, g in query.relevant.items() if d in assistant.index.documents}
         if relevant:
             texts = assistant.build_query(query.text, query.history).expanded
             questions.append(Question(tuple(texts), relevant))
-    return judge(assistant.retriever, questions), index_weights(assistant.index)
+    start = start_weights(shape_of(assistant.index))
+    return judge(assistant.retriever, questions), index_weights(assistant.index), start
 
 
 def main() -> None:
@@ -62,14 +67,16 @@ def main() -> None:
     print("| data set | tune questions | dense | bm25 | fallback | chosen at ingest | labels' choice | its weights |")
     print("|---|---|---|---|---|---|---|---|")
     per_set: list[list[Judged]] = []
+    starts: list[FusionWeights] = []
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     for name in names:
-        judged, chosen = tune_part(name, settings, datasets, args.per_set)
+        judged, chosen, start = tune_part(name, settings, datasets, args.per_set)
         per_set.append(judged)
-        labels = optimize_fusion(judged, FALLBACK)
+        starts.append(start)
+        labels = optimize_fusion(judged, start)
         print(
             f"| {name} | {len(judged)} | {labels.single['dense']:.3f} | {labels.single['bm25']:.3f} | "
-            f"{mean_ndcg(judged, FALLBACK):.3f} | {mean_ndcg(judged, chosen):.3f} | {labels.score:.3f} | "
+            f"{mean_ndcg(judged, start):.3f} | {mean_ndcg(judged, chosen):.3f} | {labels.score:.3f} | "
             f"{labels.weights.describe()} |",
             flush=True,
         )
@@ -79,18 +86,15 @@ def main() -> None:
     smallest = min(len(j) for j in large)
     for judged in large:
         pooled.extend(random.Random(1).sample(judged, smallest))
-    start = FusionWeights(dense=1, bm25=1, topic=1, lead=1, aspect=1, sentence=1, phrase=1)
-    choice = optimize_fusion(pooled, start, min_gain=0.001)
+    equal = FusionWeights(dense=1, bm25=1, topic=1, lead=1, aspect=1, sentence=1, phrase=1)
+    choice = optimize_fusion(pooled, equal, min_gain=0.001)
     print(f"\nPooled ({len(large)} sets x {smallest} questions), from equal weights: {choice.weights.describe()}")
-    fallback = mean_ndcg(pooled, FALLBACK)
-    print(f"nDCG@10 {choice.score:.3f} (equal weights {choice.start_score:.3f}; fallback {fallback:.3f})")
+    print(f"nDCG@10 {choice.score:.3f} (equal weights {choice.start_score:.3f})")
     print("steps: " + "; ".join(choice.steps))
     print("\n| data set | pooled choice | fallback | better of dense, bm25 |\n|---|---|---|---|")
-    for name, judged in zip(names, per_set, strict=True):
+    for name, judged, start in zip(names, per_set, starts, strict=True):
         single = max(mean_ndcg(judged, FusionWeights(dense=1)), mean_ndcg(judged, FusionWeights(dense=0, bm25=1)))
-        print(
-            f"| {name} | {mean_ndcg(judged, choice.weights):.3f} | {mean_ndcg(judged, FALLBACK):.3f} | {single:.3f} |"
-        )
+        print(f"| {name} | {mean_ndcg(judged, choice.weights):.3f} | {mean_ndcg(judged, start):.3f} | {single:.3f} |")
 
 
 if __name__ == "__main__":
