@@ -505,3 +505,15 @@ def test_the_dialysis_question_and_its_dialysis_followups_say_the_sources_differ
     answer = assistant.ask(question, list(history))
     assert answer.disagreement and len(answer.sides) == 2
     assert {s.claim.doc_id for s in answer.sides} == {QA_PAGE, TEACHING_NOTE}
+
+
+def test_a_message_of_several_questions_is_searched_as_one_query(assistant: Assistant) -> None:
+    # One embedding of the whole message keeps the story that says what each part asks; the parts still exist
+    # for composition, which answers each in turn.
+    message = "is baclofen cleared by dialisys? what is the dose in HD?"
+    query = assistant.build_query(message)
+    assert len(query.parts) == 2
+    (searched,) = assistant.search_texts(query)
+    assert searched.startswith(query.text) and "dialysis" in searched  # the typo fix is appended
+    single = assistant.build_query(BACLOFEN)
+    assert assistant.search_texts(single) == tuple(single.expanded)
