@@ -199,9 +199,6 @@ def test_every_mode_answers_the_seed_question(assistant: Assistant, mode: str) -
 # --- follow-ups, messy input, emergencies ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the shipped scorer ranks the page's dosing advice first (issue 11, not yet met)"
-)
 def test_followup_on_an_overdose_cites_the_teaching_note(assistant: Assistant) -> None:
     answer = assistant.ask(OVERDOSE_FOLLOWUP, [BACLOFEN])
     assert not answer.abstained
