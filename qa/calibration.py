@@ -31,12 +31,15 @@ if TYPE_CHECKING:
 # what cannot apply to it (`applicable`). Chosen on the tune parts of the development sets, each set counting
 # equally (README, "Choosing the fusion"; `bench/fusion_tune.py`).
 PRIOR = FusionWeights(dense=1.0, bm25=1.0, topic=2.0, lead=1.0, aspect=1.0, sentence=1.0, phrase=0.0)
-# The document-level signals need documents to tell apart: below this many, they get no weight.
+# A document's opening (lead) ranks a chunk by its document: below this many documents it gets no weight (the
+# bundled two-document corpus is ranked by its passages).
 MIN_DOCUMENTS = 20
 # Title pooling (topic) and the question without the title's words (aspect) need pages: titles that several
-# documents share. A document's opening (lead) needs documents of several chunks. Each needs this share of the
-# documents to be so.
+# documents share (at least two documents, however small the corpus). The lead needs documents of several
+# chunks. Each needs this share of the documents to be so.
 MIN_SHARE = 0.2
+# The rules of `Shape.applicable`: a change recalibrates indexes at ingest (`CalibrationSettings.version`).
+SHAPE_RULES = 2
 DOCUMENT_SIGNALS = ("topic", "aspect", "lead")
 _WORDS = re.compile(r"[A-Za-z][A-Za-z0-9'-]*")
 
@@ -63,11 +66,10 @@ class Shape:
     def applicable(self) -> frozenset[str]:
         """The signals that can tell documents apart in a corpus of this shape."""
         usable = {"dense", "bm25", "sentence", "phrase"}
-        if self.documents >= MIN_DOCUMENTS:
-            if self.shared_title >= MIN_SHARE * self.documents:
-                usable |= {"topic", "aspect"}
-            if self.several_chunks >= MIN_SHARE * self.documents:
-                usable.add("lead")
+        if self.shared_title >= max(2, MIN_SHARE * self.documents):
+            usable |= {"topic", "aspect"}
+        if self.documents >= MIN_DOCUMENTS and self.several_chunks >= MIN_SHARE * self.documents:
+            usable.add("lead")
         return frozenset(usable)
 
 
@@ -119,7 +121,7 @@ class CalibrationSettings:
 
     def version(self) -> str:
         """A hash of these settings and the prior: an index calibrated under others is recalibrated by ingest."""
-        return stable_hash(repr(self), repr(PRIOR), str(MIN_DOCUMENTS), str(MIN_SHARE), length=12)
+        return stable_hash(repr(self), repr(PRIOR), str(MIN_DOCUMENTS), str(MIN_SHARE), str(SHAPE_RULES), length=12)
 
 
 def _eligible_sentences(text: str, spans: Sequence[tuple[int, int]], settings: CalibrationSettings) -> list[str]:
@@ -250,7 +252,8 @@ def calibrate(index: Index, embedder: Embedder, settings: CalibrationSettings | 
 
     The start is `PRIOR` less the document-level signals the corpus's shape cannot use (`Shape.applicable`). An
     index too small to draw `min_queries` pseudo-queries from keeps that start: for the bundled two-document
-    corpus, dense, BM25, best sentence and phrase, with nothing that only ranks whole documents.
+    corpus, dense, BM25, best sentence and phrase, with nothing that only ranks whole documents; for a few pages
+    split into passages, title pooling and aspect too.
     """
     from qa.retrieve import Retriever
 

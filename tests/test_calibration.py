@@ -95,7 +95,13 @@ def build(tmp_path: Path, pages: int, passages: int, sentences: int, **calibrati
         (Shape(MIN_DOCUMENTS, MIN_DOCUMENTS, 0), {"dense", "bm25", "sentence", "phrase", "topic", "aspect"}),
         (Shape(100, 19, 20), {"dense", "bm25", "sentence", "phrase", "lead"}),
         (Shape(100, 20, 19), {"dense", "bm25", "sentence", "phrase", "topic", "aspect"}),
-        (Shape(MIN_DOCUMENTS - 1, MIN_DOCUMENTS - 1, MIN_DOCUMENTS - 1), {"dense", "bm25", "sentence", "phrase"}),
+        # A few pages split into passages pool by title however small the corpus; the lead needs documents.
+        (
+            Shape(MIN_DOCUMENTS - 1, MIN_DOCUMENTS - 1, MIN_DOCUMENTS - 1),
+            {"dense", "bm25", "sentence", "phrase", "topic", "aspect"},
+        ),
+        (Shape(6, 6, 0), {"dense", "bm25", "sentence", "phrase", "topic", "aspect"}),
+        (Shape(3, 1, 3), {"dense", "bm25", "sentence", "phrase"}),
     ],
 )
 def test_document_signals_apply_only_where_the_corpus_has_pages_or_long_documents(shape: Shape, usable: set) -> None:
@@ -162,10 +168,13 @@ def test_a_tiny_corpus_keeps_the_start_and_says_why(tmp_path: Path) -> None:
     index, report = build(tmp_path, pages=1, passages=2, sentences=2)
     fusion = read_manifest(tmp_path / "index").fusion
     assert fusion["method"] == "fallback" and fusion["pseudo_queries"] == {}
-    assert "fewer than the 40 needed" in fusion["reason"] and "so no topic, aspect, lead" in fusion["reason"]
+    # Two documents sharing a title: a page, so title pooling and aspect apply; too few documents for the lead.
+    assert "fewer than the 40 needed" in fusion["reason"] and "(so no lead)" in fusion["reason"]
     assert fusion["weights"] == start_weights(shape_of(index)).to_dict()
     assert report.fusion == fusion
-    assert "Fusion weights: dense" in report.summary() and "Fallback weights" in report.summary()
+    shown = ", ".join(f"{k} {v:.2f}" for k, v in sorted(fusion["weights"].items(), key=lambda kv: -kv[1]) if v > 0)
+    assert f"Fusion weights: {shown}." in report.summary() and "Fallback weights" in report.summary()
+    assert fusion["weights"]["topic"] > 0 and fusion["weights"]["lead"] == 0
 
 
 def test_a_calibrated_index_records_its_pseudo_queries_and_their_scores(tmp_path: Path) -> None:
