@@ -110,6 +110,18 @@ def test_a_named_floor_and_the_wildcard_both_apply() -> None:
     ]
 
 
+def test_a_named_set_s_own_bound_replaces_the_wildcard_s_at_the_same_figure() -> None:
+    # A known exception is written down beside the set, with its own bound; the wildcard still holds elsewhere.
+    floors = {
+        "*": {"vs_best_single": {"ndcg@10": {"all": -0.01}}},
+        "small": {"vs_best_single": {"ndcg@10": {"all": -0.03}}},
+    }
+    results = {"datasets": {"small": _compared(0.735, 0.759, 0.72), "other": _compared(0.735, 0.759, 0.72)}}
+    assert check_floors(results, floors) == ["other vs_best_single ndcg@10 all = -0.024 is below its floor -0.01"]
+    results["datasets"]["small"] = _compared(0.70, 0.759, 0.72)
+    assert "small vs_best_single ndcg@10 all = -0.059 is below its floor -0.03" in check_floors(results, floors)
+
+
 def test_the_shipped_floors_fail_when_bottom_line_accuracy_drops() -> None:
     from eval.plan import REPO_ROOT
 
