@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,7 +20,8 @@ from qa.compose import (
 )
 from qa.embedding import Embedder, EmbeddingCache
 from qa.index import Index
-from qa.query import BUILTIN_SYNONYMS, Query, QueryBuilder, content_words, learn_abbreviations
+from qa.lexicon import PARTS as _PARTS
+from qa.query import BUILTIN_SYNONYMS, Query, QueryBuilder, content_words
 from qa.records import Answer, Hit
 from qa.retrieve import Retriever, check_mode
 from qa.settings import Settings
@@ -31,9 +31,6 @@ ABSTAIN_BELOW = 0.23
 _COMMON_WORD_WEIGHT = 0.3
 # A rare word the corpus lacks is usually the very drug or disease asked about: it weighs double.
 _MISSING_RARE_WEIGHT = 2.0
-_WORD = re.compile(r"[a-z][a-z0-9'/-]*")
-_PARTS = re.compile(r"[/-]")
-_ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -49,24 +46,19 @@ class Assistant:
         torch_threads(1)
         self.retriever = Retriever(index, embedder)
         self.compose_settings = compose_settings or ComposeSettings()
-        # Word counts, so a typo fix can prefer the word the corpus uses far more often.
-        vocabulary: Counter[str] = Counter()
-        acronyms: set[str] = set()
-        for chunk in index.chunks:
-            acronyms.update(_ACRONYM.findall(chunk.text))
-            words = _WORD.findall(chunk.context.lower())
-            vocabulary.update(words)
-            # "bradycardia/hypotension" holds "bradycardia" too.
-            vocabulary.update(p for w in words if _PARTS.search(w) for p in _PARTS.split(w) if p)
-        self.vocabulary = frozenset(vocabulary)
-        # Stems let "hepatically" count as covered by "hepatic".
-        self._vocabulary_stems = frozenset(stems(sorted(vocabulary)))
+        # The corpus's words (with counts, so a typo fix can prefer the word the corpus uses far more often),
+        # their stems (so "hepatically" counts as covered by "hepatic"), its acronyms and the abbreviations it
+        # defines: counted at ingest (`qa.lexicon`), not at each load.
+        lexicon = index.lexicon
+        self.vocabulary = frozenset(lexicon.counts)
+        self._vocabulary_stems = lexicon.stems
         known = {t for t in embedder.model.tokenizer.get_vocab() if t.isalpha()}
         self._common_words = frozenset(known)
         # "prescribing" is as everyday as "prescribed", which the model's vocabulary holds whole.
         self._common_stems = frozenset(stems(sorted(known)))
-        abbreviations = learn_abbreviations(c.text for c in index.chunks)
-        self.queries = QueryBuilder(vocabulary, known_words=known, abbreviations=abbreviations, acronyms=acronyms)
+        self.queries = QueryBuilder(
+            lexicon.counts, known_words=known, abbreviations=lexicon.abbreviations, acronyms=lexicon.acronyms
+        )
         self._confidence_cache: dict[str, float] = {}
 
     @classmethod

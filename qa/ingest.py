@@ -18,9 +18,11 @@ import numpy as np
 from tqdm import tqdm
 
 from qa.chunking import CHUNKER_VERSION, chunk_document
+from qa.dense import choose_kind
 from qa.embedding import Embedder, EmbeddingCache
 from qa.errors import IndexLoadError, LoadError
 from qa.index import (
+    STEPS,
     Index,
     Manifest,
     canonical_model,
@@ -32,7 +34,7 @@ from qa.loaders import load_paths
 from qa.records import Chunk, Document, Skipped
 from qa.settings import Settings
 
-INDEX_STEPS = ("vectors", "dense", "bm25", "store", "publish")
+INDEX_STEPS = STEPS
 # Follow-up questions are scored against the chunk vectors this many at a time (bounds the score matrix).
 _FOLLOW_UP_BLOCK = 256
 
@@ -120,7 +122,7 @@ def _previous_index(index_dir: Path, model: str) -> Index | None:
 
 
 def _expected_dense_kind(chunks: int, settings: Settings) -> str:
-    return "hnsw" if chunks > settings.approximate_above else "flat-ip"
+    return choose_kind(chunks, settings.approximate_above, settings.dense_kind)
 
 
 def _is_up_to_date(m: Manifest, fingerprint: str, model: str, sources: tuple[str, ...], settings: Settings) -> bool:
@@ -280,6 +282,7 @@ def ingest(
             chunker_version=CHUNKER_VERSION,
             sources=sources,
             approximate_above=settings.approximate_above,
+            dense_kind=settings.dense_kind,
             content_hashes={d.doc_id: hashes[d.doc_id] for d in documents},
             follow_up_scores=follow_up_scores,
             on_step=lambda _name: bar.update(1),

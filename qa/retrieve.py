@@ -66,16 +66,9 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.weights = weights or FusionWeights()
-        # Chunks that share a document title form a group ("page"); untitled documents are their own group.
-        group_ids: dict[str, int] = {}
-        groups = np.empty(len(index.chunks), dtype=np.int64)
-        for row, chunk in enumerate(index.chunks):
-            key = chunk.title.strip().lower() or f"\x00{chunk.doc_id}"
-            groups[row] = group_ids.setdefault(key, len(group_ids))
-        self._group_of_row = groups
-        order = np.argsort(groups, kind="stable")
-        bounds = np.searchsorted(groups[order], np.arange(len(group_ids) + 1))
-        self._group_rows = [order[bounds[g] : bounds[g + 1]] for g in range(len(group_ids))]
+        # Chunks that share a document title form a group ("page"); made at ingest (`qa.titles`).
+        self._group_of_row = index.title_groups.of_row
+        self._group_rows = index.title_groups
 
     def search(self, queries: Sequence[str], *, mode: str = "hybrid", k: int = 10) -> list[Hit]:
         """The `k` best chunks for a question given as one or more sub-queries (merged by best score)."""

@@ -11,6 +11,9 @@ BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# The dense index kinds (`qa.dense`): exact inner product, then the approximate ones.
+DENSE_KINDS = ("flat-ip", "ivf-sq8", "ivf-pq", "hnsw")
+
 
 def _home() -> Path:
     return Path(os.environ.get("MEDCITE_HOME", Path.home() / ".cache" / "medcite")).expanduser()
@@ -27,8 +30,13 @@ class Settings:
     index_dir: Path = field(default_factory=lambda: _home() / "index")
     cache_dir: Path = field(default_factory=lambda: _home() / "cache")
     corpus_dir: Path = REPO_ROOT / "corpus"
-    # Above this many chunks the dense index is approximate (HNSW); below it, exact inner product.
+    # Above this many chunks the dense index is approximate (`qa.dense.DenseSettings.approximate`); below it,
+    # exact. Exact search reads every vector, so its cost grows with the corpus: `bench/scale_bench.py` measured
+    # hybrid ask() p95 of 34 ms at 30k chunks and ... (README, "Scale").
     approximate_above: int = 200_000
+    # "auto" chooses by `approximate_above`; a kind of DENSE_KINDS forces it (to evaluate an approximate index on
+    # a small corpus, say). Also from MEDCITE_DENSE_KIND.
+    dense_kind: str = "auto"
     batch_size: int = 64
 
     def __post_init__(self) -> None:
@@ -36,22 +44,29 @@ class Settings:
             raise ValueError("Settings.model must name a sentence-transformers model or a path to one")
         if self.approximate_above < 1:
             raise ValueError(f"Settings.approximate_above must be positive, got {self.approximate_above}")
+        if self.dense_kind != "auto" and self.dense_kind not in DENSE_KINDS:
+            raise ValueError(
+                f"Settings.dense_kind must be 'auto' or one of {', '.join(DENSE_KINDS)}, got {self.dense_kind!r}"
+            )
         if self.batch_size < 1:
             raise ValueError(f"Settings.batch_size must be positive, got {self.batch_size}")
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        """Settings from MEDCITE_MODEL, MEDCITE_INDEX, MEDCITE_CACHE, MEDCITE_CORPUS, then the keyword overrides."""
+        """Settings from MEDCITE_MODEL, MEDCITE_INDEX, MEDCITE_CACHE, MEDCITE_CORPUS, MEDCITE_DENSE_KIND, then the
+        keyword overrides."""
         base = cls()
         env = {
             "model": os.environ.get("MEDCITE_MODEL"),
             "index_dir": os.environ.get("MEDCITE_INDEX"),
             "cache_dir": os.environ.get("MEDCITE_CACHE"),
             "corpus_dir": os.environ.get("MEDCITE_CORPUS"),
+            "dense_kind": os.environ.get("MEDCITE_DENSE_KIND"),
         }
-        values: dict[str, object] = {k: (Path(v).expanduser() if k != "model" else v) for k, v in env.items() if v}
+        paths = ("index_dir", "cache_dir", "corpus_dir")
+        values: dict[str, object] = {k: (Path(v).expanduser() if k in paths else v) for k, v in env.items() if v}
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("index_dir", "cache_dir", "corpus_dir"):
+        for key in paths:
             if key in values:
                 values[key] = Path(values[key]).expanduser()  # type: ignore[arg-type]
         return replace(base, **values)  # type: ignore[arg-type]
