@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,20 @@ WORD = re.compile(r"[a-z][a-z0-9'/-]*")
 # "bradycardia/hypotension" and "end-stage" hold their parts as words too.
 PARTS = re.compile(r"[/-]")
 ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")
+
+
+_BLOCK = 4096
+
+
+def _blocks(texts: Iterable[str]) -> Iterator[list[str]]:
+    block: list[str] = []
+    for text in texts:
+        block.append(text)
+        if len(block) == _BLOCK:
+            yield block
+            block = []
+    if block:
+        yield block
 
 
 @dataclass(frozen=True)
@@ -41,14 +55,19 @@ class Lexicon:
         """Count the words of `contexts` (what is searched: title, headings, text) and learn acronyms and
         abbreviations from `texts` (the chunks' own words, where definitions are written)."""
         counts: Counter[str] = Counter()
-        for context in contexts:
-            words = WORD.findall(context.lower())
-            counts.update(words)
-            counts.update(p for w in words if PARTS.search(w) for p in PARTS.split(w) if p)
+        # A block of contexts at a time, joined: one regex scan and one C-level count instead of one per chunk.
+        # (No word spans the newline between two contexts.)
+        for block in _blocks(contexts):
+            counts.update(WORD.findall("\n".join(block).lower()))
+        # "bradycardia/hypotension" holds "bradycardia" too, as often as the compound occurs.
+        for word, count in [(w, n) for w, n in counts.items() if PARTS.search(w)]:
+            for part in PARTS.split(word):
+                if part:
+                    counts[part] += count
         texts = list(texts)
         acronyms: set[str] = set()
-        for text in texts:
-            acronyms.update(ACRONYM.findall(text))
+        for block in _blocks(texts):
+            acronyms.update(ACRONYM.findall("\n".join(block)))
         return cls(
             counts=dict(counts),
             stems=frozenset(stems(sorted(counts))),
