@@ -27,6 +27,7 @@ Builds of a size are deleted once measured unless `--keep`.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -118,7 +119,11 @@ def synthesize(source: Path, size: int, noise: float):
             if r:
                 heading = tuple(title if h == chunk.title else h for h in chunk.heading_path)
                 chunk = replace(
-                    chunk, chunk_id=stable_hash(chunk.chunk_id, str(r)), doc_id=doc_id, title=title, heading_path=heading
+                    chunk,
+                    chunk_id=stable_hash(chunk.chunk_id, str(r)),
+                    doc_id=doc_id,
+                    title=title,
+                    heading_path=heading,
                 )
             chunks.append(chunk)
     rng = np.random.default_rng(SEED)
@@ -358,7 +363,45 @@ def pick_questions(datasets: Path, count: int) -> list[str]:
     return random.Random(SEED).sample(found, min(len(found), 1 + WARM_UP + count))
 
 
-def measure_size(args: argparse.Namespace, size: int, questions_file: Path, queries: np.ndarray) -> list[dict]:
+def sweep(index, kind: str, queries: np.ndarray, exact: np.ndarray, size: int) -> list[dict]:
+    """Recall and single-query time of the approximate kinds at other search settings (what chose DenseSettings)."""
+    from dataclasses import replace as changed
+
+    from qa import dense
+
+    if kind in ("ivf-sq8", "ivf-pq"):
+        trials = [("nprobe", v, changed(dense.DENSE, nprobe=v)) for v in (4, 8, 16, 24, 32, 48, 64)]
+        trials += [("refine", v, changed(dense.DENSE, refine=v)) for v in (1, 2, 5)]
+    elif kind == "hnsw":
+        trials = [("efSearch", v, changed(dense.DENSE, hnsw_ef_search=v)) for v in (64, 128, 256, 512)]
+    else:
+        return []
+    out = []
+    for name, value, settings in trials:
+        started = time.perf_counter()
+        found = np.vstack(
+            [dense.search(index._dense, kind, q[None, :], 100, index.vectors, settings)[1] for q in queries]
+        )
+        ms = (time.perf_counter() - started) / len(queries) * 1000
+        out.append(
+            {"chunks": size, "kind": kind, "setting": name, "value": value, "ms": ms}
+            | {"recall10": recall(found, exact, 10), "recall100": recall(found, exact, 100)}
+        )
+    return out
+
+
+def sweep_table(sweeps: Sequence[dict]) -> str:
+    lines = ["| chunks | dense index | setting | recall@10 | recall@100 | ms per search (k=100) |", "|" + " --- |" * 6]
+    for s in sweeps:
+        cells = [f"{s['chunks']:,}", s["kind"], f"{s['setting']}={s['value']}"]
+        cells += [f"{s['recall10']:.3f}", f"{s['recall100']:.3f}", f"{s['ms']:.2f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def measure_size(
+    args: argparse.Namespace, size: int, questions_file: Path, queries: np.ndarray
+) -> tuple[list[dict], list[dict]]:
     from qa.index import VECTORS, Index, live_build
 
     folder = args.work / f"{size}"
@@ -367,8 +410,19 @@ def measure_size(args: argparse.Namespace, size: int, questions_file: Path, quer
     base_kind = args.kinds[0]
     base = folder / base_kind
     built = run_child(
-        ["_build", "--source", str(args.source), "--index", str(base), "--size", str(size), "--kind", base_kind]
-        + ["--noise", str(args.noise)]
+        [
+            "_build",
+            "--source",
+            str(args.source),
+            "--index",
+            str(base),
+            "--size",
+            str(size),
+            "--kind",
+            base_kind,
+            "--noise",
+            str(args.noise),
+        ]
     )
     steps = built["steps_s"]
     shared = built["build_s"] - steps["dense"]
@@ -379,12 +433,13 @@ def measure_size(args: argparse.Namespace, size: int, questions_file: Path, quer
         flush=True,
     )
     exact = exact_top(live_build(base) / VECTORS, queries, 100)
-    rows = []
+    rows, sweeps = [], []
     for kind in args.kinds:
         target = base if kind == base_kind else folder / kind
         dense_s = steps["dense"] if kind == base_kind else link_kind(base, target, kind)
         index = Index.load(target)
         _, found = index.dense_search(queries, 100)
+        sweeps.extend(sweep(index, kind, queries, exact, size))
         del index
         evict(live_build(target))
         served = run_child(
@@ -409,7 +464,7 @@ def measure_size(args: argparse.Namespace, size: int, questions_file: Path, quer
         print(f"[{time.strftime('%H:%M:%S')}] {size:,} {kind}: {json.dumps(row)}", file=sys.stderr, flush=True)
     if not args.keep:
         shutil.rmtree(folder)
-    return rows
+    return rows, sweeps
 
 
 def table(rows: Sequence[dict]) -> str:
@@ -468,7 +523,7 @@ def growth(rows: Sequence[dict]) -> str:
     lines = ["| dense index | sizes | " + " | ".join(figures) + " |", "|" + " --- |" * (len(figures) + 2)]
     for kind, found in by_kind.items():
         found = sorted(found, key=lambda r: r["chunks"])
-        for small, big in zip(found, found[1:], strict=False):
+        for small, big in itertools.pairwise(found):
             ratios = [f"x{f(big) / f(small):.1f}" if f(small) > 0 else "-" for f in figures.values()]
             sizes = f"{small['chunks']:,} -> {big['chunks']:,} (x{big['chunks'] / small['chunks']:.0f})"
             lines.append(f"| {kind} | {sizes} | " + " | ".join(ratios) + " |")
@@ -497,7 +552,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=200, help="timed warm asks per size and kind")
     parser.add_argument("--noise", type=float, default=0.3, help="relative norm of the noise on copied vectors")
     parser.add_argument(
-        "--datasets", type=Path, help="MedQuAD folder (default: $MEDCITE_DATASETS/medquad or ../shared/datasets/medquad)"
+        "--datasets",
+        type=Path,
+        help="MedQuAD folder (default: $MEDCITE_DATASETS/medquad or ../shared/datasets/medquad)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the builds (default: deleted once measured)")
     args = parser.parse_args(argv)
@@ -515,7 +572,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown or not args.kinds:
         parser.error(f"--kinds must name some of {', '.join(DENSE_KINDS)}, got {args.kinds}")
     shared = os.environ.get("MEDCITE_DATASETS")
-    datasets = (args.datasets or (Path(shared) if shared else REPO / ".." / "shared" / "datasets") / "medquad").resolve()
+    datasets = (
+        args.datasets or (Path(shared) if shared else REPO / ".." / "shared" / "datasets") / "medquad"
+    ).resolve()
     args.work.mkdir(parents=True, exist_ok=True)
 
     from qa.embedding import Embedder, EmbeddingCache
@@ -539,10 +598,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         flush=True,
     )
     rows: list[dict] = []
+    sweeps: list[dict] = []
     for size in args.sizes:
-        rows.extend(measure_size(args, size, questions_file, queries))
-        (args.work / "results.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
-        print(table([r for r in rows if r["chunks"] == size]) + "\n", flush=True)
+        size_rows, size_sweeps = measure_size(args, size, questions_file, queries)
+        rows.extend(size_rows)
+        sweeps.extend(size_sweeps)
+        results = {"rows": rows, "sweeps": sweeps}
+        (args.work / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+        print(table(size_rows) + "\n", flush=True)
+        print(sweep_table(size_sweeps) + "\n", flush=True)
     print(table(rows))
     print("\nGrowth between sizes (ratio of each figure):\n")
     print(growth(rows))

@@ -136,19 +136,21 @@ def write(index: faiss.Index, path: Path) -> None:
     faiss.write_index(index, str(path))
 
 
-def read(path: Path) -> faiss.Index:
-    """Open a dense index file with its stored vectors or inverted lists memory-mapped, not copied.
+def read(path: Path, kind: str) -> faiss.Index:
+    """Open a dense index file of `kind` with its vectors or inverted lists memory-mapped, not copied.
 
     Raises:
         FileNotFoundError: no such file.
         RuntimeError: FAISS cannot read it (damaged or truncated).
+        ValueError: the file holds another kind of index.
     """
     if not path.is_file():
         raise FileNotFoundError(f"{path.name} is missing")
     # IO_FLAG_MMAP maps an inverted file's lists; IO_FLAG_MMAP_IFC a flat or HNSW index's vectors.
-    index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
-    if isinstance(faiss.downcast_index(index), faiss.IndexIVF):
-        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
+    flag = faiss.IO_FLAG_MMAP if kind.startswith("ivf-") else faiss.IO_FLAG_MMAP_IFC
+    index = faiss.read_index(str(path), flag)
+    if kind_of(index) != kind:
+        raise ValueError(f"{path.name} holds a {kind_of(index)} index, not {kind}")
     return index
 
 

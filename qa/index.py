@@ -352,11 +352,9 @@ class Index:
                 )
             if manifest.dense_kind not in DENSE_KINDS:
                 raise ValueError(f"the manifest names an unknown dense index kind {manifest.dense_kind!r}")
-            dense = dense_index.read(build / DENSE)
-            if dense.ntotal != n or dense.d != dim or dense_index.kind_of(dense) != manifest.dense_kind:
-                raise ValueError(
-                    f"{DENSE} holds {dense.ntotal} vectors of {dense.d} dims in a {dense_index.kind_of(dense)} index"
-                )
+            dense = dense_index.read(build / DENSE, manifest.dense_kind)
+            if dense.ntotal != n or dense.d != dim:
+                raise ValueError(f"{DENSE} holds {dense.ntotal} vectors of {dense.d} dims")
             bm25 = BM25Index.load(build / BM25_DIR, mmap=True)
             if bm25.rows != n:
                 raise ValueError(f"the BM25 index holds {bm25.rows} rows")

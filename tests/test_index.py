@@ -248,6 +248,15 @@ def test_missing_index_and_missing_build(tmp_path: Path) -> None:
         (lambda b: (b / "manifest.json").write_text("{", encoding="utf-8"), "manifest"),
         (
             lambda b: (b / "manifest.json").write_text(
+                json.dumps({**json.loads((b / "manifest.json").read_text()), "dense_kind": "hnsw"}), encoding="utf-8"
+            ),
+            "holds a flat-ip index, not hnsw",
+        ),
+        (lambda b: (b / "lexicon.json").write_text("[]", encoding="utf-8"), "damaged"),
+        (lambda b: (b / "titles" / "group_bounds.npy").unlink(), "damaged"),
+        (lambda b: np.save(b / "sentence_starts.npy", np.array([0, 1], np.int64)), "sentence_starts.npy holds"),
+        (
+            lambda b: (b / "manifest.json").write_text(
                 json.dumps({**json.loads((b / "manifest.json").read_text()), "chunks": 4}), encoding="utf-8"
             ),
             "damaged",
