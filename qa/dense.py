@@ -45,7 +45,7 @@ class DenseSettings:
     max_points_per_list: int = 2048
     min_points_per_list: int = 39
     # Cells scanned per query, and k-means training sample (points per cell).
-    nprobe: int = 24
+    nprobe: int = 64
     train_points_per_list: int = 64
     pq_bytes: int = 48
     # Approximate candidates re-scored exactly, as a multiple of the k asked for.

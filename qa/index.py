@@ -37,6 +37,7 @@ import numpy as np
 
 import qa
 from qa import dense as dense_index
+from qa.arrays import load_rows
 from qa.bm25 import BM25Index
 from qa.dense import DenseSettings
 from qa.errors import IndexLoadError
@@ -345,7 +346,7 @@ class Index:
         store: Store | None = None
         try:
             n, dim = manifest.chunks, manifest.dim
-            vectors = np.load(build / VECTORS, mmap_mode="r", allow_pickle=False)
+            vectors = load_rows(build / VECTORS)
             if vectors.dtype != np.float32 or vectors.shape != (n, dim):
                 raise ValueError(
                     f"{VECTORS} holds {vectors.dtype} {vectors.shape}, the manifest says float32 ({n}, {dim})"
@@ -435,9 +436,9 @@ class Index:
 
 
 def _read_sentence_vectors(build: Path, chunks: int, dim: int) -> tuple[QuantizedVectors, np.ndarray]:
-    codes = np.load(build / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
-    scales = np.load(build / SENTENCE_SCALES, mmap_mode="r", allow_pickle=False)
-    starts = np.load(build / SENTENCE_STARTS, mmap_mode="r", allow_pickle=False)
+    codes = load_rows(build / SENTENCE_VECTORS)
+    scales = load_rows(build / SENTENCE_SCALES)
+    starts = load_rows(build / SENTENCE_STARTS)
     if starts.dtype != np.int64 or starts.shape != (chunks + 1,):
         raise ValueError(f"{SENTENCE_STARTS} holds {starts.dtype} {starts.shape}, not int64 ({chunks + 1},)")
     expected = (int(starts[-1]), dim)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.arrays import load_rows
 from qa.bm25 import tokenize
 
 VOCAB = "vocab.json"
@@ -126,7 +127,7 @@ class PhraseIndex:
         if not isinstance(vocab, dict):
             raise ValueError(f"{directory / VOCAB} is not a JSON object")
         df = np.load(directory / DOCUMENT_FREQUENCY, allow_pickle=False)
-        pairs = np.load(directory / PAIRS, mmap_mode="r", allow_pickle=False)
+        pairs = load_rows(directory / PAIRS)
         offsets = np.load(directory / OFFSETS, allow_pickle=False)
         if len(df) != len(vocab) or offsets.ndim != 1 or len(offsets) < 1 or int(offsets[-1]) != len(pairs):
             raise ValueError(f"the phrase index in {directory} is inconsistent (vocabulary, pairs and offsets differ)")

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.arrays import load_rows
+
 GROUP_OF_ROW = "group_of_row.npy"
 ROWS = "group_rows.npy"
 BOUNDS = "group_bounds.npy"
@@ -65,8 +67,8 @@ class TitleGroups:
             FileNotFoundError: a file is missing.
             ValueError: the arrays do not fit together or not `rows`.
         """
-        of_row = np.load(directory / GROUP_OF_ROW, mmap_mode="r", allow_pickle=False)
-        order = np.load(directory / ROWS, mmap_mode="r", allow_pickle=False)
+        of_row = load_rows(directory / GROUP_OF_ROW)
+        order = load_rows(directory / ROWS)
         bounds = np.load(directory / BOUNDS, allow_pickle=False)
         if of_row.shape != (rows,) or order.shape != (rows,) or bounds.ndim != 1 or len(bounds) < 1:
             raise ValueError(f"the title groups hold {of_row.shape[0]} rows, not {rows}")
