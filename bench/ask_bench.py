@@ -141,7 +141,7 @@ def pick(questions: Sequence[Question], timed: int) -> tuple[list[Question], lis
 
 def time_mode(loaded: Assistant, mode: str, warm_up: Sequence[Question], timed: Sequence[Question]) -> ModeResult:
     """Time `ask` in one mode on a fresh Assistant sharing `loaded`'s index and model."""
-    assistant = Assistant(loaded.index, loaded.embedder, compose_settings=loaded.compose_settings)
+    assistant = Assistant(loaded.index, loaded.embedder, answer_settings=loaded.answer_settings)
     for question in warm_up:
         assistant.ask(question.text, question.history, mode=mode)
     seconds: list[float] = []

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from eval import EvalError
+from eval.splits import medquad_page_key, split_of
 
 PUBMEDQA_FILE = "ori_pqal.json"
 BEIR_QRELS = ("qrels/test.tsv", "qrels.tsv")
@@ -47,6 +48,12 @@ class Query:
     relevant: Mapping[str, int] = field(default_factory=dict)
     history: tuple[str, ...] = ()
     passages: tuple[Passage, ...] = ()
+    # Our labelled sets: the sentence(s) that answer the question (verbatim quotes), and whether the sources
+    # differ on the point asked (then the bottom line must say so).
+    answers: tuple[Passage, ...] = ()
+    differ: bool = False
+    # "tune" or "heldout" (`eval.splits`): what anything tuned may be tuned on.
+    split: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class MedquadPage:
     path: Path
     focus: str
     questions: tuple[tuple[str, str], ...]
+    # The question type of each question (MedQuAD's qtype: "symptoms", "treatment", ...), in the same order.
+    qtypes: tuple[str, ...] = ()
 
 
 def _jsonl(path: Path) -> Iterator[tuple[int, dict]]:
@@ -91,11 +100,37 @@ def _history(item: Mapping, where: str) -> tuple[str, ...]:
     return tuple(history)
 
 
+def _passages(item: Mapping, key: str, where: str) -> tuple[Passage, ...]:
+    raw = item.get(key)
+    if not isinstance(raw, list) or not raw:
+        raise EvalError(f"{where}: {key!r} must list at least one {{'doc', 'quote'}} that answers it")
+    passages = []
+    for p in raw:
+        if not isinstance(p, dict):
+            raise EvalError(f"{where}: each of {key!r} must be an object {{'doc': file, 'quote': verbatim}}")
+        passages.append(Passage(_text(p, "doc", where), _text(p, "quote", where)))
+    return tuple(passages)
+
+
+def own_split_key(qid: str, answers: Sequence[Passage]) -> str:
+    """What decides a labelled question's split: the page it is asked of, for a public corpus (so a page's
+    questions never straddle the split), else the question itself."""
+    doc = answers[0].doc if answers else ""
+    if doc.startswith(("medquad/", "pubmed/")):
+        return medquad_page_key(doc)
+    return qid
+
+
 def read_own_set(path: Path) -> tuple[Query, ...]:
-    """Our clinician-style questions: `{"id", "question", "history"?, "passages": [{"doc", "quote"}, ...]}`.
+    """A labelled question set: `{"id", "question", "history"?, "answers": [{"doc", "quote"}, ...],
+    "passages"?: [...], "differ"?: bool, "corpus"?: name}`.
+
+    `answers` quote the sentence(s) that answer the question; `passages` (the retrieval judgements) default to
+    them; `differ` says the sources disagree on the point asked. A set without `answers` on a line (the older
+    form) must give `passages`, which then serve as answers too.
 
     Raises:
-        EvalError: a line is not JSON, lacks a field, has no passages, or repeats an id.
+        EvalError: a line is not JSON, lacks a field, has no passages or answers, or repeats an id.
     """
     queries: list[Query] = []
     seen: set[str] = set()
@@ -105,19 +140,43 @@ def read_own_set(path: Path) -> tuple[Query, ...]:
         if qid in seen:
             raise EvalError(f"{where}: id {qid!r} is used twice; ids must be unique")
         seen.add(qid)
-        raw = item.get("passages")
-        if not isinstance(raw, list) or not raw:
-            raise EvalError(f"{where}: 'passages' must list at least one {{'doc', 'quote'}} that answers it")
-        passages = []
-        for p in raw:
-            if not isinstance(p, dict):
-                raise EvalError(f"{where}: each passage must be an object {{'doc': file, 'quote': verbatim}}")
-            passages.append(Passage(_text(p, "doc", where), _text(p, "quote", where)))
+        if "answers" not in item and "passages" not in item:
+            raise EvalError(f"{where}: 'answers' must list at least one {{'doc', 'quote'}} that answers it")
+        answers = _passages(item, "answers" if "answers" in item else "passages", where)
+        passages = _passages(item, "passages", where) if "passages" in item else answers
+        differ = item.get("differ", False)
+        if not isinstance(differ, bool):
+            raise EvalError(f"{where}: 'differ' must be true or false")
         question = _text(item, "question", where)
-        queries.append(Query(qid, question, history=_history(item, where), passages=tuple(passages)))
+        queries.append(
+            Query(
+                qid,
+                question,
+                history=_history(item, where),
+                passages=passages,
+                answers=answers,
+                differ=differ,
+                split=split_of(own_split_key(qid, answers)),
+            )
+        )
     if not queries:
         raise EvalError(f"{path} holds no questions")
     return tuple(queries)
+
+
+def set_corpus(path: Path) -> str:
+    """The corpus a labelled set is asked of: its lines' "corpus" (one for all), or "" for the bundled corpus.
+
+    Raises:
+        EvalError: two lines name different corpora.
+    """
+    names = {item.get("corpus", "") for _, item in _jsonl(path)}
+    if len(names) > 1:
+        raise EvalError(f"{path} names several corpora ({', '.join(sorted(map(str, names)))}); use one per file")
+    name = names.pop() if names else ""
+    if not isinstance(name, str):
+        raise EvalError(f"{path}: 'corpus' must be a string")
+    return name
 
 
 def read_question_set(path: Path) -> tuple[Query, ...]:
@@ -152,38 +211,34 @@ def medquad_sources(path: Path) -> list[Path]:
 def read_medquad_pages(folder: Path) -> tuple[tuple[MedquadPage, ...], int]:
     """Every page of one MedQuAD source folder with its answered questions, and the count of unreadable files.
 
-    Mirrors `qa.loaders.medquad`: both spellings of a page (<Document><QAPair> and the older <doc><pair>), the
-    same doc ids, and the same notion of an empty answer (nothing left once a repeated question is removed),
-    so every question kept here has its answer in the index. Unreadable files are counted, not fatal, because
-    the loaders skip them too.
+    Each file is read by the loaders' own code (`qa.loaders.sniff` then `qa.loaders.medquad.medquad_answers`),
+    so the same bytes give the same doc ids and the same notion of an empty answer, and every question kept
+    here has its answer in the index. Unreadable files are counted, not fatal, because the loaders skip them too.
     """
-    from lxml import etree
+    from qa.errors import LoadError
+    from qa.loaders.medquad import medquad_answers, medquad_focus
+    from qa.loaders.sniff import sniff
 
-    from qa.loaders.medquad import answer_text, medquad_doc_id
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     pages: list[MedquadPage] = []
     unreadable = 0
     for path in sorted(Path(folder).glob("*.xml")):
         try:
-            root = etree.parse(str(path), parser).getroot()
-        except (etree.XMLSyntaxError, OSError):
+            sniffed = sniff(path.read_bytes())
+            if sniffed.format != "medquad":
+                raise LoadError(f"not a MedQuAD page ({sniffed.format})")
+            root = sniffed.parsed
+            answers = medquad_answers(root, path)  # type: ignore[arg-type]
+        except (LoadError, OSError):
             unreadable += 1
             continue
-        old = root.tag == "doc"
-        questions: list[tuple[str, str]] = []
-        for pair in root.iter("pair" if old else "QAPair"):
-            question = pair.find("question" if old else "Question")
-            answer = pair.find("answer" if old else "Answer")
-            if question is None or answer is None:
-                continue
-            text = " ".join("".join(question.itertext()).split())
-            qid = (question.get("qid") or "").strip()
-            if text and qid and answer_text("".join(answer.itertext()), text):
-                questions.append((text, medquad_doc_id(path.parent.name, qid, path.stem)))
+        questions = tuple((question, doc.doc_id) for question, doc in answers if question)
         if questions:
-            focus = " ".join((root.findtext("doctitle-focus" if old else "Focus") or "").split())
-            pages.append(MedquadPage(path, focus, tuple(questions)))
+            qtype_of = {
+                " ".join("".join(q.itertext()).split()): (q.get("qtype") or "").strip().lower()
+                for q in root.iter("question" if root.tag == "doc" else "Question")  # type: ignore[union-attr]
+            }
+            qtypes = tuple(qtype_of.get(" ".join(q.split()), "") for q, _ in questions)
+            pages.append(MedquadPage(path, medquad_focus(root), questions, qtypes))  # type: ignore[arg-type]
     return tuple(pages), unreadable
 
 
@@ -197,7 +252,11 @@ def read_medquad(folder: Path) -> tuple[Query, ...]:
 
 def medquad_queries(pages: Sequence[MedquadPage]) -> tuple[Query, ...]:
     """One query per answered question of `pages`, judged by its own answer (qid = that answer's doc_id)."""
-    return tuple(Query(doc_id, text, {doc_id: 1}) for page in pages for text, doc_id in page.questions)
+    return tuple(
+        Query(doc_id, text, {doc_id: 1}, split=split_of(medquad_page_key(doc_id)))
+        for page in pages
+        for text, doc_id in page.questions
+    )
 
 
 def pubmedqa_file(path: Path) -> Path:
@@ -229,7 +288,7 @@ def read_pubmedqa(path: Path) -> tuple[Query, ...]:
                 doc_id = pubmed_doc_id(str(pmid))
             except ValueError as exc:
                 raise EvalError(f"{path}: key {pmid!r} is not a PMID (a number), as PubMedQA keys are") from exc
-            queries.append(Query(str(pmid), question.strip(), {doc_id: 1}))
+            queries.append(Query(str(pmid), question.strip(), {doc_id: 1}, split=split_of(doc_id)))
     if not queries:
         raise EvalError(f"{path} holds no questions (each record needs a 'QUESTION')")
     return tuple(queries)
@@ -295,7 +354,7 @@ def read_beir(folder: Path) -> tuple[Query, ...]:
         qid = str(item["_id"])
         text = item.get("text")
         if qid in qrels and isinstance(text, str) and text.strip():
-            queries.append(Query(qid, text.strip(), dict(qrels[qid])))
+            queries.append(Query(qid, text.strip(), dict(qrels[qid]), split=split_of(qid)))
     if not queries:
         raise EvalError(f"no query of {folder / 'queries.jsonl'} has a positive judgement in {beir_qrels_file(folder)}")
     return tuple(queries)

@@ -1,4 +1,5 @@
-"""Two-turn follow-up pairs from MedQuAD pages: does medcite use the earlier turn to resolve "it"?
+"""Two-turn follow-up pairs from MedQuAD pages: does medcite use the earlier turn to resolve "it", and does it
+drop the earlier subject when the follow-up names another ("What about X?")?
 
 Each MedQuAD page asks "What is (are) X ?" and then more questions about the same X. A clinician's second
 message drops the subject ("What are the treatments?"), so the pair (first question, second question without
@@ -8,10 +9,12 @@ what follow-up resolution buys.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
 from eval.datasets import MedquadPage, Query
+from eval.splits import medquad_page_key, split_of
 
 OPENER = re.compile(r"^\s*what\s+is\s+\(are\)\s", re.IGNORECASE)
 # Words that tie the focus to the question; they go with it ("the treatments for X" -> "the treatments").
@@ -58,5 +61,29 @@ def followup_pairs(pages: Iterable[MedquadPage]) -> tuple[Query, ...]:
                 continue
             follow = strip_focus(text, page.focus)
             if follow is not None:
-                pairs.append(Query(doc_id, follow, {doc_id: 1}, history=(opener,)))
+                split = split_of(medquad_page_key(doc_id))
+                pairs.append(Query(doc_id, follow, {doc_id: 1}, history=(opener,), split=split))
+    return tuple(pairs)
+
+
+def subject_change_pairs(pages: Iterable[MedquadPage]) -> tuple[Query, ...]:
+    """A query per question type shared by two neighbouring pages: page A's question, then "What about B?".
+
+    The follow-up asks the same thing of page B's focus, so it is judged by B's answer of that type: carrying
+    A's whole question along (A's focus included) finds A's answer again; replacing A's focus finds B's.
+    """
+    ordered = [p for p in pages if p.focus and p.qtypes]
+    pairs: list[Query] = []
+    for first, second in itertools.pairwise(ordered):
+        if first.focus.lower() == second.focus.lower():
+            continue
+        theirs = {qtype: doc_id for (_, doc_id), qtype in zip(second.questions, second.qtypes, strict=True)}
+        for (text, _), qtype in zip(first.questions, first.qtypes, strict=True):
+            if qtype in theirs and qtype != "information":
+                doc_id = theirs[qtype]
+                split = split_of(medquad_page_key(doc_id))
+                pairs.append(
+                    Query(f"{doc_id}~{qtype}", f"What about {second.focus}?", {doc_id: 1}, history=(text,), split=split)
+                )
+                break
     return tuple(pairs)

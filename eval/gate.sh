@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The CI eval gate: fails (exit 1) when a retrieval, answer or abstention figure drops below eval/floors.json.
 #
-# Runs the fast subset: our own set, one small MedQuAD source (NIDDK) with its follow-up pairs, PubMedQA and
+# Runs the fast subset: our own set and the labelled answer sets over small corpora (the other-field fixture,
+# PubMedQA facts), one small MedQuAD source (NIDDK) with its follow-up pairs, PubMedQA, the emergency line and
 # abstention, on a fixed sample (--limit) so it takes minutes, not the hour of a full `medcite eval`. Indexes
 # and embeddings are cached under $MEDCITE_CACHE (or ~/.cache/medcite/cache), so a second run on the same
 # machine skips the embedding. Called by .ci/run; usable by hand: `bash eval/gate.sh`.
@@ -26,7 +27,7 @@ done
 
 started=$(date +%s)
 status=0
-"$python" -m medcite eval own,medquad/5_NIDDK_QA,followups/5_NIDDK_QA,pubmedqa,abstention \
+"$python" -m medcite eval own,answers/other-field,answers/pubmedqa,medquad/5_NIDDK_QA,followups/5_NIDDK_QA,pubmedqa,abstention,emergency \
     --datasets-dir "$datasets" --limit "$limit" --gate eval/floors.json --out "$out" || status=$?
 echo "eval gate: exit $status after $(( $(date +%s) - started )) s; report in $out/results.md"
 exit "$status"

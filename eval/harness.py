@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from eval import EvalError
 from eval.abstention import abstention_figures
+from eval.answers import document_figures, labelled_figures
 from eval.datasets import (
     MedquadPage,
     Query,
@@ -33,12 +34,14 @@ from eval.datasets import (
     read_question_set,
     sample,
 )
-from eval.followups import followup_pairs
+from eval.followups import followup_pairs, subject_change_pairs
 from eval.gate import check_floors, load_floors
 from eval.metrics import BASELINE, DEPTH, latency, score_systems
 from eval.passages import IndexLike, PassageJudge
 from eval.plan import DEFAULT_SYSTEMS, Plan, Target, default_datasets_dir, parse_systems, resolve_plan
 from eval.report import render_dataset, write_outputs
+from eval.splits import SPLITS, split_of
+from qa.markup import escape_markdown
 from qa.records import stable_hash
 from qa.settings import Settings
 
@@ -220,7 +223,7 @@ def answer_figures(
     """The verbatim check: the share of answer sentences found in the index text of the chunk they cite.
 
     The cited chunk is looked up by id in the index, not read from `Citation.chunk_text`, so a composer that
-    rewrote a quote or misnumbered a citation cannot pass. Also: the share of sentences present in the
+    rewrote a quote or misnumbered a citation cannot pass. Also: the share of sentences present (escaped) in the
     rendered Markdown, of questions abstained on, of answers citing a relevant source, and of answers saying
     the sources differ (on data sets whose sources rarely do, a false-alarm rate).
     """
@@ -234,7 +237,8 @@ def answer_figures(
             cited = by_number.get(number)
             if cited is not None and sentence in chunk_text.get(cited.chunk_id, ""):
                 verbatim += 1
-            if sentence in answer.markdown:
+            # The Markdown shows each quote escaped (document text is never live markup there).
+            if escape_markdown(sentence) in answer.markdown:
                 in_markdown += 1
         if not answer.abstained:
             answered += 1
@@ -288,7 +292,7 @@ def abstention_entry(groups: Sequence[Group]) -> dict[str, Any]:
 
 
 def _questions(target: Target) -> tuple[tuple[Query, ...], tuple[MedquadPage, ...]]:
-    if target.kind == "own":
+    if target.kind in ("own", "answers"):
         return read_own_set(target.path), ()
     if target.kind == "medquad":
         # One source folder, or (medquad/all) the parent of several, all scored in one index.
@@ -305,8 +309,43 @@ def _questions(target: Target) -> tuple[tuple[Query, ...], tuple[MedquadPage, ..
 
 
 def corpus_of(target: Target, settings: Settings) -> Path:
-    """What gets ingested for a target: the bundled corpus for our own set, else the data set's own files."""
-    return settings.corpus_dir if target.kind == "own" else target.path
+    """What gets ingested for a target: the bundled corpus for our own set, a labelled set's corpus, else the data
+    set's own files."""
+    if target.kind == "own" or (target.kind == "answers" and target.corpus is None):
+        return settings.corpus_dir
+    return target.corpus if target.kind == "answers" and target.corpus is not None else target.path
+
+
+def index_name(target: Target) -> str:
+    """The name a target's index is kept under: a labelled set shares its corpus's data-set index."""
+    return target.index_name or target.name
+
+
+def emergency_entry(path: Path) -> dict[str, Any]:
+    """True and false positives of the emergency line on its labelled messages, in all and per split."""
+    from eval.datasets import _jsonl
+    from qa.answer import is_emergency
+
+    rows = []
+    for number, item in _jsonl(path):
+        message, label = item.get("message"), item.get("emergency")
+        if not isinstance(message, str) or not isinstance(label, bool):
+            raise EvalError(f"{path}:{number} needs a 'message' string and an 'emergency' true/false")
+        rows.append((split_of(str(item.get("id", number))), label, is_emergency(message)))
+
+    def block(chosen: Sequence[tuple[str, bool, bool]]) -> dict[str, Any]:
+        positives = sum(1 for _, label, _ in chosen if label)
+        true_positives = sum(1 for _, label, got in chosen if label and got)
+        false_positives = sum(1 for _, label, got in chosen if got and not label)
+        return {
+            "messages": len(chosen),
+            "emergencies": positives,
+            "true_positives": true_positives,
+            "false_positives": false_positives,
+            "recall": true_positives / positives if positives else None,
+        }
+
+    return {"kind": "emergency", **block(rows), "splits": {s: block([r for r in rows if r[0] == s]) for s in SPLITS}}
 
 
 def run_plan(
@@ -340,7 +379,7 @@ def run_plan(
     for target in plan.targets:
         queries, pages = questions[target.name]
         log(f"{target.name}: indexing {corpus_of(target, settings)} (reused when unchanged)")
-        assistant = open_assistant(target.name, corpus_of(target, settings))
+        assistant = open_assistant(index_name(target), corpus_of(target, settings))
         chunk_text = {c.chunk_id: c.text for c in assistant.index.chunks}
         if target.kind == "own":
             own = assistant
@@ -352,10 +391,19 @@ def run_plan(
                 **evaluate_retrieval(assistant, chosen, plan.systems, name=target.name),
             }
             entry["info"]["corpus"] = str(corpus_of(target, settings))
-            to_ask = chosen if target.kind == "own" else sample(chosen, ANSWER_SAMPLE)
+            labelled = target.kind in ("own", "answers")
+            # Every labelled question is answered; of a document-judged set, a sample (all of a BEIR folder's, whose
+            # bottom-line-from-a-relevant-document figure is the point).
+            to_ask = chosen if labelled or target.kind == "beir" else sample(chosen, ANSWER_SAMPLE)
             asked = ask_all(assistant, to_ask, desc=f"{target.name} answers")
-            judge = PassageJudge(assistant.index, to_ask) if target.kind == "own" else None
+            judge = PassageJudge(assistant.index, to_ask) if labelled else None
             entry["answers"] = answer_figures(asked, chunk_text, judge)
+            if labelled:
+                entry["answers"]["labelled"] = labelled_figures([(a.query, a.answer) for a in asked])
+            else:
+                entry["answers"]["documents"] = document_figures(
+                    [(a.query, a.answer, _top_relevant(assistant, a.query)) for a in asked]
+                )
             for row, item in zip(entry.get("per_question", ()), asked, strict=False):
                 row.update(confidence=item.answer.confidence, abstained=item.answer.abstained)
             results["datasets"][target.name] = entry
@@ -367,13 +415,15 @@ def run_plan(
                     (target.name, sample(queries, min(plan.limit or ABSTENTION_SAMPLE, ABSTENTION_SAMPLE)))
                 )
         if target.followups:
-            pairs = sample(followup_pairs(pages), plan.limit)
-            if pairs:
-                name = "followups/" + target.path.name
-                log(f"{name}: {len(pairs)} two-turn pairs, with and without history")
-                entry = {"kind": "followups", **evaluate_followups(assistant, pairs, plan.systems, name=name)}
-                results["datasets"][name] = entry
-                emit(render_dataset(name, entry))
+            for name, pairs in (
+                ("followups/" + target.path.name, sample(followup_pairs(pages), plan.limit)),
+                ("followups/" + target.path.name + " subject change", sample(subject_change_pairs(pages), plan.limit)),
+            ):
+                if pairs:
+                    log(f"{name}: {len(pairs)} two-turn pairs, with and without history")
+                    entry = {"kind": "followups", **evaluate_followups(assistant, pairs, plan.systems, name=name)}
+                    results["datasets"][name] = entry
+                    emit(render_dataset(name, entry))
     if plan.abstention:
         log("abstention: asking in-scope and out-of-scope questions of the bundled corpus")
         if own is None:
@@ -391,8 +441,20 @@ def run_plan(
         entry = abstention_entry(pool.groups)
         results["datasets"]["abstention"] = entry
         emit(render_dataset("abstention", entry))
+    if plan.emergency:
+        log("emergency: the emergency line on its labelled messages")
+        entry = emergency_entry(plan.emergency_set)
+        results["datasets"]["emergency"] = entry
+        emit(render_dataset("emergency", entry))
     results["run"]["seconds"] = round(time.perf_counter() - started, 1)
     return results
+
+
+def _top_relevant(assistant: AssistantLike, query: Query) -> bool:
+    """Whether the top-ranked document of medcite's own retrieval is judged relevant (what quoting the first
+    passage would show)."""
+    ranked = assistant.rank_documents(query.text, k=1, history=query.history)
+    return bool(ranked) and query.relevant.get(ranked[0][0], 0) > 0
 
 
 def _slug(name: str) -> str:
@@ -402,7 +464,9 @@ def _slug(name: str) -> str:
 def eval_index_dir(settings: Settings, name: str, corpus: Path) -> Path:
     """Where a data set's index lives: named for the set, keyed by its resolved path so folders never mix."""
     key = stable_hash(str(Path(corpus).expanduser().resolve()), length=10)
-    return Path(settings.cache_dir) / "eval" / f"{_slug(name)}-{key}"
+    # Each embedding backend keeps its own index, so comparing backends does not rebuild one over the other.
+    backend = "" if settings.backend == "torch" else f"-{settings.backend}"
+    return Path(settings.cache_dir) / "eval" / f"{_slug(name)}-{key}{backend}"
 
 
 def index_opener(settings: Settings, *, progress: bool = True) -> Opener:

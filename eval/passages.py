@@ -49,6 +49,12 @@ class PassageJudge:
     def _locate(passage: Passage, query: Query, index: IndexLike, by_doc: Mapping[str, list[Chunk]]) -> frozenset:
         doc = index.documents.get(passage.doc)
         if doc is None:
+            # A file named by its name where the index names it by its path under the ingested folder.
+            tails = [d for d in index.documents if d.endswith("/" + passage.doc)]
+            doc = index.documents[tails[0]] if len(tails) == 1 else None
+            if doc is not None:
+                passage = Passage(doc.doc_id, passage.quote)
+        if doc is None:
             known = ", ".join(sorted(index.documents)[:10])
             raise EvalError(
                 f"own set question {query.qid!r} cites document {passage.doc!r}, which is not in the index "
@@ -64,7 +70,7 @@ class PassageJudge:
                 f"own set question {query.qid!r}: quote {passage.quote!r} is not in the loaded text of "
                 f"{passage.doc!r}; quote it verbatim from the clean text (citation markers are removed)"
             )
-        chunks = by_doc.get(passage.doc, [])
+        chunks = by_doc.get(doc.doc_id, [])
         holding = {
             c.chunk_id for c in chunks for i, s, e in spans if c.section_index == i and c.start <= s and e <= c.end
         }

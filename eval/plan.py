@@ -8,12 +8,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from eval import EvalError
-from eval.datasets import medquad_sources, pubmedqa_file
+from eval.datasets import medquad_sources, pubmedqa_file, set_corpus
 from qa.settings import REPO_ROOT
 
 SETS_DIR = Path(__file__).resolve().parent / "sets"
 OWN_SET = SETS_DIR / "own.jsonl"
 ABSTAIN_SET = SETS_DIR / "abstain.jsonl"
+EMERGENCY_SET = SETS_DIR / "emergency.jsonl"
+# Our labelled answer sets besides `own` (the bundled corpus): each names the corpus it is asked of.
+ANSWER_SETS = {
+    "answers/medquad": SETS_DIR / "medquad_facts.jsonl",
+    "answers/pubmedqa": SETS_DIR / "pubmedqa_facts.jsonl",
+    "answers/other-field": SETS_DIR / "other_field.jsonl",
+}
 DEFAULT_SYSTEMS = ("bm25", "dense", "hybrid")
 
 
@@ -26,6 +33,10 @@ class Target:
     path: Path
     retrieval: bool = True
     followups: bool = False
+    # A labelled answer set's corpus, and the name its index is kept under (shared with the data set's own
+    # evaluation, so one corpus is indexed once): ("medquad/all", .../medquad) for the MedQuAD facts.
+    corpus: Path | None = None
+    index_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -37,15 +48,39 @@ class Plan:
     abstention: bool = False
     limit: int | None = None
     notes: tuple[str, ...] = ()
+    emergency: bool = False
     # Our own questions (over the bundled corpus) and the questions medcite must abstain on.
     own_set: Path = OWN_SET
     abstain_set: Path = ABSTAIN_SET
+    emergency_set: Path = EMERGENCY_SET
 
 
 def default_datasets_dir() -> Path:
     """`$MEDCITE_DATASETS`, else the shared folder beside the repository."""
     env = os.environ.get("MEDCITE_DATASETS")
     return Path(env).expanduser() if env else REPO_ROOT.parent / "shared" / "datasets"
+
+
+def answer_set_corpus(name: str, datasets_dir: Path) -> tuple[str, Path | None]:
+    """The index name and corpus of a labelled set's "corpus" field: "" is the bundled corpus (None: the
+    settings say where), "medquad/all" every MedQuAD source in one index, "pubmedqa" its abstracts, anything else
+    a folder relative to the repository (a test fixture).
+
+    Raises:
+        EvalError: the corpus is not there.
+    """
+    if not name:
+        return "own", None
+    if name == "medquad/all":
+        folder = datasets_dir / "medquad"
+        medquad_sources(folder)
+        return name, folder
+    if name == "pubmedqa":
+        return name, pubmedqa_file(datasets_dir / "pubmedqa")
+    folder = REPO_ROOT / name
+    if not folder.exists():
+        raise EvalError(f"the labelled set's corpus {name!r} is not a data set name or a folder of the repository")
+    return name.rstrip("/").replace("/", "-"), folder
 
 
 def parse_systems(text: str, valid: Sequence[str]) -> tuple[str, ...]:
@@ -72,8 +107,10 @@ def resolve_plan(
 ) -> Plan:
     """Turn `medcite eval DATASET [PATH]` into targets.
 
-    DATASET is a comma-separated list of all | own | medquad | medquad/<source> | medquad/all | pubmedqa |
-    beir | followups | followups/<source> | abstention. medquad scores each source in its own index;
+    DATASET is a comma-separated list of all | own | answers | answers/<set> | medquad | medquad/<source> |
+    medquad/all | pubmedqa | beir | followups | followups/<source> | abstention | emergency. `answers` is every
+    labelled answer set (own, and those of `ANSWER_SETS`, each over its corpus); `emergency` checks the emergency
+    line on its labelled messages; medquad scores each source in its own index;
     medquad/all scores them together in one index, where a question must also beat the other sources' pages.
     PATH stands in for the shared location of the one data set that takes a path (medquad, medquad/all,
     pubmedqa, beir, followups). `all` skips, with a note, shared sets that are absent.
@@ -139,17 +176,48 @@ def resolve_plan(
             return
         add(Target("pubmedqa", "pubmedqa", file))
 
+    def answer_sets(which: str | None, *, optional: bool) -> None:
+        """Our labelled answer sets (or the one named), each with its corpus; absent corpora noted if optional."""
+        for set_name, file in ANSWER_SETS.items():
+            if which is not None and set_name != which:
+                continue
+            try:
+                index_name, corpus = answer_set_corpus(set_corpus(file), datasets_dir)
+            except EvalError as exc:
+                if not optional:
+                    raise
+                notes.append(f"skipped {set_name}: {exc}")
+                continue
+            add(Target(set_name, "answers", file, corpus=corpus, index_name=index_name))
+
+    def beir_shared(folder_name: str) -> None:
+        folder = datasets_dir / folder_name
+        if (folder / "corpus.jsonl").is_file():
+            add(Target(f"beir/{folder_name}", "beir", folder))
+        else:
+            notes.append(f"skipped {folder_name}: no BEIR folder at {folder}")
+
+    emergency = False
     for name in names:
         base, _, sub = name.partition("/")
         given = path if name in takers else None
         if name == "all":
             add(Target("own", "own", OWN_SET))
+            answer_sets(None, optional=True)
             medquad(None, retrieval=True, followups=True, optional=True)
             medquad_all(None, optional=True)
             pubmedqa(None, optional=True)
-            abstention = True
+            beir_shared("medicationqa")
+            abstention = emergency = True
         elif name == "own":
             add(Target("own", "own", OWN_SET))
+        elif name == "answers":
+            add(Target("own", "own", OWN_SET))
+            answer_sets(None, optional=False)
+        elif base == "answers" and name in ANSWER_SETS:
+            answer_sets(name, optional=False)
+        elif name == "emergency":
+            emergency = True
         elif name == "medquad/all":
             medquad_all(given, optional=False)
         elif base in ("medquad", "followups") and (sub or name in takers):
@@ -165,9 +233,10 @@ def resolve_plan(
             abstention = True
         else:
             raise EvalError(
-                f"unknown data set {name!r}; use all, own, medquad, medquad/<source>, pubmedqa, beir PATH, "
-                "followups, followups/<source>, medquad/all or abstention (comma-separated)"
+                f"unknown data set {name!r}; use all, own, answers, answers/<set>, medquad, medquad/<source>, "
+                "pubmedqa, beir PATH, followups, followups/<source>, medquad/all, abstention or emergency "
+                "(comma-separated)"
             )
-    if not targets and not abstention:
+    if not targets and not abstention and not emergency:
         raise EvalError(f"nothing to evaluate in {spec!r}: {'; '.join(notes)}")
-    return Plan(tuple(targets.values()), systems, abstention, limit, tuple(notes))
+    return Plan(tuple(targets.values()), systems, abstention, limit, tuple(notes), emergency=emergency)

@@ -75,7 +75,90 @@ def _retrieval_section(name: str, entry: Mapping[str, Any]) -> list[str]:
             f"{_pct(answers.get('disagreement'))} say the sources differ; "
             f"ask p50 {_num(answers.get('ask_p50_ms'), 1)} ms, p95 {_num(answers.get('ask_p95_ms'), 1)} ms.",
         ]
+        labelled = answers.get("labelled")
+        if labelled:
+            lines += ["", *_labelled_table(labelled)]
+        documents = answers.get("documents")
+        if documents:
+            lines += ["", *_documents_table(documents)]
     return lines
+
+
+def _split_rows(figures: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    return [("all", figures), *((split, block) for split, block in figures.get("splits", {}).items())]
+
+
+def _labelled_table(figures: Mapping[str, Any]) -> list[str]:
+    """Bottom line correct (it quotes a labelled answer sentence), answer-sentence MRR, "sources differ" where
+    they do and where they do not, per split."""
+    rows = [
+        [
+            name,
+            str(block["questions"]),
+            _pct(block["bottom_line_correct"]),
+            _num(block["answer_mrr"]),
+            f"{_pct(block['differ_flagged'])} of {block['differ_questions']}",
+            _pct(block["differ_false"]),
+            _pct(block["abstained"]),
+        ]
+        for name, block in _split_rows(figures)
+    ]
+    header = [
+        "split",
+        "questions",
+        "bottom line correct",
+        "answer MRR",
+        "differ flagged",
+        "differ, wrongly",
+        "abstained",
+    ]
+    return ["Answers against labelled answer sentences:", "", *_table(header, rows)]
+
+
+def _documents_table(figures: Mapping[str, Any]) -> list[str]:
+    """Bottom line from a relevant document beside the top-ranked document's relevance, per split."""
+    rows = [
+        [
+            name,
+            str(block["questions"]),
+            _pct(block["bottom_line_relevant"]),
+            _pct(block["top_document_relevant"]),
+            _pct(block["differ"]),
+            _pct(block["abstained"]),
+        ]
+        for name, block in _split_rows(figures)
+    ]
+    header = [
+        "split",
+        "answered questions",
+        "bottom line from a relevant doc",
+        "top doc relevant",
+        "sources differ",
+        "abstained",
+    ]
+    return ["Answers against document judgements:", "", *_table(header, rows)]
+
+
+def _emergency_section(entry: Mapping[str, Any]) -> list[str]:
+    rows = [
+        [
+            name,
+            str(block["messages"]),
+            str(block["emergencies"]),
+            str(block["true_positives"]),
+            str(block["false_positives"]),
+            _pct(block["recall"]),
+        ]
+        for name, block in _split_rows(entry)
+    ]
+    header = ["split", "messages", "emergencies", "flagged (true positives)", "false positives", "recall"]
+    return [
+        "## emergency",
+        "",
+        "The emergency line on labelled messages (eval/sets/emergency.jsonl).",
+        "",
+        *_table(header, rows),
+    ]
 
 
 def _abstention_section(entry: Mapping[str, Any]) -> list[str]:
@@ -111,7 +194,13 @@ def _abstention_section(entry: Mapping[str, Any]) -> list[str]:
 
 def render_dataset(name: str, entry: Mapping[str, Any]) -> str:
     """One data set's Markdown section (also printed while the run goes on)."""
-    lines = _abstention_section(entry) if entry.get("kind") == "abstention" else _retrieval_section(name, entry)
+    kind = entry.get("kind")
+    if kind == "abstention":
+        lines = _abstention_section(entry)
+    elif kind == "emergency":
+        lines = _emergency_section(entry)
+    else:
+        lines = _retrieval_section(name, entry)
     return "\n".join(lines) + "\n"
 
 

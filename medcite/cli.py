@@ -8,18 +8,33 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qa.errors import MedciteError
-from qa.settings import Settings
+from qa.settings import BACKENDS, Settings
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="medcite", description="Offline, extractive, cited medical answers.")
     parser.add_argument("--model", help="sentence-transformers model name or path (default: bundled MiniLM)")
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help="embedding backend: torch (float32) or onnx-int8 (ONNX Runtime, int8; pip install 'medcite[onnx]'); "
+        "an index answers only with the backend it was built with (default: $MEDCITE_BACKEND or torch)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", help="build or update the index from documents")
     ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the bundled corpus/)")
     ingest.add_argument("--index", type=Path, help="index directory (default: $MEDCITE_INDEX or ~/.cache/medcite)")
     ingest.add_argument("--quiet", action="store_true", help="no progress bars")
+    ingest.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="embed on a Ray cluster: 'auto' (the cluster started on this machine with `ray start --head`) or "
+        "its address, e.g. ray://head:10001 (pip install 'medcite[ray]'); loading, chunking and the index stay here",
+    )
+    ingest.add_argument(
+        "--ray-workers", type=int, help="embedding actors on the cluster (default: one per CPU the cluster has)"
+    )
 
     ask = sub.add_parser("ask", help="answer one question from the index")
     ask.add_argument("question")
@@ -41,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
         "dataset",
         nargs="?",
         default="all",
-        help="comma-separated: all | own | medquad[/SOURCE] | medquad/all | pubmedqa | beir | followups | abstention",
+        help="comma-separated: all | own | answers[/SET] | medquad[/SOURCE] | medquad/all | pubmedqa | beir | followups"
+        " | abstention | emergency",
     )
     evaluate.add_argument("path", nargs="?", type=Path, help="data set folder or file (for beir: required)")
     evaluate.add_argument("--out", type=Path, help="write results.md, results.json and recall.png here")
@@ -54,12 +70,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.from_env(model=args.model, index_dir=getattr(args, "index", None))
+    settings = Settings.from_env(model=args.model, index_dir=getattr(args, "index", None), backend=args.backend)
     try:
         if args.command == "ingest":
             from qa.ingest import run_ingest_command
 
-            return run_ingest_command(args.paths, settings, progress=not args.quiet)
+            if args.ray_workers is not None and args.ray is None:
+                print("medcite: --ray-workers needs --ray ADDRESS", file=sys.stderr)
+                return 2
+            return run_ingest_command(
+                args.paths, settings, progress=not args.quiet, ray=args.ray, ray_workers=args.ray_workers
+            )
         if args.command == "ask":
             from qa.assistant import run_ask_command
 

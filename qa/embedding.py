@@ -10,18 +10,20 @@ model time at ingest, and spare answer time from embedding candidate sentences, 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from qa.errors import ModelLoadError
 from qa.records import stable_hash
-from qa.settings import BUNDLED_MODEL
+from qa.settings import BACKENDS, BUNDLED_MODEL, default_cache_dir
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -29,6 +31,15 @@ if TYPE_CHECKING:
 Span = tuple[int, int]
 # Suffix of the cache's model key under which a chunk's sentence vectors are kept.
 _SENTENCES = "#sentences"
+
+
+@dataclass(frozen=True)
+class Forward:
+    """One text's pass through the model: its vector, token embeddings and their character offsets."""
+
+    vector: np.ndarray  # (dim,), normalised
+    tokens: np.ndarray  # (n, dim), the contextual embedding of each word piece read (special tokens included)
+    offsets: np.ndarray | None  # (n, 2) character span of each word piece in the text, (0, 0) for special ones
 
 
 def resolve_model(model: str) -> str:
@@ -40,50 +51,176 @@ def resolve_model(model: str) -> str:
     return model
 
 
-class Embedder:
-    """Encodes texts with one sentence-transformers model, loading it on first use."""
+def check_backend(backend: str) -> str:
+    """`backend` if it is one this medcite runs, else ValueError naming the valid ones."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    return backend
 
-    def __init__(self, model: str = BUNDLED_MODEL, *, batch_size: int = 64, cache: EmbeddingCache | None = None):
+
+class Encoder(Protocol):
+    """What the embedder needs from a backend: a tokenizer's counts and vocabulary, vectors, token embeddings."""
+
+    backend: str
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def max_seq_length(self) -> int: ...
+
+    def set_threads(self, threads: int) -> None: ...
+
+    def vocabulary(self) -> list[str]: ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+    def forward(self, texts: Sequence[str]) -> list[Forward]: ...
+
+    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray: ...
+
+
+class TorchEncoder:
+    """The sentence-transformers model as PyTorch runs it (float32): the reference backend."""
+
+    backend = "torch"
+
+    def __init__(self, model: SentenceTransformer):
+        self.model = model
+        self.tokenizer = model.tokenizer
+
+    @property
+    def dim(self) -> int:
+        # sentence-transformers 6 renamed the method; older releases only have the first name.
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return int(get_dim())
+
+    @property
+    def max_seq_length(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def set_threads(self, threads: int) -> None:
+        import torch
+
+        torch.set_num_threads(threads if threads > 0 else (os.cpu_count() or 1))
+
+    def vocabulary(self) -> list[str]:
+        return list(self.tokenizer.get_vocab())
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        encoded = self.tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def forward(self, texts: Sequence[str]) -> list[Forward]:
+        """One batch; offsets are None for a text whose word pieces cannot be mapped back to characters."""
+        outputs = self.model.encode(list(texts), batch_size=len(texts), output_value=None, show_progress_bar=False)
+        fast = getattr(self.tokenizer, "is_fast", False)
+        results = []
+        for text, out in zip(texts, outputs, strict=True):
+            offsets = _offsets(self.tokenizer, text, out["input_ids"], self.max_seq_length) if fast else None
+            vector = _normalise(out["sentence_embedding"].float().numpy())
+            results.append(Forward(vector, out["token_embeddings"].float().numpy(), offsets))
+        return results
+
+    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def load_encoder(model: str, backend: str, export_cache: Path) -> Encoder:
+    """The model behind `backend`, loaded offline; the ONNX one exported into `export_cache` on first use.
+
+    Raises:
+        ModelLoadError: the model cannot be loaded (or exported), or the backend's packages are missing.
+    """
+    check_backend(backend)
+    path = resolve_model(model)
+    if backend == "onnx-int8":
+        from qa.onnx_encoder import OnnxEncoder, ensure_export
+
+        return OnnxEncoder(ensure_export(path, export_cache))
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return TorchEncoder(SentenceTransformer(path, device="cpu"))
+    except Exception as exc:  # the library raises many types; all mean the same to a user
+        raise ModelLoadError(
+            f"cannot load embedding model {model!r} offline ({exc}); set MEDCITE_MODEL to a local "
+            f"sentence-transformers folder or to {BUNDLED_MODEL!r} (bundled)"
+        ) from exc
+
+
+class Embedder:
+    """Encodes texts with one sentence-transformers model on one backend, loading it on first use.
+
+    Args:
+        backend: "torch" (float32, the reference) or "onnx-int8" (ONNX Runtime, int8 weights; about twice the
+            throughput on a CPU with VNNI). An index records the backend its vectors came from.
+        export_cache: where the ONNX export is cached (default: beside the embedding cache, or the default
+            cache folder).
+    """
+
+    def __init__(
+        self,
+        model: str = BUNDLED_MODEL,
+        *,
+        backend: str = "torch",
+        batch_size: int = 64,
+        cache: EmbeddingCache | None = None,
+        export_cache: Path | None = None,
+    ):
         self.name = model
+        self.backend = check_backend(backend)
         self.batch_size = batch_size
         self.cache = cache
-        self._model: SentenceTransformer | None = None
+        self.export_cache = Path(export_cache or (cache.path.parent if cache is not None else default_cache_dir()))
+        # The cache keeps each backend's vectors apart: int8 vectors are not float32 ones.
+        self.cache_key = model if backend == "torch" else f"{model}|{backend}"
+        self._model: Encoder | None = None
+        self._threads: int | None = None
         self._lock = threading.Lock()
         self._local = threading.local()  # per thread: the query vectors of the question being answered
 
     @property
-    def model(self) -> SentenceTransformer:
+    def model(self) -> Encoder:
+        """The loaded model behind its backend (loaded, or for ONNX exported, on first use)."""
         with self._lock:
             if self._model is None:
-                from sentence_transformers import SentenceTransformer
-
-                try:
-                    self._model = SentenceTransformer(resolve_model(self.name), device="cpu")
-                except Exception as exc:  # the library raises many types; all mean the same to a user
-                    raise ModelLoadError(
-                        f"cannot load embedding model {self.name!r} offline ({exc}); set MEDCITE_MODEL to a local "
-                        f"sentence-transformers folder or to {BUNDLED_MODEL!r} (bundled)"
-                    ) from exc
+                self._model = load_encoder(self.name, self.backend, self.export_cache)
+                if self._threads is not None:
+                    self._model.set_threads(self._threads)
             return self._model
+
+    def set_threads(self, threads: int) -> None:
+        """Threads one encoding may use (0: one per core); answering uses one, ingest all."""
+        self._threads = threads
+        if self._model is not None:
+            self._model.set_threads(threads)
 
     @property
     def dim(self) -> int:
-        model = self.model
-        # sentence-transformers 6 renamed the method; older releases only have the first name.
-        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        return int(get_dim())
+        return self.model.dim
 
     @property
     def max_tokens(self) -> int:
         """Word pieces the model reads per text, not counting its two special tokens."""
-        return int(self.model.max_seq_length) - 2
+        return self.model.max_seq_length - 2
+
+    def vocabulary(self) -> list[str]:
+        """The word pieces of the model's tokenizer."""
+        return self.model.vocabulary()
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces per text, as the model's tokenizer splits them (no special tokens)."""
         if not texts:
             return []
-        encoded = self.model.tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]
-        return [len(ids) for ids in encoded]
+        return self.model.count_tokens(texts)
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         """Normalised vectors for `texts`, reusing cached ones; shape (len(texts), dim)."""
@@ -91,11 +228,11 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self.cache is None:
             return self._encode(texts, progress)
-        found = self.cache.get(self.name, texts)
+        found = self.cache.get(self.cache_key, texts)
         missing = [i for i, vec in enumerate(found) if vec is None]
         if missing:
             fresh = self._encode([texts[i] for i in missing], progress)
-            self.cache.put(self.name, [texts[i] for i in missing], fresh)
+            self.cache.put(self.cache_key, [texts[i] for i in missing], fresh)
             for i, vec in zip(missing, fresh, strict=True):
                 found[i] = vec
         return np.vstack(found).astype(np.float32, copy=False)
@@ -120,16 +257,16 @@ class Embedder:
         vectors: list[np.ndarray | None] = [None] * len(texts)
         sentences: list[np.ndarray | None] = [None] * len(texts)
         if self.cache is not None:
-            vectors = self.cache.get(self.name, texts)
-            sentences = self.cache.get(self.name + _SENTENCES, keys)
+            vectors = self.cache.get(self.cache_key, texts)
+            sentences = self.cache.get(self.cache_key + _SENTENCES, keys)
         missing = [i for i in range(len(texts)) if vectors[i] is None or sentences[i] is None]
         if missing:
             fresh, fresh_sentences = self._encode_chunks(
                 [texts[i] for i in missing], [spans[i] for i in missing], progress
             )
             if self.cache is not None:
-                self.cache.put(self.name, [texts[i] for i in missing], fresh)
-                self.cache.put(self.name + _SENTENCES, [keys[i] for i in missing], fresh_sentences)
+                self.cache.put(self.cache_key, [texts[i] for i in missing], fresh)
+                self.cache.put(self.cache_key + _SENTENCES, [keys[i] for i in missing], fresh_sentences)
             for j, i in enumerate(missing):
                 vectors[i] = fresh[j]
                 sentences[i] = fresh_sentences[j]
@@ -137,42 +274,52 @@ class Embedder:
         shaped = [np.asarray(s, dtype=np.float32).reshape(-1, dim) for s in sentences]
         return np.vstack(vectors).astype(np.float32, copy=False), shaped
 
+    def batches(self, texts: Sequence[str]) -> list[list[int]]:
+        """How `_encode_chunks` groups texts into forward passes: longest first, `batch_size` at a time.
+
+        Texts of similar length share a batch, so little is padding. The grouping is part of the result for
+        the int8 backend (it quantises a batch's activations together), so every path that must give the same
+        vectors (a local ingest and a Ray one) groups by this.
+        """
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        return [order[first : first + self.batch_size] for first in range(0, len(order), self.batch_size)]
+
     def _encode_chunks(
         self, texts: Sequence[str], spans: Sequence[Sequence[Span]], progress: bool
     ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """The model's chunk vectors, and each sentence's mean contextual token embedding, normalised.
-
-        A model whose tokenizer cannot map word pieces back to characters (a "slow" tokenizer) gets its
-        sentences embedded on their own instead: slower, same kind of vectors.
-        """
-        model = self.model
-        tokenizer = model.tokenizer
-        if not getattr(tokenizer, "is_fast", False):
-            vectors = self._encode(texts, progress)
-            return vectors, [self._encode([t[a:b] for a, b in s], False) for t, s in zip(texts, spans, strict=True)]
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        """The model's chunk vectors, and each sentence's mean contextual token embedding, normalised."""
         vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
         sentences: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
-        alone: list[tuple[int, int]] = []  # (text, sentence) pairs no word piece of the pass covered
         bar = _progress_bar(progress, len(texts))
-        for first in range(0, len(order), self.batch_size):
-            batch = order[first : first + self.batch_size]
-            outputs = model.encode(
-                [texts[i] for i in batch], batch_size=len(batch), output_value=None, show_progress_bar=False
-            )
-            for i, out in zip(batch, outputs, strict=True):
-                vectors[i] = _normalise(out["sentence_embedding"].float().numpy())
-                tokens = out["token_embeddings"].float().numpy()
-                offsets = _offsets(tokenizer, texts[i], out["input_ids"], model.max_seq_length)
-                if offsets is None:
-                    sentences[i] = np.zeros((len(spans[i]), self.dim), np.float32)
-                    alone.extend((i, j) for j in range(len(spans[i])))
-                    continue
-                pooled, empty = _pool(tokens, offsets, spans[i])
-                sentences[i] = pooled
-                alone.extend((i, j) for j in empty)
+        for batch in self.batches(texts):
+            batch_vectors, batch_sentences = self.encode_batch([texts[i] for i in batch], [spans[i] for i in batch])
+            for j, i in enumerate(batch):
+                vectors[i] = batch_vectors[j]
+                sentences[i] = batch_sentences[j]
             bar.update(len(batch))
         bar.close()
+        return vectors, sentences
+
+    def encode_batch(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One forward pass over `texts`: their vectors and their sentences' pooled token embeddings.
+
+        A sentence no word piece of the pass covers (past the model's window, or a model whose tokenizer cannot
+        map word pieces back to characters) is embedded on its own instead: slower, same kind of vector.
+        """
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        sentences: list[np.ndarray] = []
+        alone: list[tuple[int, int]] = []  # (text, sentence) pairs no word piece of the pass covered
+        for i, out in enumerate(self.model.forward(texts)):
+            vectors[i] = out.vector
+            if out.offsets is None:
+                sentences.append(np.zeros((len(spans[i]), self.dim), np.float32))
+                alone.extend((i, j) for j in range(len(spans[i])))
+                continue
+            pooled, empty = _pool(out.tokens, out.offsets, spans[i])
+            sentences.append(pooled)
+            alone.extend((i, j) for j in empty)
         if alone:
             fallback = self._encode([texts[i][slice(*spans[i][j])] for i, j in alone], False)
             for (i, j), vector in zip(alone, fallback, strict=True):
@@ -213,14 +360,7 @@ class Embedder:
         return self._encode(texts, False)
 
     def _encode(self, texts: Sequence[str], progress: bool) -> np.ndarray:
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        return np.ascontiguousarray(self.model.encode(texts, self.batch_size), dtype=np.float32)
 
 
 def _span_key(text: str, spans: Sequence[Span]) -> str:
@@ -282,18 +422,19 @@ class EmbeddingCache:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        with self._connect() as db:
+        with self._connect() as db, db:
             db.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT, key TEXT, vec BLOB, PRIMARY KEY (model, key))")
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self) -> closing[sqlite3.Connection]:
+        """A connection that closes when its `with` block ends (a connection's own `with` only commits)."""
         db = sqlite3.connect(self.path, timeout=60)
         db.execute("PRAGMA journal_mode=WAL")
-        return db
+        return closing(db)
 
     def get(self, model: str, texts: Sequence[str]) -> list[np.ndarray | None]:
         keys = [stable_hash(t, length=32) for t in texts]
         found: dict[str, np.ndarray] = {}
-        with self._lock, self._connect() as db:
+        with self._lock, self._connect() as db, db:
             for start in range(0, len(keys), 500):
                 batch = keys[start : start + 500]
                 marks = ",".join("?" * len(batch))
@@ -307,5 +448,5 @@ class EmbeddingCache:
             (model, stable_hash(t, length=32), np.asarray(v, dtype=np.float32).tobytes())
             for t, v in zip(texts, vectors, strict=True)
         ]
-        with self._lock, self._connect() as db:
+        with self._lock, self._connect() as db, db:
             db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)

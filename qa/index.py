@@ -135,6 +135,9 @@ class Manifest:
     chunks: int
     dense_kind: str
     sources: tuple[str, ...] = ()
+    # The embedding backend that made the vectors (qa.settings.BACKENDS); queries must use the same one. An
+    # index written before backends existed was made by torch.
+    backend: str = "torch"
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -152,7 +155,7 @@ class Manifest:
         values: dict[str, object] = {}
         for f in fields(cls):
             if f.name not in data:
-                if f.name == "sources":
+                if f.name in {"sources", "backend"}:
                     continue
                 raise ValueError(f"manifest has no {f.name!r}")
             value = data[f.name]
@@ -310,28 +313,36 @@ class Index:
         self._dense_settings = dense_settings
 
     @classmethod
-    def load(cls, index_dir: Path, *, model: str | None = None) -> Index:
-        """Load the live build at `index_dir`, refusing one that this code or `model` cannot use.
+    def load(cls, index_dir: Path, *, model: str | None = None, backend: str | None = None) -> Index:
+        """Load the live build at `index_dir`, refusing one that this code, `model` or `backend` cannot use.
 
         Raises:
             IndexLoadError: no index; CURRENT names a missing build; damaged files; another format version,
-                chunker version, or (when `model` is given) another embedding model. The message says how to
+                chunker version, or (when given) another embedding model or backend. The message says how to
                 rebuild.
         """
         index_dir = Path(index_dir)
         build = live_build(index_dir)
         try:
-            return cls._load_build(build, index_dir, model)
+            return cls._load_build(build, index_dir, model, backend)
         except IndexLoadError:
             # A concurrent ingest may have published a new build and removed this one while we read it.
             again = live_build(index_dir)
             if again == build:
                 raise
-            return cls._load_build(again, index_dir, model)
+            return cls._load_build(again, index_dir, model, backend)
 
     @classmethod
-    def _load_build(cls, build: Path, index_dir: Path, model: str | None) -> Index:
+    def _load_build(cls, build: Path, index_dir: Path, model: str | None, backend: str | None) -> Index:
         manifest = _read_build_manifest(build, index_dir)
+        if backend is not None and backend != manifest.backend:
+            # Vectors of one backend are not those of another (int8 against float32: cosine ~0.99), so a query
+            # encoded by another backend would be searched against slightly different vectors, silently.
+            raise IndexLoadError(
+                f"the index at {index_dir} holds vectors of the {manifest.backend!r} embedding backend, and "
+                f"queries would be encoded by {backend!r}; use --backend {manifest.backend} (or MEDCITE_BACKEND="
+                f"{manifest.backend}), or {rebuild_hint(index_dir)} --backend {backend}"
+            )
         chunker_version = _current_chunker_version()
         if manifest.chunker_version != chunker_version:
             raise IndexLoadError(
@@ -555,6 +566,7 @@ def write_index(
     sentence_vectors: np.ndarray,
     model: str,
     chunker_version: str,
+    backend: str = "torch",
     sources: Sequence[str | Path] = (),
     approximate_above: int = Settings.approximate_above,
     dense_kind: str = "auto",
@@ -569,6 +581,7 @@ def write_index(
         vectors: one row per chunk, in chunk order; rows not of unit length are L2-normalised here.
         sentence_vectors: one row per sentence of each chunk, in chunk order then sentence order; read a block
             of rows at a time (by slicing), so it may be memory-mapped or any array-like with `shape` and slices.
+        backend: the embedding backend that made the vectors, recorded in the manifest.
         approximate_above: above this many chunks the dense index is approximate, else exact.
         dense_kind: "auto" (by `approximate_above`) or a kind of `DENSE_KINDS` to force.
         content_hashes: each document's `content_hash`, when the caller has computed them already.
@@ -607,6 +620,7 @@ def write_index(
         chunks=len(chunks),
         dense_kind=kind,
         sources=tuple(str(Path(s).resolve()) for s in sources),
+        backend=backend,
     )
     (index_dir / BUILDS).mkdir(parents=True, exist_ok=True)
     with _build_lock(index_dir):

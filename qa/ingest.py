@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -91,32 +91,17 @@ def _bar(progress: bool, total: int, desc: str, unit: str) -> tqdm:
 
 
 def _load(paths: Sequence[Path], progress: bool) -> tuple[list[Document], list[Skipped]]:
-    """Load every path; a repeated document id is kept once (first wins), with a reason if contents differ."""
-    documents: list[Document] = []
-    skipped: list[Skipped] = []
-    seen: dict[str, Document] = {}
+    """Load every path (ids are paths under their root, so files of the same name in two folders both load)."""
     with _bar(progress, len(paths), "loading", "path") as bar:
-        for path in paths:
-            # One path at a time for the progress bar; load_paths reports bad files instead of raising.
-            result = load_paths([path])
-            skipped.extend(result.skipped)
-            for doc in result.documents:
-                first = seen.get(doc.doc_id)
-                if first is None:
-                    seen[doc.doc_id] = doc
-                    documents.append(doc)
-                elif first != doc:
-                    other = first.source or "another file"
-                    reason = f"has the document id {doc.doc_id!r} of {other} but other content; rename one"
-                    skipped.append(Skipped(doc.source or doc.doc_id, reason))
-            bar.update(1)
-    return documents, skipped
+        result = load_paths(paths, on_path=lambda _path: bar.update(1))
+    return list(result.documents), list(result.skipped)
 
 
-def _previous_index(index_dir: Path, model: str) -> Index | None:
-    """The previous index if it can be reused with this model and chunker, else None (it will be replaced)."""
+def _previous_index(index_dir: Path, model: str, backend: str) -> Index | None:
+    """The previous index if it can be reused with this model, backend and chunker, else None (it will be
+    replaced)."""
     try:
-        return Index.load(index_dir, model=model)
+        return Index.load(index_dir, model=model, backend=backend)
     except IndexLoadError:
         return None
 
@@ -126,10 +111,11 @@ def _expected_dense_kind(chunks: int, settings: Settings) -> str:
 
 
 def _is_up_to_date(m: Manifest, fingerprint: str, model: str, sources: tuple[str, ...], settings: Settings) -> bool:
-    """Nothing to rebuild: same documents, model, chunker, sources and dense index kind."""
+    """Nothing to rebuild: same documents, model, backend, chunker, sources and dense index kind."""
     return (
         m.corpus_fingerprint == fingerprint
         and canonical_model(m.model) == canonical_model(model)
+        and m.backend == settings.backend
         and m.chunker_version == CHUNKER_VERSION
         and m.sources == sources
         and m.dense_kind == _expected_dense_kind(m.chunks, settings)
@@ -163,8 +149,9 @@ def ingest(
 
     Args:
         paths: files or folders; None re-ingests the previous index's sources, or `settings.corpus_dir`.
-        embedder: the model to embed with (tests pass a fake one); by default `settings.model` with the
-            embedding cache under `settings.cache_dir`.
+        embedder: the model to embed with (tests pass a fake one; `qa.distributed.RayEmbedder` embeds on a
+            Ray cluster); by default `settings.model` on `settings.backend`, with the embedding cache under
+            `settings.cache_dir`. Its `backend` (torch when it has none) is what the index records.
         progress: show progress bars on stderr.
 
     Raises:
@@ -174,6 +161,9 @@ def ingest(
     started = time.perf_counter()
     index_dir = Path(settings.index_dir)
     model = embedder.name if embedder is not None else settings.model
+    backend = getattr(embedder, "backend", "torch") if embedder is not None else settings.backend
+    if backend != settings.backend:
+        settings = replace(settings, backend=backend)
     if paths is None:
         try:
             recorded = read_manifest(index_dir).sources
@@ -190,7 +180,7 @@ def ingest(
     hashes = {d.doc_id: d.content_hash for d in documents}
     fingerprint = corpus_fingerprint(hashes.items())
 
-    previous = _previous_index(index_dir, model)
+    previous = _previous_index(index_dir, model, backend)
     if previous is not None and _is_up_to_date(previous.manifest, fingerprint, model, sources, settings):
         return IngestReport(
             documents=previous.manifest.documents,
@@ -224,6 +214,7 @@ def ingest(
     embedded = 0
     embedder = embedder or Embedder(
         settings.model,
+        backend=settings.backend,
         batch_size=settings.batch_size,
         cache=EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite"),
     )
@@ -280,6 +271,7 @@ def ingest(
             sentence_vectors=sentence_vectors,
             model=model,
             chunker_version=CHUNKER_VERSION,
+            backend=backend,
             sources=sources,
             approximate_above=settings.approximate_above,
             dense_kind=settings.dense_kind,
@@ -342,12 +334,32 @@ def ensure_index(settings: Settings, *, progress: bool = True) -> Path:
     return index_dir
 
 
-def run_ingest_command(paths: list[Path], settings: Settings, *, progress: bool) -> int:
-    """`medcite ingest`: 0 when all was ingested, 1 when some files were skipped, 2 when nothing was."""
+def run_ingest_command(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    progress: bool,
+    ray: str | None = None,
+    ray_workers: int | None = None,
+) -> int:
+    """`medcite ingest`: 0 when all was ingested, 1 when some files were skipped, 2 when nothing was.
+
+    Args:
+        ray: embed on the Ray cluster at this address ("auto": the one started on this machine).
+        ray_workers: embedding actors to start there (default: one per CPU of the cluster).
+    """
+    embedder = None
+    if ray is not None:
+        from qa.distributed import RayEmbedder
+
+        embedder = RayEmbedder.connect(ray, settings, workers=ray_workers)
     try:
-        report = ingest(paths or None, settings, progress=progress)
+        report = ingest(paths or None, settings, progress=progress, embedder=embedder)
     except NothingToIngestError as exc:
         print(f"medcite: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if embedder is not None:
+            embedder.close()
     print(report.summary())
     return 1 if report.skipped else 0

@@ -17,11 +17,10 @@ from pathlib import Path
 
 from qa.bm25 import stems
 from qa.query import learn_abbreviations
+from qa.text import WORD
 
 LEXICON = "lexicon.json"
-# Words as query understanding sees them: lower case, starting with a letter, inner ' / - kept.
-WORD = re.compile(r"[a-z][a-z0-9'/-]*")
-# "bradycardia/hypotension" and "end-stage" hold their parts as words too.
+# "bradycardia/hypotension" and "end-stage" hold their parts as words too (as `qa.confidence.corpus_words`).
 PARTS = re.compile(r"[/-]")
 ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")
 
@@ -56,9 +55,10 @@ class Lexicon:
         abbreviations from `texts` (the chunks' own words, where definitions are written)."""
         counts: Counter[str] = Counter()
         # A block of contexts at a time, joined: one regex scan and one C-level count instead of one per chunk.
-        # (No word spans the newline between two contexts.)
+        # (No word spans the newline between two contexts.) The words are `qa.confidence.corpus_words`'s: the
+        # project's one tokeniser (`qa.text.WORD`), lower case, starting with a letter, a trailing slash dropped.
         for block in _blocks(contexts):
-            counts.update(WORD.findall("\n".join(block).lower()))
+            counts.update(w.lower().rstrip("/") for w in WORD.findall("\n".join(block)) if w[0].isalpha())
         # "bradycardia/hypotension" holds "bradycardia" too, as often as the compound occurs.
         for word, count in [(w, n) for w, n in counts.items() if PARTS.search(w)]:
             for part in PARTS.split(word):

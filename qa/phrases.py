@@ -171,6 +171,18 @@ class PhraseIndex:
         np.add.at(out, owner, gained)
         return out / float(weights.sum())
 
+    def idf(self, terms: Sequence[str]) -> np.ndarray:
+        """The BM25 idf of each term (a BM25 token); a term no chunk holds weighs as one held by a single chunk.
+
+        The answer scorer weighs the words a sentence shares with the question by these (`qa.text.terms` yields
+        the same tokens), so "rate constant" counts for more than "patients".
+        """
+        n = max(self.rows, 1)
+        return np.array(
+            [self._idf(self._vocab[t], n) if t in self._vocab else math.log(1 + (n - 0.5) / 1.5) for t in terms],
+            dtype=np.float32,
+        )
+
     def _idf(self, word: int, n: int) -> float:
         df = int(self._df[word])
         return math.log(1 + (n - df + 0.5) / (df + 0.5))

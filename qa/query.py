@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from qa.bm25 import stems
+from qa.drugs import MAX_WORDS, drug_names
+from qa.text import word_matches
 
 # Abbreviations clinicians type, expanded for both BM25 and the embedding model. Corpus-defined ones
 # ("end-stage renal disease (ESRD)") are learned at load time by `learn_abbreviations` and added to these.
@@ -70,27 +72,12 @@ BUILTIN_ABBREVIATIONS: Mapping[str, str] = {
     "pk": "pharmacokinetics",
 }
 
-# Brand and other names that mean the same drug or concept; each pair is used in both directions.
+# Words that sources and clinicians use for the same thing; the word typed (key) brings the other (value) into the
+# search. Drug names are not listed: brands and other names of a drug come from a maintained drug vocabulary
+# (`qa.drugs`), and spelling variants ("haemodialysis", "dialysed") from the typo fixes against the corpus.
 BUILTIN_SYNONYMS: Mapping[str, str] = {
-    "lioresal": "baclofen",
-    "gablofen": "baclofen",
-    "ozobax": "baclofen",
-    "lyvispah": "baclofen",
-    "fleqsuvy": "baclofen",
-    "haemodialysis": "hemodialysis",
-    "dialysed": "dialyzed",
-    "dialyse": "dialyze",
     "renal": "kidney",
     "kidney": "renal",
-    "dialyzable": "dialyzability",
-    "tylenol": "acetaminophen",
-    "paracetamol": "acetaminophen",
-    "advil": "ibuprofen",
-    "motrin": "ibuprofen",
-    "plavix": "clopidogrel",
-    "coumadin": "warfarin",
-    "lasix": "furosemide",
-    "glucophage": "metformin",
     # Clinicians' words for a patient's state that sources tend to spell out.
     "obtunded": "decreased level of consciousness",
     "stuporous": "decreased level of consciousness",
@@ -123,7 +110,12 @@ _NDC = re.compile(r"\b(?:NDC[:#\s]*)?\d{4,5}-\d{3,4}-\d{1,2}\b", re.IGNORECASE)
 _QUESTION_SPLIT = re.compile(
     r"(?<=[?])\s+|(?<=[.!])\s+(?=(?:also|and|what|how|is|are|can|does|do|should|when|which|why)\b)", re.I
 )
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'/-]*")
+
+
+def _words(text: str) -> list[re.Match[str]]:
+    """The words of `text` as typed that start with a letter (`qa.text.WORD`: numbers are not topic words)."""
+    return [m for m in word_matches(text) if m.group(0)[0].isalpha()]
+
 # Of two equally close typo fixes, one wins only if the corpus uses it this many times as often as the other.
 _CLEAR_WINNER = 10
 
@@ -193,7 +185,7 @@ def split_questions(text: str) -> list[str]:
     merged: list[str] = []
     for part in parts:
         # A fragment too short to search on its own ("Thanks.", "Ok?") rides with its neighbour.
-        if merged and len(_WORD.findall(part)) < 3:
+        if merged and len(_words(part)) < 3:
             merged[-1] = f"{merged[-1]} {part}"
         else:
             merged.append(part)
@@ -202,7 +194,7 @@ def split_questions(text: str) -> list[str]:
 
 def content_words(text: str) -> list[str]:
     """The words of a question that name its topic (not question words, pronouns or aspects)."""
-    return [w for w in (m.group(0).lower().strip("'-/") for m in _WORD.finditer(text)) if w and w not in ASPECT_WORDS]
+    return [w for w in (m.group(0).lower().strip("'-/") for m in _words(text)) if w and w not in ASPECT_WORDS]
 
 
 def is_followup(question: str) -> bool:
@@ -220,21 +212,128 @@ def topic_of(question: str) -> str:
     return " ".join(content_words(question))
 
 
-def resolve_followup(question: str, history: Sequence[str], *, leaning: bool = False) -> tuple[str, bool]:
+# "What about X?", "and in X?", "same for X": the follow-up names X in place of a part of the earlier question.
+_SUBSTITUTE = re.compile(
+    r"^\s*(?:and\s+)?(?:what about|how about|same (?:for|in|with)|but (?:for|in|with)|(?:for|in|with|during))?"
+    r"\s*(?P<rest>.+?)[\s?.!]*$",
+    re.IGNORECASE,
+)
+_SUBSTITUTE_OPENER = re.compile(
+    r"^\s*(?:and|what about|how about|same (?:for|in|with)|but (?:for|in|with))\b", re.IGNORECASE
+)
+# A clause ("and if the kidneys are normal?") adds a condition to the earlier question; it names no substitute.
+_CLAUSE_WORD = re.compile(
+    r"\b(?:if|when|whether|is|are|was|were|does|do|did|can|could|should|would|will|has|have|had)\b", re.IGNORECASE
+)
+# The cosine above which a follow-up's phrase of everyday words takes the place of a part of the earlier question
+# not written like it ("children" for "adults" is 0.56; "the kidneys" for "hemodialysis" 0.50, a condition that
+# the clause rule keeps out; single words are rarely closer than 0.5 by the bundled model).
+SUBSTITUTE_SIMILARITY = 0.45
+# Cosine of a phrase to each of several phrases (the embedding model's, in the assistant).
+Similar = Callable[[str, Sequence[str]], Sequence[float]]
+
+
+def resolve_followup(
+    question: str,
+    history: Sequence[str],
+    *,
+    leaning: bool = False,
+    similar: Similar | None = None,
+    everyday: Iterable[str] = (),
+) -> tuple[str, bool]:
     """The question as if its topic had been restated, and whether history was used.
 
     The topic is taken from the most recent earlier turn that names one; a question that names its own topic
     and does not point back stands alone, so a change of subject does not drag the old one along. With
     `leaning`, the question is taken to lean on history whatever its form (the caller knows better).
+
+    "What about X?" after a question about Y replaces Y's part that X stands in for ("what about peritoneal
+    dialysis?" after "Is baclofen cleared by dialysis ...?" asks "Is baclofen cleared by peritoneal dialysis
+    ...?"), instead of appending X to the whole earlier question (`substitute`). Other follow-ups carry the
+    earlier turn's topic words along.
     """
     if not history or not (leaning or is_followup(question)):
         return question, False
-    for earlier in reversed(history):
-        earlier = clean_message(earlier)
+    for at in range(len(history) - 1, -1, -1):
+        earlier = clean_message(history[at])
         topic = topic_of(earlier)
         if topic:
-            return f"{question} ({topic})", True
+            stated = earlier
+            if is_followup(earlier) and at > 0:
+                stated = resolve_followup(earlier, history[:at], similar=similar, everyday=everyday)[0]
+            replaced = substitute(question, stated, similar, everyday)
+            return (replaced, True) if replaced else (f"{question} ({topic})", True)
     return question, False
+
+
+def substitute(
+    question: str, earlier: str, similar: Similar | None = None, everyday: Iterable[str] = ()
+) -> str | None:
+    """`earlier` with the part that the follow-up's phrase stands in for replaced by it, or None.
+
+    The phrase is what follows "what about", "and (in/for/with)", "same for" ...; a clause ("and if the kidneys
+    are normal?") or a phrase of aspect words only ("and the dose?") names no substitute. The part replaced is a
+    run of the earlier question's topic words, or a piece of one (at most three words):
+
+    - the longest that ends in a word of the phrase ("dialysis" for "peritoneal dialysis");
+    - else, given `similar`, for a phrase holding a name (a word not among the `everyday` words: a drug, a
+      disease), the part holding a name that is closest in meaning ("warfarin" for "apixaban");
+    - else the part closest in meaning if at least `SUBSTITUTE_SIMILARITY` ("adults" for "children").
+    """
+    if not _SUBSTITUTE_OPENER.match(question):
+        return None
+    match = _SUBSTITUTE.match(question)
+    rest = match.group("rest") if match else ""
+    if not rest or _CLAUSE_WORD.search(rest):
+        return None
+    wanted = [m for m in _words(rest) if m.group(0).lower().strip("'-/") not in ASPECT_WORDS]
+    if not wanted:
+        return None
+    phrase = rest[wanted[0].start() : wanted[-1].end()]
+    spans = _topic_spans(earlier)
+    if not spans:
+        return None
+    phrase_stems = set(stems([w.group(0).lower() for w in wanted]))
+    heads = [(start, end) for start, end, last in spans if last in phrase_stems]
+    if heads:
+        start, end = max(heads, key=lambda span: (span[1] - span[0], -span[0]))
+        return f"{earlier[:start]}{phrase}{earlier[end:]}"
+    if similar is None:
+        return None
+    common = {w.lower() for w in everyday}
+
+    def named(text: str) -> bool:
+        return bool(common) and any(m.group(0).lower() not in common for m in _words(text))
+
+    choices = [(start, end) for start, end, _ in spans]
+    threshold = SUBSTITUTE_SIMILARITY
+    if named(phrase):
+        with_names = [(start, end) for start, end in choices if named(earlier[start:end])]
+        if with_names:
+            choices, threshold = with_names, -1.0
+    closeness = list(similar(phrase, [earlier[start:end] for start, end in choices]))
+    best = max(range(len(choices)), key=lambda i: closeness[i])
+    if closeness[best] < threshold:
+        return None
+    start, end = choices[best]
+    return f"{earlier[:start]}{phrase}{earlier[end:]}"
+
+
+def _topic_spans(text: str) -> list[tuple[int, int, str]]:
+    """Every run of up to three adjacent topic words of `text` (start, end, stem of its last word)."""
+    matches = _words(text)
+    runs: list[list[re.Match[str]]] = [[]]
+    for m in matches:
+        if m.group(0).lower().strip("'-/") in ASPECT_WORDS:
+            runs.append([])
+        else:
+            runs[-1].append(m)
+    out: list[tuple[int, int, str]] = []
+    for run in runs:
+        for i in range(len(run)):
+            for j in range(i, min(i + 3, len(run))):
+                out.append((run[i].start(), run[j].end(), stems([run[j].group(0).lower()])[0]))
+    return out
 
 
 # A long form (two to seven words) right before its short form in brackets: "end-stage renal disease (ESRD)".
@@ -311,10 +410,13 @@ class QueryBuilder:
         known_words: Iterable[str] = (),
         abbreviations: Mapping[str, str] | None = None,
         acronyms: Iterable[str] = (),
+        similar: Similar | None = None,
     ):
         """`vocabulary`: the corpus's words (typo fixes aim at these), or a mapping of them to how often the
         corpus uses them (to choose between equally close fixes); `known_words`: real words never "fixed";
-        `acronyms`: the capitalised abbreviations the corpus uses ("HELLP"), defined there or not."""
+        `acronyms`: the capitalised abbreviations the corpus uses ("HELLP"), defined there or not; `similar`: the
+        closeness in meaning of phrases, for follow-ups that name a substitute ("what about apixaban?")."""
+        self.similar = similar
         self._counts = Counter(
             {w.lower(): n for w, n in vocabulary.items()} if isinstance(vocabulary, Mapping) else {}
         )
@@ -324,6 +426,7 @@ class QueryBuilder:
         self._everyday = {w.lower() for w in known_words}
         self.known_words = self._everyday | self.vocabulary
         self.abbreviations = {**BUILTIN_ABBREVIATIONS, **(abbreviations or {})}
+        self._drug_names = drug_names()
         self.acronyms = frozenset(a for a in acronyms if len(a) >= 3 and a.isalpha() and a.isupper())
         self._by_length: dict[int, list[str]] = {}
         for word in self.vocabulary:
@@ -334,7 +437,9 @@ class QueryBuilder:
         """The message cleaned, resolved against history, split and expanded; `leaning` forces the follow-up
         reading (for a question that only the conversation's topic makes answerable)."""
         cleaned = clean_message(message) or message.strip()
-        resolved, used = resolve_followup(cleaned, history, leaning=leaning)
+        resolved, used = resolve_followup(
+            cleaned, history, leaning=leaning, similar=self.similar, everyday=self._everyday
+        )
         if used:
             parts: tuple[str, ...] = (resolved,)
         else:
@@ -343,7 +448,9 @@ class QueryBuilder:
             first, *rest = split_questions(resolved)
             parts = (first,)
             for part in rest:
-                parts += (resolve_followup(part, [*history, *parts])[0],)
+                parts += (
+                    resolve_followup(part, [*history, *parts], similar=self.similar, everyday=self._everyday)[0],
+                )
         expanded = tuple(self.expand(p) for p in parts)
         return Query(original=message, text=resolved, parts=parts, expanded=expanded, followup=used, focus=cleaned)
 
@@ -351,7 +458,7 @@ class QueryBuilder:
         """The text plus corrected spellings and the long forms of abbreviations and brand names."""
         extra: list[str] = []
         shouting = text.isupper()  # in an all-capitals message, capitals say nothing
-        for match in _WORD.finditer(text):
+        for match in _words(text):
             raw = match.group(0)
             word = raw.lower().strip("'-")
             long_form = self.abbreviations.get(word)
@@ -367,11 +474,40 @@ class QueryBuilder:
             # "antipsychotic" -> "antipsychotics" fixes nothing; appended, it would count the word twice.
             if fixed and fixed.lower() != word and len(set(stems([fixed.lower(), word]))) > 1:
                 extra.append(fixed)
+        extra.extend(self.generic_names(text))
         seen: set[str] = set()
         unique = [
             e for e in extra if not (e.lower() in seen or seen.add(e.lower())) and e.lower() not in text.lower()
         ]
         return f"{text} ({', '.join(unique)})" if unique else text
+
+    def synonym(self, word: str) -> str | None:
+        """What a word brings into the search: its built-in synonym, or the generic name of the drug it names."""
+        return BUILTIN_SYNONYMS.get(word) or self._generic_name([word])
+
+    def generic_names(self, text: str) -> list[str]:
+        """Generic names of the drugs `text` names by another name ("Eliquis" -> "apixaban"), longest names first
+        ("acetylsalicylic acid" before "acid"), each word read once."""
+        words = [m.group(0).lower().strip("'-") for m in _words(text)]
+        found: list[str] = []
+        start = 0
+        while start < len(words):
+            for size in range(min(MAX_WORDS, len(words) - start), 0, -1):
+                generic = self._generic_name(words[start : start + size])
+                if generic:
+                    found.append(generic)
+                    start += size
+                    break
+            else:
+                start += 1
+        return found
+
+    def _generic_name(self, words: Sequence[str]) -> str | None:
+        # A name made only of everyday words ("caps", "armour", "sits") is not taken for a drug: the vocabulary
+        # holds such product names, and reading them as drugs would add a stranger to the question.
+        if all(w in self._everyday or w in ASPECT_WORDS for w in words):
+            return None
+        return self._drug_names.get(" ".join(words))
 
     def correct_acronym(self, typed: str) -> str | None:
         """The corpus acronym one edit from an unknown one typed in capitals ("HELPP" -> "HELLP"), if unique.

@@ -9,7 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+
+import numpy as np
 
 # A citation marker removed from a text: the character offset where it stood and the reference numbers it named.
 Marker = tuple[int, tuple[int, ...]]
@@ -178,6 +182,33 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved chunk that the answer could quote, and the answer scorer's score for it.
+
+    `start`/`end` are a span of `hit.chunk.text`; `sentence` is its number among the chunk's sentences (where its
+    ingest-time vector is stored); `score` is the scorer's log-odds that it is the sentence that answers the
+    question; `vector` is that stored sentence vector (float32, unit length; not compared).
+    """
+
+    hit: Hit
+    start: int
+    end: int
+    sentence: int = -1
+    score: float = 0.0
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
+    # The cosine of its vector to the question (its closest part): how much it is about what was asked.
+    relevance: float = 0.0
+
+    @property
+    def chunk(self) -> Chunk:
+        return self.hit.chunk
+
+    @property
+    def text(self) -> str:
+        return self.hit.chunk.text[self.start : self.end]
+
+
+@dataclass(frozen=True)
 class Citation:
     """A numbered source of an answer: the document it comes from and the exact words quoted from a chunk."""
 
@@ -198,9 +229,71 @@ class Citation:
     chunk_text: str = ""
 
 
+def source_names(citations: Sequence[Citation]) -> dict[str, str]:
+    """How to name each cited document so that two with the same title can be told apart: doc_id -> name.
+
+    A name is the document's title; when another cited document has the same title (two `summary.txt` files
+    titled "Summary", two editions of one guideline), it is the title followed by the document's id, which is
+    its path under the folder it was ingested from ("Summary (nephrology/summary.txt)").
+    """
+    titles: dict[str, str] = {}
+    for citation in citations:
+        titles.setdefault(citation.doc_id, citation.title or citation.doc_id)
+    counts = Counter(" ".join(t.lower().split()) for t in titles.values())
+    return {
+        doc_id: f"{title} ({doc_id})" if counts[" ".join(title.lower().split())] > 1 and title != doc_id else title
+        for doc_id, title in titles.items()
+    }
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One sentence of an answer: the source's exact characters, the citation number it carries, and where it is
+    (a span of the cited chunk's text)."""
+
+    text: str
+    number: int
+    doc_id: str
+    chunk_id: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Side:
+    """One source's side of a disagreement: who says it, its claim, and the source's own context for the claim."""
+
+    source: str
+    claim: Quote
+    context: tuple[Quote, ...] = ()
+
+
+@dataclass(frozen=True)
+class Group:
+    """Key evidence from one section of one source, under the section's heading, in the source's order."""
+
+    heading: str
+    quotes: tuple[Quote, ...]
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A candidate sentence in the answer scorer's order (kept on the answer for evaluation and inspection)."""
+
+    text: str
+    doc_id: str
+    chunk_id: str
+    score: float
+
+
 @dataclass(frozen=True)
 class Answer:
-    """What `Assistant.ask` returns: the rendered answer and everything needed to check it."""
+    """What `Assistant.ask` returns: the answer as data, its Markdown and text renderings, and what checks them.
+
+    The structure (`bottom_line`, `sides`, `note`, `safety`, `groups`, `citations`) is built once by
+    `qa.answer.compose`; `markdown` and `text` are renderings of it (`qa.answer.render`), with document text
+    escaped in the Markdown. `quotes` lists every quoted sentence with its citation number, for the verbatim check.
+    """
 
     question: str
     markdown: str
@@ -215,6 +308,16 @@ class Answer:
     # Every sentence of the answer body with the citation number it carries, for the verbatim check.
     quotes: tuple[tuple[str, int], ...] = ()
     timings: dict[str, float] = field(default_factory=dict, compare=False)
+    # The direct answer (one sentence), unless the sources differ on the point asked: then `sides` is the
+    # bottom line. `note` holds a disagreement on a related point, shown after the bottom line.
+    bottom_line: tuple[Quote, ...] = ()
+    sides: tuple[Side, ...] = ()
+    note: tuple[Side, ...] = ()
+    safety: tuple[Quote, ...] = ()
+    groups: tuple[Group, ...] = ()
+    # The topics named when abstaining; the candidates in the scorer's order (the best few).
+    nearest: tuple[str, ...] = ()
+    ranked: tuple[Ranked, ...] = ()
 
     def to_json(self) -> dict:
         """The JSON form printed by `medcite ask --json`."""
@@ -230,6 +333,12 @@ class Answer:
             "emergency": self.emergency,
             "query": self.query,
             "quotes": [list(q) for q in self.quotes],
+            "bottom_line": [asdict(q) for q in self.bottom_line],
+            "sides": [asdict(s) for s in self.sides],
+            "note": [asdict(s) for s in self.note],
+            "safety": [asdict(q) for q in self.safety],
+            "groups": [asdict(g) for g in self.groups],
+            "nearest": list(self.nearest),
         }
 
 

@@ -19,6 +19,16 @@ def _home() -> Path:
     return Path(os.environ.get("MEDCITE_HOME", Path.home() / ".cache" / "medcite")).expanduser()
 
 
+def default_cache_dir() -> Path:
+    """The cache folder when nothing else is said: MEDCITE_CACHE, else MEDCITE_HOME/cache."""
+    return Path(os.environ.get("MEDCITE_CACHE") or _home() / "cache").expanduser()
+
+
+# Embedding backends: "torch" runs the model in float32 (the reference); "onnx-int8" runs it with ONNX Runtime
+# and int8 weights (qa/onnx_encoder.py), about twice the ingest throughput. An index records its backend.
+BACKENDS = ("torch", "onnx-int8")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where things live and how the index is built.
@@ -38,6 +48,7 @@ class Settings:
     # a small corpus, say). Also from MEDCITE_DENSE_KIND.
     dense_kind: str = "auto"
     batch_size: int = 64
+    backend: str = "torch"
 
     def __post_init__(self) -> None:
         if not self.model.strip():
@@ -50,10 +61,13 @@ class Settings:
             )
         if self.batch_size < 1:
             raise ValueError(f"Settings.batch_size must be positive, got {self.batch_size}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"Settings.backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        """Settings from MEDCITE_MODEL, MEDCITE_INDEX, MEDCITE_CACHE, MEDCITE_CORPUS, MEDCITE_DENSE_KIND, then the
+        """Settings from MEDCITE_MODEL, MEDCITE_INDEX, MEDCITE_CACHE, MEDCITE_CORPUS, MEDCITE_BACKEND,
+        MEDCITE_DENSE_KIND, then the
         keyword overrides."""
         base = cls()
         env = {
@@ -61,6 +75,7 @@ class Settings:
             "index_dir": os.environ.get("MEDCITE_INDEX"),
             "cache_dir": os.environ.get("MEDCITE_CACHE"),
             "corpus_dir": os.environ.get("MEDCITE_CORPUS"),
+            "backend": os.environ.get("MEDCITE_BACKEND"),
             "dense_kind": os.environ.get("MEDCITE_DENSE_KIND"),
         }
         paths = ("index_dir", "cache_dir", "corpus_dir")

@@ -121,7 +121,9 @@ class Store:
             raise FileNotFoundError(f"{path.name} is missing")
         # immutable: a published build never changes, so SQLite needs no locks or journal checks. The
         # connection keeps the file open: a reader survives a newer build replacing (and deleting) this one.
-        self._db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        # The path is percent-encoded (`as_uri`), so a folder named "ward #3" or "100% sure" does not end or mangle
+        # the URI.
+        self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
         self._chunks: _Cache[int, Chunk] = _Cache(chunk_cache)
         self._documents: _Cache[str, Document] = _Cache(document_cache)

@@ -298,6 +298,44 @@ def test_chunker_version_is_a_non_empty_string() -> None:
     assert isinstance(CHUNKER_VERSION, str) and CHUNKER_VERSION
 
 
+# What the chunker made of PINNED_DOCUMENT under each CHUNKER_VERSION: ids, spans and the embedded context.
+# Version 1's contexts left a document's keywords out (commit 22016f3 added them without a bump).
+CHUNKS_MADE_BY_VERSION = {
+    "1": "bf1c6aadc427a259b10e9d6b6e1405b2",  # computed with qa/ of commit 0415f90
+    "2": "deb8482bcfcb79b8f01b6bd33691a34a",
+}
+PINNED_DOCUMENT = Document(
+    doc_id="warfarin.md",
+    title="Warfarin reversal",
+    sections=(
+        Section(("Warfarin reversal", "High INR without bleeding"), f"{S1} {S2} {S3} {S4} {S1}"),
+        Section(
+            ("Warfarin reversal", "Dr. Smith's notes"), "Give vitamin K 1-2.5 mg p.o. if INR > 10. Recheck in 24 h."
+        ),
+    ),
+    keywords=("Vitamin K", "Anticoagulants"),
+)
+
+
+def chunks_fingerprint(doc: Document) -> str:
+    chunks = chunk_document(doc, words, max_tokens=40, target_tokens=24)
+    made = [[c.chunk_id, c.section_index, c.start, c.end, [list(s) for s in c.sentences], c.context] for c in chunks]
+    return stable_hash(repr(made), length=32)
+
+
+def test_chunker_version_changes_whenever_the_chunks_do() -> None:
+    # The index refuses an index of another chunker version and the ingest re-chunks only changed documents, so a
+    # change to what a chunk holds or embeds must come with a new CHUNKER_VERSION (and a new line above).
+    made = chunks_fingerprint(PINNED_DOCUMENT)
+    assert made in CHUNKS_MADE_BY_VERSION.values(), (
+        f"the chunks changed ({made}): bump CHUNKER_VERSION in qa/chunking.py and pin the new fingerprint here"
+    )
+    assert CHUNKS_MADE_BY_VERSION[CHUNKER_VERSION] == made, (
+        f"CHUNKER_VERSION {CHUNKER_VERSION!r} made other chunks; these were made by "
+        f"{[v for v, f in CHUNKS_MADE_BY_VERSION.items() if f == made]}"
+    )
+
+
 @pytest.mark.slow
 def test_real_tokenizer_contexts_fit_the_model_window() -> None:
     from qa.embedding import Embedder

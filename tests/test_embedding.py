@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -94,3 +95,89 @@ def test_query_vectors_are_shared_within_one_answer_only(embedder: Embedder) -> 
     later = embedder.encode_query("baclofen dialysis")
     assert later is not first and embedder.encode_query("baclofen dialysis") is not later
     np.testing.assert_allclose(first, later, atol=1e-6)
+
+
+def test_the_cache_closes_every_connection_it_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A connection used as a context manager commits but stays open; a long chat would leak one per lookup.
+    import sqlite3
+
+    import qa.embedding as embedding_module
+
+    opened: list[sqlite3.Connection] = []
+    connect = sqlite3.connect
+
+    def recording(*args: object, **kwargs: object) -> sqlite3.Connection:
+        db = connect(*args, **kwargs)  # type: ignore[arg-type]
+        opened.append(db)
+        return db
+
+    monkeypatch.setattr(embedding_module.sqlite3, "connect", recording)
+    cache = EmbeddingCache(tmp_path / "cache.sqlite")
+    cache.put("model", ["a", "b"], np.eye(2, dtype=np.float32))
+    assert [v.tolist() for v in cache.get("model", ["b", "a"])] == [[0.0, 1.0], [1.0, 0.0]]
+    assert len(opened) == 3
+    for db in opened:
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            db.execute("SELECT 1")
+
+
+# --- the onnx-int8 backend ---------------------------------------------------------------------------------
+
+HAVE_ONNX = importlib.util.find_spec("onnxruntime") is not None and importlib.util.find_spec("onnx") is not None
+requires_onnx = pytest.mark.skipif(
+    not HAVE_ONNX, reason="onnxruntime/onnx not installed: pip install 'medcite[onnx]' (make test installs it)"
+)
+
+
+@pytest.fixture(scope="module")
+def int8(tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+    return Embedder(backend="onnx-int8", export_cache=tmp_path_factory.mktemp("onnx"))
+
+
+@requires_onnx
+@pytest.mark.slow
+def test_int8_vectors_are_close_to_float32(embedder: Embedder, int8: Embedder) -> None:
+    texts = [CHUNK, "Another, longer chunk about gout and allopurinol doses.", "What causes kidney stones?"]
+    spans = [SPANS, [(0, 55)], [(0, 26)]]
+    vectors, sentences = int8.encode_chunks(texts, spans)
+    reference, reference_sentences = embedder.encode_chunks(texts, spans)
+    assert vectors.shape == reference.shape and [s.shape for s in sentences] == [(2, 384), (1, 384), (1, 384)]
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    assert np.all((vectors * reference).sum(axis=1) > 0.97)
+    for mine, theirs in zip(sentences, reference_sentences, strict=True):
+        assert np.all((mine * theirs).sum(axis=1) > 0.95)
+    # The same tokenizer: chunking counts the same word pieces with either backend.
+    assert int8.count_tokens(texts) == embedder.count_tokens(texts) and int8.max_tokens == embedder.max_tokens
+    # A query vector from the same pass as `encode`.
+    np.testing.assert_allclose(int8.encode_query(texts[2]), int8.encode_uncached([texts[2]])[0], atol=1e-6)
+
+
+@requires_onnx
+@pytest.mark.slow
+def test_int8_sentence_vectors_tell_the_sentences_apart(int8: Embedder) -> None:
+    _, (sentences,) = int8.encode_chunks([CHUNK], [SPANS])
+    assert (sentences @ int8.encode_query("Is baclofen removed by dialysis?")).argmax() == 0
+    assert (sentences @ int8.encode_query("What do cats hunt?")).argmax() == 1
+
+
+@requires_onnx
+@pytest.mark.slow
+def test_the_export_is_cached_and_not_redone(int8: Embedder) -> None:
+    from qa.embedding import resolve_model
+    from qa.onnx_encoder import CONFIG_FILE, MODEL_FILE, ensure_export, export_dir
+
+    int8.model  # noqa: B018 -- exported by now
+    folder = export_dir(resolve_model(int8.name), int8.export_cache)
+    assert (folder / MODEL_FILE).is_file() and (folder / CONFIG_FILE).is_file()
+    stamp = (folder / MODEL_FILE).stat().st_mtime_ns
+    assert ensure_export(resolve_model(int8.name), int8.export_cache) == folder
+    assert (folder / MODEL_FILE).stat().st_mtime_ns == stamp
+    # Only the finished export is there: no half-written folder beside it.
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name]
+
+
+def test_cache_keeps_backends_apart(tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path / "embeddings.sqlite")
+    assert Embedder(cache=cache).cache_key != Embedder(cache=cache, backend="onnx-int8").cache_key
+    with pytest.raises(ValueError, match="torch, onnx-int8"):
+        Embedder(backend="tensorflow")

@@ -188,6 +188,16 @@ def test_load_gives_back_records_vectors_and_searches(tmp_path: Path) -> None:
     assert index.bm25.search("baclofen renal", k=3)[0].tolist()[0] == 1
 
 
+@pytest.mark.parametrize("folder", ["what?", "ward #3", "100% sure", "a?b#c%20d"])
+def test_an_index_loads_from_a_folder_whose_name_holds_uri_characters(tmp_path: Path, folder: str) -> None:
+    # SQLite opens the store through a URI (read-only); "?", "#" and "%" in a path must not end or mangle it.
+    index_dir = tmp_path / folder / "index"
+    build(index_dir)
+    index = Index.load(index_dir, model=BUNDLED_MODEL)
+    assert set(index.documents) == {"d1", "d2"}
+    assert len(index.chunks) == 3
+
+
 def test_dense_search_rejects_bad_queries(tmp_path: Path) -> None:
     build(tmp_path)
     index = Index.load(tmp_path)
@@ -211,6 +221,24 @@ def test_refuses_another_model_naming_the_rebuild_command(tmp_path: Path) -> Non
     assert "e5-small-v2" in str(caught.value) and BUNDLED_MODEL in str(caught.value)
     # The bundled model's short name is the same model.
     assert Index.load(tmp_path, model="all-MiniLM-L6-v2").manifest.model == BUNDLED_MODEL
+
+
+def test_backend_is_recorded_and_queries_must_use_it(tmp_path: Path) -> None:
+    build(tmp_path, backend="onnx-int8")
+    assert read_manifest(tmp_path).backend == "onnx-int8"
+    assert Index.load(tmp_path, backend="onnx-int8").manifest.backend == "onnx-int8"
+    with pytest.raises(IndexLoadError, match="'onnx-int8' embedding backend") as caught:
+        Index.load(tmp_path, backend="torch")
+    # The message names both ways out: the index's own backend, or a rebuild with the other one.
+    assert "--backend onnx-int8" in str(caught.value) and "medcite ingest" in str(caught.value)
+    assert "--backend torch" in str(caught.value)
+
+
+def test_a_manifest_without_backend_was_made_by_torch(tmp_path: Path) -> None:
+    build(tmp_path)
+    data = read_manifest(tmp_path).to_dict()
+    del data["backend"]
+    assert Manifest.from_dict(data).backend == "torch"
 
 
 def test_refuses_another_chunker_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

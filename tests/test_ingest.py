@@ -31,8 +31,8 @@ DIM = 16
 class CountingEmbedder(Embedder):
     """The Embedder interface, vectors from a hashed bag of words; remembers each text it really encodes."""
 
-    def __init__(self, name: str = "test/bag-of-words", cache: EmbeddingCache | None = None):
-        super().__init__(name, cache=cache)
+    def __init__(self, name: str = "test/bag-of-words", cache: EmbeddingCache | None = None, backend: str = "torch"):
+        super().__init__(name, cache=cache, backend=backend)
         self.encoded: list[str] = []  # chunk texts that reached a forward pass
         self.questions: list[str] = []
 
@@ -187,6 +187,28 @@ def test_incremental_reuses_unchanged_and_drops_removed(tmp_path: Path) -> None:
     )
 
 
+def test_a_tree_with_repeated_file_names_indexes_every_file_and_stays_incremental(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write(docs / "toxicology", "summary.txt", ASPIRIN)
+    write(docs / "nephrology", "summary.txt", LITHIUM)
+    write(docs / "nephrology" / "2019", "summary.txt", DIGOXIN)
+    settings = settings_for(tmp_path)
+    report = ingest([docs], settings, embedder=CountingEmbedder())
+    assert report.skipped == () and report.documents == 3
+    index = Index.load(settings.index_dir)
+    assert doc_ids_by_text(index) == {
+        "Aspirin": "toxicology/summary.txt",
+        "Lithium": "nephrology/summary.txt",
+        "Digoxin": "nephrology/2019/summary.txt",
+    }
+
+    write(docs / "nephrology", "summary.txt", LITHIUM.replace("severe", "severe lithium"))
+    embedder = CountingEmbedder()
+    again = ingest([docs], settings, embedder=embedder)
+    assert (again.new, again.changed, again.unchanged, again.removed) == (0, 1, 2, 0)
+    assert all("severe lithium" in text for text in embedder.encoded)
+
+
 def test_edited_document_embeds_only_its_changed_chunk(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     write(docs, "long.txt", long_text("apple"))
@@ -333,6 +355,29 @@ def test_summary_lists_counts_and_skipped_files() -> None:
     assert "Skipped 1 file:\n  /x/scan.bin: binary file" in text and "Index: /idx" in text
 
 
+def test_another_backend_rebuilds_and_is_recorded(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write(docs, "aspirin.txt", ASPIRIN)
+    settings = settings_for(tmp_path)
+    ingest([docs], settings, embedder=CountingEmbedder())
+    int8 = CountingEmbedder(backend="onnx-int8")
+    report = ingest([docs], settings, embedder=int8)
+    # Vectors of one backend are not reused for another: everything is embedded again.
+    assert not report.up_to_date and len(int8.encoded) == report.chunks
+    assert read_manifest(settings.index_dir).backend == "onnx-int8"
+    with pytest.raises(IndexLoadError, match="onnx-int8"):
+        Index.load(settings.index_dir, backend="torch")
+    assert ingest([docs], settings, embedder=CountingEmbedder(backend="onnx-int8")).up_to_date
+
+
+def test_backend_setting_from_env_and_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDCITE_BACKEND", "onnx-int8")
+    assert Settings.from_env().backend == "onnx-int8"
+    assert Settings.from_env(backend="torch").backend == "torch"
+    with pytest.raises(ValueError, match="torch, onnx-int8"):
+        Settings(backend="onnx")
+
+
 # --- slow: the real model ---------------------------------------------------------------------------------
 
 
@@ -351,7 +396,7 @@ def test_bundled_corpus_end_to_end(tmp_path: Path) -> None:
     qa_page = index.documents["000_0cc897c33312779f.txt"]
     note = index.documents["002_749b50180efa7039.txt"]
     assert (qa_page.publisher, qa_page.date, qa_page.kind) == ("Dr.Oracle", "2026-02-04", "Q&A page")
-    assert (note.author, note.publisher, note.kind) == ("Hong Kim", "UMEM", "teaching note")
+    assert (note.author, note.publisher, note.kind) == ("Hong Kim", "umem.org", "Q&A page")
     assert len(qa_page.references) == 2 and len(qa_page.related_questions) == 11
     assert note.references[0].url == "https://doi.org/10.1080/15563650.2020.1795188"
     # Read back from the index: no site clutter, references or related questions as content; every clinical

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 import qa.lexicon as lexicon_module
 from qa.bm25 import stems
+from qa.confidence import corpus_words
 from qa.lexicon import Lexicon
 from qa.query import learn_abbreviations
 
 TEXTS = [
     "End-stage renal disease (ESRD) needs dialysis. ESRD patients: bradycardia/hypotension.",
     "Acute kidney injury (AKI) and AKI-related CKD. HELLP syndrome; HELLP.",
-    "Nothing here but words, and a-b-a parts.",
+    "Nothing here but words, and a-b-a parts, e.g. 5 mg/kg/day and and/or/.",
     "",
 ]
 CONTEXTS = [f"Kidney Failure > Part {i}\n{t}" for i, t in enumerate(TEXTS)]
@@ -24,14 +24,11 @@ CONTEXTS = [f"Kidney Failure > Part {i}\n{t}" for i, t in enumerate(TEXTS)]
 
 def reference(texts: list[str], contexts: list[str]) -> Lexicon:
     """What the assistant computed at every load before the lexicon was stored: one chunk at a time."""
-    counts: Counter[str] = Counter()
+    counts = corpus_words(contexts)
     acronyms: set[str] = set()
-    for text, context in zip(texts, contexts, strict=True):
+    for text in texts:
         acronyms.update(re.findall(r"\b[A-Z]{3,6}\b", text))
-        words = re.findall(r"[a-z][a-z0-9'/-]*", context.lower())
-        counts.update(words)
-        counts.update(p for w in words if re.search(r"[/-]", w) for p in re.split(r"[/-]", w) if p)
-    return Lexicon(dict(counts), frozenset(stems(sorted(counts))), frozenset(acronyms), learn_abbreviations(texts))
+    return Lexicon(counts, frozenset(stems(sorted(counts))), frozenset(acronyms), learn_abbreviations(texts))
 
 
 def test_build_equals_counting_one_chunk_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -90,7 +90,6 @@ def test_split_questions_keeps_a_single_question_whole() -> None:
 @pytest.mark.parametrize(
     "question",
     [
-        "what about peritoneal dialysis?",
         "and the dose?",
         "Is it safe in pregnancy?",
         "What are the treatments?",
@@ -138,6 +137,55 @@ def test_a_question_that_leaves_out_its_event_is_a_followup(question: str) -> No
 
 def test_after_inside_a_question_does_not_make_it_a_followup() -> None:
     assert not is_followup("Is baclofen cleared by dialysis after an overdose?")
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        # The phrase ends in a word of the earlier question: it replaces the run of words it stands in for.
+        (
+            "what about peritoneal dialysis?",
+            EARLIER,
+            "Is baclofen cleared by peritoneal dialysis in patients with impaired renal function?",
+        ),
+        (
+            "and with normal kidney function?",
+            EARLIER,
+            "Is baclofen cleared by dialysis in patients with normal kidney function?",
+        ),
+        (
+            "what about hemodialysis patients?",
+            "baclofen dose in ESRD patients",
+            "baclofen dose in hemodialysis patients",
+        ),
+    ],
+)
+def test_what_about_x_replaces_the_part_x_stands_in_for(question: str, earlier: str, expected: str) -> None:
+    assert resolve_followup(question, [earlier]) == (expected, True)
+
+
+def test_a_substitute_not_written_like_any_part_is_placed_by_meaning() -> None:
+    # "apixaban" shares no word with "How is warfarin reversed in major bleeding?": the closest part in meaning
+    # (as the embedding model would say; here a stand-in that knows drugs) takes its place.
+    def similar(phrase: str, parts):
+        return [0.8 if p == "warfarin" else 0.1 for p in parts]
+
+    earlier = "How is warfarin reversed in major bleeding?"
+    assert resolve_followup("what about apixaban?", [earlier], similar=similar) == (
+        "How is apixaban reversed in major bleeding?",
+        True,
+    )
+    # Nothing close enough: the topic is carried along as before.
+    resolved, used = resolve_followup("what about apixaban?", [earlier], similar=lambda p, parts: [0.1] * len(parts))
+    assert used and resolved == "what about apixaban? (warfarin reversed major bleeding)"
+
+
+@pytest.mark.parametrize("question", ["and if the kidneys are normal?", "and the dose?", "what about it?"])
+def test_a_condition_or_an_aspect_names_no_substitute(question: str) -> None:
+    resolved, used = resolve_followup(
+        question, ["Does hemodialysis remove baclofen?"], similar=lambda p, t: [0.9] * len(t)
+    )
+    assert used and resolved.startswith(question) and "baclofen" in resolved
 
 
 def test_followup_without_history_is_left_as_typed() -> None:
@@ -221,6 +269,47 @@ def test_expand_adds_abbreviation_long_forms_and_generic_names() -> None:
     expanded = builder().expand("pt on HD, Lioresal dose")
     assert expanded.startswith("pt on HD, Lioresal dose (")
     assert "hemodialysis" in expanded and "baclofen" in expanded and "patient" in expanded
+
+
+@pytest.mark.parametrize(
+    ("question", "generic"),
+    [
+        ("Is Eliquis safe in kidney disease?", "apixaban"),
+        ("Ventolin dose?", "albuterol"),
+        ("salbutamol inhaler in children", "albuterol"),
+        ("Flovent or Pulmicort for a child?", "fluticasone"),
+        ("Coumadin and vitamin K", "warfarin"),
+        ("paracetamol overdose", "acetaminophen"),
+        ("is acetylsalicylic acid safe", "aspirin"),
+    ],
+)
+def test_brand_and_other_drug_names_bring_the_generic_name_from_the_vocabulary(question: str, generic: str) -> None:
+    # No list written for a corpus: the names come from the drug vocabulary qa.drugs reads.
+    assert generic in builder().expand(question)
+
+
+def test_names_that_are_everyday_words_are_not_taken_for_drugs() -> None:
+    # The vocabulary lists product names such as "Armour" (thyroid) and "Caps"; typed in a question they are words.
+    queries = builder(known_words=["armour", "caps", "sits"])
+    assert queries.generic_names("armour caps sits") == []
+    assert queries.generic_names("Eliquis with caps") == ["apixaban"]
+
+
+def test_the_vocabulary_is_plain_data_read_once() -> None:
+    from qa.drugs import drug_names
+
+    names = drug_names()
+    assert names is drug_names()
+    assert len(names) > 50_000
+    assert names["eliquis"] == "apixaban" and "apixaban" not in names  # a generic name maps to nothing
+    assert all(len(name.split()) <= 3 for name in names)
+
+
+def test_spelling_variants_are_fixed_against_the_corpus_not_listed() -> None:
+    queries = QueryBuilder(["hemodialysis", "dialyzed", "patients"])
+    assert queries.expand("haemodialysis in dialysed patients") == (
+        "haemodialysis in dialysed patients (hemodialysis, dialyzed)"
+    )
 
 
 def test_expand_uses_abbreviations_learned_from_the_corpus() -> None:

@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Protocol
 import gradio as gr
 
 from qa.errors import MedciteError
+from qa.markup import escape_markdown
 from qa.records import Answer, Document
 from qa.settings import Settings
 from ui.deploy import is_loopback, launch, parse_auth
 from ui.examples import example_questions
-from ui.render import DISCLAIMER, answer_messages, escape_text, index_footer
+from ui.render import DISCLAIMER, answer_messages, index_footer  # DISCLAIMER: qa.answer's, the one text
 from ui.session import Current, QuestionLog, user_turns
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def _placeholder() -> str:
         "### Ask a clinical question\n"
         "Answers are sentences quoted verbatim from the indexed documents, each with a numbered source you "
         "can open. Follow-up questions keep the topic of the conversation.\n\n"
-        f"<sub>{escape_text(DISCLAIMER)}</sub>"
+        f"<sub>{escape_markdown(DISCLAIMER)}</sub>"
     )
 
 

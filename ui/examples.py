@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Protocol
 
+from qa.markup import shows_as_itself
 from qa.records import Answer, Document
 
 # Long enough to be a real question, short enough to fit on a starter button.
@@ -37,7 +38,11 @@ def candidate_questions(documents: Mapping[str, Document] | Iterable[Document]) 
         own = [*doc.related_questions]
         if doc.title.rstrip().endswith("?"):
             own.insert(0, doc.title)
-        questions = [" ".join(q.split()) for q in own if MIN_CHARS <= len(q.strip()) <= MAX_CHARS]
+        # A starter is a button's plain-text label and, clicked, a message the chat renders as Markdown: one
+        # holding markup or an address is not offered (see qa.markup.shows_as_itself).
+        questions = [
+            " ".join(q.split()) for q in own if MIN_CHARS <= len(q.strip()) <= MAX_CHARS and shows_as_itself(q)
+        ]
         if questions and questions[0].lower() not in seen:
             seen.add(questions[0].lower())
             yield questions[0]

@@ -1,13 +1,12 @@
 """Turning an `Answer` into chat messages: the answer, one collapsible source per citation, the follow-ups.
 
-Everything a document says reaches the page through `escape_text`, so a source that contains markup or
+Everything a document says reaches the page through `qa.markup.escape_markdown`, so a source that contains markup or
 Markdown is shown as the characters it holds and never runs or restyles the page. Gradio's own sanitiser
 (`sanitize_html=True`) stays on as a second line of defence, not the only one.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,18 +15,11 @@ from urllib.parse import quote as url_quote
 
 import gradio as gr
 
-from qa.records import Answer, Citation
+# One disclaimer for the whole product, the one every answer ends with; the footer and the empty chat repeat it.
+from qa.answer import DISCLAIMER
+from qa.markup import escape_markdown, shows_as_itself
+from qa.records import Answer, Citation, source_names
 
-DISCLAIMER = (
-    "medcite quotes the documents it has indexed; it does not give medical advice. "
-    "Check every answer against its sources and your own clinical judgement."
-)
-
-# Every ASCII punctuation mark that Markdown (or the chatbot's renderer) gives a meaning to. CommonMark lets
-# any of them be backslash-escaped, so escaping them all is always safe and never shows a stray backslash.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:=^])")
-# A tag-like `<` in the answer's Markdown: the composer writes no HTML, so it came from a quoted source.
-_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 # Gradio shows collapsible messages in small grey type, made for a model's "thinking"; a source passage is what
@@ -42,24 +34,6 @@ CHAT_CSS = """
 """
 # A source's collapsed line should fit one line of the chat beside its section name.
 TITLE_CHARS = 60
-
-
-def escape_text(text: str) -> str:
-    """Document text made inert for the chatbot's Markdown: no HTML, no emphasis, links, tables or maths."""
-    escaped = html.escape(text, quote=False)
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
-    # A lone newline would be merged into the paragraph; keep the source's line structure visible instead.
-    return escaped.replace("\n", "  \n")
-
-
-def escape_answer_markdown(markdown: str) -> str:
-    """The composer's Markdown with any raw HTML tag neutralised.
-
-    The composer builds the Markdown (emphasis, lists, citation numbers) and quotes source sentences verbatim
-    into it; a quoted `<img onerror=...>` must not become an element, so tag openings are entity-escaped while
-    the Markdown structure around them is left alone.
-    """
-    return _TAG_START.sub("&lt;", markdown)
 
 
 @dataclass(frozen=True)
@@ -103,10 +77,10 @@ def highlight(text: str, sentences: Iterable[str]) -> str:
     parts: list[str] = []
     position = 0
     for span in find_spans(text, sentences):
-        parts.append(escape_text(text[position : span.start]))
-        parts.append(f"<mark>{escape_text(text[span.start : span.end])}</mark>")
+        parts.append(escape_markdown(text[position : span.start]))
+        parts.append(f"<mark>{escape_markdown(text[span.start : span.end])}</mark>")
         position = span.end
-    parts.append(escape_text(text[position:]))
+    parts.append(escape_markdown(text[position:]))
     return "".join(parts)
 
 
@@ -115,8 +89,8 @@ def _link(label: str, url: str) -> str:
     if _SAFE_URL.match(url):
         # Parentheses are percent-encoded so that they cannot end the Markdown link early.
         target = url_quote(url, safe=":/?#[]@!$&'*+,;=%~.-_")
-        return f"[{escape_text(label)}]({target})"
-    return escape_text(url)
+        return f"[{escape_markdown(label)}]({target})"
+    return escape_markdown(url)
 
 
 def shorten(text: str, limit: int) -> str:
@@ -127,13 +101,20 @@ def shorten(text: str, limit: int) -> str:
     return f"{cut.rstrip(' ,;:')}…"
 
 
-def source_title(citation: Citation) -> str:
+def source_title(citation: Citation, *, show_path: bool = False) -> str:
     """The collapsed line of a source: its number, document title and section (escaped: Gradio renders it as
-    Markdown too). A long title is shortened here; the expanded source shows it whole."""
+    Markdown too). A long title is shortened here; the expanded source shows it whole.
+
+    Args:
+        show_path: add the document's id, its path under the ingested folder, after the title (for a title that
+            another cited document shares; see `qa.records.source_names`).
+    """
     title = shorten(citation.title or citation.doc_id, TITLE_CHARS)
+    if show_path:
+        title = f"{title} ({citation.doc_id})"
     section = " › ".join(h for h in citation.heading_path if h and h != citation.title)
     label = f"[{citation.number}] {title}"
-    return escape_text(f"{label} — {section}" if section else label)
+    return escape_markdown(f"{label} — {section}" if section else label)
 
 
 def source_markdown(citation: Citation, quoted: Iterable[str] = ()) -> str:
@@ -145,12 +126,12 @@ def source_markdown(citation: Citation, quoted: Iterable[str] = ()) -> str:
     """
     lines: list[str] = []
     origin = [part for part in (citation.publisher, citation.author, citation.date, citation.kind) if part]
-    lines.append(f"**Document:** {escape_text(citation.title or citation.doc_id)}")
+    lines.append(f"**Document:** {escape_markdown(citation.title or citation.doc_id)}")
     if origin:
-        lines.append(f"**Source:** {escape_text(' · '.join(origin))}")
+        lines.append(f"**Source:** {escape_markdown(' · '.join(origin))}")
     section = " › ".join(h for h in citation.heading_path if h)
     if section or citation.page is not None:
-        where = escape_text(section) if section else ""
+        where = escape_markdown(section) if section else ""
         if citation.page is not None:
             where = f"{where} (page {citation.page})" if where else f"page {citation.page}"
         lines.append(f"**Section:** {where}")
@@ -159,10 +140,10 @@ def source_markdown(citation: Citation, quoted: Iterable[str] = ()) -> str:
         links.append(_link(citation.url, citation.url))
     if citation.doi:
         doi = citation.doi.strip()
-        links.append(_link(f"doi:{doi}", f"https://doi.org/{doi}") if _DOI.match(doi) else escape_text(doi))
+        links.append(_link(f"doi:{doi}", f"https://doi.org/{doi}") if _DOI.match(doi) else escape_markdown(doi))
     if links:
         lines.append(f"**Link:** {' · '.join(links)}")
-    lines.append(f"**ID:** {escape_text(citation.doc_id)} · **Retrieval score:** {citation.score:.2f}")
+    lines.append(f"**ID:** {escape_markdown(citation.doc_id)} · **Retrieval score:** {citation.score:.2f}")
     passage = citation.chunk_text or citation.quote
     body = highlight(passage, [citation.quote, *quoted])
     # A blockquote sets the passage apart from the metadata; each source line needs its own marker.
@@ -174,7 +155,7 @@ def answer_caption(answer: Answer) -> str:
     """One line under the answer: the composer's confidence, and what was searched after follow-up context."""
     caption = f"Confidence {answer.confidence:.2f}"
     if answer.query and answer.query.strip() != answer.question.strip():
-        caption += f" · searched for: {escape_text(answer.query)}"
+        caption += f" · searched for: {escape_markdown(answer.query)}"
     return f"<sub>{caption}</sub>"
 
 
@@ -184,28 +165,37 @@ def answer_messages(answer: Answer) -> list[gr.ChatMessage]:
     The chatbot shows a reply's options under its last message, so the suggestions ride on whichever message
     ends the reply.
     """
-    body = f"{escape_answer_markdown(answer.markdown)}\n\n{answer_caption(answer)}"
+    # The composer escapes every quoted sentence and source field in `answer.markdown` itself.
+    body = f"{answer.markdown}\n\n{answer_caption(answer)}"
     messages = [gr.ChatMessage(content=body)]
     quoted_by: dict[int, list[str]] = {}
     for sentence, number in answer.quotes:
         quoted_by.setdefault(number, []).append(sentence)
+    names = source_names(answer.citations)
     for citation in answer.citations:
+        shared_title = names[citation.doc_id] != (citation.title or citation.doc_id)
         messages.append(
             gr.ChatMessage(
                 content=source_markdown(citation, quoted_by.get(citation.number, ())),
-                metadata={"title": source_title(citation), "status": "done"},
+                metadata={
+                    "title": source_title(citation, show_path=shared_title),
+                    "status": "done",
+                },
             )
         )
-    if answer.suggestions:
-        messages[-1].options = [{"value": s, "label": s} for s in answer.suggestions]
+    # A follow-up is a button's plain-text label, and once clicked the user's message, which the chat renders as
+    # Markdown: one that a document filled with markup or an address is not offered at all (see qa.markup).
+    offered = [s for s in answer.suggestions if shows_as_itself(s)]
+    if offered:
+        messages[-1].options = [{"value": s, "label": s} for s in offered]
     return messages
 
 
 def footer_markdown(*, model: str, created: str, documents: int, chunks: int) -> str:
     """The footer: corpus size, model, index date and the disclaimer."""
     return (
-        f"<sub>{documents:,} documents · {chunks:,} passages · model {escape_text(model)} · "
-        f"index built {escape_text(created)}</sub>  \n<sub>{escape_text(DISCLAIMER)}</sub>"
+        f"<sub>{documents:,} documents · {chunks:,} passages · model {escape_markdown(model)} · "
+        f"index built {escape_markdown(created)}</sub>  \n<sub>{escape_markdown(DISCLAIMER)}</sub>"
     )
 
 

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from qa.errors import IndexLoadError, MedciteError
+from qa.markup import escape_markdown
 from qa.settings import Settings
-from ui.render import escape_text, index_footer
+from ui.render import index_footer
 from ui.session import Current
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def ingest_sources(settings: Settings, folder: Path) -> list[Path]:
 
 def report_markdown(report: IngestReport, added: Sequence[Path], dropped: Sequence[Path]) -> str:
     """The ingest report for the page, with the reason for every skipped file."""
-    lines = [f"**Added:** {escape_text(', '.join(p.name for p in added))}"]
+    lines = [f"**Added:** {escape_markdown(', '.join(p.name for p in added))}"]
     lines.append(
         f"Index now holds {report.documents:,} documents and {report.chunks:,} passages "
         f"({report.new} new, {report.changed} changed, {report.removed} removed; "
@@ -89,11 +90,11 @@ def report_markdown(report: IngestReport, added: Sequence[Path], dropped: Sequen
     )
     if report.skipped:
         lines.append(f"**Skipped {len(report.skipped)} file(s):**")
-        lines.extend(f"- {escape_text(Path(s.path).name)}: {escape_text(s.reason)}" for s in report.skipped)
+        lines.extend(f"- {escape_markdown(Path(s.path).name)}: {escape_markdown(s.reason)}" for s in report.skipped)
     if dropped:
         lines.append(
             f"Removed from the uploads folder (they could not be read): "
-            f"{escape_text(', '.join(p.name for p in dropped))}"
+            f"{escape_markdown(', '.join(p.name for p in dropped))}"
         )
     return "\n\n".join(lines)
 
@@ -134,14 +135,14 @@ class UploadPanel:
         try:
             added = store_uploads(files, folder)
         except MedciteError as exc:
-            return f"**Not added:** {escape_text(str(exc))}", gr.skip()
+            return f"**Not added:** {escape_markdown(str(exc))}", gr.skip()
         try:
             report = ingest(ingest_sources(self.settings, folder), self.settings)
         except NothingToIngestError as exc:
             self._drop(added)
-            return f"**Not added:** {escape_text(str(exc))}", gr.skip()
+            return f"**Not added:** {escape_markdown(str(exc))}", gr.skip()
         except MedciteError as exc:
-            return f"**Indexing failed:** {escape_text(str(exc))}", gr.skip()
+            return f"**Indexing failed:** {escape_markdown(str(exc))}", gr.skip()
         # A file the loaders could not read would be skipped again by every later ingest: take it out.
         skipped = {Path(s.path).resolve() for s in report.skipped}
         dropped = [p for p in added if p.resolve() in skipped]
@@ -149,7 +150,7 @@ class UploadPanel:
         try:
             assistant = Assistant.load(Path(self.settings.index_dir), self.settings)
         except MedciteError as exc:
-            return f"**The new index could not be loaded:** {escape_text(str(exc))}", gr.skip()
+            return f"**The new index could not be loaded:** {escape_markdown(str(exc))}", gr.skip()
         self.current.set(assistant)
         kept = [p for p in added if p not in dropped]
         return report_markdown(report, kept, dropped), index_footer(assistant.index)

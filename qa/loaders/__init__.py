@@ -3,14 +3,21 @@
 `load_paths` never raises for a bad file: a clinician adding a folder of pages should get the good ones loaded
 and a list of the others with what was wrong. The format of each file is judged by its content (`sniff`),
 then one module per format builds its Documents.
+
+Document ids: a page (text, Markdown, HTML, PDF) is named by its path under the folder it was found in
+("cardiology/dosing.txt"), so real collections, full of `index.html` and `summary.txt`, keep every file, and
+the same folders give the same ids on every ingest (what makes an incremental ingest incremental). A file
+given on its own is named by its file name, so the bundled corpus keeps ids like "000_0cc897c33312779f.txt".
+Data-set records keep the ids their data set gives them (MedQuAD qids, PMIDs, BEIR `_id`s), which its
+judgements name.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa.errors import LoadError
@@ -37,33 +44,82 @@ def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Documen
     return _load(Path(path), max_bytes)[1]
 
 
-def load_paths(paths: Sequence[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadResult:
+def load_paths(
+    paths: Sequence[Path | str],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    on_path: Callable[[Path], None] | None = None,
+) -> LoadResult:
     """Load files and folders (walked in sorted order, hidden entries ignored); skip bad files with a reason.
 
-    A BEIR folder (holding `corpus.jsonl`) contributes only its corpus. Licence and read-me files beside a
-    data set's files are ignored silently. When two files yield the same doc_id, the first is kept and the
-    later one is reported as skipped.
+    A page's doc_id is its path relative to the folder given (its file name when the file itself was given).
+    When an earlier root already holds that id (a corpus and an uploads folder both with `notes.txt`), the
+    later one is named with as many of its folders as it takes to be unique ("uploads/notes.txt"): every
+    file is kept, and the ids stay the same as long as the roots do. A BEIR folder (holding `corpus.jsonl`)
+    contributes only its corpus. Licence and read-me files beside a data set's files are ignored silently. When
+    two data-set records have the same id, the first is kept and the later one is reported as skipped.
+
+    Args:
+        on_path: called with each given path once its files are read (for a progress bar).
     """
     if max_bytes < 1:
         raise ValueError(f"max_bytes must be positive, got {max_bytes}")
     if isinstance(paths, str | Path):
         paths = [paths]  # one path given bare, not a string to iterate character by character
-    entries: list[_Entry] = []
     skipped: list[Skipped] = []
+    documents: list[Document] = []
+    first_source: dict[str, str] = {}
+    seen_files: set[Path] = set()
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            entries.extend(_walk(path, skipped))
+            entries = list(_walk(path, skipped))
         elif path.exists():
-            entries.append(_Entry(path, aside=False))
+            entries = [_Entry(path, aside=False, name=(path.name,))]
         elif path.is_symlink():
+            entries = []
             skipped.append(Skipped(str(path), "does not exist (broken symbolic link)"))
         else:
+            entries = []
             skipped.append(Skipped(str(path), "does not exist; check the path"))
+        # Ids already taken by earlier roots; a page of this root that collides with one is named further up,
+        # clear of this root's own names too.
+        earlier = set(first_source)
+        own = {"/".join(e.name) for e in entries}
+        for entry, (fmt, docs, reason) in _load_entries(entries, max_bytes, seen_files):
+            if reason:
+                skipped.append(Skipped(str(entry.path), reason))
+            if fmt not in _DATASET_FORMATS:
+                docs = [replace(doc, doc_id=_page_id(entry, earlier, own)) for doc in docs]
+            repeated: list[str] = []
+            for doc in docs:
+                if doc.doc_id in first_source:
+                    repeated.append(doc.doc_id)
+                    continue
+                first_source[doc.doc_id] = str(entry.path)
+                documents.append(doc)
+            if repeated:
+                skipped.append(Skipped(str(entry.path), _duplicate_reason(repeated, first_source, str(entry.path))))
+        if on_path is not None:
+            on_path(path)
+    return LoadResult(documents=tuple(documents), skipped=tuple(skipped))
 
-    outcomes: list[tuple[list[Document], str] | None] = [None] * len(entries)
+
+@dataclass(frozen=True)
+class _Entry:
+    path: Path
+    # A licence or read-me file: loaded only when no data set sits beside it.
+    aside: bool
+    # The path's parts under the root it was found in (just the file name for a file given on its own).
+    name: tuple[str, ...] = ()
+
+
+def _load_entries(
+    entries: list[_Entry], max_bytes: int, seen_files: set[Path]
+) -> Iterator[tuple[_Entry, tuple[Format | None, list[Document], str]]]:
+    """Each entry's outcome in walk order; asides only when no data set sits beside them, repeats not at all."""
+    outcomes: list[tuple[Format | None, list[Document], str] | None] = [None] * len(entries)
     dataset_dirs: set[Path] = set()
-    seen_files: set[Path] = set()
     for index, entry in enumerate(entries):
         resolved = entry.path.resolve()
         if entry.aside or resolved in seen_files:
@@ -73,32 +129,27 @@ def load_paths(paths: Sequence[Path | str], *, max_bytes: int = DEFAULT_MAX_BYTE
     for index, entry in enumerate(entries):
         if entry.aside and not _beside_dataset(entry.path.parent, dataset_dirs):
             outcomes[index] = _attempt(entry.path, max_bytes, dataset_dirs)
-
-    documents: list[Document] = []
-    first_source: dict[str, str] = {}
     for entry, outcome in zip(entries, outcomes, strict=True):
-        if outcome is None:
-            continue
-        docs, reason = outcome
-        if reason:
-            skipped.append(Skipped(str(entry.path), reason))
-        repeated: list[str] = []
-        for doc in docs:
-            if doc.doc_id in first_source:
-                repeated.append(doc.doc_id)
-                continue
-            first_source[doc.doc_id] = str(entry.path)
-            documents.append(doc)
-        if repeated:
-            skipped.append(Skipped(str(entry.path), _duplicate_reason(repeated, first_source, str(entry.path))))
-    return LoadResult(documents=tuple(documents), skipped=tuple(skipped))
+        if outcome is not None:
+            yield entry, outcome
 
 
-@dataclass(frozen=True)
-class _Entry:
-    path: Path
-    # A licence or read-me file: loaded only when no data set sits beside it.
-    aside: bool
+def _page_id(entry: _Entry, earlier: set[str], own: set[str]) -> str:
+    """The entry's path under its root; if an earlier root holds that id, with as many folders above as needed.
+
+    Only ids of earlier roots decide whether a name is taken: inside one root the relative paths are unique
+    already, and a root's ids must not depend on the order its files are read in. A longer name also keeps
+    clear of the root's `own` names.
+    """
+    name = "/".join(entry.name)
+    if name not in earlier:
+        return name
+    parts = [p for p in entry.path.parts if p != entry.path.anchor]
+    for size in range(len(entry.name) + 1, len(parts) + 1):
+        qualified = "/".join(parts[-size:])
+        if qualified not in earlier and qualified not in own:
+            return qualified
+    return entry.path.as_posix()
 
 
 def _duplicate_reason(repeated: list[str], first_source: dict[str, str], path: str) -> str:
@@ -119,32 +170,33 @@ def _walk(root: Path, skipped: list[Skipped]) -> Iterator[_Entry]:
 
     for folder, dirs, files in os.walk(root, onerror=unreadable):
         base = Path(folder)
+        under = base.relative_to(root).parts
         if _BEIR_CORPUS in files:
             # queries.jsonl and qrels/ are evaluation data, not documents, and not worth a "skipped" line.
             dirs.clear()
-            yield _Entry(base / _BEIR_CORPUS, aside=False)
+            yield _Entry(base / _BEIR_CORPUS, aside=False, name=(*under, _BEIR_CORPUS))
             continue
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith("."):
-                yield _Entry(base / name, aside=name.lower().startswith(_ASIDE_PREFIXES))
+                yield _Entry(base / name, aside=name.lower().startswith(_ASIDE_PREFIXES), name=(*under, name))
 
 
 def _beside_dataset(folder: Path, dataset_dirs: set[Path]) -> bool:
     return any(d == folder or folder in d.parents for d in dataset_dirs)
 
 
-def _attempt(path: Path, max_bytes: int, dataset_dirs: set[Path]) -> tuple[list[Document], str]:
-    """(documents, "") or ([], reason); remembers the folders that hold data-set files."""
+def _attempt(path: Path, max_bytes: int, dataset_dirs: set[Path]) -> tuple[Format | None, list[Document], str]:
+    """(format, documents, "") or (None, [], reason); remembers the folders that hold data-set files."""
     try:
         fmt, docs = _load(path, max_bytes)
     except LoadError as exc:
-        return [], str(exc)
+        return None, [], str(exc)
     except Exception as exc:  # a parser's own failure on a strange file must not stop a whole ingest
-        return [], f"could not be read ({type(exc).__name__}: {exc}); please report this file"
+        return None, [], f"could not be read ({type(exc).__name__}: {exc}); please report this file"
     if fmt in _DATASET_FORMATS:
         dataset_dirs.add(path.parent)
-    return docs, ""
+    return fmt, docs, ""
 
 
 def _load(path: Path, max_bytes: int) -> tuple[Format, list[Document]]:

@@ -44,7 +44,9 @@ _UNIT_BEFORE = re.compile(r"(?:\d|\b(?:m|cm|mm|km|dm|µm|μm|kg/m|g/m|/m|x|×)|\
 
 
 def load_html(text: str, path: Path) -> Document:
-    """One Document from an HTML page (whatever its extension); `doc_id` is the file name.
+    """One Document from an HTML page (whatever its extension).
+
+    `doc_id` is the file name; `load_paths` renames it to the path under the folder it was found in.
 
     Raises:
         LoadError: the page cannot be parsed, or has no content once cleaned.

@@ -56,14 +56,26 @@ def load_medquad(root: etree._Element, path: Path) -> list[Document]:
     Raises:
         LoadError: a QAPair lacks the qid that names its document.
     """
+    return [doc for _, doc in medquad_answers(root, path)]
+
+
+def medquad_answers(root: etree._Element, path: Path) -> list[tuple[str, Document]]:
+    """(question, Document) for each answered QAPair of one page, in page order.
+
+    The one reading of a MedQuAD page: the loader keeps the Documents, the evaluation harness the questions, so
+    a question is always judged by the doc_id its answer is indexed under.
+
+    Raises:
+        LoadError: a QAPair lacks the qid that names its document.
+    """
     folder = path.parent.name
     # A few NINDS files use the older spelling: <doc corpus=…><doctitle-focus><qaPairs><pair><question>.
     old = root.tag == "doc"
     source = root.get("corpus" if old else "source", "")
     publisher = PUBLISHERS.get(source, source)
     url = root.get("url", "")
-    focus = _spaces(root.findtext("doctitle-focus" if old else "Focus") or "")
-    documents: list[Document] = []
+    focus = medquad_focus(root)
+    answers: list[tuple[str, Document]] = []
     for pair in root.iter("pair" if old else "QAPair"):
         question = pair.find("question" if old else "Question")
         answer = pair.find("answer" if old else "Answer")
@@ -72,21 +84,26 @@ def load_medquad(root: etree._Element, path: Path) -> list[Document]:
         qid = (question.get("qid") or "").strip()
         if not qid:
             raise LoadError(f"MedQuAD pair {pair.get('pid', '?')} has no qid on its question")
-        text = answer_text("".join(answer.itertext()), "".join(question.itertext()))
+        asked = "".join(question.itertext())
+        text = answer_text("".join(answer.itertext()), asked)
         if not text:
             continue
-        documents.append(
-            Document(
-                doc_id=medquad_doc_id(folder, qid, path.stem),
-                title=focus,
-                sections=(Section(heading_path=(), text=text),),
-                source=str(path),
-                kind=KIND,
-                publisher=publisher,
-                url=url,
-            )
+        document = Document(
+            doc_id=medquad_doc_id(folder, qid, path.stem),
+            title=focus,
+            sections=(Section(heading_path=(), text=text),),
+            source=str(path),
+            kind=KIND,
+            publisher=publisher,
+            url=url,
         )
-    return documents
+        answers.append((_spaces(asked), document))
+    return answers
+
+
+def medquad_focus(root: etree._Element) -> str:
+    """What a MedQuAD page is about (its <Focus>), whitespace folded."""
+    return _spaces(root.findtext("doctitle-focus" if root.tag == "doc" else "Focus") or "")
 
 
 def answer_text(answer: str, question: str) -> str:

@@ -21,7 +21,9 @@ _RUNNING_MIN_PAGES = 3
 
 
 def load_pdf(data: bytes, path: Path) -> Document:
-    """One Document from a PDF, one section per page with text (`page` 1-based); `doc_id` is the file name.
+    """One Document from a PDF, one section per page with text (`page` 1-based).
+
+    `doc_id` is the file name; `load_paths` renames it to the path under the folder it was found in.
 
     Raises:
         LoadError: the PDF is damaged or encrypted, or no page has extractable text (a scan without OCR).

@@ -31,7 +31,9 @@ _LABEL_LEVEL = 2
 
 
 def load_text(text: str, path: Path, *, markdown: bool = False) -> Document:
-    """One Document from a plain-text or Markdown file; `doc_id` is the file name.
+    """One Document from a plain-text or Markdown file.
+
+    `doc_id` is the file name; `load_paths` renames it to the path under the folder it was found in.
 
     Raises:
         LoadError: nothing but page furniture is left once the page is cleaned.

@@ -62,16 +62,29 @@ class Page:
 
 # --- site furniture ---
 
-# Lines that are never content, matched against the whole line (lower case, whitespace collapsed).
+# Lines that are never content, matched against the whole line (lower case, whitespace collapsed). Each rule
+# names a kind of furniture found across health sites, written for the phrasings sites use, not for one page.
 _DROP_LINE = [
-    r"medical advisory board.*",
-    r"all articles are reviewed (for accuracy )?by\b.*",
-    r"educational purpose only\b.*",
-    r".*\bcontent is pending (human |medical )?review\b.*",
-    r"personali[sz]e",
-    r"help us tailor your experience\.?",
-    r"which best describes you\?.*",
-    r"view (our )?editorial (policy|process)",
+    # Editorial badges: who reviews the site's pages ("Medically reviewed by …", "All content is reviewed by our
+    # medical board", "Medical Advisory Board").
+    r"(medically |clinically |expert[- ]|peer[- ])?(reviewed|fact[- ]checked) by\b.*",
+    r".*\b(articles?|content|pages?|answers?|information)\b[^.]{0,30}? (is|are) (medically |clinically |"
+    r"independently |regularly |expert[- ])?(reviewed|fact[- ]checked|verified)\b.*",
+    r"(our )?(medical|clinical|editorial|scientific|expert) (advisory )?(board|panel|team)\b.*",
+    # Use disclaimers and review-state notes ("For informational purposes only", "Content is pending review").
+    r"(for )?(educational|informational|information|general information) (use|purposes?) only\b.*",
+    r".*\b(content|article|page|answer|information) is (pending|awaiting|under) (human |medical |expert |editorial |"
+    r"clinical )?review\b.*",
+    # Personalisation prompts ("Personalise your experience", "Help us tailor this page", "Which best describes
+    # you?", "I am a: patient / caregiver / clinician").
+    r"(personali[sz]e|customi[sz]e)( (this|your|the) (page|experience|content|feed|results))?",
+    r"(help us |let us )?(tailor|personali[sz]e|customi[sz]e|improve) (your|this|the) (experience|page|content|"
+    r"feed|results)\b.*",
+    r"(tell us )?(which|what) (best )?describes you\b.*",
+    r"(i am|i'm) an?:? (patient|caregiver|carer|health ?care professional|clinician|student)\b.*",
+    # Links to the site's own policies ("View editorial policy", "Read our review process").
+    r"(view |read |see )?(our )?(editorial|review|content|sourcing|advertising) (policy|process|guidelines|"
+    r"standards)",
     r"\[?click (here )?to (e-?mail|contact|print|share|download|subscribe)\b.*",
     r"(e-?mail|contact) (the )?author\]?",
     r"(share|print|e-?mail|tweet|save|bookmark)( this( article| page| answer)?)?",
@@ -84,7 +97,8 @@ _DROP_LINE = [
 ]
 # Lines that open a block of furniture: the line and the rest of its block (no blank line between) go.
 _DROP_GROUP = [
-    r"article review status",
+    # A review-state widget: "Article review status" over "Submitted / Under review / Approved".
+    r"(article|content|page|editorial) (review )?status",
     r"(on this page|in this article|jump to|table of contents|contents)",
 ]
 # Headings or lines that open furniture running up to the next heading.
@@ -265,11 +279,9 @@ def _meta_field(name: str) -> str:
     return "date"
 
 
-# Sites whose pages we know: the publisher's usual name and what kind of page it publishes.
+# Public health sites whose pages are common in clinical collections: the publisher's usual name and what kind
+# of page it publishes. Any other site is named by its host (`site_publisher`).
 _KNOWN_SITES = {
-    # University of Maryland Emergency Medicine: its "pearls" are short teaching notes by its faculty.
-    "umem.org": ("UMEM", "teaching note"),
-    "droracle.ai": ("Dr.Oracle", "Q&A page"),
     "medlineplus.gov": ("MedlinePlus", "health information page"),
     "cancer.gov": ("National Cancer Institute", "health information page"),
     "pubmed.ncbi.nlm.nih.gov": ("PubMed", "research abstract"),
@@ -283,14 +295,36 @@ _KNOWN_SITES = {
 }
 
 
+# Hosts that link to a work rather than publish the page (a DOI resolver in a byline is the article's, not the
+# site's).
+_LINK_HOSTS = frozenset({"doi.org", "dx.doi.org"})
+
+
 def known_site(url: str) -> tuple[str, str]:
     """(publisher, kind) of a URL on a site we know, or ("", "")."""
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    host = _host(url)
     while host:
         if host in _KNOWN_SITES:
             return _KNOWN_SITES[host]
         host = host.partition(".")[2]
     return "", ""
+
+
+def site_publisher(url: str) -> str:
+    """The site a URL is on, as a publisher: its known name, else its host ("pearls.example"); "" for no address."""
+    if not url.lower().startswith(("http://", "https://")):
+        return ""
+    host = _host(url)
+    if not host or host in _LINK_HOSTS or not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", host):
+        return ""
+    return known_site(url)[0] or host
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    except ValueError:  # "http://[" and other unparseable addresses
+        return ""
 
 
 _LIABILITY = re.compile(
@@ -497,12 +531,12 @@ def clean_page(
             level = min(line.level for line in top)
             title = next(line.text for line in top if line.level == level)
 
+    # The page's own address names its site; failing that, a link in its header (the byline's link to the author's
+    # profile, "email the author") is on the site the page was saved from.
     header_links = [link for line in list(lines)[:_HEADER_LINES] for link in line.links]
-    site_publisher, site_kind = "", ""
-    for url in [hints.url, found.get("url", ""), *header_links]:
-        site_publisher, site_kind = known_site(url) if url else ("", "")
-        if site_publisher:
-            break
+    addresses = [url for url in [hints.url, found.get("url", ""), *header_links] if url]
+    known_name, site_kind = next((k for url in addresses if (k := known_site(url))[0]), ("", ""))
+    host_name = next((name for url in addresses if (name := site_publisher(url))), "")
 
     work = _drop_furniture(work)
     content, references, related = _split_blocks(work)
@@ -513,7 +547,7 @@ def clean_page(
         title=_spaces(title),
         author=found.get("author") or hints.author,
         date=found.get("date") or hints.date,
-        publisher=hints.publisher or found.get("publisher") or site_publisher or _publisher_from_text(lines),
+        publisher=hints.publisher or found.get("publisher") or known_name or _publisher_from_text(lines) or host_name,
         url=hints.url or found.get("url", ""),
         doi=hints.doi or found.get("doi", ""),
         kind=hints.kind or site_kind or ("Q&A page" if title.rstrip().endswith("?") else default_kind),

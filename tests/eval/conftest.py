@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from qa.markup import escape_markdown
 from qa.records import Answer, Chunk, Citation, Document, Hit, Section
 
 # (mode, question, history) -> ranked chunk ids
@@ -47,11 +48,12 @@ def answer(question: str, quotes: Sequence[tuple[str, Chunk]], *, confidence: fl
                 Citation(numbers[cited.chunk_id], cited.doc_id, cited.chunk_id, cited.title, sentence, 1.0)
             )
         pairs.append((sentence, numbers[cited.chunk_id]))
-    markdown = " ".join(f"{s} [{n}]" for s, n in pairs)
+    text = " ".join(f"{s} [{n}]" for s, n in pairs)
     return Answer(
         question=question,
-        markdown=markdown,
-        text=markdown,
+        # As the composer renders it: each quote escaped in the Markdown, as typed in the text.
+        markdown=" ".join(f"{escape_markdown(s)} [{n}]" for s, n in pairs),
+        text=text,
         citations=tuple(citations),
         confidence=confidence,
         abstained=abstained,

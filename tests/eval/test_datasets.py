@@ -212,6 +212,22 @@ def test_sample_is_deterministic_and_keeps_order(tmp_path: Path) -> None:
     assert sample(queries, None) == queries and sample(queries, 500) == queries
 
 
+def test_medquad_questions_come_from_the_loaders_reading_of_each_page(tmp_path: Path) -> None:
+    """The harness judges exactly the documents the loaders make, also on pages the loaders refuse."""
+    folder = _medquad(tmp_path / "9_Test_QA")
+    # A pair without a qid makes the loader refuse the whole page, so none of its questions can be judged.
+    no_qid = MEDQUAD_PAGE.replace('qid="0000001-3" ', "").replace("Gout", "Lupus")
+    (folder / "0000004.xml").write_text(no_qid, encoding="utf-8")
+    # Nested past the XML parser's safety limits: refused by both.
+    deep = MEDQUAD_PAGE.replace("<Answer>Gout is", "<Answer>" + "<b>" * 300 + "</b>" * 300 + "Gout is")
+    (folder / "0000005.xml").write_text(deep.replace("0000001-", "0000005-"), encoding="utf-8")
+    pages, unreadable = read_medquad_pages(folder)
+    judged = {doc for page in pages for _, doc in page.questions}
+    loaded = load_paths([folder])
+    assert judged == {d.doc_id for d in loaded.documents}
+    assert unreadable == 3 == len(loaded.skipped)
+
+
 def _shared_datasets() -> Path:
     env = os.environ.get("MEDCITE_DATASETS")
     return Path(env) if env else Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"

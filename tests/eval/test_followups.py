@@ -57,3 +57,32 @@ def test_pairs_use_the_opener_as_history_and_the_later_answer_as_relevant() -> N
         ("m/1-1", "What are the symptoms?", ("What is (are) Gout ?",), {"m/1-1": 1}),
         ("m/1-3", "What causes it?", ("What is (are) Gout ?",), {"m/1-3": 1}),
     ]
+
+
+def test_subject_change_pairs_ask_the_same_thing_of_the_next_pages_focus() -> None:
+    from eval.followups import subject_change_pairs
+
+    gout = MedquadPage(
+        Path("a.xml"),
+        "Gout",
+        (("What is (are) Gout ?", "m/a-1"), ("What are the symptoms of Gout ?", "m/a-2")),
+        ("information", "symptoms"),
+    )
+    lupus = MedquadPage(
+        Path("b.xml"),
+        "Lupus",
+        (
+            ("What is (are) Lupus ?", "m/b-1"),
+            ("What are the treatments for Lupus ?", "m/b-2"),
+            ("What are the symptoms of Lupus ?", "m/b-3"),
+        ),
+        ("information", "treatment", "symptoms"),
+    )
+    (pair,) = subject_change_pairs([gout, lupus])
+    assert (pair.text, pair.history, dict(pair.relevant)) == (
+        "What about Lupus?",
+        ("What are the symptoms of Gout ?",),
+        {"m/b-3": 1},
+    )
+    # Two pages with the same focus ask nothing new; a page after a page without shared types gives nothing.
+    assert subject_change_pairs([gout, gout]) == ()

@@ -75,3 +75,24 @@ def test_load_floors_explains_a_bad_file(tmp_path: Path, text: str, message: str
         load_floors(path)
     with pytest.raises(EvalError, match="cannot read"):
         load_floors(tmp_path / "missing.json")
+
+
+def test_the_shipped_floors_fail_when_bottom_line_accuracy_drops() -> None:
+    from eval.plan import REPO_ROOT
+
+    floors = load_floors(REPO_ROOT / "eval" / "floors.json")
+    labelled = floors["own"]["answers"]["labelled"]
+    bound = labelled["bottom_line_correct"]
+    held_out = labelled["splits"]["heldout"]["bottom_line_correct"]
+
+    def results(all_splits: float, held: float) -> dict:
+        block = {"bottom_line_correct": all_splits, "answer_mrr": 1.0, "differ_flagged": 1.0, "differ_false": 0.0}
+        split = {**block, "bottom_line_correct": held}
+        answers = {"labelled": {**block, "splits": {"tune": split, "heldout": split}}}
+        return {"datasets": {"own": {"answers": answers}}}
+
+    only_own = {"own": {"answers": {"labelled": labelled}}}
+    assert check_floors(results(bound, held_out), only_own) == []
+    failures = check_floors(results(bound - 0.05, held_out - 0.05), only_own)
+    assert f"own answers labelled bottom_line_correct = {bound - 0.05:.3f} is below its floor {bound:g}" in failures
+    assert any(f.startswith("own answers labelled splits heldout bottom_line_correct") for f in failures)

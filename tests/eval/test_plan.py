@@ -34,20 +34,31 @@ def test_parse_systems_lists_the_valid_names_on_error() -> None:
 
 
 def test_all_runs_own_every_medquad_source_pubmedqa_followups_and_abstention(tmp_path: Path) -> None:
-    plan = resolve_plan("all", None, _shared(tmp_path))
+    shared = _shared(tmp_path)
+    plan = resolve_plan("all", None, shared)
     assert [(t.name, t.kind, t.retrieval, t.followups) for t in plan.targets] == [
         ("own", "own", True, False),
+        ("answers/medquad", "answers", True, False),
+        ("answers/pubmedqa", "answers", True, False),
+        ("answers/other-field", "answers", True, False),
         ("medquad/9_Test_QA", "medquad", True, True),
         ("pubmedqa", "pubmedqa", True, False),
     ]
-    assert plan.abstention and plan.notes == ()
+    # A labelled set is asked of its corpus, under the index name of that corpus's own data set.
+    by_name = {t.name: t for t in plan.targets}
+    assert (by_name["answers/medquad"].index_name, by_name["answers/medquad"].corpus) == (
+        "medquad/all",
+        shared / "medquad",
+    )
+    assert plan.abstention and plan.emergency
+    assert plan.notes == (f"skipped medicationqa: no BEIR folder at {shared / 'medicationqa'}",)
 
 
 def test_medquad_all_is_every_source_in_one_target(tmp_path: Path) -> None:
     shared = _shared(tmp_path)
     (shared / "medquad" / "8_Other_QA").mkdir()
     (shared / "medquad" / "8_Other_QA" / "0000002.xml").write_text(MEDQUAD_PAGE, encoding="utf-8")
-    names = [t.name for t in resolve_plan("all", None, shared).targets]
+    names = [t.name for t in resolve_plan("all", None, shared).targets if t.kind != "answers"]
     assert names == ["own", "medquad/8_Other_QA", "medquad/9_Test_QA", "medquad/all", "pubmedqa"]
     (target,) = resolve_plan("medquad/all", None, shared).targets
     assert (target.name, target.kind, target.path, target.followups) == (
@@ -62,8 +73,16 @@ def test_medquad_all_is_every_source_in_one_target(tmp_path: Path) -> None:
 
 def test_all_skips_absent_shared_sets_with_a_note(tmp_path: Path) -> None:
     plan = resolve_plan("all", None, tmp_path / "absent")
-    assert [t.name for t in plan.targets] == ["own"]
-    assert len(plan.notes) == 2 and "MedQuAD" in plan.notes[0] and "PubMedQA" in plan.notes[1]
+    # The other-field set's corpus ships with the repository; the others' do not exist here.
+    assert [t.name for t in plan.targets] == ["own", "answers/other-field"]
+    assert len(plan.notes) == 5
+    assert [n.split(":")[0] for n in plan.notes] == [
+        "skipped answers/medquad",
+        "skipped answers/pubmedqa",
+        "skipped MedQuAD",
+        "skipped PubMedQA",
+        "skipped medicationqa",
+    ]
 
 
 def test_a_list_of_named_sets_with_one_medquad_source(tmp_path: Path) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from eval.datasets import read_own_set, read_question_set
-from eval.plan import ABSTAIN_SET, OWN_SET
+from eval.datasets import read_own_set, read_question_set, set_corpus
+from eval.plan import ABSTAIN_SET, ANSWER_SETS, OWN_SET
 from qa.loaders import load_paths
 from qa.settings import REPO_ROOT
 
@@ -27,7 +27,7 @@ def test_every_quote_is_verbatim_once_in_the_loaded_corpus() -> None:
     loaded = load_paths([CORPUS])
     documents = {d.doc_id: d for d in loaded.documents}
     for query in read_own_set(OWN_SET):
-        for passage in query.passages:
+        for passage in (*query.passages, *query.answers):
             assert passage.doc in documents, f"{query.qid}: {passage.doc} is not a corpus file"
             count = sum(s.text.count(passage.quote) for s in documents[passage.doc].sections)
             assert count == 1, f"{query.qid}: {passage.quote!r} occurs {count} times in {passage.doc}"
@@ -42,3 +42,25 @@ def test_abstain_set_is_separate_and_off_topic() -> None:
     assert not any("baclofen" in q.text.lower() for q in queries)
     own = {q.text.lower() for q in read_own_set(OWN_SET)}
     assert not own & {q.text.lower() for q in queries}
+
+
+def test_labelled_answer_sets_are_big_enough_and_split() -> None:
+    own = read_own_set(OWN_SET)
+    others = {name: read_own_set(path) for name, path in ANSWER_SETS.items()}
+    public = [q for name in ("answers/medquad", "answers/pubmedqa") for q in others[name]]
+    assert len(own) >= 60 and len(own) + len(public) >= 120
+    # A third of the bundled-corpus questions are follow-ups; both splits hold questions of every set.
+    assert sum(1 for q in own if q.history) * 3 >= len(own)
+    for queries in (own, *others.values()):
+        assert {q.split for q in queries} == {"tune", "heldout"}
+        assert all(q.answers for q in queries)
+    assert set_corpus(ANSWER_SETS["answers/medquad"]) == "medquad/all"
+
+
+def test_the_other_field_sets_quotes_are_verbatim_in_the_fixture() -> None:
+    path = ANSWER_SETS["answers/other-field"]
+    documents = {d.doc_id: d for d in load_paths([REPO_ROOT / set_corpus(path)]).documents}
+    for query in read_own_set(path):
+        for passage in query.answers:
+            (doc,) = [d for i, d in documents.items() if i == passage.doc or i.endswith("/" + passage.doc)]
+            assert sum(s.text.count(passage.quote) for s in doc.sections) == 1, passage.quote

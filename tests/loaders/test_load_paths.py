@@ -81,23 +81,56 @@ def test_walk_is_sorted_and_ignores_hidden_entries(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "config").write_text(GOOD, encoding="utf-8")
     result = load_paths([str(tmp_path)])
-    assert [d.doc_id for d in result.documents] == ["a.txt", "b.txt", "c.md"]
+    assert [d.doc_id for d in result.documents] == ["a.txt", "b.txt", "sub/c.md"]
     assert result.skipped == ()
     assert result.documents[0].source == str(tmp_path / "a.txt")
 
 
-def test_duplicate_doc_ids_keep_the_first_file(tmp_path: Path) -> None:
-    for folder in ("first", "second"):
+def test_files_of_the_same_name_in_different_folders_are_all_loaded(tmp_path: Path) -> None:
+    # Real collections are full of index.html, guideline.pdf and summary.txt: the id is the path under the root.
+    for folder in ("cardiology", "nephrology", "nephrology/old"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "dosing.txt").write_text(GOOD, encoding="utf-8")
+    result = load_paths([tmp_path])
+    assert result.skipped == ()
+    assert [d.doc_id for d in result.documents] == [
+        "cardiology/dosing.txt", "nephrology/dosing.txt", "nephrology/old/dosing.txt"
+    ]  # fmt: skip
+    assert [d.source for d in result.documents] == [
+        str(tmp_path / f / "dosing.txt") for f in ("cardiology", "nephrology", "nephrology/old")
+    ]
+
+
+def test_ids_are_relative_to_each_root_and_a_later_root_that_collides_is_named_by_its_folder(tmp_path: Path) -> None:
+    for folder in ("corpus", "uploads", "elsewhere/uploads"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "notes.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "uploads" / "new.txt").write_text(GOOD, encoding="utf-8")
+    result = load_paths([tmp_path / "corpus", tmp_path / "uploads", tmp_path / "elsewhere" / "uploads"])
+    assert result.skipped == ()
+    assert [d.doc_id for d in result.documents] == [
+        "notes.txt", "new.txt", "uploads/notes.txt", "elsewhere/uploads/notes.txt"
+    ]  # fmt: skip
+    # The same roots give the same ids again (so an incremental ingest reuses what it has).
+    again = load_paths([tmp_path / "corpus", tmp_path / "uploads", tmp_path / "elsewhere" / "uploads"])
+    assert [d.doc_id for d in again.documents] == [d.doc_id for d in result.documents]
+
+
+def test_files_given_one_by_one_with_the_same_name_keep_their_folder_in_the_id(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "notes.txt").write_text(GOOD, encoding="utf-8")
-    result = load_paths([tmp_path])
-    assert [d.source for d in result.documents] == [str(tmp_path / "first" / "notes.txt")]
-    [skipped] = result.skipped
-    assert skipped.path == str(tmp_path / "second" / "notes.txt")
-    assert skipped.reason == (
-        f"duplicate doc_id 'notes.txt' (already loaded from {tmp_path / 'first' / 'notes.txt'}); "
-        "rename one of the files"
+    result = load_paths([tmp_path / "a" / "notes.txt", tmp_path / "b" / "notes.txt"])
+    assert [d.doc_id for d in result.documents] == ["notes.txt", "b/notes.txt"]
+
+
+def test_data_set_ids_are_the_data_sets_own_whatever_the_folder(tmp_path: Path) -> None:
+    # BEIR and PubMedQA qrels name their own ids; a folder above them must not change those.
+    (tmp_path / "beir" / "scifact").mkdir(parents=True)
+    (tmp_path / "beir" / "scifact" / "corpus.jsonl").write_text(
+        json.dumps({"_id": "d1", "text": "One."}), encoding="utf-8"
     )
+    assert [d.doc_id for d in load_paths([tmp_path]).documents] == ["d1"]
 
 
 def test_duplicate_records_inside_one_data_set_file_are_one_skip_line(tmp_path: Path) -> None:

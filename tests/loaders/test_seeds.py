@@ -148,7 +148,7 @@ def test_qa_page_references_and_related_questions(seeds: dict[str, Document]) ->
 def test_teaching_note_metadata(seeds: dict[str, Document]) -> None:
     doc = seeds[NOTE]
     assert (doc.title, doc.author, doc.publisher, doc.kind) == (
-        "Baclofen clearance: hemodialysis or kidneys?", "Hong Kim", "UMEM", "teaching note"
+        "Baclofen clearance: hemodialysis or kidneys?", "Hong Kim", "umem.org", "Q&A page"
     )  # fmt: skip
     assert (doc.doi, doc.date) == ("", "")
     assert doc.references == (

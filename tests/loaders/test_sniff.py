@@ -67,3 +67,23 @@ def test_formats_are_named_by_content(data: bytes, expected: str) -> None:
 def test_bad_structured_files_say_what_is_wrong(data: bytes, reason: str) -> None:
     with pytest.raises(LoadError, match=reason):
         sniff(data)
+
+
+def test_xml_past_the_parser_safety_limits_is_refused_not_parsed() -> None:
+    # libxml2's limits (nesting depth, text node size) guard against memory exhaustion by hostile XML; a
+    # MedQuAD page is a few levels deep. With the limits lifted (huge_tree) this would parse.
+    deep = b'<?xml version="1.0"?><Document><QAPairs>' + b"<a>" * 300 + b"</a>" * 300 + b"</QAPairs></Document>"
+    with pytest.raises(LoadError, match=r"^malformed XML"):
+        sniff(deep)
+
+
+def test_xml_entities_are_not_expanded() -> None:
+    # A "billion laughs" page must not expand; with entities left unresolved the page has no answers.
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        b'<Document><QAPairs><QAPair><Question qid="1-1">Q?</Question><Answer>&b;</Answer></QAPair>'
+        b"</QAPairs></Document>"
+    )
+    sniffed = sniff(laughs)
+    assert sniffed.format == "medquad"
+    assert "haha" not in "".join(sniffed.parsed.itertext())  # type: ignore[attr-defined]

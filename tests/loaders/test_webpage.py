@@ -203,8 +203,48 @@ def test_a_question_title_makes_a_qa_page_and_a_known_site_names_publisher_and_k
         clean_page(_lines("Body."), PageMeta(title="Is X safe?"), default_kind="web page").meta.kind
         == "Q&A page"
     )
-    linked = [Line("Author: Hong Kim"), Line("[Click to email author]", links=("http://umem.org/profiles/1/",)),
+    known = clean_page(_lines("Body."), PageMeta(title="A1C", url="https://medlineplus.gov/a1c.html"))
+    assert (known.meta.publisher, known.meta.kind) == ("MedlinePlus", "health information page")
+
+
+def test_any_other_site_is_named_by_its_host_from_the_address_or_a_byline_link() -> None:
+    linked = [Line("Author: Ann Lee"), Line("[Click to email author]", links=("http://www.pearls.example/people/1/",)),
               Line("Body text.", group=1)]  # fmt: skip
     page = clean_page(linked, PageMeta(title="Note"), default_kind="web page")
-    assert (page.meta.publisher, page.meta.kind, page.meta.author) == ("UMEM", "teaching note", "Hong Kim")
+    assert (page.meta.publisher, page.meta.kind, page.meta.author) == ("pearls.example", "web page", "Ann Lee")
     assert [s.text for s in page.sections] == ["Body text."]
+    # A DOI link or a script address names no site; the page's own small print still can.
+    doi = [Line("See", links=("https://doi.org/10.1000/x",)), Line("Body.", group=1)]
+    assert clean_page(doi, PageMeta(title="N")).meta.publisher == ""
+    script = clean_page(_lines("Body."), PageMeta(title="N", url="javascript:alert(1)"))
+    assert script.meta.publisher == ""
+
+
+def test_site_furniture_is_recognised_in_other_sites_phrasings() -> None:
+    # Editorial badges, disclaimers, personalisation prompts, review-state widgets and policy links, as other
+    # sites word them; the clinical lines between them stay, including one that mentions a review.
+    page = clean_page(
+        _lines(
+            "Medically reviewed by Jane Doe, PharmD",
+            "All content on this site is independently fact-checked by our editors",
+            "For informational purposes only. Not a substitute for professional advice.",
+            "",
+            "Personalise your experience",
+            "I am a: Patient / Caregiver / Clinician",
+            "",
+            "Content review status",
+            "Draft",
+            "Published",
+            "",
+            "Read our editorial process",
+            "",
+            "# Hyperkalaemia",
+            "Give calcium gluconate first.",
+            "A clinical team review is required before discharge.",
+            "This article is under expert review",
+        ),
+        PageMeta(title="Potassium"),
+    )
+    assert [(s.heading_path, s.text) for s in page.sections] == [
+        (("Hyperkalaemia",), "Give calcium gluconate first.\nA clinical team review is required before discharge.")
+    ]

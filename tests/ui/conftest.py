@@ -3,8 +3,9 @@
 The fake keeps UI-logic tests fast and independent of the embedding model: it answers from three hand-written
 documents by word overlap, resolves follow-ups with the library's own `qa.query.resolve_followup`, and returns
 real `Answer` records. The end-to-end tests use the real `Assistant` on an index built once per test session
-from corpus/ plus one hostile HTML page (script tags, an `onerror` image, and the same markup as visible text),
-so every end-to-end test also runs with hostile text in the index.
+from corpus/ plus hostile documents (tests/fixtures/hostile/, one HTML page with script tags, an `onerror` image
+and the same markup as visible text, and a page of one 100 kB line), so every end-to-end test also runs with
+hostile text in the index.
 """
 
 from __future__ import annotations
@@ -219,13 +220,41 @@ HOSTILE_HTML = """<!DOCTYPE html>
 """
 
 
+HOSTILE_FIXTURES = REPO_ROOT / "tests" / "fixtures" / "hostile"
+# The sentence of the one-line page that answers its question, with markup a renderer would act on.
+LONG_LINE_ANSWER = (
+    "The adult starting dose of hydroxocobalamin for cyanide poisoning is 5 g intravenously over 15 minutes "
+    '<img src=x onerror="window.__pwned=1"> ![beacon](http://203.0.113.9/long.png).'
+)
+
+
+def long_line_page(size: int = 100_000) -> str:
+    """A page exported as one line of `size` characters: case reports, with one hostile answer in the middle."""
+    sentences: list[str] = []
+    total = 0
+    for i in range(10**6):
+        sentence = (
+            f"Report {i} describes a smoke inhalation victim given {5 + i % 7} g of hydroxocobalamin, whose "
+            f"lactate fell to {2 + i % 9} mmol/L within {10 + i % 50} minutes."
+        )
+        sentences.append(sentence)
+        total += len(sentence) + 1
+        if total >= size:
+            break
+    sentences.insert(len(sentences) // 2, LONG_LINE_ANSWER)
+    return "Hydroxocobalamin case reports\n\n" + " ".join(sentences) + "\n"
+
+
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """An index built with the real model from corpus/ plus the hostile page, in a temporary home."""
+    """An index built with the real model from corpus/ plus the hostile documents, in a temporary home."""
     home = tmp_path_factory.mktemp("medcite-home")
     extra = home / "hostile"
     extra.mkdir()
     (extra / "grapefruit_zolpidem.html").write_text(HOSTILE_HTML, encoding="utf-8")
+    for fixture in HOSTILE_FIXTURES.iterdir():
+        (extra / fixture.name).write_bytes(fixture.read_bytes())
+    (extra / "hydroxocobalamin-one-long-line.txt").write_text(long_line_page(), encoding="utf-8")
     settings = Settings(index_dir=home / "index", cache_dir=home / "cache", corpus_dir=REPO_ROOT / "corpus")
     report = ingest([settings.corpus_dir, extra], settings)
     assert report.skipped == (), report.summary()

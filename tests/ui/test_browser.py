@@ -1,7 +1,10 @@
 """The chat in a real browser (Debian's headless Chromium): ask, read a source, follow up, start over.
 
 Also checks what only a browser can show: no request leaves the machine, nothing is kept in localStorage, and
-a document's markup is displayed but never executed.
+a document's markup is displayed but never executed: the hostile documents of tests/fixtures/hostile/ (Markdown
+images and links, raw HTML with event attributes, `javascript:` and `data:` URIs, markup in titles and metadata,
+direction overrides, a 100 kB line) go through ingest, ask and the page, with every request outside loopback
+intercepted.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from qa.markup import shows_as_itself
 from qa.settings import REPO_ROOT
 from ui.deploy import is_loopback
 
@@ -141,3 +145,78 @@ def test_hostile_document_is_shown_but_never_runs(page: tuple[Page, list[str]]) 
     assert page.locator('[data-testid="bot"] script').count() == 0
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "chat_hostile_source.png"), full_page=True)
+
+
+# One question per hostile document (tests/fixtures/hostile/ and the one-line page the fixture writes), with a
+# piece of markup its answer or sources must show as text.
+HOSTILE_QUESTIONS = {
+    "What is the loading dose of pralidoxime in organophosphate poisoning?": "[see the dosing table](http://203.0.113.9/phish)",
+    "How many vials of digoxin-specific antibody fragments bind the digoxin?": '<img src=x onerror="window.__pwned=1">',
+    "What is the initial dose of naloxone for opioid overdose?": "![x](http://203.0.113.9/n.png)",
+    "What is the starting dose of hydroxocobalamin for cyanide poisoning?": "![beacon](http://203.0.113.9/long.png)",
+}
+# Elements and attributes a document could only have made by being rendered as markup.
+MADE_FROM_DOCUMENTS = (
+    "[onerror], [onload], [ontoggle], [onmouseover], img[src*='203.0.113'], a[href*='203.0.113'], "
+    "a[href^='javascript' i], a[href^='data:' i], iframe, object, embed, .message script"
+)
+DIRECTION_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+
+
+def _readable(text: str) -> str:
+    """Text as a reader sees it on the page: direction controls gone, whitespace folded."""
+    return " ".join(text.translate({ord(c): None for c in DIRECTION_CONTROLS}).split())
+
+
+def test_hostile_documents_are_shown_verbatim_and_nothing_runs_or_leaves_the_machine(
+    browser: Browser, real_url: str, real_assistant
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    left: list[str] = []
+    dialogs: list[str] = []
+
+    def only_loopback(route) -> None:  # type: ignore[no-untyped-def]
+        host = urlparse(route.request.url).hostname or ""
+        if is_loopback(host):
+            route.continue_()
+        else:
+            left.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    page = context.new_page()
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(real_url)
+    sources = page.get_by_role("button", name=re.compile(r"^\[\d+\] "))
+    try:
+        for question, markup in HOSTILE_QUESTIONS.items():
+            opened = sources.count()
+            ask(page, question)
+            wait_for_reply(page, page.locator('[data-testid="bot"]').count())
+            expect(sources).not_to_have_count(opened)
+            for n in range(opened, sources.count()):
+                sources.nth(n).click()
+            page.wait_for_timeout(500)
+            shown = _readable(page.locator(".message-wrap").first.inner_text())
+            # The document's markup is on the page as the characters it holds...
+            assert _readable(markup) in shown, question
+            # ...and every quoted sentence is there verbatim, only direction controls dropped.
+            answer = real_assistant.ask(question)
+            assert not answer.abstained, question
+            for quote, _ in answer.quotes:
+                assert _readable(quote) in shown, quote
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "chat_hostile_documents.png"), full_page=True)
+
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert dialogs == []
+        assert left == [], "requests left the machine"
+        assert page.locator(MADE_FROM_DOCUMENTS).count() == 0
+        body = page.evaluate("document.body.innerText")
+        assert not any(c in body for c in DIRECTION_CONTROLS)
+        # Follow-ups and starters are plain-text buttons that, clicked, become Markdown messages: none offered
+        # carries a document's markup.
+        for label in page.locator(".options .option, .example").all_inner_texts():
+            assert shows_as_itself(label.strip()), label
+    finally:
+        context.close()

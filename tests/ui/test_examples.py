@@ -80,3 +80,14 @@ def test_examples_try_at_most_max_tries_questions() -> None:
 def test_examples_reject_a_non_positive_limit() -> None:
     with pytest.raises(ValueError, match="must be positive"):
         example_questions(Scripted(set()), DOCS, limit=0)
+
+
+def test_starter_questions_holding_markup_or_addresses_are_not_offered() -> None:
+    hostile = doc(
+        "h",
+        "Is <b>zolpidem</b> safe with grapefruit?",
+        "What about ![x](http://203.0.113.9/p.png) in children?",
+        "How long does naloxone [last](javascript:alert(1))?",
+        "How long does naloxone last after an overdose?",
+    )
+    assert list(candidate_questions([hostile])) == ["How long does naloxone last after an overdose?"]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from qa.markup import escape_markdown
 from qa.records import Answer, Citation
 from ui.render import (
     Span,
     answer_caption,
     answer_messages,
-    escape_answer_markdown,
-    escape_text,
     find_spans,
     footer_markdown,
     highlight,
@@ -45,23 +44,6 @@ def answer(**overrides: object) -> Answer:
     }
     fields.update(overrides)
     return Answer(**fields)  # type: ignore[arg-type]
-
-
-def test_escape_text_makes_markup_and_markdown_literal() -> None:
-    expected = "&lt;img src\\=x onerror\\=alert\\(1\\)&gt;"
-    assert escape_text("<img src=x onerror=alert(1)>") == expected
-    literal = "\\*bold\\* \\[a\\]\\(javascript\\:x\\) \\$\\$x\\$\\$"
-    assert escape_text("*bold* [a](javascript:x) $$x$$") == literal
-    assert escape_text("a & b") == "a &amp; b"
-    # A source's line breaks survive as Markdown hard breaks.
-    assert escape_text("one\ntwo") == "one  \ntwo"
-
-
-def test_escape_answer_markdown_neutralises_tags_but_keeps_markdown() -> None:
-    neutral = "**Yes** &lt;script>x()&lt;/script> [1]"
-    assert escape_answer_markdown("**Yes** <script>x()</script> [1]") == neutral
-    # A comparison is not a tag, and a blockquote marker is Markdown.
-    assert escape_answer_markdown("> eGFR <30 mL/min") == "> eGFR <30 mL/min"
 
 
 def test_find_spans_exact_whitespace_tolerant_merged_and_missing() -> None:
@@ -168,6 +150,42 @@ def test_long_titles_are_shortened_in_the_collapsed_line_only() -> None:
     cited = citation(title=long_title, heading_path=("Dosing",))
     # The first 59 characters end in "in pati"; the cut goes back to the last space, then the ellipsis.
     assert source_title(cited) == "\\[1\\] Is baclofen \\(a muscle relaxant\\) cleared by dialysis in… — Dosing"
-    assert escape_text(long_title) in source_markdown(cited)
+    assert escape_markdown(long_title) in source_markdown(cited)
     assert shorten("short", 60) == "short"
     assert shorten("x" * 70, 10) == "xxxxxxxxx…"
+
+
+def test_sources_with_the_same_title_are_told_apart_by_their_paths() -> None:
+    # Two folders' summary.txt, both titled "Dosing": the collapsed source lines name the paths.
+    first = citation(1, doc_id="cardiology/dosing.txt", title="Dosing")
+    second = citation(2, doc_id="nephrology/dosing.txt", title="Dosing", chunk_id="c2")
+    other = citation(3, doc_id="asthma.txt", title="Asthma", chunk_id="c3")
+    messages = answer_messages(answer(citations=(first, second, other), quotes=()))
+    titles = [m.metadata["title"] for m in messages[1:]]
+    assert titles == [
+        escape_markdown("[1] Dosing (cardiology/dosing.txt)"),
+        escape_markdown("[2] Dosing (nephrology/dosing.txt)"),
+        escape_markdown("[3] Asthma"),
+    ]
+
+
+def test_one_disclaimer_for_answers_footer_and_empty_chat() -> None:
+    from qa.answer import DISCLAIMER
+    from ui.app import _placeholder
+
+    footer = footer_markdown(model="m", created="2026-01-01", documents=1, chunks=1)
+    assert escape_markdown(DISCLAIMER) in footer
+    assert escape_markdown(DISCLAIMER) in _placeholder()
+
+
+def test_follow_ups_a_document_filled_with_markup_are_not_offered() -> None:
+    # Clicked, an option becomes the user's message, which the chat renders as Markdown: an image there would be
+    # fetched from another machine. Escaping it would put backslashes into the question searched.
+    hostile = (
+        "What about ![x](http://203.0.113.9/p.png) in children?",
+        "What about <img src=x onerror=alert(1)>?",
+        "Read [more](javascript:alert(1))?",
+        "Is it safe in ESRD (stage 5)?",
+    )
+    messages = answer_messages(answer(suggestions=hostile))
+    assert messages[-1].options == [{"value": hostile[-1], "label": hostile[-1]}]

@@ -89,3 +89,28 @@ def test_upload_is_ingested_answered_from_and_bad_files_are_reported(
     after = client.predict("Does potassium citrate prevent kidney stones?", api_name="/chat")
     assert any("kidney\\_stones\\.txt" in m["content"] for m in after if m["metadata"].get("title"))
     assert "Potassium citrate prevents recurrent calcium oxalate kidney stones" in after[0]["content"]
+
+
+@pytest.mark.slow
+def test_an_upload_named_like_a_corpus_file_is_kept_beside_it(
+    tmp_path: Path, real_settings: Settings, serve: Callable[..., str], client_for: Callable[[str], Client]
+) -> None:
+    # Once, an upload with a corpus file's name was skipped as a duplicate id and then deleted as unreadable.
+    settings = Settings(
+        index_dir=tmp_path / "index", cache_dir=real_settings.cache_dir, corpus_dir=REPO_ROOT / "corpus"
+    )
+    ingest([settings.corpus_dir], settings)
+    demo = build_app(Assistant.load(settings.index_dir, settings), allow_upload=True, settings=settings)
+    client = client_for(serve(demo, uploads=True))
+    same_name = tmp_path / "000_0cc897c33312779f.txt"
+    same_name.write_text("Kidney stones and citrate\n\n" + STONES, encoding="utf-8")
+
+    report, _, _ = client.predict([handle_file(same_name)], api_name="/add_documents")
+    assert "Skipped" not in report and "Removed from the uploads folder" not in report
+    assert "Index now holds 3 documents" in report
+    assert [p.name for p in uploads_dir(settings).iterdir()] == [same_name.name]
+    index_ids = set(Assistant.load(settings.index_dir, settings).index.documents)
+    assert index_ids == {"000_0cc897c33312779f.txt", "002_749b50180efa7039.txt", "uploads/000_0cc897c33312779f.txt"}
+
+    after = client.predict("Does potassium citrate prevent kidney stones?", api_name="/chat")
+    assert "Potassium citrate prevents recurrent calcium oxalate kidney stones" in after[0]["content"]

@@ -1,0 +1,38 @@
+"""Answer building, one stage per module: the answer to a question from its retrieved chunks.
+
+    candidates.gather / with_vectors   the sentences of the chunks worth quoting, with their stored vectors
+    features / scoring.score           what is known of each sentence, and the learned scorer's score
+    disagreement.find                  opposite claims of two sources, on the point asked or a related one
+    selection.select                   the bottom line, the warnings and the key evidence
+    safety                             the emergency line (is_emergency) and the warning cues
+    compose.compose / abstain          the Answer structure, then its renderings (render)
+
+Every tuned number is in `settings.AnswerSettings`; the scorer's weights are `selector.json`.
+"""
+
+from __future__ import annotations
+
+from qa.answer.candidates import gather, with_vectors
+from qa.answer.compose import abstain, compose, nearest_topics
+from qa.answer.features import Asked
+from qa.answer.render import DISCLAIMER, render_markdown, render_text
+from qa.answer.safety import EMERGENCY_LINE, is_emergency
+from qa.answer.scoring import Selector, score
+from qa.answer.settings import AnswerSettings
+
+__all__ = [
+    "DISCLAIMER",
+    "EMERGENCY_LINE",
+    "AnswerSettings",
+    "Asked",
+    "Selector",
+    "abstain",
+    "compose",
+    "gather",
+    "is_emergency",
+    "nearest_topics",
+    "render_markdown",
+    "render_text",
+    "score",
+    "with_vectors",
+]

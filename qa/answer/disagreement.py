@@ -1,0 +1,144 @@
+"""Stage 4 of an answer: do two sources make opposite claims on the point asked?
+
+Three tests, none of them a list of words about a topic:
+
+- Different sources: two documents of different pages (MedQuAD indexes each answer of one page as its own
+  document; they share the page's URL and never disagree with themselves).
+- The same point: the two sentences' vectors (stored at ingest) are close, `AnswerSettings.same_point`.
+- Opposite claims: a term both sentences use, other than the words that name either page (its title, keywords
+  and section headings: what both pages are about, not what they claim), is negated in one and affirmed in the
+  other. A term is negated when a negation in its clause is about it: the predicate after "not" ("hemodialysis
+  does not remove baclofen effectively"), or the subject when "not" is followed by one word ("routine use of
+  vitamin K is not recommended"); the words after "no" or "without" ("no bleeding"); the words before "negligible".
+  Phrases that only look negative ("not only", "no more than") negate nothing.
+
+The claim is the point asked when one of the two sentences is among the scorer's best few and both are about the
+question about as much as the best sentence is (cosine to the question); a disagreement between sentences less
+about it is a related point, shown as a note.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.answer.features import page_names
+from qa.answer.selection import best_first
+from qa.answer.settings import AnswerSettings
+from qa.records import Candidate, Document
+from qa.text import term_sets, terms
+
+# A clause ends at punctuation or where a contrasting or subordinate clause begins.
+_CLAUSE = re.compile(r"[;:,()\u2013\u2014]|\s-\s|\b(?:but|although|though|whereas|however|while|which)\b", re.I)
+# Three kinds of negation, by what they negate within their clause: a verb's ("does not remove X", "X is not
+# recommended": what follows, or the subject when only a word follows), a noun phrase's ("no bleeding": the next
+# few words), and one placed after what it negates ("removal of X is negligible").
+_VERB_NEGATION = re.compile(r"\b(?:not|never|cannot|unclear|fails? to|failed to)\b|n['\u2019]t\b", re.IGNORECASE)
+_NOUN_NEGATION = re.compile(r"\b(?:no|neither|nor|without)\b", re.IGNORECASE)
+_AFTER_NEGATION = re.compile(r"\b(?:negligible|ineffective|insignificant)\b", re.IGNORECASE)
+# How many terms after "no" it negates.
+_NOUN_SCOPE = 3
+# Phrases with a negation word that negate nothing: "not only X but Y" adds, "no more than 10 mg" bounds.
+_NOT_A_NEGATION = re.compile(
+    r"\b(?:not (?:only|just|merely)|no (?:more|less|later|earlier|sooner|longer) than|no matter|no doubt)\b",
+    re.IGNORECASE,
+)
+# How many sentences of each document's context accompany its claim.
+CONTEXT = 2
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Opposite claims of two sources, each with its source's own context; `asked` when on the point asked."""
+
+    sides: tuple[tuple[Candidate, tuple[Candidate, ...]], ...]
+    asked: bool
+
+
+def polarity(text: str) -> dict[str, set[bool]]:
+    """Each term of `text` with whether it is affirmed (True) or negated (False) where it stands."""
+    text = _NOT_A_NEGATION.sub(" ", text)
+    signs: dict[str, set[bool]] = {}
+    for clause in (c for c in _CLAUSE.split(text) if c and c.strip()):
+        negated = _negated(clause)
+        for term in terms(clause):
+            signs.setdefault(term, set()).add(term not in negated)
+    return signs
+
+
+def _negated(clause: str) -> set[str]:
+    """The terms of one clause that a negation in it negates (see the patterns above)."""
+    out: set[str] = set()
+    for cue in _VERB_NEGATION.finditer(clause):
+        after = terms(clause[cue.end() :])
+        out.update(after if len(after) > 1 else [*after, *terms(clause[: cue.start()])])
+    for cue in _NOUN_NEGATION.finditer(clause):
+        out.update(terms(clause[cue.end() :])[:_NOUN_SCOPE])
+    for cue in _AFTER_NEGATION.finditer(clause):
+        out.update(terms(clause[: cue.start()]))
+    return out
+
+
+def opposite(first: str, second: str, ignore: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The terms, other than `ignore`, that one text only affirms and the other only negates."""
+    a, b = polarity(first), polarity(second)
+    return frozenset(t for t in (a.keys() & b.keys()) - ignore if len(a[t]) == 1 and len(b[t]) == 1 and a[t] != b[t])
+
+
+def source_of(candidate: Candidate, documents: Mapping[str, Document]) -> str:
+    """The source a sentence comes from: its page (several documents of one page share its URL), else its document."""
+    document = documents.get(candidate.chunk.doc_id)
+    return document.url if document is not None and document.url else candidate.chunk.doc_id
+
+
+def find(
+    candidates: Sequence[Candidate], documents: Mapping[str, Document], settings: AnswerSettings | None = None
+) -> Disagreement | None:
+    """The strongest pair of opposite claims among the scored candidates, on the point asked or a related one.
+
+    Relevance to the question is each candidate's cosine to it (`Candidate.relevance`), not the scorer's score:
+    the scorer picks one bottom line and is sure of it, while two sources that contradict each other are both
+    about the question.
+    """
+    settings = settings or AnswerSettings()
+    if len(candidates) < 2:
+        return None
+    best = max(c.relevance for c in candidates)
+    ranked = best_first(candidates)
+    leads = {id(c) for c in ranked[: settings.point_rank]}
+    pool = [c for c in ranked if c.relevance >= best - settings.note_gap][:24]
+    names: dict[str, frozenset[str]] = {}
+    found: tuple[bool, float, Candidate, Candidate] | None = None
+    for x, first in enumerate(pool):
+        for second in pool[x + 1 :]:
+            if source_of(first, documents) == source_of(second, documents):
+                continue
+            if first.vector is None or second.vector is None:
+                continue
+            if float(np.dot(first.vector, second.vector)) < settings.same_point:
+                continue
+            for c in (first, second):
+                if c.chunk.chunk_id not in names:
+                    names[c.chunk.chunk_id] = term_sets([page_names(c.chunk)])[0]
+            ignore = names[first.chunk.chunk_id] | names[second.chunk.chunk_id]
+            if not opposite(first.text, second.text, ignore):
+                continue
+            asked = (id(first) in leads or id(second) in leads) and min(
+                first.relevance, second.relevance
+            ) >= best - settings.point_gap
+            key = (asked, first.score + second.score)
+            if found is None or key > found[:2]:
+                found = (*key, first, second)
+    if found is None:
+        return None
+    asked, _, first, second = found
+    return Disagreement(tuple((claim, _context(claim, ranked)) for claim in (first, second)), asked)
+
+
+def _context(claim: Candidate, ranked: Sequence[Candidate]) -> tuple[Candidate, ...]:
+    """The claim's document's most likely other answers, shown in the order the document gives them."""
+    same = [c for c in ranked if c.chunk.doc_id == claim.chunk.doc_id and c.text != claim.text][:CONTEXT]
+    return tuple(sorted(same, key=lambda c: (c.chunk.ordinal, c.chunk.start, c.start)))

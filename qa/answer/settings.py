@@ -1,0 +1,60 @@
+"""The tuned numbers of every answer stage, in one record, each with the data and command that chose it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """How an answer is built from the retrieved chunks. Defaults are the shipped values.
+
+    Candidates and layout (chosen for a 30-second read, not tuned): `max_chunks` chunks, at most `per_document`
+    from one document, every sentence of them a candidate; up to `max_sentences` sentences of key evidence in
+    `max_groups` groups, `max_safety` warnings; `near_duplicate` and `near_duplicate_safety` are the word-set
+    Jaccard above which a sentence repeats one already quoted.
+
+    Selection: the bottom line is the scorer's best candidate (`qa/answer/selector.json`, trained by
+    `python -m eval.train_selector`; see that file's "trained_on"). A supporting sentence needs a softmax share
+    of at least `min_share` of the bottom line's, a warning `min_safety_share`.
+
+    Disagreement (`qa.answer.disagreement`): two claims of different sources are on one point when their sentence
+    vectors have a cosine of at least `same_point`. They are the point asked when one of them is among the
+    scorer's `point_rank` best candidates and both are within `point_gap` of the best cosine to the question; a
+    related point, shown as a note, when both are within `note_gap`. Chosen on the tune splits of our labelled
+    sets (own.jsonl and other_field.jsonl: "differ" questions flagged, the others not), by a grid over these four
+    numbers (README, "Disagreement").
+    """
+
+    max_chunks: int = 12
+    per_document: int = 8
+    max_sentences: int = 5
+    max_safety: int = 2
+    max_groups: int = 4
+    near_duplicate: float = 0.6
+    near_duplicate_safety: float = 0.45
+    min_share: float = 0.001
+    min_safety_share: float = 0.001
+    same_point: float = 0.7
+    point_rank: int = 1
+    point_gap: float = 0.05
+    note_gap: float = 0.2
+    # Candidates kept on the answer, in the scorer's order (for the harness's answer-sentence MRR).
+    max_ranked: int = 20
+
+    def __post_init__(self) -> None:
+        for name in ("max_chunks", "per_document", "max_sentences", "max_groups", "max_ranked", "point_rank"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"AnswerSettings.{name} must be at least 1, got {getattr(self, name)}")
+        for name in (
+            "near_duplicate",
+            "near_duplicate_safety",
+            "min_share",
+            "min_safety_share",
+            "point_gap",
+            "note_gap",
+        ):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"AnswerSettings.{name} must be between 0 and 1, got {getattr(self, name)}")
+        if not -1.0 <= self.same_point <= 1.0:
+            raise ValueError(f"AnswerSettings.same_point is a cosine (-1 to 1), got {self.same_point}")

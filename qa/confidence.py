@@ -1,0 +1,134 @@
+"""How sure medcite is that the indexed sources answer a question: the abstention model.
+
+confidence = (closeness of the best evidence) x (share of the question's topic words the corpus holds)^2.
+Dense similarity alone is fooled by a question about something the corpus never mentions ("is ondansetron
+dialyzable?" is close to the baclofen pages), so every topic word missing from the corpus costs; a missing
+everyday word costs little, a missing rare word (a drug or disease name the model's own vocabulary does not hold
+whole) costs double: it is usually the very thing asked about. medcite abstains below `ABSTAIN_BELOW`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from qa.bm25 import stems
+from qa.query import Query, QueryBuilder, content_words
+from qa.text import words
+
+# Calibrated with `medcite eval` (abstention: in-scope vs out-of-scope questions); see README.
+ABSTAIN_BELOW = 0.23
+_COMMON_WORD_WEIGHT = 0.3
+# A rare word the corpus lacks is usually the very drug or disease asked about: it weighs double.
+_MISSING_RARE_WEIGHT = 2.0
+_PARTS = re.compile(r"[/-]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def corpus_words(texts: Iterable[str]) -> dict[str, int]:
+    """How often the corpus uses each word (lower case, letters first), slash and hyphen compounds split too."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for word in words(text):
+            if not word[0].isalpha():
+                continue
+            word = word.rstrip("/")
+            counts[word] = counts.get(word, 0) + 1
+            # "bradycardia/hypotension" holds "bradycardia" too.
+            if _PARTS.search(word):
+                for part in _PARTS.split(word):
+                    if part:
+                        counts[part] = counts.get(part, 0) + 1
+    return counts
+
+
+class Confidence:
+    """The abstention model over one corpus: its vocabulary, the model's everyday words, the query builder."""
+
+    def __init__(
+        self,
+        vocabulary: Mapping[str, int] | Iterable[str],
+        common_words: Iterable[str],
+        queries: QueryBuilder,
+        *,
+        vocabulary_stems: Iterable[str] | None = None,
+    ):
+        """`vocabulary_stems`: the stems of `vocabulary` when already known (an index stores them, `qa.lexicon`)."""
+        self.vocabulary = frozenset(vocabulary)
+        # Stems let "hepatically" count as covered by "hepatic".
+        self._vocabulary_stems = frozenset(
+            stems(sorted(self.vocabulary)) if vocabulary_stems is None else vocabulary_stems
+        )
+        self._common_words = frozenset(common_words)
+        # "prescribing" is as everyday as "prescribed", which the model's vocabulary holds whole.
+        self._common_stems = frozenset(stems(sorted(self._common_words)))
+        self.queries = queries
+
+    def coverage(self, text: str, *, rare_only: bool = False) -> float:
+        """Share of the question's topic words that the corpus contains (after typo fixes and abbreviations).
+
+        With `rare_only`, everyday words do not count at all: a follow-up's own words ("how fast do they wake up
+        after?") name no new topic unless they name a rare one.
+        """
+        context = self._story_words(text)
+        topic = [w for w in content_words(text) if len(w) > 2 and not w.isdigit()]
+        total = missing = 0.0
+        for word in topic:
+            common = self.is_common(word)
+            if rare_only and common:
+                continue
+            if self._covers(word):
+                total += _COMMON_WORD_WEIGHT if common else 1.0
+            else:
+                weight = _COMMON_WORD_WEIGHT if common or word in context else _MISSING_RARE_WEIGHT
+                total += weight
+                missing += weight
+        return 1.0 - missing / total if total else 1.0
+
+    def of(self, best_dense: float, query: Query) -> float:
+        """The confidence of a question whose nearest evidence has cosine `best_dense`."""
+        # A follow-up's own words count too: "what about peritoneal dialysis?" is not covered by baclofen pages.
+        coverage = min(
+            *(self.coverage(text) for text in query.parts),
+            self.coverage(query.focus or query.text, rare_only=query.followup),
+        )
+        return float(max(0.0, best_dense) * coverage**2)
+
+    def is_common(self, word: str) -> bool:
+        """An everyday word: the model's vocabulary holds it, or another form of it, whole."""
+        return word in self._common_words or stems([word])[0] in self._common_stems
+
+    def _covers(self, word: str) -> bool:
+        parts = [p for p in _PARTS.split(word) if p]
+        return self._known(word) or (len(parts) > 1 and all(self._known(p) for p in parts))
+
+    def _story_words(self, text: str) -> frozenset[str]:
+        """Words that only tell the story around a question, not what it asks about.
+
+        "My pt is on HD MWF, started on baclofen by ortho. Could this be baclofen toxicity?": the question
+        restates a topic the sources cover (baclofen), so the story's other words (MWF, ortho) are context, and
+        missing from the sources they cost no more than an everyday word. Without that restatement ("Pt on
+        ondansetron. Dialysis clearance?") the story names the topic, and nothing is discounted.
+        """
+        sentences = _SENTENCE_END.split(text)
+        asked = {w for s in sentences if s.rstrip().endswith("?") for w in content_words(s)}
+        told = {w for s in sentences if not s.rstrip().endswith("?") for w in content_words(s)}
+        restated = any(not self.is_common(w) and self._covers(w) for w in asked & told)
+        return frozenset(told - asked) if restated else frozenset()
+
+    def _known(self, word: str) -> bool:
+        """The corpus holds the word, its singular, its long form or generic name, or a word one typo away."""
+        return (
+            word in self.vocabulary
+            or word.rstrip("s") in self.vocabulary
+            or word in self.queries.abbreviations
+            or self._synonym_known(word)
+            or stems([word])[0] in self._vocabulary_stems
+            or self.queries.correct(word) is not None
+        )
+
+    def _synonym_known(self, word: str) -> bool:
+        """The corpus holds every word of the word's synonym ("obtunded": "decreased level of consciousness") or of
+        the generic name of the drug it names ("eliquis": "apixaban")."""
+        synonym = [w for w in (self.queries.synonym(word) or "").split() if len(w) > 2]
+        return bool(synonym) and all(w in self.vocabulary for w in synonym)

@@ -1,0 +1,55 @@
+"""The one tokeniser of the question and answer sides: words as typed, and the terms that match them.
+
+Two views of the same text, both defined here so that a word is the same word everywhere it is read for meaning
+(query clean-up, follow-up resolution, coverage, answer scoring, disagreement):
+
+- `words`: words as typed, with their inner punctuation ("mL/min", "end-stage", "baclofen's", "w/"), lower-cased.
+  The question side reads these: abbreviations, typo fixes, topic words.
+- `terms`: what a word counts as when texts are compared: lower-case runs of two or more letters or digits,
+  English stopwords out, Snowball stems. This is exactly the token stream of medcite's BM25 index (bm25s's
+  pattern, its English stopword list and the project's one stemmer), so a term's document frequency in the
+  index is its weight here. BM25 and the phrase index keep calling `qa.bm25.tokenize` for their own stream.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from bm25s.stopwords import STOPWORDS_EN
+
+from qa.bm25 import stems
+
+# A word as typed: letters and digits, joined by an apostrophe, dot, slash or hyphen ("4.5", "mL/min",
+# "end-stage"); a trailing slash stays with its word, as in the clinical shorthand "w/".
+WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019./-][A-Za-z0-9]+)*/?")
+# bm25s's default token pattern: the term boundaries of the BM25 index.
+_TERM = re.compile(r"(?u)\b\w\w+\b")
+STOPWORDS = frozenset(STOPWORDS_EN)
+
+
+def word_matches(text: str) -> Iterator[re.Match[str]]:
+    """Every word of `text` as typed, with its position (for rewriting a question in place)."""
+    return WORD.finditer(text)
+
+
+def words(text: str) -> list[str]:
+    """The words of `text` as typed, lower-cased."""
+    return [m.group(0).lower() for m in WORD.finditer(text)]
+
+
+def terms(text: str) -> list[str]:
+    """The content terms of `text` in order: BM25's tokens (stopwords out, Snowball stems)."""
+    return stems([t for t in _TERM.findall(text.lower()) if t not in STOPWORDS])
+
+
+def term_sets(texts: Sequence[str]) -> list[frozenset[str]]:
+    """`terms` of each text as a set, stemming all of them in one call."""
+    tokens = [[t for t in _TERM.findall(text.lower()) if t not in STOPWORDS] for text in texts]
+    flat = stems([t for group in tokens for t in group])
+    out: list[frozenset[str]] = []
+    at = 0
+    for group in tokens:
+        out.append(frozenset(flat[at : at + len(group)]))
+        at += len(group)
+    return out

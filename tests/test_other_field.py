@@ -1,0 +1,59 @@
+"""The general mechanisms on a corpus from another field (tests/fixtures/other_field: anticoagulation, asthma),
+end to end with the real model: brand names found through the drug vocabulary, follow-ups, document ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.assistant import Assistant
+from qa.ingest import ingest
+from qa.settings import REPO_ROOT, Settings
+
+pytestmark = pytest.mark.slow
+
+OTHER_FIELD = REPO_ROOT / "tests" / "fixtures" / "other_field"
+APIXABAN = "anticoagulation/apixaban-kidney.md"
+ALBUTEROL = "asthma/albuterol-reliever.md"
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    home = tmp_path_factory.mktemp("other-field")
+    settings = Settings(index_dir=home / "index", cache_dir=home / "cache", corpus_dir=OTHER_FIELD)
+    report = ingest([OTHER_FIELD], settings)
+    assert report.skipped == () and report.documents == 5
+    return Assistant.load(settings.index_dir, settings)
+
+
+def cited(answer) -> list[str]:  # type: ignore[no-untyped-def]
+    return [c.doc_id for c in answer.citations]
+
+
+def test_documents_are_named_by_their_paths_under_the_folder(assistant: Assistant) -> None:
+    assert APIXABAN in assistant.index.documents and ALBUTEROL in assistant.index.documents
+
+
+@pytest.mark.parametrize(
+    ("question", "doc_id", "generic"),
+    [
+        ("Is Eliquis safe in kidney disease?", APIXABAN, "apixaban"),
+        ("Ventolin dose?", ALBUTEROL, "albuterol"),
+    ],
+)
+def test_a_brand_name_finds_the_document_that_uses_the_generic_name(
+    assistant: Assistant, question: str, doc_id: str, generic: str
+) -> None:
+    # Neither brand name is in the corpus; the drug vocabulary supplies the generic name the documents use.
+    assert question.split()[0 if question.startswith("V") else 1].lower() not in assistant.vocabulary
+    answer = assistant.ask(question)
+    assert not answer.abstained, answer.text
+    assert generic in answer.query or generic in " ".join(assistant.build_query(question).expanded)
+    assert cited(answer)[0] == doc_id
+    assert generic in answer.text.lower()
+
+
+def test_a_follow_up_keeps_the_topic_of_the_conversation(assistant: Assistant) -> None:
+    answer = assistant.ask("What about children?", history=["Ventolin dose?"])
+    assert not answer.abstained, answer.text
+    assert ALBUTEROL in cited(answer)
+    assert "Children use the same inhaler with a spacer" in answer.text
