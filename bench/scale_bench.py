@@ -2,6 +2,7 @@
 
     nice -n 10 .venv/bin/python bench/scale_bench.py --source INDEX_DIR --work DIR \\
         [--sizes 30000,300000,1000000] [--kinds flat-ip,ivf-sq8,ivf-pq,hnsw] [--questions 200] [--noise 0.3]
+        [--ndcg-questions 1000]
 
 INDEX_DIR is a built index (MedQuAD's six sources: `medcite ingest ../shared/datasets/medquad --index DIR`).
 Embedding a million chunks takes days on two cores, so the embedding step is replaced: the source index's chunks,
@@ -19,6 +20,9 @@ own build folder with only `dense.faiss` rebuilt and the other files hard-linked
 - warm hybrid `ask()` p50/p95 over `--questions` MedQuAD questions (after 5 warm-up questions), with one thread
   (OMP_NUM_THREADS=1, as `ask_bench.py`), and the median cost of dense search, BM25 scoring and the phrase signal;
 - recall@10 and recall@100 of `Index.dense_search` against exact search of the same vectors (brute force).
+
+First, on the source index itself (real vectors), MedQuAD retrieval nDCG@10 (hybrid and dense) with each kind
+forced, on the same fixed-seed sample of questions (`--ndcg-questions`; -1 skips it).
 
 Prints a Markdown table as each size finishes, then how each figure grows with size; writes results.json in DIR.
 Builds of a size are deleted once measured unless `--keep`.
@@ -215,7 +219,12 @@ def child_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env(index_dir=args.index, cache_dir=args.cache)
     index = Index.load(args.index, model=settings.model)
     indexed = time.time()
-    embedder = Embedder(index.manifest.model, batch_size=settings.batch_size, cache=EmbeddingCache(args.cache / "e.db"))
+    embedder = Embedder(
+        index.manifest.model,
+        backend=index.manifest.backend,
+        batch_size=settings.batch_size,
+        cache=EmbeddingCache(args.cache / "e.db"),
+    )
     embedder.model  # noqa: B018 -- the model load, timed on its own
     modelled = time.time()
     assistant = Assistant(index, embedder)
@@ -370,7 +379,7 @@ def sweep(index, kind: str, queries: np.ndarray, exact: np.ndarray, size: int) -
     from qa import dense
 
     if kind in ("ivf-sq8", "ivf-pq"):
-        trials = [("nprobe", v, changed(dense.DENSE, nprobe=v)) for v in (4, 8, 16, 24, 32, 48, 64)]
+        trials = [("nprobe", v, changed(dense.DENSE, nprobe=v)) for v in (16, 32, 64, 96, 128, 192, 256)]
         trials += [("refine", v, changed(dense.DENSE, refine=v)) for v in (1, 2, 5)]
     elif kind == "hnsw":
         trials = [("efSearch", v, changed(dense.DENSE, hnsw_ef_search=v)) for v in (64, 128, 256, 512)]
@@ -467,6 +476,57 @@ def measure_size(
     return rows, sweeps
 
 
+def quality(args: argparse.Namespace, datasets: Path) -> list[dict]:
+    """MedQuAD retrieval nDCG@10 of the real source index, exact and with each approximate kind forced on it.
+
+    One run, the same questions (a fixed-seed sample of `--ndcg-questions` of all six sources' questions, judged
+    as `medcite eval medquad/all` judges them), one model: only the dense index differs between rows.
+    """
+    from eval.datasets import medquad_queries, medquad_sources, read_medquad_pages, sample
+    from eval.harness import evaluate_retrieval
+    from qa.assistant import Assistant
+    from qa.embedding import Embedder, EmbeddingCache
+    from qa.index import Index, read_manifest
+
+    pages = tuple(p for source in medquad_sources(datasets) for p in read_medquad_pages(source)[0])
+    queries = sample(medquad_queries(pages), args.ndcg_questions or None)
+    manifest = read_manifest(args.source)
+    embedder = Embedder(manifest.model, backend=manifest.backend, cache=EmbeddingCache(args.work / "cache" / "e.db"))
+    folder = args.work / "quality"
+    if folder.exists():
+        shutil.rmtree(folder)
+    out = []
+    for kind in args.kinds:
+        target = args.source if kind == manifest.dense_kind else folder / kind
+        if target != args.source:
+            link_kind(args.source, target, kind)
+        assistant = Assistant(Index.load(target), embedder)
+        entry = evaluate_retrieval(assistant, queries, ("hybrid", "dense"), name=kind)
+        systems = entry["systems"]
+        row = {"kind": kind, "questions": len(queries), "chunks": manifest.chunks}
+        row |= {f"{system}_ndcg10": systems[system]["ndcg@10"] for system in ("hybrid", "dense")}
+        out.append(row)
+        print(f"[{time.strftime('%H:%M:%S')}] MedQuAD {kind}: {json.dumps(row)}", file=sys.stderr, flush=True)
+        del assistant
+    if not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    return out
+
+
+def quality_table(rows: Sequence[dict]) -> str:
+    exact = next((r for r in rows if r["kind"] == "flat-ip"), None)
+    head = ["dense index", "questions", "hybrid nDCG@10", "dense nDCG@10"]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for r in rows:
+        cells = [r["kind"], f"{r['questions']:,}"]
+        for system in ("hybrid", "dense"):
+            value = 100 * r[f"{system}_ndcg10"]
+            delta = f" ({value - 100 * exact[f'{system}_ndcg10']:+.2f})" if exact and r is not exact else ""
+            cells.append(f"{value:.2f}{delta}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def table(rows: Sequence[dict]) -> str:
     head = [
         "chunks",
@@ -557,6 +617,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="MedQuAD folder (default: $MEDCITE_DATASETS/medquad or ../shared/datasets/medquad)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the builds (default: deleted once measured)")
+    parser.add_argument(
+        "--ndcg-questions",
+        type=int,
+        default=1000,
+        help="MedQuAD questions for nDCG@10 of each kind on the source index (0: all; -1: skip)",
+    )
     args = parser.parse_args(argv)
     if args.command == "_build":
         return child_build(args)
@@ -599,11 +665,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     rows: list[dict] = []
     sweeps: list[dict] = []
+    qualities: list[dict] = []
+    if args.ndcg_questions >= 0:
+        qualities = quality(args, datasets)
+        (args.work / "results.json").write_text(json.dumps({"quality": qualities}, indent=2), encoding="utf-8")
+        print("MedQuAD nDCG@10 on the source index, each kind forced (points; change against flat-ip):\n")
+        print(quality_table(qualities) + "\n", flush=True)
     for size in args.sizes:
         size_rows, size_sweeps = measure_size(args, size, questions_file, queries)
         rows.extend(size_rows)
         sweeps.extend(size_sweeps)
-        results = {"rows": rows, "sweeps": sweeps}
+        results = {"quality": qualities, "rows": rows, "sweeps": sweeps}
         (args.work / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
         print(table(size_rows) + "\n", flush=True)
         print(sweep_table(size_sweeps) + "\n", flush=True)
