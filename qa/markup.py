@@ -9,6 +9,10 @@ Some document text is shown by the chat as plain text but later sent back as a m
 as Markdown: a suggested follow-up or a starter question is a button's label and, once clicked, the user's
 message. Escaping would put backslashes into both the label and the question searched, so such text is offered
 only when it `shows_as_itself`.
+
+The plain-text rendering goes to a terminal (`medcite ask`) or a log, where an escape sequence in a document
+(`ESC[2J` clears the screen, `ESC]8;;...` makes a hidden link, backspaces overwrite what was shown) would act
+instead of showing: `printable` removes every such control.
 """
 
 from __future__ import annotations
@@ -23,6 +27,15 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:=^])")
 # Characters that change the direction or visibility of the text around them (bidi embeddings, overrides and
 # isolates; zero-width joiners are harmless and stay). Shown, they can make a quote read other than it is.
 _DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+# Terminal escape sequences, whole: CSI (ESC [ or the one-byte 0x9b, parameters, final byte), OSC (ESC ], up to BEL
+# or ESC \\), and two-character escapes; then any control character left but a newline or tab.
+_TERMINAL_SEQUENCE = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with no terminal escape sequence, control character (but newline and tab) or direction control."""
+    return _CONTROL.sub("", _TERMINAL_SEQUENCE.sub("", _DIRECTION_CONTROLS.sub("", text)))
 
 
 def escape_markdown(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from markdown_it import MarkdownIt
 
-from qa.markup import escape_markdown, shows_as_itself
+from qa.markup import escape_markdown, printable, shows_as_itself
 
 
 def test_escape_markdown_makes_markup_and_markdown_literal() -> None:
@@ -67,3 +67,26 @@ def test_plain_questions_show_as_themselves(question: str) -> None:
 )
 def test_questions_with_markup_addresses_or_direction_controls_do_not(question: str) -> None:
     assert not shows_as_itself(question)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "Dose 5 mg\x1b[2J\x1b[1;1H daily",  # clears a terminal and moves its cursor
+        "Dose 5 mg\x1b]8;;http://203.0.113.9/\x07link\x1b]8;;\x07 daily",  # a terminal hyperlink
+        "Dose 5 mg\x9b31m daily",  # the one-byte control sequence introducer
+        "Dose 5 mg\u202e daily",  # a direction override
+        "Dose 5 mg\x08\x08\x08 daily\r",  # backspaces over what was shown, a carriage return
+    ],
+)
+def test_printable_leaves_no_terminal_control_in_document_text(hostile: str) -> None:
+    shown = printable(hostile)
+    assert shown.startswith("Dose 5 mg") and shown.endswith("daily")
+    assert not any(ord(ch) < 32 and ch not in "\n\t" for ch in shown)
+    assert not any(0x7F <= ord(ch) <= 0x9F for ch in shown)
+    assert "\u202e" not in shown
+
+
+def test_printable_keeps_ordinary_text() -> None:
+    text = "Baclofen 5\u201310 mg\tdaily\nCl\u00e9arance \u2265 30 mL/min (\u03bcg/L)"
+    assert printable(text) == text

@@ -2,8 +2,9 @@
 
 Everything a document supplied (quoted sentences, titles, section names, publishers, addresses) is untrusted: in
 Markdown it goes through `qa.markup.escape_markdown` here, once, and nowhere else; the plain text shows it as it
-is. The only words of our own are the template's labels, which never state a clinical fact. (The JSON form is
-`Answer.to_json`: the structure itself, with the source's exact characters.)
+is, less terminal controls (`qa.markup.printable`). The only words of our own are the template's labels, which
+never state a clinical fact. (The JSON form is `Answer.to_json`: the structure itself, with the source's exact
+characters.)
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from qa.answer.safety import EMERGENCY_LINE
-from qa.markup import escape_markdown
+from qa.markup import escape_markdown, printable
 from qa.records import Answer, Citation, Quote, Side, source_names
 
 DISCLAIMER = (
@@ -32,7 +33,7 @@ class _Style:
     markdown: bool
 
     def doc(self, text: str) -> str:
-        return escape_markdown(text) if self.markdown else text
+        return escape_markdown(text) if self.markdown else printable(text)
 
     def strong(self, label: str) -> str:
         return f"**{label}**" if self.markdown else label

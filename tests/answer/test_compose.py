@@ -4,10 +4,11 @@ untrusted document text kept inert in the Markdown while the quotes keep the sou
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from qa.answer import DISCLAIMER, EMERGENCY_LINE, abstain, compose
 from qa.answer.candidates import gather
-from qa.answer.render import reference_line
+from qa.answer.render import reference_line, render_text
 from qa.markup import escape_markdown
 from qa.records import Answer, Chunk, Citation, Document, Hit, Section
 
@@ -255,3 +256,11 @@ def test_references_with_the_same_title_name_each_documents_path() -> None:
     assert escape_markdown("Dosing (nephrology/dosing.txt).") in result.markdown
     # A title of its own needs no path.
     assert "Is fexolan cleared by dialysis? Dr.Oracle" in answer().text
+
+
+def test_the_plain_text_carries_no_terminal_control_from_a_document() -> None:
+    result = answer(disagreeing=False)
+    hostile = replace(result.bottom_line[0], text="Fexolan is cleared\x1b[2J\x1b[1;1H by dialysis\x9b31m.")
+    text = render_text(replace(result, bottom_line=(hostile,)))
+    assert "Fexolan is cleared by dialysis." in text
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", text)

@@ -1,0 +1,27 @@
+"""The disagreement tuner's choice rule: the most "differ" questions flagged within the false-alarm bound."""
+
+from __future__ import annotations
+
+from eval.datasets import Query
+from eval.tune_disagreement import MAX_FALSE_ALARMS, Scored, rates, worth
+
+
+def _scored(differ: int, direct: int) -> list[Scored]:
+    questions = [Query(f"d{i}", "q", differ=True) for i in range(differ)]
+    questions += [Query(f"n{i}", "q") for i in range(direct)]
+    return [Scored("own", q, (), {}) for q in questions]
+
+
+def test_rates_count_differ_questions_flagged_and_others_flagged_wrongly() -> None:
+    scored = _scored(2, 4)
+    assert rates(scored, [True, False, True, False, False, False]) == (0.5, 0.25, 2, 4)
+
+
+def test_a_setting_over_the_false_alarm_bound_is_worth_less_than_flagging_nothing() -> None:
+    scored = _scored(2, 40)
+    nothing = [False] * 42
+    every_differ = [True, True] + [False] * 40
+    noisy = [True, True] + [True] * 4 + [False] * 36
+    assert MAX_FALSE_ALARMS < 4 / 40
+    assert worth(scored, every_differ) == 1.0
+    assert worth(scored, noisy) < worth(scored, nothing) == 0.0
