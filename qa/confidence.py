@@ -4,7 +4,9 @@ confidence = (closeness of the best evidence) x (share of the question's topic w
 Dense similarity alone is fooled by a question about something the corpus never mentions ("is ondansetron
 dialyzable?" is close to the baclofen pages), so every topic word missing from the corpus costs; a missing
 everyday word costs little, a missing rare word (a drug or disease name the model's own vocabulary does not hold
-whole) costs double: it is usually the very thing asked about. medcite abstains below `ABSTAIN_BELOW`.
+whole) costs double: it is usually the very thing asked about. A misspelt everyday word ("whate", "teh") or two
+run together ("howmuch", "aday"), common in consumer messages, costs what the everyday word would. medcite
+abstains below `ABSTAIN_BELOW`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ _COMMON_WORD_WEIGHT = 0.3
 # A rare word the corpus lacks is usually the very drug or disease asked about: it weighs double.
 _MISSING_RARE_WEIGHT = 2.0
 _PARTS = re.compile(r"[/-]")
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -95,8 +98,26 @@ class Confidence:
         return float(max(0.0, best_dense) * coverage**2)
 
     def is_common(self, word: str) -> bool:
-        """An everyday word: the model's vocabulary holds it, or another form of it, whole."""
-        return word in self._common_words or stems([word])[0] in self._common_stems
+        """An everyday word: the model's vocabulary holds it, or another form of it, whole, or it is one misspelt."""
+        return word in self._common_words or stems([word])[0] in self._common_stems or self._misspelt_common(word)
+
+    def _misspelt_common(self, word: str) -> bool:
+        """One edit from an everyday word ("whate"), or two everyday words run together ("howmuch", "aday").
+
+        A run-together part is a word of three letters or more, or "a". A three-letter word counts only with two
+        letters swapped ("teh"): most three-letter strings are one edit from some everyday word, abbreviations
+        ("mda") too.
+        """
+        if len(word) < 3 or not word.isalpha():
+            return False
+        common = self._common_words
+        for i in range(1, len(word)):
+            a, b = word[:i], word[i:]
+            if a in common and b in common and (min(len(a), len(b)) >= 3 or "a" in (a, b)):
+                return True
+        if len(word) == 3:
+            return any(word[:i] + word[i + 1] + word[i] + word[i + 2 :] in common for i in range(2))
+        return any(edit in common for edit in _one_edit(word))
 
     def _covers(self, word: str) -> bool:
         parts = [p for p in _PARTS.split(word) if p]
@@ -132,3 +153,13 @@ class Confidence:
         the generic name of the drug it names ("eliquis": "apixaban")."""
         synonym = [w for w in (self.queries.synonym(word) or "").split() if len(w) > 2]
         return bool(synonym) and all(w in self.vocabulary for w in synonym)
+
+
+def _one_edit(word: str) -> set[str]:
+    """Every string one deletion, transposition, replacement or insertion of a letter away from `word`."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in _LETTERS]
+    inserts = [a + c + b for a, b in splits for c in _LETTERS]
+    return set(deletes + transposes + replaces + inserts) - {word}

@@ -334,6 +334,19 @@ def test_another_form_of_an_everyday_word_costs_little(assistant: Assistant) -> 
     assert rare < everyday < 1.0
 
 
+def test_a_misspelt_everyday_word_costs_what_an_everyday_word_does(assistant: Assistant) -> None:
+    # Consumer messages misspell and run together everyday words ("whate", "teh", "howmuch", "aday"): such a word
+    # costs what a missing everyday word costs, not what a missing drug name does, and the question is answered.
+    for typed, unknown in (
+        ("whate is the baclofen dose", "ondansetron is the baclofen dose"),
+        ("how fast does teh baclofen work", "how fast does ondansetron baclofen work"),
+        ("howmuch baclofen aday", "ondansetron baclofen ondansetron"),
+    ):
+        assert assistant.coverage(typed) > assistant.coverage(unknown)
+    assert assistant.coverage("whate baclofen") == assistant.coverage("prescribing baclofen")
+    assert not assistant.ask("whate is the baclofen dose").abstained
+
+
 def test_a_followup_in_everyday_words_is_answered_and_one_naming_an_unknown_drug_is_not(
     assistant: Assistant,
 ) -> None:
