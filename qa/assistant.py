@@ -8,7 +8,6 @@ sources answer it (`qa.confidence`), the answer's stages (`qa.answer`) and the f
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -18,18 +17,16 @@ import numpy as np
 
 from qa import answer as stages
 from qa.answer import AnswerSettings, Asked
-from qa.confidence import ABSTAIN_BELOW, Confidence, corpus_words
+from qa.confidence import ABSTAIN_BELOW, Confidence
 from qa.embedding import Embedder, EmbeddingCache
 from qa.index import Index
-from qa.query import Query, QueryBuilder, learn_abbreviations
+from qa.query import Query, QueryBuilder
 from qa.records import Answer, Candidate, Hit
 from qa.retrieve import Retriever, check_mode
 from qa.settings import Settings
 from qa.suggest import suggest
 
 __all__ = ["ABSTAIN_BELOW", "Assistant", "run_ask_command"]
-
-_ACRONYM = re.compile(r"\b[A-Z]{3,6}\b")
 
 
 class Assistant:
@@ -44,17 +41,19 @@ class Assistant:
         embedder.set_threads(1)
         self.retriever = Retriever(index, embedder)
         self.answer_settings = answer_settings or AnswerSettings()
-        # Word counts, so a typo fix can prefer the word the corpus uses far more often.
-        vocabulary = corpus_words(chunk.context for chunk in index.chunks)
-        acronyms: set[str] = set()
-        for chunk in index.chunks:
-            acronyms.update(_ACRONYM.findall(chunk.text))
+        # The corpus's words (with counts, so a typo fix can prefer the word the corpus uses far more often),
+        # their stems, its acronyms and the abbreviations it defines: counted at ingest (`qa.lexicon`), not at
+        # each load.
+        lexicon = index.lexicon
         known = {t for t in embedder.vocabulary() if t.isalpha()}
-        abbreviations = learn_abbreviations(c.text for c in index.chunks)
         self.queries = QueryBuilder(
-            vocabulary, known_words=known, abbreviations=abbreviations, acronyms=acronyms, similar=self._similar
+            lexicon.counts,
+            known_words=known,
+            abbreviations=lexicon.abbreviations,
+            acronyms=lexicon.acronyms,
+            similar=self._similar,
         )
-        self.confidence_model = Confidence(vocabulary, known, self.queries)
+        self.confidence_model = Confidence(lexicon.counts, known, self.queries, vocabulary_stems=lexicon.stems)
         self.vocabulary = self.confidence_model.vocabulary
         self._confidence_cache: dict[str, float] = {}
 
@@ -219,8 +218,6 @@ class Assistant:
             for q, b, best in zip(unscored, built, scores[:, 0], strict=True):
                 self._confidence_cache[q] = self.confidence_model.of(float(best), b)
         return [self._confidence_cache[q] >= ABSTAIN_BELOW for q in questions]
-
-
 
 
 def run_ask_command(

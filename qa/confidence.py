@@ -49,11 +49,19 @@ class Confidence:
     """The abstention model over one corpus: its vocabulary, the model's everyday words, the query builder."""
 
     def __init__(
-        self, vocabulary: Mapping[str, int] | Iterable[str], common_words: Iterable[str], queries: QueryBuilder
+        self,
+        vocabulary: Mapping[str, int] | Iterable[str],
+        common_words: Iterable[str],
+        queries: QueryBuilder,
+        *,
+        vocabulary_stems: Iterable[str] | None = None,
     ):
+        """`vocabulary_stems`: the stems of `vocabulary` when already known (an index stores them, `qa.lexicon`)."""
         self.vocabulary = frozenset(vocabulary)
         # Stems let "hepatically" count as covered by "hepatic".
-        self._vocabulary_stems = frozenset(stems(sorted(self.vocabulary)))
+        self._vocabulary_stems = frozenset(
+            stems(sorted(self.vocabulary)) if vocabulary_stems is None else vocabulary_stems
+        )
         self._common_words = frozenset(common_words)
         # "prescribing" is as everyday as "prescribed", which the model's vocabulary holds whole.
         self._common_stems = frozenset(stems(sorted(self._common_words)))

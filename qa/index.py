@@ -3,13 +3,19 @@
 Layout of an index directory:
 
     INDEX_DIR/CURRENT                 one line: the name of the live build
-    INDEX_DIR/builds/<name>/          manifest.json, vectors.npy, sentences.npy, leads.npy, dense.faiss,
-                                      bm25/, phrases/, store.sqlite
+    INDEX_DIR/builds/<name>/          manifest.json, vectors.npy, dense.faiss, sentences.npy,
+                                      sentence_scales.npy, sentence_starts.npy, leads.npy, bm25/, phrases/,
+                                      lexicon.json, titles/, store.sqlite
     INDEX_DIR/builds/.tmp-<name>/     a build being written (removed by the next build if a run was killed)
 
 A build is written beside the live one, fsynced, renamed into place, and published by replacing CURRENT
 with `os.replace`, which is atomic: a process killed at any moment leaves CURRENT naming a complete build.
 Readers only follow CURRENT, so they never see a half-written build.
+
+Loading reads no record and parses no text of the corpus: arrays are memory-mapped, records are read from
+SQLite as they are asked for (`qa.store`), and what the assistant derives from every chunk (word counts,
+acronyms, abbreviations, title groups) was computed at build time. A million-chunk index opens in well under a
+second.
 """
 
 from __future__ import annotations
@@ -31,37 +37,77 @@ import faiss
 import numpy as np
 
 import qa
+from qa import dense as dense_index
+from qa.arrays import load_rows
 from qa.bm25 import BM25Index
+from qa.dense import DenseSettings
 from qa.errors import IndexLoadError
+from qa.lexicon import Lexicon
 from qa.phrases import PhraseIndex
-from qa.records import Chunk, Document, document_from_dict, document_to_dict, stable_hash
-from qa.settings import BUNDLED_MODEL, Settings
+from qa.records import Chunk, Document, stable_hash
+from qa.settings import BUNDLED_MODEL, DENSE_KINDS, Settings
+from qa.store import (
+    Chunks,
+    ContentHashes,
+    Documents,
+    FollowUpScores,
+    Store,
+    chunk_from_dict,
+    chunk_to_dict,
+    write_store,
+)
+from qa.titles import TitleGroups
+
+__all__ = [
+    "DENSE_KINDS",
+    "FORMAT_VERSION",
+    "Index",
+    "Manifest",
+    "QuantizedVectors",
+    "canonical_model",
+    "chunk_from_dict",
+    "chunk_to_dict",
+    "corpus_fingerprint",
+    "live_build",
+    "read_manifest",
+    "rebuild_hint",
+    "write_index",
+]
 
 # Bump when the files of a build change meaning; an index of another version is refused, not misread.
 # 2: sentences.npy, the vectors of every chunk's sentences.
 # 3: phrases/, the adjacent word pairs of every chunk.
-# 4: leads.npy, the row of each chunk's document's first chunk; the manifest's `fusion`, the hybrid weights chosen
-#    for the corpus at ingest.
-FORMAT_VERSION = 4
-DENSE_KINDS = ("flat-ip", "hnsw")
-# HNSW graph degree and build effort: FAISS's usual values for sentence embeddings of a few hundred dims.
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 96
+# 4: two parallel versions, made on two branches at once (an index of either is refused): one added leads.npy
+#    and the manifest's `fusion`; the other int8 sentence vectors, lexicon.json, titles/, the lazy store and the
+#    dense kinds of `qa.dense`.
+# 5: both of those: sentence vectors as int8 with a scale per row (sentence_scales.npy) and their chunk offsets
+#    (sentence_starts.npy); leads.npy, the row of each chunk's document's first chunk; lexicon.json and titles/
+#    made at build time; store.sqlite read lazily (chunk id index); the dense index kinds of `qa.dense` (ivf-sq8,
+#    ivf-pq, hnsw, flat-ip); the manifest's `fusion`, the hybrid weights chosen for the corpus at ingest.
+FORMAT_VERSION = 5
 
 CURRENT = "CURRENT"
 BUILDS = "builds"
 TMP_PREFIX = ".tmp-"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.npy"
-# float16: sentence vectors only rank a few sentences against each other, and there are several per chunk.
+# int8 codes with a float32 scale per row: sentence vectors only rank a few sentences against each other, and
+# there are several per chunk (about 9 on MedQuAD: 3.5 GB at float16 for a million chunks, 1.7 GB as int8).
 SENTENCE_VECTORS = "sentences.npy"
-# int64, per chunk row: the row of the first chunk of its document (a document's chunks are contiguous rows).
+SENTENCE_SCALES = "sentence_scales.npy"
+SENTENCE_STARTS = "sentence_starts.npy"
+# int64, per chunk row: the row of the first chunk of its document (what the hybrid's lead signal reads, and what
+# tells documents apart without reading a record).
 LEADS = "leads.npy"
 DENSE = "dense.faiss"
 BM25_DIR = "bm25"
 PHRASES_DIR = "phrases"
+TITLES_DIR = "titles"
 STORE = "store.sqlite"
+# Sentence vectors are quantised this many rows at a time, so a caller may pass a memory-mapped array.
+_BLOCK = 65536
+# The stages of a build, in order, as `write_index` reports them to `on_step`.
+STEPS = ("vectors", "dense", "bm25", "phrases", "lexicon", "store", "fusion", "publish")
 
 # Names the bundled model goes by; an index built under one loads under the other.
 _BUNDLED_ALIASES = {BUNDLED_MODEL, "all-MiniLM-L6-v2"}
@@ -137,38 +183,48 @@ class Manifest:
         return cls(**values)  # type: ignore[arg-type]
 
 
-def chunk_to_dict(chunk: Chunk) -> dict:
-    """Plain-JSON form of a chunk (stored in the index's SQLite file)."""
-    return asdict(chunk)
+class QuantizedVectors:
+    """Rows of int8 codes with a float32 scale each (symmetric, per row): row i is codes[i] * scales[i] / 127.
 
+    Indexing with row numbers gives float32 vectors, as indexing the float array did. Per-row scales keep the
+    cosine error near 1e-3 for unit vectors of a few hundred dimensions, far below the gaps that rank sentences.
+    """
 
-def chunk_from_dict(data: Mapping) -> Chunk:
-    """Inverse of `chunk_to_dict`; tuples come back as tuples so records compare equal."""
-    return Chunk(
-        chunk_id=data["chunk_id"],
-        doc_id=data["doc_id"],
-        title=data["title"],
-        heading_path=tuple(data["heading_path"]),
-        section_index=int(data["section_index"]),
-        start=int(data["start"]),
-        end=int(data["end"]),
-        text=data["text"],
-        sentences=tuple((int(s), int(e)) for s, e in data["sentences"]),
-        ordinal=int(data.get("ordinal", 0)),
-        page=data.get("page"),
-        markers=tuple((int(o), tuple(int(n) for n in nums)) for o, nums in data.get("markers", ())),
-        keywords=tuple(data.get("keywords", ())),
-    )
+    def __init__(self, codes: np.ndarray, scales: np.ndarray):
+        if codes.ndim != 2 or scales.shape != (codes.shape[0],):
+            raise ValueError(f"codes {codes.shape} and scales {scales.shape} do not fit together")
+        self.codes = codes
+        self.scales = scales
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.codes.shape  # type: ignore[return-value]
+
+    dtype = np.dtype(np.float32)
+
+    def __len__(self) -> int:
+        return self.codes.shape[0]
+
+    def __getitem__(self, rows: object) -> np.ndarray:
+        codes = np.asarray(self.codes[rows], dtype=np.float64)
+        scales = np.asarray(self.scales[rows], dtype=np.float64)
+        # float64 on the way: a vector quantised again gives back the same codes and scale, bit for bit.
+        return (codes * (scales[..., None] / 127.0)).astype(np.float32)
+
+    @staticmethod
+    def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, scales) of float rows; a row of zeros gets scale 0."""
+        block = np.asarray(vectors, dtype=np.float64)
+        scales = np.abs(block).max(axis=1) if block.size else np.zeros(block.shape[0])
+        safe = np.where(scales > 0, scales, 1.0)
+        codes = np.clip(np.rint(block * (127.0 / safe[:, None])), -127, 127).astype(np.int8)
+        return codes, scales.astype(np.float32)
 
 
 def _current_chunker_version() -> str:
     from qa.chunking import CHUNKER_VERSION
 
     return CHUNKER_VERSION
-
-
-def _json_dumps(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 # --- reading ---------------------------------------------------------------------------------------------
@@ -227,49 +283,51 @@ def _read_build_manifest(build: Path, index_dir: Path) -> Manifest:
 class Index:
     """A loaded index: chunks in row order, their documents, vectors, and the dense and BM25 searchers.
 
-    Vectors, FAISS and BM25 arrays stay memory-mapped, so loading costs little beyond parsing the records.
-    `sentence_vectors` holds one row per sentence of every chunk, in chunk order then sentence order.
+    Nothing is parsed at load: `chunks`, `documents`, `content_hashes` and `follow_up_scores` read the store as
+    they are used (a `Sequence` and `Mapping`s, with small caches), and every array is memory-mapped.
+    `sentence_vectors` holds one row per sentence of every chunk, in chunk order then sentence order; indexing
+    it gives float32 vectors.
     """
 
     def __init__(
         self,
         path: Path,
         manifest: Manifest,
-        chunks: list[Chunk],
-        documents: dict[str, Document],
-        content_hashes: dict[str, str],
+        store: Store,
         vectors: np.ndarray,
         dense: faiss.Index,
         bm25: BM25Index,
-        sentence_vectors: np.ndarray,
+        sentence_vectors: QuantizedVectors,
+        sentence_starts: np.ndarray,
         phrases: PhraseIndex,
-        follow_up_scores: Mapping[str, float] | None = None,
-        lead_rows: np.ndarray | None = None,
+        lexicon: Lexicon,
+        title_groups: TitleGroups,
+        lead_rows: np.ndarray,
+        dense_settings: DenseSettings = dense_index.DENSE,
     ):
         self.path = path
         self.manifest = manifest
-        self.chunks = chunks
-        self.documents = documents
+        self._store = store
+        self.chunks: Sequence[Chunk] = Chunks(store)
+        self.documents: Mapping[str, Document] = Documents(store)
         # The hash each document had when indexed; ingest compares it to decide what to re-embed.
-        self.content_hashes = content_hashes
-        self.vectors = vectors
-        self.sentence_vectors = sentence_vectors
+        self.content_hashes: Mapping[str, str] = ContentHashes(store)
         # Each document's follow-up question (`Document.follow_ups`) and its best cosine to any chunk, computed
         # at ingest, so suggesting follow-ups costs no embedding at answer time.
-        self.follow_up_scores = dict(follow_up_scores or {})
+        self.follow_up_scores: Mapping[str, float] = FollowUpScores(store)
+        self.vectors = vectors
+        self.sentence_vectors = sentence_vectors
         # Row of each chunk's first sentence vector (and, last, the total).
-        self._sentence_start = np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])]).astype(np.int64)
+        self._sentence_start = sentence_starts
         self.bm25 = bm25
         self.phrases = phrases
-        # Per chunk row, the row of its document's first chunk (written at ingest; derived here for an index
-        # made in memory by a test).
-        self.lead_rows = lead_rows if lead_rows is not None else lead_rows_of(chunks)
+        # The corpus's words, acronyms and abbreviations, and its pages (chunks sharing a title).
+        self.lexicon = lexicon
+        self.title_groups = title_groups
+        # Per chunk row, the row of its document's first chunk (computed from the chunk order at build time).
+        self.lead_rows = lead_rows
         self._dense = dense
-        self._rows_of: dict[str, list[int]] = {}
-        self._row_of_chunk: dict[str, int] = {}
-        for row, chunk in enumerate(chunks):
-            self._rows_of.setdefault(chunk.doc_id, []).append(row)
-            self._row_of_chunk[chunk.chunk_id] = row
+        self._dense_settings = dense_settings
 
     @classmethod
     def load(cls, index_dir: Path, *, model: str | None = None, backend: str | None = None) -> Index:
@@ -313,62 +371,70 @@ class Index:
                 f"the index at {index_dir} was built with model {manifest.model!r}, not {model!r}; "
                 f"{rebuild_hint(index_dir)} --model {model}, or use --model {manifest.model}"
             )
+        return cls._open(build, manifest, index_dir)
+
+    @classmethod
+    def _open(cls, build: Path, manifest: Manifest, index_dir: Path) -> Index:
+        """Open the files of `build` as `manifest` describes them (memory-mapped; the store read lazily).
+
+        Also how `write_index` opens a build it has written but not yet published, to calibrate its fusion.
+
+        Raises:
+            IndexLoadError: a file is missing or damaged, or does not fit the manifest.
+        """
+        store: Store | None = None
         try:
-            vectors = np.load(build / VECTORS, mmap_mode="r", allow_pickle=False)
-            if vectors.dtype != np.float32 or vectors.shape != (manifest.chunks, manifest.dim):
+            n, dim = manifest.chunks, manifest.dim
+            vectors = load_rows(build / VECTORS)
+            if vectors.dtype != np.float32 or vectors.shape != (n, dim):
                 raise ValueError(
-                    f"{VECTORS} holds {vectors.dtype} {vectors.shape}, the manifest says float32 "
-                    f"({manifest.chunks}, {manifest.dim})"
+                    f"{VECTORS} holds {vectors.dtype} {vectors.shape}, the manifest says float32 ({n}, {dim})"
                 )
-            dense = _read_faiss(build / DENSE)
-            if dense.ntotal != manifest.chunks or dense.d != manifest.dim:
+            if manifest.dense_kind not in DENSE_KINDS:
+                raise ValueError(f"the manifest names an unknown dense index kind {manifest.dense_kind!r}")
+            dense = dense_index.read(build / DENSE, manifest.dense_kind)
+            if dense.ntotal != n or dense.d != dim:
                 raise ValueError(f"{DENSE} holds {dense.ntotal} vectors of {dense.d} dims")
             bm25 = BM25Index.load(build / BM25_DIR, mmap=True)
-            if bm25.rows != manifest.chunks:
+            if bm25.rows != n:
                 raise ValueError(f"the BM25 index holds {bm25.rows} rows")
             phrases = PhraseIndex.load(build / PHRASES_DIR)
-            if phrases.rows != manifest.chunks:
+            if phrases.rows != n:
                 raise ValueError(f"the phrase index holds {phrases.rows} rows")
-            chunks, documents, hashes, follow_ups = _read_store(build / STORE)
-            if len(chunks) != manifest.chunks or len(documents) != manifest.documents:
-                raise ValueError(f"{STORE} holds {len(documents)} documents and {len(chunks)} chunks")
-            lead_rows = np.load(build / LEADS, mmap_mode="r", allow_pickle=False)
-            if lead_rows.dtype != np.int64 or lead_rows.shape != (manifest.chunks,):
-                raise ValueError(f"{LEADS} holds {lead_rows.dtype} {lead_rows.shape}, not int64 ({manifest.chunks},)")
-            sentence_vectors = np.load(build / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
-            expected = (sum(len(c.sentences) for c in chunks), manifest.dim)
-            if sentence_vectors.dtype != np.float16 or sentence_vectors.shape != expected:
-                raise ValueError(
-                    f"{SENTENCE_VECTORS} holds {sentence_vectors.dtype} {sentence_vectors.shape}, the chunks "
-                    f"need float16 {expected}"
-                )
+            sentence_vectors, starts = _read_sentence_vectors(build, n, dim)
+            lead_rows = load_rows(build / LEADS)
+            if lead_rows.dtype != np.int64 or lead_rows.shape != (n,):
+                raise ValueError(f"{LEADS} holds {lead_rows.dtype} {lead_rows.shape}, not int64 ({n},)")
+            lexicon = Lexicon.load(build)
+            groups = TitleGroups.load(build / TITLES_DIR, n)
+            store = Store(build / STORE)
+            if store.chunk_count != n or store.document_count != manifest.documents:
+                raise ValueError(f"{STORE} holds {store.document_count} documents and {store.chunk_count} chunks")
         except (OSError, ValueError, KeyError, TypeError, RuntimeError, sqlite3.Error) as exc:
             # FAISS reports a truncated file as RuntimeError; numpy as ValueError; SQLite as its own error.
+            if store is not None:
+                store.close()
             raise IndexLoadError(
                 f"the index at {index_dir} is damaged ({build.name}: {exc}); {rebuild_hint(index_dir)}"
             ) from exc
         return cls(
-            build,
-            manifest,
-            chunks,
-            documents,
-            hashes,
-            vectors,
-            dense,
-            bm25,
-            sentence_vectors,
-            phrases,
-            follow_ups,
-            lead_rows,
+            build, manifest, store, vectors, dense, bm25, sentence_vectors, starts, phrases, lexicon, groups, lead_rows
         )
+
+    def close(self) -> None:
+        """Close the store's connection (the arrays are unmapped when the index is dropped)."""
+        self._store.close()
 
     def chunk_rows_of(self, doc_id: str) -> list[int]:
         """Rows of the document's chunks, in document order (empty for an unknown id)."""
-        return list(self._rows_of.get(doc_id, ()))
+        return self._store.rows_of_document(doc_id)
 
     def row_of(self, chunk_id: str) -> int:
         """The row of a chunk (KeyError for an unknown id)."""
-        return self._row_of_chunk[chunk_id]
+        row = self._store.row_of_chunk(chunk_id)
+        if row is None:
+            raise KeyError(chunk_id)
+        return row
 
     def sentence_vectors_at(self, places: Sequence[tuple[int, int]]) -> np.ndarray:
         """Vectors of single sentences, each named by (chunk row, sentence number within the chunk); float32."""
@@ -379,26 +445,29 @@ class Index:
             if not 0 <= number < starts[row + 1] - starts[row]:
                 raise IndexError(f"chunk row {row} has no sentence {number}")
         picked = [int(starts[row]) + number for row, number in places]
-        return np.asarray(self.sentence_vectors[picked], dtype=np.float32)
+        return self.sentence_vectors[picked]
 
     def sentence_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For chunk `rows`: the sentence-vector rows of all their sentences, concatenated in that order, and
         where each chunk's own run of them starts in that list (every chunk has at least one sentence)."""
-        starts = self._sentence_start[rows]
-        counts = self._sentence_start[np.asarray(rows) + 1] - starts
+        rows = np.asarray(rows, dtype=np.int64)
+        starts = np.asarray(self._sentence_start[rows])
+        counts = np.asarray(self._sentence_start[rows + 1]) - starts
         offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         flat = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))
         return flat, offsets
 
     def sentence_vectors_of(self, rows: Sequence[int]) -> np.ndarray:
         """The sentence vectors of the chunks at `rows`, concatenated in that order (float32)."""
-        parts = [self.sentence_vectors[self._sentence_start[r] : self._sentence_start[r + 1]] for r in rows]
-        if not parts:
+        if len(rows) == 0:
             return np.zeros((0, self.manifest.dim), dtype=np.float32)
-        return np.concatenate(parts).astype(np.float32)
+        flat, _ = self.sentence_rows(np.asarray(rows, dtype=np.int64))
+        return self.sentence_vectors[flat]
 
     def dense_search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-`k` rows by inner product (cosine: vectors are normalised) for each query vector.
+
+        Approximate kinds (`qa.dense`) may miss a row exact search would find; the scores they return are exact.
 
         Returns:
             (scores, rows), each (n, k); where fewer than `k` rows exist, rows are -1 and scores -inf.
@@ -411,58 +480,30 @@ class Index:
             raise ValueError(f"query_vectors must have shape (n, {self.manifest.dim}), got {queries.shape}")
         if k < 1:
             raise ValueError(f"k must be positive, got {k}")
-        n = queries.shape[0]
-        scores = np.full((n, k), -np.inf, dtype=np.float32)
-        rows = np.full((n, k), -1, dtype=np.int64)
-        if n == 0:
-            return scores, rows
-        take = min(k, self._dense.ntotal)
-        if self.manifest.dense_kind == "hnsw":
-            # Per-call parameters rather than setting efSearch on the index: searches may run in parallel.
-            params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, 2 * take))
-            found_scores, found_rows = self._dense.search(queries, take, params=params)
-        else:
-            found_scores, found_rows = self._dense.search(queries, take)
-        rows[:, :take] = found_rows
-        scores[:, :take] = np.where(found_rows >= 0, found_scores, -np.inf)
-        return scores, rows
+        return dense_index.search(self._dense, self.manifest.dense_kind, queries, k, self.vectors, self._dense_settings)
 
 
-def lead_rows_of(chunks: Sequence[Chunk]) -> np.ndarray:
-    """Per chunk row, the row of the first chunk of its document (chunks of one document are contiguous)."""
+def lead_rows_of(doc_ids: Iterable[str]) -> np.ndarray:
+    """Per chunk row (chunks given by their documents' ids, in row order), the row of the first chunk of its
+    document. Chunks of one document are contiguous rows, so a document is its lead row: two rows share a
+    document exactly when they share a lead."""
     first: dict[str, int] = {}
-    return np.fromiter((first.setdefault(c.doc_id, row) for row, c in enumerate(chunks)), np.int64, len(chunks))
+    return np.fromiter((first.setdefault(doc_id, row) for row, doc_id in enumerate(doc_ids)), np.int64)
 
 
-def _read_faiss(path: Path) -> faiss.Index:
-    # IO_FLAG_MMAP_IFC maps the stored vectors instead of copying them: a big index opens in milliseconds.
-    flag = getattr(faiss, "IO_FLAG_MMAP_IFC", 0)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path.name} is missing")
-    return faiss.read_index(str(path), flag)
-
-
-def _read_store(path: Path) -> tuple[list[Chunk], dict[str, Document], dict[str, str], dict[str, float]]:
-    if not path.is_file():
-        raise FileNotFoundError(f"{path.name} is missing")
-    # Read-only URI: loading must never create or change a file in a published build. The path is
-    # percent-encoded (`as_uri`), so a folder named "ward #3" or "100% sure" does not end or mangle the URI.
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        documents: dict[str, Document] = {}
-        hashes: dict[str, str] = {}
-        for doc_id, content_hash, text in db.execute("SELECT doc_id, content_hash, json FROM documents"):
-            documents[doc_id] = document_from_dict(json.loads(text))
-            hashes[doc_id] = content_hash
-        chunks: list[Chunk] = []
-        for expected, (row, text) in enumerate(db.execute("SELECT row, json FROM chunks ORDER BY row")):
-            if row != expected:
-                raise ValueError(f"{path.name} has no chunk for row {expected}")
-            chunks.append(chunk_from_dict(json.loads(text)))
-        follow_ups = {text: float(best) for text, best in db.execute("SELECT text, best FROM follow_ups")}
-    finally:
-        db.close()
-    return chunks, documents, hashes, follow_ups
+def _read_sentence_vectors(build: Path, chunks: int, dim: int) -> tuple[QuantizedVectors, np.ndarray]:
+    codes = load_rows(build / SENTENCE_VECTORS)
+    scales = load_rows(build / SENTENCE_SCALES)
+    starts = load_rows(build / SENTENCE_STARTS)
+    if starts.dtype != np.int64 or starts.shape != (chunks + 1,):
+        raise ValueError(f"{SENTENCE_STARTS} holds {starts.dtype} {starts.shape}, not int64 ({chunks + 1},)")
+    expected = (int(starts[-1]), dim)
+    if codes.dtype != np.int8 or codes.shape != expected or scales.dtype != np.float32 or scales.shape != expected[:1]:
+        raise ValueError(
+            f"{SENTENCE_VECTORS} holds {codes.dtype} {codes.shape} with {scales.shape[0]} scales, the chunks "
+            f"need int8 {expected}"
+        )
+    return QuantizedVectors(codes, scales), starts
 
 
 # --- writing ---------------------------------------------------------------------------------------------
@@ -546,45 +587,19 @@ def _validate_build_inputs(
         raise ValueError(f"chunk {orphan.chunk_id!r} belongs to {orphan.doc_id!r}, a document not given")
 
 
-def _build_dense(vectors: np.ndarray, dense_kind: str) -> faiss.Index:
-    dim = vectors.shape[1]
-    if dense_kind == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    else:
-        index = faiss.IndexFlatIP(dim)
-    index.add(vectors)
-    return index
-
-
-def _write_store(
-    path: Path,
-    documents: Sequence[Document],
-    hashes: Mapping[str, str],
-    chunks: Sequence[Chunk],
-    follow_ups: Mapping[str, float],
-) -> None:
-    db = sqlite3.connect(path)
-    try:
-        db.execute("CREATE TABLE documents (doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, json TEXT NOT NULL)")
-        db.execute(
-            "CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, doc_id TEXT NOT NULL, "
-            "json TEXT NOT NULL)"
-        )
-        db.executemany(
-            "INSERT INTO documents VALUES (?, ?, ?)",
-            ((d.doc_id, hashes[d.doc_id], _json_dumps(document_to_dict(d))) for d in documents),
-        )
-        db.executemany(
-            "INSERT INTO chunks VALUES (?, ?, ?, ?)",
-            ((row, c.chunk_id, c.doc_id, _json_dumps(chunk_to_dict(c))) for row, c in enumerate(chunks)),
-        )
-        db.execute("CREATE INDEX chunks_by_doc ON chunks (doc_id)")
-        db.execute("CREATE TABLE follow_ups (text TEXT PRIMARY KEY, best REAL NOT NULL)")
-        db.executemany("INSERT INTO follow_ups VALUES (?, ?)", sorted(follow_ups.items()))
-        db.commit()
-    finally:
-        db.close()
+def _write_sentence_vectors(directory: Path, sentence_vectors: np.ndarray, chunks: Sequence[Chunk]) -> None:
+    """Quantise the sentence vectors a block at a time into int8 codes and scales, and write each chunk's start."""
+    n, dim = sentence_vectors.shape
+    codes = np.lib.format.open_memmap(directory / SENTENCE_VECTORS, mode="w+", dtype=np.int8, shape=(n, dim))
+    scales = np.empty(n, dtype=np.float32)
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        codes[start:stop], scales[start:stop] = QuantizedVectors.quantize(sentence_vectors[start:stop])
+    codes.flush()
+    del codes
+    np.save(directory / SENTENCE_SCALES, scales, allow_pickle=False)
+    counts = np.fromiter((len(c.sentences) for c in chunks), dtype=np.int64, count=len(chunks))
+    np.save(directory / SENTENCE_STARTS, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), allow_pickle=False)
 
 
 def write_index(
@@ -599,6 +614,8 @@ def write_index(
     backend: str = "torch",
     sources: Sequence[str | Path] = (),
     approximate_above: int = Settings.approximate_above,
+    dense_kind: str = "auto",
+    dense_settings: DenseSettings = dense_index.DENSE,
     content_hashes: Mapping[str, str] | None = None,
     follow_up_scores: Mapping[str, float] | None = None,
     calibrate: Callable[[Index], Mapping[str, Any]] | None = None,
@@ -608,26 +625,29 @@ def write_index(
 
     Args:
         vectors: one row per chunk, in chunk order; rows not of unit length are L2-normalised here.
-        sentence_vectors: one row per sentence of each chunk, in chunk order then sentence order.
+        sentence_vectors: one row per sentence of each chunk, in chunk order then sentence order; read a block
+            of rows at a time (by slicing), so it may be memory-mapped or any array-like with `shape` and slices.
         backend: the embedding backend that made the vectors, recorded in the manifest.
-        approximate_above: above this many chunks the dense index is HNSW (approximate), else exact.
+        approximate_above: above this many chunks the dense index is approximate, else exact.
+        dense_kind: "auto" (by `approximate_above`) or a kind of `DENSE_KINDS` to force.
         content_hashes: each document's `content_hash`, when the caller has computed them already.
         follow_up_scores: for follow-up questions (`Document.follow_ups`), the best cosine to any chunk.
-        calibrate: called with the new index, complete but for its manifest and not yet published; what it
-            returns is recorded as the manifest's `fusion` (the hybrid weights chosen for this corpus).
-        on_step: called with the name of each stage as it finishes ("vectors", "dense", "bm25", "store",
-            "fusion", "publish"), so a caller can show progress without this module printing.
+        calibrate: called with the new index, complete but for its manifest and not yet published (opened as
+            `Index.load` opens one: its records read lazily); what it returns is recorded as the manifest's
+            `fusion` (the hybrid weights chosen for this corpus).
+        on_step: called with the name of each stage as it finishes (`STEPS`), so a caller can show progress
+            or time the stages without this module printing.
 
     Returns:
         The published build folder.
 
     Raises:
-        ValueError: the records and vectors do not fit together (nothing is written then).
+        ValueError: the records and vectors do not fit together, or `dense_kind` is unknown (nothing is written
+            then).
     """
     index_dir = Path(index_dir)
     step = on_step or (lambda _name: None)
     vectors = np.array(vectors, dtype=np.float32, copy=True)
-    sentence_vectors = np.asarray(sentence_vectors, dtype=np.float16)
     _validate_build_inputs(documents, chunks, vectors, sentence_vectors)
     norms = np.linalg.norm(vectors, axis=1)
     # Only rows that are off: renormalising unit rows would shift their last bits on every rebuild.
@@ -636,7 +656,7 @@ def write_index(
         vectors[off] /= np.maximum(norms[off], 1e-12)[:, None]
     given = content_hashes or {}
     hashes = {d.doc_id: given.get(d.doc_id) or d.content_hash for d in documents}
-    dense_kind = "hnsw" if len(chunks) > approximate_above else "flat-ip"
+    kind = dense_index.choose_kind(len(chunks), approximate_above, dense_kind, dense_settings)
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         model=canonical_model(model),
@@ -647,7 +667,7 @@ def write_index(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         documents=len(documents),
         chunks=len(chunks),
-        dense_kind=dense_kind,
+        dense_kind=kind,
         sources=tuple(str(Path(s).resolve()) for s in sources),
         backend=backend,
     )
@@ -661,37 +681,34 @@ def write_index(
         tmp.mkdir()
         try:
             np.save(tmp / VECTORS, vectors, allow_pickle=False)
-            np.save(tmp / SENTENCE_VECTORS, sentence_vectors, allow_pickle=False)
-            leads = lead_rows_of(chunks)
-            np.save(tmp / LEADS, leads, allow_pickle=False)
+            _write_sentence_vectors(tmp, sentence_vectors, chunks)
             step("vectors")
-            dense = _build_dense(vectors, dense_kind)
-            faiss.write_index(dense, str(tmp / DENSE))
+            dense_index.write(dense_index.build(vectors, kind, dense_settings), tmp / DENSE)
+            del vectors
             step("dense")
             contexts = [c.context for c in chunks]
-            bm25 = BM25Index.build(contexts)
-            bm25.save(tmp / BM25_DIR)
-            phrases = PhraseIndex.build(contexts)
-            phrases.save(tmp / PHRASES_DIR)
+            BM25Index.build(contexts).save(tmp / BM25_DIR)
             step("bm25")
-            _write_store(tmp / STORE, documents, hashes, chunks, follow_up_scores or {})
+            PhraseIndex.build(contexts).save(tmp / PHRASES_DIR)
+            step("phrases")
+            Lexicon.build((c.text for c in chunks), contexts).save(tmp)
+            del contexts
+            (tmp / TITLES_DIR).mkdir()
+            doc_ids = [c.doc_id for c in chunks]
+            TitleGroups.build([c.title for c in chunks], doc_ids).save(tmp / TITLES_DIR)
+            # From the chunk order, here: a loaded index reads its records lazily and never derives them.
+            np.save(tmp / LEADS, lead_rows_of(doc_ids), allow_pickle=False)
+            del doc_ids
+            step("lexicon")
+            write_store(tmp / STORE, documents, hashes, chunks, follow_up_scores or {})
             step("store")
             if calibrate is not None:
-                built = Index(
-                    tmp,
-                    manifest,
-                    list(chunks),
-                    {d.doc_id: d for d in documents},
-                    hashes,
-                    vectors,
-                    dense,
-                    bm25,
-                    sentence_vectors,
-                    phrases,
-                    follow_up_scores,
-                    leads,
-                )
-                manifest = replace(manifest, fusion=dict(calibrate(built)))
+                # The build as a reader will see it (lazy records, mapped arrays), only not yet published.
+                built = Index._open(tmp, manifest, index_dir)
+                try:
+                    manifest = replace(manifest, fusion=dict(calibrate(built)))
+                finally:
+                    built.close()
             step("fusion")
             # The manifest last: a build folder with a manifest is one whose other files were all written.
             (tmp / MANIFEST).write_text(json.dumps(manifest.to_dict(), indent=2) + "\n", encoding="utf-8")

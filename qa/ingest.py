@@ -20,9 +20,11 @@ from tqdm import tqdm
 
 from qa.calibration import CalibrationSettings, calibrate
 from qa.chunking import CHUNKER_VERSION, chunk_document
+from qa.dense import choose_kind
 from qa.embedding import Embedder, EmbeddingCache
 from qa.errors import IndexLoadError, LoadError
 from qa.index import (
+    STEPS,
     Index,
     Manifest,
     canonical_model,
@@ -34,7 +36,7 @@ from qa.loaders import load_paths
 from qa.records import Chunk, Document, Skipped
 from qa.settings import Settings
 
-INDEX_STEPS = ("vectors", "dense", "bm25", "store", "fusion", "publish")
+INDEX_STEPS = STEPS
 # Follow-up questions are scored against the chunk vectors this many at a time (bounds the score matrix).
 _FOLLOW_UP_BLOCK = 256
 
@@ -115,7 +117,7 @@ def _previous_index(index_dir: Path, model: str, backend: str) -> Index | None:
 
 
 def _expected_dense_kind(chunks: int, settings: Settings) -> str:
-    return "hnsw" if chunks > settings.approximate_above else "flat-ip"
+    return choose_kind(chunks, settings.approximate_above, settings.dense_kind)
 
 
 def _is_up_to_date(
@@ -297,6 +299,7 @@ def ingest(
             backend=backend,
             sources=sources,
             approximate_above=settings.approximate_above,
+            dense_kind=settings.dense_kind,
             content_hashes={d.doc_id: hashes[d.doc_id] for d in documents},
             follow_up_scores=follow_up_scores,
             calibrate=choose_fusion,

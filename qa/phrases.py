@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.arrays import load_rows
 from qa.bm25 import tokenize
 
 VOCAB = "vocab.json"
@@ -30,6 +31,37 @@ OFFSETS = "offsets.npy"
 DOCUMENT_FREQUENCY = "df.npy"
 # Sentence and clause punctuation ends a phrase; hyphens and apostrophes do not ("end-stage", "Crohn's").
 _BREAK = re.compile(r"[^\w\s'-]+")
+
+
+_BUILD_BLOCK = 20_000
+
+
+def _block_pairs(texts: Sequence[str], vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For a block of texts: the row (in the block) of each adjacent word pair, the ids of each text's distinct
+    words (for document frequency), and the pairs as (first id, second id); `vocab` grows in reading order."""
+    pieces: list[str] = []
+    owner: list[int] = []
+    for row, text in enumerate(texts):
+        for piece in _BREAK.split(text):
+            if piece.strip():
+                pieces.append(piece)
+                owner.append(row)
+    tokens = tokenize(pieces)
+    flat = list(itertools.chain.from_iterable(tokens))
+    for word in flat:
+        if word not in vocab:
+            vocab[word] = len(vocab)
+    ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    piece_of = np.repeat(np.arange(len(tokens)), lengths)
+    row_of = np.asarray(owner, dtype=np.int64)[piece_of] if len(flat) else np.zeros(0, np.int64)
+    # A pair is two neighbouring words of the same piece (punctuation ends a piece).
+    same = piece_of[1:] == piece_of[:-1]
+    pairs = np.stack([ids[:-1][same], ids[1:][same]], axis=1) if len(flat) > 1 else np.zeros((0, 2), np.int64)
+    pair_rows = row_of[1:][same] if len(flat) > 1 else np.zeros(0, np.int64)
+    # Each word counts once per text for its document frequency.
+    words = np.unique(row_of * max(len(vocab), 1) + ids) % max(len(vocab), 1) if len(flat) else ids
+    return pair_rows, words, pairs
 
 
 class PhraseIndex:
@@ -48,34 +80,32 @@ class PhraseIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> PhraseIndex:
-        """Index the adjacent word pairs of each text; row i is `texts[i]`."""
-        pieces: list[str] = []
-        owner: list[int] = []
-        for row, text in enumerate(texts):
-            for piece in _BREAK.split(text):
-                if piece.strip():
-                    pieces.append(piece)
-                    owner.append(row)
-        tokens = tokenize(pieces)
+        """Index the adjacent word pairs of each text; row i is `texts[i]`.
+
+        Texts are read a block at a time and their pairs found with array operations, so a million chunks
+        take minutes and a few hundred MB beyond the result (`tests/test_phrases.py` checks it against a
+        plain loop over the words).
+        """
         vocab: dict[str, int] = {}
-        for words in tokens:
-            for word in words:
-                vocab.setdefault(word, len(vocab))
+        blocks: list[tuple[np.ndarray, np.ndarray]] = []
+        seen_words: list[np.ndarray] = []
+        for start in range(0, len(texts), _BUILD_BLOCK):
+            rows, words, pairs = _block_pairs(texts[start : start + _BUILD_BLOCK], vocab)
+            blocks.append((rows + start, pairs))
+            seen_words.append(words)
         size = max(len(vocab), 1)
-        df = np.zeros(len(vocab), dtype=np.int32)
-        per_row: list[list[np.ndarray]] = [[] for _ in texts]
-        words_of_row: list[set[int]] = [set() for _ in texts]
-        for row, words in zip(owner, tokens, strict=True):
-            ids = np.fromiter((vocab[w] for w in words), dtype=np.int64, count=len(words))
-            words_of_row[row].update(ids.tolist())
-            if ids.size > 1:
-                per_row[row].append(ids[:-1] * size + ids[1:])
-        for seen in words_of_row:
-            df[list(seen)] += 1
-        codes = [np.unique(np.concatenate(p)) if p else np.zeros(0, dtype=np.int64) for p in per_row]
-        offsets = np.concatenate([[0], np.cumsum([len(c) for c in codes])]).astype(np.int64)
-        pairs = np.concatenate(codes).astype(np.int64) if codes else np.zeros(0, dtype=np.int64)
-        return cls(vocab, df, pairs, offsets)
+        df = np.bincount(np.concatenate(seen_words), minlength=len(vocab)).astype(np.int32)
+        # Pair codes need the final vocabulary size: each block kept its pairs as (first, second) word ids.
+        pair_rows = np.concatenate([rows for rows, _ in blocks])
+        pair_words = np.concatenate([pairs for _, pairs in blocks]) if blocks else np.zeros((0, 2), np.int64)
+        codes = pair_words[:, 0] * size + pair_words[:, 1]
+        order = np.lexsort((codes, pair_rows))
+        pair_rows, codes = pair_rows[order], codes[order]
+        distinct = np.ones(len(codes), dtype=bool)
+        distinct[1:] = (codes[1:] != codes[:-1]) | (pair_rows[1:] != pair_rows[:-1])
+        pair_rows, codes = pair_rows[distinct], codes[distinct]
+        offsets = np.searchsorted(pair_rows, np.arange(len(texts) + 1)).astype(np.int64)
+        return cls(vocab, df, codes.astype(np.int64), offsets)
 
     def save(self, directory: Path) -> None:
         """Write the index as .npy/.json files into `directory`, creating it."""
@@ -97,7 +127,7 @@ class PhraseIndex:
         if not isinstance(vocab, dict):
             raise ValueError(f"{directory / VOCAB} is not a JSON object")
         df = np.load(directory / DOCUMENT_FREQUENCY, allow_pickle=False)
-        pairs = np.load(directory / PAIRS, mmap_mode="r", allow_pickle=False)
+        pairs = load_rows(directory / PAIRS)
         offsets = np.load(directory / OFFSETS, allow_pickle=False)
         if len(df) != len(vocab) or offsets.ndim != 1 or len(offsets) < 1 or int(offsets[-1]) != len(pairs):
             raise ValueError(f"the phrase index in {directory} is inconsistent (vocabulary, pairs and offsets differ)")

@@ -85,16 +85,10 @@ class Retriever:
         self.embedder = embedder
         self.weights = weights or index_weights(index)
         self.pool = pool or PoolSettings()
-        # Chunks that share a document title form a group ("page"); untitled documents are their own group.
-        group_ids: dict[str, int] = {}
-        groups = np.empty(len(index.chunks), dtype=np.int64)
-        for row, chunk in enumerate(index.chunks):
-            key = chunk.title.strip().lower() or f"\x00{chunk.doc_id}"
-            groups[row] = group_ids.setdefault(key, len(group_ids))
-        self._group_of_row = groups
-        order = np.argsort(groups, kind="stable")
-        bounds = np.searchsorted(groups[order], np.arange(len(group_ids) + 1))
-        self._group_rows = [order[bounds[g] : bounds[g + 1]] for g in range(len(group_ids))]
+        # Chunks that share a document title form a group ("page"), as the topic signal pools them and the
+        # candidates pull in a found page's other passages: made at build time (`qa.titles`), memory-mapped.
+        self._groups = index.title_groups
+        self._group_of_row = index.title_groups.of_row
 
     def search(self, queries: Sequence[str], *, mode: str = "hybrid", k: int = 10) -> list[Hit]:
         """The `k` best chunks for a question given as one or more sub-queries.
@@ -147,7 +141,7 @@ class Retriever:
         # (A title shared by hundreds of chunks, "Abstract" say, is no page: its group is not expanded.)
         for probe in probes:
             seeds = list(dict.fromkeys(self._group_of_row[probe.dense_rows].tolist()))[: self.pool.groups]
-            pooled += [self._group_rows[g] for g in seeds if len(self._group_rows[g]) <= self.pool.max_group]
+            pooled += [self._groups[g] for g in seeds if self._groups.size(g) <= self.pool.max_group]
         rows = np.unique(np.concatenate(pooled))
         if banned is not None:
             rows = rows[~np.isin(rows, banned)]

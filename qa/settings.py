@@ -11,6 +11,9 @@ BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# The dense index kinds (`qa.dense`): exact inner product, then the approximate ones.
+DENSE_KINDS = ("flat-ip", "ivf-sq8", "ivf-pq", "hnsw")
+
 
 def _home() -> Path:
     return Path(os.environ.get("MEDCITE_HOME", Path.home() / ".cache" / "medcite")).expanduser()
@@ -37,8 +40,16 @@ class Settings:
     index_dir: Path = field(default_factory=lambda: _home() / "index")
     cache_dir: Path = field(default_factory=lambda: _home() / "cache")
     corpus_dir: Path = REPO_ROOT / "corpus"
-    # Above this many chunks the dense index is approximate (HNSW); below it, exact inner product.
-    approximate_above: int = 200_000
+    # Above this many chunks the dense index is approximate (`qa.dense.DenseSettings.approximate`); below it,
+    # exact. Exact search reads every vector, so its cost grows with the corpus: `bench/scale_bench.py` measured
+    # a dense search of 10.7 ms at 30k chunks and 110 ms at 300k exact, 19.5 ms at 300k with ivf-sq8 (recall@10
+    # 0.99), on the shared machine at load 8-9 (README, "Scale"). The approximate index costs nothing measurable in
+    # MedQuAD hybrid nDCG@10 (+0.00 points forced on the 26k-chunk index, dense -0.15), so exact search stops
+    # where it would cost ~40 ms on that loaded machine.
+    approximate_above: int = 100_000
+    # "auto" chooses by `approximate_above`; a kind of DENSE_KINDS forces it (to evaluate an approximate index on
+    # a small corpus, say). Also from MEDCITE_DENSE_KIND.
+    dense_kind: str = "auto"
     batch_size: int = 64
     backend: str = "torch"
 
@@ -47,6 +58,10 @@ class Settings:
             raise ValueError("Settings.model must name a sentence-transformers model or a path to one")
         if self.approximate_above < 1:
             raise ValueError(f"Settings.approximate_above must be positive, got {self.approximate_above}")
+        if self.dense_kind != "auto" and self.dense_kind not in DENSE_KINDS:
+            raise ValueError(
+                f"Settings.dense_kind must be 'auto' or one of {', '.join(DENSE_KINDS)}, got {self.dense_kind!r}"
+            )
         if self.batch_size < 1:
             raise ValueError(f"Settings.batch_size must be positive, got {self.batch_size}")
         if self.backend not in BACKENDS:
@@ -54,7 +69,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        """Settings from MEDCITE_MODEL, MEDCITE_INDEX, MEDCITE_CACHE, MEDCITE_CORPUS, MEDCITE_BACKEND, then the
+        """Settings from MEDCITE_MODEL, MEDCITE_INDEX, MEDCITE_CACHE, MEDCITE_CORPUS, MEDCITE_BACKEND,
+        MEDCITE_DENSE_KIND, then the
         keyword overrides."""
         base = cls()
         env = {
@@ -63,12 +79,12 @@ class Settings:
             "cache_dir": os.environ.get("MEDCITE_CACHE"),
             "corpus_dir": os.environ.get("MEDCITE_CORPUS"),
             "backend": os.environ.get("MEDCITE_BACKEND"),
+            "dense_kind": os.environ.get("MEDCITE_DENSE_KIND"),
         }
-        values: dict[str, object] = {
-            k: (Path(v).expanduser() if k.endswith("_dir") else v) for k, v in env.items() if v
-        }
+        paths = ("index_dir", "cache_dir", "corpus_dir")
+        values: dict[str, object] = {k: (Path(v).expanduser() if k in paths else v) for k, v in env.items() if v}
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("index_dir", "cache_dir", "corpus_dir"):
+        for key in paths:
             if key in values:
                 values[key] = Path(values[key]).expanduser()  # type: ignore[arg-type]
         return replace(base, **values)  # type: ignore[arg-type]

@@ -13,10 +13,13 @@ import pytest
 
 import qa
 import qa.index as index_module
+from qa import dense as dense_module
+from qa.dense import DENSE, DenseSettings
 from qa.errors import IndexLoadError
 from qa.index import (
     Index,
     Manifest,
+    QuantizedVectors,
     chunk_from_dict,
     chunk_to_dict,
     corpus_fingerprint,
@@ -114,7 +117,8 @@ def test_sentence_vectors_are_stored_per_chunk_and_sentence(tmp_path: Path) -> N
     sentences = np.array([[0, 0, 1, 0], [0, 0, 0, 1]], dtype=np.float32)
     write_index(tmp_path, [doc], [two], VECTORS[:1], sentence_vectors=sentences, model="m", chunker_version=CHUNKER)
     index = Index.load(tmp_path)
-    assert index.sentence_vectors.dtype == np.float16
+    # Stored as int8 codes with a scale per row; these one-hot rows come back exactly.
+    assert index.sentence_vectors.codes.dtype == np.int8 and index.sentence_vectors.shape == (2, 4)
     np.testing.assert_array_equal(index.sentence_vectors_at([(0, 1), (0, 0)]), sentences[::-1])
     np.testing.assert_array_equal(index.sentence_vectors_of([0]), sentences)
     assert index.row_of(two.chunk_id) == 0
@@ -272,6 +276,15 @@ def test_missing_index_and_missing_build(tmp_path: Path) -> None:
         (lambda b: (b / "manifest.json").write_text("{", encoding="utf-8"), "manifest"),
         (
             lambda b: (b / "manifest.json").write_text(
+                json.dumps({**json.loads((b / "manifest.json").read_text()), "dense_kind": "hnsw"}), encoding="utf-8"
+            ),
+            "holds a flat-ip index, not hnsw",
+        ),
+        (lambda b: (b / "lexicon.json").write_text("[]", encoding="utf-8"), "damaged"),
+        (lambda b: (b / "titles" / "group_bounds.npy").unlink(), "damaged"),
+        (lambda b: np.save(b / "sentence_starts.npy", np.array([0, 1], np.int64)), "sentence_starts.npy holds"),
+        (
+            lambda b: (b / "manifest.json").write_text(
                 json.dumps({**json.loads((b / "manifest.json").read_text()), "chunks": 4}), encoding="utf-8"
             ),
             "damaged",
@@ -300,8 +313,20 @@ def test_publish_replaces_the_live_build_and_removes_old_ones(tmp_path: Path) ->
     second = build(tmp_path, docs=[DOCS[1]])
     assert second != first and not first.exists()
     assert sorted(p.name for p in (tmp_path / "builds").iterdir()) == [second.name]
-    files = {"manifest.json", "vectors.npy", "sentences.npy", "leads.npy", "dense.faiss", "bm25", "phrases"}
-    files.add("store.sqlite")
+    files = {
+        "manifest.json",
+        "vectors.npy",
+        "sentences.npy",
+        "sentence_scales.npy",
+        "sentence_starts.npy",
+        "leads.npy",
+        "dense.faiss",
+        "bm25",
+        "phrases",
+        "lexicon.json",
+        "titles",
+        "store.sqlite",
+    }
     assert {p.name for p in second.iterdir()} == files
     assert Index.load(tmp_path).manifest.documents == 1
     # A reader holding the old build keeps working: its files are mapped, not re-opened.
@@ -355,42 +380,131 @@ def test_bad_build_inputs_publish_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "CURRENT").exists()
 
 
-def test_hnsw_above_the_threshold(tmp_path: Path) -> None:
-    rng = np.random.default_rng(7)
-    docs = [make_doc(f"d{i}", f"Doc {i}", f"text number {i}") for i in range(60)]
+def random_corpus(n: int, dim: int = 16, seed: int = 7) -> tuple[list[Document], list[Chunk], np.ndarray]:
+    """`n` one-chunk documents with random unit vectors."""
+    rng = np.random.default_rng(seed)
+    docs = [make_doc(f"d{i}", f"Doc {i}", f"text number {i}") for i in range(n)]
     chunks = [c for d in docs for c in chunks_of(d)]
-    vectors = rng.normal(size=(60, 16)).astype(np.float32)
+    vectors = rng.normal(size=(n, dim)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    write_index(
-        tmp_path,
-        docs,
-        chunks,
-        vectors,
-        sentence_vectors=vectors,
-        model="m",
-        chunker_version=CHUNKER,
-        approximate_above=50,
-    )
-    index = Index.load(tmp_path)
-    assert index.manifest.dense_kind == "hnsw"
-    import faiss
+    return docs, chunks, vectors
 
-    assert isinstance(index._dense, faiss.IndexHNSWFlat)
+
+def test_approximate_above_the_threshold_exact_below(tmp_path: Path) -> None:
+    docs, chunks, vectors = random_corpus(60)
+    options = {"sentence_vectors": vectors, "model": "m", "chunker_version": CHUNKER}
+    write_index(tmp_path, docs, chunks, vectors, approximate_above=50, **options)  # type: ignore[arg-type]
+    index = Index.load(tmp_path)
+    assert index.manifest.dense_kind == DENSE.approximate
+    # On 60 points every approximate kind here scans all of them: the exact neighbours, with exact scores.
     scores, rows = index.dense_search(vectors[:10], k=3)
-    # On 60 points HNSW finds the exact neighbours: each vector first, then the same order as brute force.
     exact = np.argsort(-(vectors[:10] @ vectors.T), axis=1)[:, :3]
     assert rows.tolist() == exact.tolist()
     np.testing.assert_allclose(scores[:, 0], 1.0, rtol=1e-5)
     assert index.dense_search(vectors[:1], k=80)[1][0, 60:].tolist() == [-1] * 20
 
-    write_index(
-        tmp_path,
-        docs,
-        chunks,
-        vectors,
-        sentence_vectors=vectors,
-        model="m",
-        chunker_version=CHUNKER,
-        approximate_above=60,
-    )
+    write_index(tmp_path, docs, chunks, vectors, approximate_above=60, **options)  # type: ignore[arg-type]
     assert Index.load(tmp_path).manifest.dense_kind == "flat-ip"
+
+
+@pytest.mark.parametrize("kind", ["ivf-sq8", "ivf-pq", "hnsw"])
+def test_each_approximate_kind_finds_the_exact_neighbours(tmp_path: Path, kind: str) -> None:
+    # 3,000 random vectors in 32 dims: enough for several inverted-file cells (lists_for gives 76) and a
+    # multi-level graph, few enough for a second.
+    docs, chunks, vectors = random_corpus(3000, dim=32)
+    write_index(
+        tmp_path, docs, chunks, vectors, sentence_vectors=vectors, model="m", chunker_version=CHUNKER, dense_kind=kind
+    )
+    index = Index.load(tmp_path)
+    assert index.manifest.dense_kind == kind
+    assert dense_module.kind_of(index._dense) == kind
+    queries = vectors[:200] + 0.3 * np.random.default_rng(1).normal(size=(200, 32)).astype(np.float32) / np.sqrt(32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    scores, rows = index.dense_search(queries, k=10)
+    exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
+    recall = np.mean([len(set(r) & set(e)) / 10 for r, e in zip(rows.tolist(), exact.tolist(), strict=True)])
+    assert recall >= 0.9, f"{kind}: recall@10 {recall:.3f}"
+    # The scores are the exact cosines of the rows returned, best first.
+    np.testing.assert_allclose(scores, np.take_along_axis(queries @ vectors.T, rows, axis=1), atol=1e-5)
+    assert (np.diff(scores, axis=1) <= 1e-6).all()
+
+
+def test_forcing_an_unknown_kind_writes_nothing(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown dense index kind 'annoy'"):
+        build(tmp_path, dense_kind="annoy")
+    assert not (tmp_path / "CURRENT").exists()
+
+
+def test_inverted_file_cells_grow_with_the_square_root_of_the_corpus() -> None:
+    settings = DenseSettings(lists_per_sqrt=2.0, max_points_per_list=2048, min_points_per_list=39)
+    assert settings.lists_for(10) == 1  # too small to split: one cell
+    assert settings.lists_for(10_000) == 200  # 2 * sqrt(10,000)
+    assert settings.lists_for(1_000_000) == 2000
+    # Never fewer than a cell per 2,048 points, never a cell of fewer than 39.
+    assert DenseSettings(lists_per_sqrt=0.01).lists_for(1_000_000) == 489
+    assert DenseSettings(lists_per_sqrt=100).lists_for(10_000) == 256
+
+
+def test_records_are_read_lazily_from_the_store(tmp_path: Path) -> None:
+    build(tmp_path)
+    index = Index.load(tmp_path)
+    store = index._store
+    # Nothing parsed at load: the caches are empty until a record is asked for.
+    assert len(store._chunks._items) == 0 and len(store._documents._items) == 0
+    assert len(index.chunks) == 3 and index.chunks[-1] == CHUNKS[2] and index.chunks[1:] == CHUNKS[1:]
+    assert len(store._chunks._items) == 1  # the slice was read in one query, not cached
+    with pytest.raises(IndexError, match="out of range"):
+        index.chunks[3]
+    assert list(index.documents) == ["d1", "d2"] and len(index.documents) == 2
+    assert "d2" in index.documents and "x" not in index.documents and index.documents.get("x") is None
+    assert index.row_of(CHUNKS[2].chunk_id) == 2
+    with pytest.raises(KeyError):
+        index.row_of("nope")
+    assert dict(index.content_hashes.items()) == {"d1": DOCS[0].content_hash, "d2": DOCS[1].content_hash}
+
+
+def test_a_reader_keeps_its_records_after_a_new_build_replaces_its_own(tmp_path: Path) -> None:
+    build(tmp_path)
+    reader = Index.load(tmp_path)
+    build(tmp_path, docs=[DOCS[1]])
+    assert not reader.path.exists()
+    assert list(reader.chunks) == CHUNKS and reader.documents["d1"] == DOCS[0]
+
+
+def test_lexicon_and_title_groups_are_stored_at_build_time(tmp_path: Path) -> None:
+    docs = [
+        make_doc("d1", "Kidney Failure", "End-stage renal disease (ESRD) needs dialysis. ESRD is common."),
+        make_doc("d2", "kidney failure ", "Dialysis/transplant options."),
+        make_doc("d3", "", "Untitled text."),
+        make_doc("d4", "", "Another untitled text."),
+    ]
+    build(tmp_path, docs=docs, vectors=np.eye(4, dtype=np.float32))
+    index = Index.load(tmp_path)
+    lexicon = index.lexicon
+    # Words of the contexts (title, headings, text), a slash compound's parts counted too.
+    assert lexicon.counts["esrd"] == 2 and lexicon.counts["kidney"] == 2 and lexicon.counts["dialysis"] == 2
+    assert lexicon.counts["dialysis/transplant"] == 1 and lexicon.counts["transplant"] == 1
+    assert lexicon.acronyms == {"ESRD"} and lexicon.abbreviations == {"esrd": "end-stage renal disease"}
+    assert "dialysi" in lexicon.stems
+    # One page for the two titles that differ only in case and spaces; each untitled document its own.
+    groups = index.title_groups
+    assert groups.of_row.tolist() == [0, 0, 1, 2] and len(groups) == 3
+    assert groups[0].tolist() == [0, 1] and groups[2].tolist() == [3] and groups.size(1) == 1
+
+
+def test_quantised_sentence_vectors_are_close_and_stable() -> None:
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(500, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    codes, scales = QuantizedVectors.quantize(vectors)
+    restored = QuantizedVectors(codes, scales)[np.arange(500)]
+    # Cosines with any unit query move by far less than the gaps that rank sentences.
+    queries = rng.normal(size=(20, 384)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    assert np.abs(restored @ queries.T - vectors @ queries.T).max() < 2e-3
+    # Quantising the restored vectors again gives the same codes and scales: a re-ingest changes nothing.
+    again_codes, again_scales = QuantizedVectors.quantize(restored)
+    np.testing.assert_array_equal(again_codes, codes)
+    np.testing.assert_array_equal(again_scales, scales)
+    zero_codes, zero_scales = QuantizedVectors.quantize(np.zeros((1, 4), np.float32))
+    assert zero_codes.tolist() == [[0, 0, 0, 0]] and zero_scales.tolist() == [0.0]

@@ -17,6 +17,7 @@ import pytest
 
 import qa.ingest as ingest_module
 from qa.chunking import CHUNKER_VERSION
+from qa.dense import DENSE
 from qa.embedding import Embedder, EmbeddingCache
 from qa.errors import IndexLoadError
 from qa.index import Index, read_manifest
@@ -254,12 +255,12 @@ def test_another_model_or_threshold_rebuilds(tmp_path: Path) -> None:
     assert not report.up_to_date and report.new == 2 and len(other.encoded) == report.chunks
     assert Index.load(settings.index_dir, model="test/other-model").manifest.model == "test/other-model"
 
-    # Same corpus and model, but now above the approximate threshold: rebuilt as HNSW, nothing re-embedded.
+    # Same corpus and model, but now above the approximate threshold: rebuilt approximate, nothing re-embedded.
     small = settings_for(tmp_path, approximate_above=1)
     again = CountingEmbedder(name="test/other-model")
     report = ingest([docs], small, embedder=again)
     assert not report.up_to_date and report.unchanged == 2 and again.encoded == []
-    assert Index.load(small.index_dir).manifest.dense_kind == "hnsw"
+    assert Index.load(small.index_dir).manifest.dense_kind == DENSE.approximate
     assert ingest([docs], small, embedder=again).up_to_date
 
 

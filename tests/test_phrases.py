@@ -1,8 +1,12 @@
+import itertools
 import math
+import random
 
 import numpy as np
 import pytest
 
+import qa.phrases as phrases_module
+from qa.bm25 import tokenize
 from qa.phrases import PhraseIndex
 
 TEXTS = [
@@ -59,3 +63,48 @@ def test_load_refuses_parts_that_disagree(tmp_path) -> None:
     np.save(tmp_path / "df.npy", np.zeros(1, dtype=np.int32))
     with pytest.raises(ValueError, match="inconsistent"):
         PhraseIndex.load(tmp_path)
+
+
+def reference_build(texts: list[str]) -> PhraseIndex:
+    """The plain loop the index was first built with: each text's pieces, words and pairs, one at a time."""
+    pieces, owner = [], []
+    for row, text in enumerate(texts):
+        for piece in phrases_module._BREAK.split(text):
+            if piece.strip():
+                pieces.append(piece)
+                owner.append(row)
+    tokens = tokenize(pieces)
+    vocab: dict[str, int] = {}
+    for words in tokens:
+        for word in words:
+            vocab.setdefault(word, len(vocab))
+    size = max(len(vocab), 1)
+    df = np.zeros(len(vocab), dtype=np.int32)
+    per_row: list[set[int]] = [set() for _ in texts]
+    words_of_row: list[set[int]] = [set() for _ in texts]
+    for row, words in zip(owner, tokens, strict=True):
+        ids = [vocab[w] for w in words]
+        words_of_row[row].update(ids)
+        per_row[row].update(a * size + b for a, b in itertools.pairwise(ids))
+    for seen in words_of_row:
+        df[list(seen)] += 1
+    codes = [sorted(p) for p in per_row]
+    offsets = np.concatenate([[0], np.cumsum([len(c) for c in codes])]).astype(np.int64)
+    pairs = np.array([c for row in codes for c in row], dtype=np.int64)
+    return PhraseIndex(vocab, df, pairs, offsets)
+
+
+def test_build_equals_a_plain_loop_over_the_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Small blocks, so pairs and word counts are merged across blocks as in a million-chunk build.
+    monkeypatch.setattr(phrases_module, "_BUILD_BLOCK", 7)
+    rng = random.Random(11)
+    words = ["tibial", "component", "knee", "the", "of", "aligned", "alignment", "end-stage", "Crohn's", "renal"]
+    texts = [
+        " ".join(rng.choice([*words, ".", ",", ";", "(", "\n"]) for _ in range(rng.randint(0, 30))) for _ in range(60)
+    ]
+    built, expected = PhraseIndex.build(texts), reference_build(texts)
+    assert built._vocab == expected._vocab
+    np.testing.assert_array_equal(built._df, expected._df)
+    np.testing.assert_array_equal(built._offsets, expected._offsets)
+    np.testing.assert_array_equal(built._pairs, expected._pairs)
+    assert built.rows == 60 and len(built._pairs) > 50

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+import qa.query as query_module
 from qa.query import (
     QueryBuilder,
     clean_message,
@@ -204,6 +207,18 @@ def test_learn_abbreviations_from_long_form_then_short_form() -> None:
 
 def test_learn_abbreviations_ignores_brackets_that_are_not_abbreviations() -> None:
     assert learn_abbreviations(["Take it with a glass of water (WATER).", "Baclofen (Lioresal) is a relaxant."]) == {}
+
+
+def test_abbreviation_matches_equal_the_plain_pattern_on_random_text() -> None:
+    # The windowed search must find exactly what the pattern finds scanning every position: random texts of
+    # words, capitals, digits, hyphens, brackets, punctuation and odd spaces, many with long forms in them.
+    rng = random.Random(5)
+    pieces = ["renal", "End-stage", "disease", "a", "B", "kidney", "x1", "_u", "9", "(ESRD)", "(ED)", "(AKI)", "(a)"]
+    pieces += ["(Lioresal)", "(", ")", ",", ".", "-", "ACUTE", "injury", "(IS)", "\t", "\n", "\u00a0", "(CKD)x"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) + rng.choice([" ", " ", "", "  ", "\n"]) for _ in range(rng.randint(0, 40)))
+        expected = [(m.span(), m.groups()) for m in query_module._LONG_THEN_SHORT.finditer(text)]
+        assert [(m.span(), m.groups()) for m in query_module._long_then_short(text)] == expected, repr(text)
 
 
 # --- QueryBuilder ----------------------------------------------------------------------------------------

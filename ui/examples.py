@@ -28,23 +28,28 @@ def candidate_questions(documents: Mapping[str, Document] | Iterable[Document]) 
     """Questions the documents pose about themselves, one document at a time, without repeats.
 
     Each document contributes its first usable question before any document contributes a second, so the
-    starters cover several documents rather than one document's list of related questions.
+    starters cover several documents rather than one document's list of related questions. Documents are read
+    as the questions are taken: the chat starts after a dozen of them, not after reading a whole large index.
     """
-    docs = list(documents.values()) if isinstance(documents, Mapping) else list(documents)
-    per_doc: list[list[str]] = []
+    docs = documents.values() if isinstance(documents, Mapping) else documents
+    later: list[list[str]] = []
+    seen: set[str] = set()
     for doc in docs:
         own = [*doc.related_questions]
         if doc.title.rstrip().endswith("?"):
             own.insert(0, doc.title)
         # A starter is a button's plain-text label and, clicked, a message the chat renders as Markdown: one
         # holding markup or an address is not offered (see qa.markup.shows_as_itself).
-        per_doc.append(
-            [" ".join(q.split()) for q in own if MIN_CHARS <= len(q.strip()) <= MAX_CHARS and shows_as_itself(q)]
-        )
-    seen: set[str] = set()
-    depth = max((len(qs) for qs in per_doc), default=0)
+        questions = [
+            " ".join(q.split()) for q in own if MIN_CHARS <= len(q.strip()) <= MAX_CHARS and shows_as_itself(q)
+        ]
+        if questions and questions[0].lower() not in seen:
+            seen.add(questions[0].lower())
+            yield questions[0]
+        later.append(questions[1:])
+    depth = max((len(qs) for qs in later), default=0)
     for level in range(depth):
-        for questions in per_doc:
+        for questions in later:
             if level < len(questions) and questions[level].lower() not in seen:
                 seen.add(questions[level].lower())
                 yield questions[level]

@@ -33,6 +33,20 @@ def test_candidates_go_round_robin_over_documents_without_repeats_or_fragments()
     assert list(candidate_questions({d.doc_id: d for d in DOCS})) == list(candidate_questions(DOCS))
 
 
+def test_candidates_read_documents_only_as_questions_are_taken() -> None:
+    # A large index's documents are read from disk one by one: the first starters must not read them all.
+    read: list[str] = []
+
+    def documents():
+        for i in range(10_000):
+            read.append(str(i))
+            yield doc(str(i), f"Question number {i}?")
+
+    taken = candidate_questions(documents())
+    assert [next(taken), next(taken)] == ["Question number 0?", "Question number 1?"]
+    assert len(read) == 2
+
+
 class Scripted:
     """Answers the questions it was told to, abstains on the rest, and records what it was asked."""
 
