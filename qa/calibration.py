@@ -74,18 +74,20 @@ class Shape:
 
 
 def shape_of(index: Index) -> Shape:
-    """Count the documents, those sharing a title and those of several chunks (one pass over the chunks)."""
-    chunks_of: dict[str, int] = {}
-    title_of: dict[str, str] = {}
-    for chunk in index.chunks:
-        chunks_of[chunk.doc_id] = chunks_of.get(chunk.doc_id, 0) + 1
-        title_of.setdefault(chunk.doc_id, chunk.title.strip().lower())
-    per_title: dict[str, int] = {}
-    for title in title_of.values():
-        if title:
-            per_title[title] = per_title.get(title, 0) + 1
-    shared = sum(1 for title in title_of.values() if title and per_title[title] > 1)
-    return Shape(len(chunks_of), shared, sum(1 for n in chunks_of.values() if n > 1))
+    """Count the documents, those sharing a title and those of several chunks.
+
+    From the arrays the build stored, not the records: a document is its lead row (`Index.lead_rows`), and
+    documents share a title when their chunks share a title group (`Index.title_groups`; an untitled document is
+    a group of its own). The retriever asks this at load when the manifest records no weights, so it must not read
+    a million records.
+    """
+    leads = np.asarray(index.lead_rows)
+    firsts = np.flatnonzero(leads == np.arange(len(leads)))
+    sizes = np.bincount(leads, minlength=len(leads))[firsts]
+    groups = np.asarray(index.title_groups.of_row)[firsts]
+    per_group = np.bincount(groups, minlength=len(index.title_groups))
+    shared = int((per_group[groups] > 1).sum())
+    return Shape(len(firsts), shared, int((sizes > 1).sum()))
 
 
 def start_weights(shape: Shape, prior: FusionWeights = PRIOR) -> FusionWeights:
@@ -145,14 +147,22 @@ def pseudo_queries(index: Index, settings: CalibrationSettings | None = None) ->
     settings = settings or CalibrationSettings()
     chunks = index.chunks
     budget = settings.budget(len(chunks))
-    rows_of_doc: dict[str, list[int]] = {}
-    docs_of_title: dict[str, list[str]] = {}
-    for row, chunk in enumerate(chunks):
-        rows = rows_of_doc.setdefault(chunk.doc_id, [])
-        if not rows and chunk.title.strip():
-            docs_of_title.setdefault(chunk.title.strip().lower(), []).append(chunk.doc_id)
-        rows.append(row)
-    order = sorted(range(len(chunks)), key=lambda r: stable_hash(settings.salt, chunks[r].chunk_id))
+    leads = np.asarray(index.lead_rows)
+    groups = index.title_groups
+    # One pass over the records for their ids (the order is a hash of them); after that only the chunks visited
+    # are read, a few for each pseudo-query, as the records of a built index are read lazily (`qa.store`).
+    keys = [stable_hash(settings.salt, chunk.chunk_id) for chunk in chunks]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    del keys
+    documents_of_group: dict[int, np.ndarray] = {}
+
+    def others(row: int) -> list[int]:
+        """The other documents of the chunk's title group, as lead rows in row order."""
+        group = int(groups.of_row[row])
+        if group not in documents_of_group:
+            documents_of_group[group] = np.unique(leads[groups[group]])
+        return [int(r) for r in documents_of_group[group] if r != leads[row]]
+
     siblings = round(budget * settings.siblings_share)
     wanted = {"held-out": budget - siblings, "siblings": siblings, "kept": settings.kept}
     made: dict[str, list[Question]] = {kind: [] for kind in wanted}
@@ -167,13 +177,15 @@ def pseudo_queries(index: Index, settings: CalibrationSettings | None = None) ->
         if not sentences:
             continue
         sentence = sentences[int(stable_hash(settings.salt, chunk.chunk_id, "s"), 16) % len(sentences)]
-        own_rows = rows_of_doc[chunk.doc_id]
-        title = chunk.title.strip().lower()
-        sibling_docs = [d for d in docs_of_title.get(title, ()) if d != chunk.doc_id] if title else []
+        own_rows = index.chunk_rows_of(chunk.doc_id)
         if len(own_rows) > 1 and len(made["held-out"]) < wanted["held-out"]:
             made["held-out"].append(Question((sentence,), {chunk.doc_id: 1.0}, (row,), "held-out"))
-        elif sibling_docs and len(sibling_docs) <= 64 and len(made["siblings"]) < wanted["siblings"]:
-            relevant = {d: 1.0 for d in sibling_docs}
+        elif (
+            len(made["siblings"]) < wanted["siblings"]
+            and chunk.title.strip()
+            and 0 < len(sibling_leads := others(row)) <= 64
+        ):
+            relevant = {chunks[r].doc_id: 1.0 for r in sibling_leads}
             made["siblings"].append(Question((sentence,), relevant, tuple(own_rows), "siblings"))
         elif len(made["kept"]) < wanted["kept"]:
             made["kept"].append(Question((sentence,), {chunk.doc_id: 1.0}, (), "kept"))
@@ -186,9 +198,17 @@ def pseudo_queries(index: Index, settings: CalibrationSettings | None = None) ->
 
 def judge(retriever: Retriever, questions: Sequence[Question]) -> list[Judged]:
     """Each question's candidates (every signal computed), judged by its own relevant documents; documents are
-    numbered in the order first met. What `qa.fusion.optimize_fusion` takes."""
+    numbered by their lead rows (`Index.lead_rows`), so no record is read to tell them apart; a relevant document
+    the index does not hold gets a negative number of its own. What `qa.fusion.optimize_fusion` takes."""
     index = retriever.index
     number: dict[str, int] = {}
+
+    def number_of(doc_id: str) -> int:
+        if doc_id not in number:
+            rows = index.chunk_rows_of(doc_id)
+            number[doc_id] = int(index.lead_rows[rows[0]]) if rows else -1 - len(number)
+        return number[doc_id]
+
     out = []
     with retriever.embedder.sharing_queries():
         # Every text the candidates will encode, in two batches: the questions, then each one without the words
@@ -199,9 +219,9 @@ def judge(retriever: Retriever, questions: Sequence[Question]) -> list[Judged]:
         retriever.embedder.prime([t for t in aspects if t is not None])
         for query in questions:
             found = retriever.candidates(query.texts, exclude=query.exclude)
-            documents = np.array([number.setdefault(index.chunks[int(r)].doc_id, len(number)) for r in found.rows])
-            relevant = {number.setdefault(d, len(number)): g for d, g in query.relevant.items()}
-            out.append(Judged(found, documents.astype(np.int64), relevant))
+            documents = np.asarray(index.lead_rows[found.rows], dtype=np.int64)
+            relevant = {number_of(d): g for d, g in query.relevant.items()}
+            out.append(Judged(found, documents, relevant))
     return out
 
 

@@ -31,6 +31,7 @@ from qa.ingest import ingest
 from qa.records import stable_hash
 from qa.retrieve import Retriever
 from qa.settings import Settings
+from qa.store import Store
 
 DIM = 32
 WORDS = "alpha beta gamma delta epsilon zeta theta kappa lambda sigma omega rho tau upsilon phi chi psi".split()
@@ -124,6 +125,33 @@ def test_shape_counts_shared_titles_and_documents_of_several_chunks(tmp_path: Pa
     assert shape_of(index) == Shape(documents=6, shared_title=6, several_chunks=0)
 
 
+def test_shape_reads_the_stored_arrays_not_the_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Documents of one and of several chunks, one title shared by three of them, two untitled ones.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    bodies = {"a": ("Kidney", 1), "b": ("kidney ", 9), "c": ("Kidney", 1), "d": ("Liver", 9), "e": ("", 1)}
+    bodies["f"] = ("", 9)
+    for name, (title, sentences) in bodies.items():
+        body = " ".join(sentence(s, name) for s in range(sentences))
+        (docs / f"{name}.txt").write_text(f"{title}\n\n{body}\n" if title else f"{body}\n", encoding="utf-8")
+    settings = Settings(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
+    ingest([docs], settings, embedder=BagOfWords())
+    index = Index.load(settings.index_dir)
+    chunks_of: dict[str, int] = {}
+    for chunk in index.chunks:
+        chunks_of[chunk.doc_id] = chunks_of.get(chunk.doc_id, 0) + 1
+    several = sum(n > 1 for n in chunks_of.values())
+    assert len(chunks_of) == 6 and several >= 2
+    # A retriever asks for the shape at load when the manifest holds no weights: no record may be read for it.
+    monkeypatch.setattr(Store, "chunk", _no_reading)
+    monkeypatch.setattr(Store, "chunks_between", _no_reading)
+    assert shape_of(index) == Shape(documents=6, shared_title=3, several_chunks=several)
+
+
+def _no_reading(*_args: object) -> None:
+    raise AssertionError("a record was read")
+
+
 # --- pseudo-queries ----------------------------------------------------------------------------------------
 
 
@@ -159,6 +187,26 @@ def test_judged_pseudo_queries_never_see_their_hidden_rows(tmp_path: Path) -> No
     for question, judged in zip(questions, judge(Retriever(index, BagOfWords()), questions), strict=True):
         assert not set(question.exclude) & set(judged.candidates.rows.tolist())
         assert judged.relevant and all(g == 1.0 for g in judged.relevant.values())
+
+
+def test_pseudo_queries_read_the_records_once_then_only_the_chunks_they_visit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index, _ = build(tmp_path, pages=6, passages=3, sentences=8, per_chunks=1, queries=4)
+    expected = pseudo_queries(index, CalibrationSettings(per_chunks=1, queries=4))
+    reads: list[int] = []
+    single = Store.chunk
+
+    def counted(store: Store, row: int):  # type: ignore[no-untyped-def]
+        reads.append(row)
+        return single(store, row)
+
+    monkeypatch.setattr(Store, "chunk", counted)
+    assert pseudo_queries(Index.load(index.path.parent.parent), CalibrationSettings(per_chunks=1, queries=4)) == (
+        expected
+    )
+    # The chunks visited in hash order and the siblings' first chunks, not one random read per chunk of the index.
+    assert 0 < len(reads) < len(index.chunks) / 2
 
 
 # --- calibration -------------------------------------------------------------------------------------------
