@@ -13,7 +13,8 @@ so BM25 posting lists and the phrase index grow as a real corpus's would, but th
 
 Per size, one child process writes the index with `qa.index.write_index` (the real build: sentence quantisation,
 dense index, BM25, phrases, lexicon, title groups, SQLite store, atomic publish); each other dense kind gets its
-own build folder with only `dense.faiss` rebuilt and the other files hard-linked. Per size and kind:
+own build folder with only `dense.faiss` rebuilt and the other files hard-linked. The replicas keep the fusion
+weights chosen for the source at its ingest (its manifest's `fusion`). Per size and kind:
 - build: seconds of the whole build and of its dense index; peak memory of the building process; size on disk;
 - a fresh process (the index's files evicted from the page cache first; Python, torch and the model in it):
   seconds to its first answer, of which the model load; resident memory after load and after the timed asks;
@@ -176,6 +177,9 @@ def child_build(args: argparse.Namespace) -> int:
         chunker_version=manifest.chunker_version,
         dense_kind=args.kind,
         follow_up_scores=follow_ups,
+        # The replicas are searched with the weights chosen for the source corpus at its ingest (its manifest's
+        # `fusion`), as a real index of that corpus would be, rather than calibrated again on copies of itself.
+        calibrate=(lambda _index: manifest.fusion) if manifest.fusion else None,
         on_step=step,
     )
     print(

@@ -6,6 +6,7 @@ says it measures.
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import math
 import sys
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 from qa.chunking import CHUNKER_VERSION
-from qa.index import VECTORS, Index, live_build, write_index
+from qa.index import VECTORS, Index, live_build, read_manifest, write_index
 from qa.records import Chunk, Document, Section, stable_hash
 
 REPO = Path(__file__).resolve().parent.parent
@@ -125,3 +126,24 @@ def test_a_linked_kind_is_the_same_index_with_another_dense_file(
     exact = bench.exact_top(live_build(source) / VECTORS, queries, 5)
     # 40 points: every kind here reaches all of them, so recall is exact.
     assert bench.recall(found, exact, 5) == 1.0
+
+
+def test_replicas_keep_the_fusion_weights_chosen_for_the_source(bench, tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    docs, chunks, vectors, sentences = _corpus(40)
+    chosen = {"version": "v", "weights": {"dense": 0.6, "bm25": 0.4}, "method": "pseudo-queries"}
+    write_index(
+        source,
+        docs,
+        chunks,
+        vectors,
+        sentence_vectors=sentences,
+        model="m",
+        chunker_version=CHUNKER_VERSION,
+        calibrate=lambda _index: chosen,
+    )
+    target = tmp_path / "replica"
+    args = argparse.Namespace(source=source, size=100, noise=0.3, index=target, kind="flat-ip")
+    assert bench.child_build(args) == 0
+    manifest = read_manifest(target)
+    assert manifest.chunks == 100 and manifest.fusion == chosen
