@@ -14,8 +14,8 @@ Readers only follow CURRENT, so they never see a half-written build.
 
 Loading reads no record and parses no text of the corpus: arrays are memory-mapped, records are read from
 SQLite as they are asked for (`qa.store`), and what the assistant derives from every chunk (word counts,
-acronyms, abbreviations, title groups) was computed at build time. A million-chunk index opens in well under a
-second.
+acronyms, abbreviations, title groups, each chunk's document's lead row) was computed at build time. A
+million-chunk index opens in well under a second.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from qa.index import (
 )
 from qa.records import Chunk, Document, Section, stable_hash
 from qa.settings import BUNDLED_MODEL
+from qa.store import Chunks
 
 CHUNKER = "test-chunker-1"
 R = 1 / math.sqrt(2)
@@ -490,6 +491,33 @@ def test_lexicon_and_title_groups_are_stored_at_build_time(tmp_path: Path) -> No
     groups = index.title_groups
     assert groups.of_row.tolist() == [0, 0, 1, 2] and len(groups) == 3
     assert groups[0].tolist() == [0, 1] and groups[2].tolist() == [3] and groups.size(1) == 1
+
+
+def test_lead_rows_are_stored_at_build_time_from_the_chunk_order(tmp_path: Path) -> None:
+    build(tmp_path)
+    index = Index.load(tmp_path)
+    # d1's two chunks lead with row 0, d2's one chunk with row 2; no record is read for them.
+    assert index.lead_rows.tolist() == [0, 0, 2]
+    assert len(index._store._chunks._items) == 0
+    assert index_module.lead_rows_of(["a", "a", "b", "b", "b", "c"]).tolist() == [0, 0, 2, 2, 2, 5]
+
+
+def test_calibrate_sees_the_unpublished_build_as_a_reader_would(tmp_path: Path) -> None:
+    seen: dict[str, object] = {}
+
+    def calibrate(index: Index) -> dict[str, object]:
+        seen["lazy"] = isinstance(index.chunks, Chunks) and len(index._store._chunks._items) == 0
+        seen["building"] = index.path.name.startswith(".tmp-") and not (tmp_path / "CURRENT").exists()
+        seen["leads"] = index.lead_rows.tolist()
+        seen["groups"] = index.title_groups.of_row.tolist()
+        seen["chunks"] = list(index.chunks)
+        return {"weights": {"dense": 0.7, "bm25": 0.3}}
+
+    steps: list[str] = []
+    build(tmp_path, calibrate=calibrate, on_step=steps.append)
+    assert seen == {"lazy": True, "building": True, "leads": [0, 0, 2], "groups": [0, 0, 1], "chunks": CHUNKS}
+    assert Index.load(tmp_path).manifest.fusion == {"weights": {"dense": 0.7, "bm25": 0.3}}
+    assert steps == list(index_module.STEPS)
 
 
 def test_quantised_sentence_vectors_are_close_and_stable() -> None:
