@@ -5,8 +5,8 @@ Dense similarity alone is fooled by a question about something the corpus never 
 dialyzable?" is close to the baclofen pages), so every topic word missing from the corpus costs; a missing
 everyday word costs little, a missing rare word (a drug or disease name the model's own vocabulary does not hold
 whole) costs double: it is usually the very thing asked about. A misspelt everyday word ("whate", "teh") or two
-run together ("howmuch", "aday"), common in consumer messages, costs what the everyday word would. medcite
-abstains below `ABSTAIN_BELOW`.
+run together ("howmuch", "aday"), common in consumer messages, costs what a missing everyday word does, except
+among a follow-up's own words, which name what it asks about. medcite abstains below `ABSTAIN_BELOW`.
 """
 
 from __future__ import annotations
@@ -83,7 +83,10 @@ class Confidence:
             if self._covers(word):
                 total += _COMMON_WORD_WEIGHT if common else 1.0
             else:
-                weight = _COMMON_WORD_WEIGHT if common or word in context else _MISSING_RARE_WEIGHT
+                # A follow-up's own rare word is what it asks about: there, a near-miss of an everyday word
+                # ("statins" of "stations") is not read as a typo.
+                typo = not rare_only and self._misspelt_common(word)
+                weight = _COMMON_WORD_WEIGHT if common or typo or word in context else _MISSING_RARE_WEIGHT
                 total += weight
                 missing += weight
         return 1.0 - missing / total if total else 1.0
@@ -98,8 +101,8 @@ class Confidence:
         return float(max(0.0, best_dense) * coverage**2)
 
     def is_common(self, word: str) -> bool:
-        """An everyday word: the model's vocabulary holds it, or another form of it, whole, or it is one misspelt."""
-        return word in self._common_words or stems([word])[0] in self._common_stems or self._misspelt_common(word)
+        """An everyday word: the model's vocabulary holds it, or another form of it, whole."""
+        return word in self._common_words or stems([word])[0] in self._common_stems
 
     def _misspelt_common(self, word: str) -> bool:
         """One edit from an everyday word ("whate"), or two everyday words run together ("howmuch", "aday").

@@ -351,6 +351,8 @@ def test_a_followup_in_everyday_words_is_answered_and_one_naming_an_unknown_drug
     assert not answered.abstained
     assert "several hours" in answered.bottom_line[0].text
     assert assistant.ask("what about ondansetron?", history=[BACLOFEN]).abstained
+    # One edit from an everyday word ("stations") is no reason to take a drug class the sources lack for a typo.
+    assert assistant.ask("what about statins?", history=[BACLOFEN]).abstained
 
 
 # --- the verbatim property -------------------------------------------------------------------------------
