@@ -89,6 +89,18 @@ def _jsonl(path: Path) -> Iterator[tuple[int, dict]]:
             yield number, item
 
 
+def _identified(path: Path) -> Iterator[tuple[str, str, dict]]:
+    """("file:line", id, object) for every line of a JSONL set, failing on a missing or repeated id."""
+    seen: set[str] = set()
+    for number, item in _jsonl(path):
+        where = f"{path}:{number}"
+        qid = _text(item, "id", where)
+        if qid in seen:
+            raise EvalError(f"{where}: id {qid!r} is used twice; ids must be unique")
+        seen.add(qid)
+        yield where, qid, item
+
+
 def _text(item: Mapping, key: str, where: str) -> str:
     value = item.get(key)
     if not isinstance(value, str) or not value.strip():
@@ -136,13 +148,7 @@ def read_own_set(path: Path) -> tuple[Query, ...]:
         EvalError: a line is not JSON, lacks a field, has no passages or answers, or repeats an id.
     """
     queries: list[Query] = []
-    seen: set[str] = set()
-    for number, item in _jsonl(path):
-        where = f"{path}:{number}"
-        qid = _text(item, "id", where)
-        if qid in seen:
-            raise EvalError(f"{where}: id {qid!r} is used twice; ids must be unique")
-        seen.add(qid)
+    for where, qid, item in _identified(path):
         if "answers" not in item and "passages" not in item:
             raise EvalError(f"{where}: 'answers' must list at least one {{'doc', 'quote'}} that answers it")
         answers = _passages(item, "answers" if "answers" in item else "passages", where)
@@ -373,13 +379,7 @@ def read_judged_set(path: Path) -> tuple[Query, ...]:
         EvalError: a line is not JSON, lacks a field, judges nothing, or repeats an id.
     """
     queries: list[Query] = []
-    seen: set[str] = set()
-    for number, item in _jsonl(path):
-        where = f"{path}:{number}"
-        qid = _text(item, "id", where)
-        if qid in seen:
-            raise EvalError(f"{where}: id {qid!r} is used twice; ids must be unique")
-        seen.add(qid)
+    for where, qid, item in _identified(path):
         relevant = item.get("relevant")
         if (
             not isinstance(relevant, dict)
