@@ -654,7 +654,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     questions = pick_questions(datasets, args.questions)
     questions_file = args.work / "questions.json"
     questions_file.write_text(json.dumps(questions), encoding="utf-8")
-    embedder = Embedder(source_manifest.model, cache=EmbeddingCache(args.work / "cache" / "e.db"))
+    embedder = Embedder(
+        source_manifest.model, backend=source_manifest.backend, cache=EmbeddingCache(args.work / "cache" / "e.db")
+    )
     queries = np.ascontiguousarray(np.vstack([embedder.encode_query(q) for q in questions]), dtype=np.float32)
     del embedder
 
