@@ -10,7 +10,7 @@ among a follow-up's own words, which name what it asks about.
 
 This formula was the whole abstention model; it is now one input of a learned one (`qa.abstention`), beside the
 pieces it is made of (`Signals`): one missing word beside a covered drug ("wean off tegretol?") costs the formula
-as much as a missing drug name beside a covered aspect ("is vancomycin dialyzable?"), which the model tells apart.
+as much as a missing drug name beside a covered aspect ("vancomycin in kidney failure?"), which the model tells apart.
 """
 
 from __future__ import annotations
