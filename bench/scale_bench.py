@@ -175,6 +175,7 @@ def child_build(args: argparse.Namespace) -> int:
         sentence_vectors=sentences,
         model=manifest.model,
         chunker_version=manifest.chunker_version,
+        backend=manifest.backend,
         dense_kind=args.kind,
         follow_up_scores=follow_ups,
         # The replicas are searched with the weights chosen for the source corpus at its ingest (its manifest's
