@@ -50,6 +50,7 @@ from qa.records import stable_hash
 from qa.settings import Settings
 
 if TYPE_CHECKING:
+    from qa.abstention import AbstentionModel
     from qa.records import Answer, Hit
 
 # Questions per public data set that get the (slower) full answer check, and per out-of-scope group.
@@ -526,8 +527,9 @@ def eval_index_dir(settings: Settings, name: str, corpus: Path) -> Path:
     return Path(settings.cache_dir) / "eval" / f"{_slug(name)}-{key}{backend}"
 
 
-def index_opener(settings: Settings, *, progress: bool = True) -> Opener:
-    """Build (or bring up to date, which costs little when nothing changed) and load each data set's index."""
+def index_opener(settings: Settings, *, progress: bool = True, abstention: AbstentionModel | None = None) -> Opener:
+    """Build (or bring up to date, which costs little when nothing changed) and load each data set's index
+    (answering with `abstention`, default the shipped abstention model)."""
 
     def open_assistant(name: str, corpus: Path) -> AssistantLike:
         from qa.assistant import Assistant
@@ -535,7 +537,7 @@ def index_opener(settings: Settings, *, progress: bool = True) -> Opener:
 
         local = replace(settings, index_dir=eval_index_dir(settings, name, corpus))
         ingest([corpus], local, progress=progress)
-        return Assistant.load(local.index_dir, local)
+        return Assistant.load(local.index_dir, local, abstention=abstention)
 
     return open_assistant
 

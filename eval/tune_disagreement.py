@@ -28,7 +28,6 @@ from eval.plan import ANSWER_SETS, OWN_SET, answer_set_corpus, default_datasets_
 from eval.splits import HELD_OUT, TUNE
 from qa.answer.disagreement import find
 from qa.answer.settings import AnswerSettings
-from qa.confidence import ABSTAIN_BELOW
 from qa.records import Candidate, Document
 from qa.settings import Settings
 
@@ -68,7 +67,7 @@ def gather(settings: Settings, names: Sequence[str], datasets_dir: Path) -> list
         for query in read_own_set(file):
             with assistant.embedder.sharing_queries():
                 understood, hits, confidence = assistant.retrieve(query.text, query.history)
-                if confidence < ABSTAIN_BELOW or not hits:
+                if assistant.abstains(confidence) or not hits:
                     continue
                 candidates = tuple(assistant.rank_sentences(understood, hits))
             out.append(Scored(name, query, candidates, assistant.index.documents))

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from qa import answer as stages
+from qa.abstention import AbstentionModel, shipped_model
 from qa.answer import AnswerSettings, Asked
-from qa.confidence import ABSTAIN_BELOW, Confidence
+from qa.confidence import Confidence, Signals
 from qa.embedding import Embedder, EmbeddingCache
 from qa.index import Index
 from qa.query import Query, QueryBuilder
@@ -26,13 +27,22 @@ from qa.retrieve import Retriever, check_mode
 from qa.settings import Settings
 from qa.suggest import suggest
 
-__all__ = ["ABSTAIN_BELOW", "Assistant", "run_ask_command"]
+__all__ = ["Assistant", "run_ask_command"]
 
 
 class Assistant:
     """Retrieval plus the answer's stages over one loaded index; safe to share between chat sessions."""
 
-    def __init__(self, index: Index, embedder: Embedder, *, answer_settings: AnswerSettings | None = None):
+    def __init__(
+        self,
+        index: Index,
+        embedder: Embedder,
+        *,
+        answer_settings: AnswerSettings | None = None,
+        abstention: AbstentionModel | None = None,
+    ):
+        """`abstention`: the model that decides when the sources do not answer (default: the shipped one,
+        `qa/abstention.json`)."""
         self.index = index
         self.embedder = embedder
         # Answering encodes a handful of short texts: one thread each is fastest, and with two cores shared by
@@ -41,6 +51,7 @@ class Assistant:
         embedder.set_threads(1)
         self.retriever = Retriever(index, embedder)
         self.answer_settings = answer_settings or AnswerSettings()
+        self.abstention = abstention or shipped_model()
         # The corpus's words (with counts, so a typo fix can prefer the word the corpus uses far more often),
         # their stems, its acronyms and the abbreviations it defines: counted at ingest (`qa.lexicon`), not at
         # each load.
@@ -58,7 +69,9 @@ class Assistant:
         self._confidence_cache: dict[str, float] = {}
 
     @classmethod
-    def load(cls, index_dir: Path, settings: Settings | None = None) -> Assistant:
+    def load(
+        cls, index_dir: Path, settings: Settings | None = None, *, abstention: AbstentionModel | None = None
+    ) -> Assistant:
         """Load the index at `index_dir` with the model it was built with (or refuse, saying how to rebuild)."""
         settings = settings or Settings.from_env()
         index = Index.load(Path(index_dir), model=settings.model, backend=settings.backend)
@@ -66,7 +79,7 @@ class Assistant:
         embedder = Embedder(
             index.manifest.model, backend=index.manifest.backend, batch_size=settings.batch_size, cache=cache
         )
-        return cls(index, embedder)
+        return cls(index, embedder, abstention=abstention)
 
     # Retrieval -----------------------------------------------------------------------------------------------
 
@@ -91,7 +104,7 @@ class Assistant:
     def _retrieve(self, query: Query, history: Sequence[str], mode: str, k: int) -> tuple[Query, list[Hit], float]:
         hits = self.retriever.search(self.search_texts(query), mode=mode, k=k)
         confidence = self.confidence(query, hits)
-        if history and not query.followup and confidence < ABSTAIN_BELOW:
+        if history and not query.followup and self.abstains(confidence):
             leaning = self.queries.build(query.original, history, leaning=True)
             if leaning.followup:
                 leaning_hits = self.retriever.search(self.search_texts(leaning), mode=mode, k=k)
@@ -138,10 +151,18 @@ class Assistant:
         return self.confidence_model.coverage(text, rare_only=rare_only)
 
     def confidence(self, query: Query, hits: Sequence[Hit]) -> float:
-        """How sure the indexed sources answer the question: closeness of the best evidence times topic coverage."""
+        """How sure medcite is that the indexed sources answer the question: the abstention model's probability."""
         if not hits:
             return 0.0
-        return self.confidence_model.of(self.retriever.best_dense(query.expanded, hits[:10]), query)
+        return self.abstention.probability(self.signals(query, hits))
+
+    def signals(self, query: Query, hits: Sequence[Hit]) -> Signals:
+        """What the abstention model reads of a question and its hits (`qa.confidence.Signals`)."""
+        return self.confidence_model.signals(self.retriever.best_dense(query.expanded, hits[:10]), query)
+
+    def abstains(self, confidence: float) -> bool:
+        """Whether a question of this confidence is abstained on (below the model's threshold)."""
+        return confidence < self.abstention.threshold
 
     # Answers -------------------------------------------------------------------------------------------------
 
@@ -161,7 +182,7 @@ class Assistant:
         query, hits, confidence = self._retrieve(query, history, check_mode(mode), 20)
         timings["retrieve"] = time.perf_counter() - started - timings["query"]
         mark = time.perf_counter()
-        if confidence < ABSTAIN_BELOW or not hits:
+        if self.abstains(confidence) or not hits:
             nearest = stages.nearest_topics(hits)
             answer = stages.abstain(question, nearest, confidence=confidence, emergency=emergency, query=query.text)
             timings["compose"] = time.perf_counter() - mark
@@ -209,15 +230,17 @@ class Assistant:
         """
         todo = [q for q in questions if q not in self._confidence_cache]
         for q in (q for q in todo if q in self.index.follow_up_scores):
-            self._confidence_cache[q] = self.confidence_model.of(self.index.follow_up_scores[q], self.build_query(q))
+            signals = self.confidence_model.signals(self.index.follow_up_scores[q], self.build_query(q))
+            self._confidence_cache[q] = self.abstention.probability(signals)
         unscored = [q for q in todo if q not in self.index.follow_up_scores]
         if unscored:
             built = [self.build_query(q) for q in unscored]
             vectors = self.embedder.encode_uncached([b.expanded[0] for b in built])
             scores, _ = self.index.dense_search(vectors, 1)
             for q, b, best in zip(unscored, built, scores[:, 0], strict=True):
-                self._confidence_cache[q] = self.confidence_model.of(float(best), b)
-        return [self._confidence_cache[q] >= ABSTAIN_BELOW for q in questions]
+                signals = self.confidence_model.signals(float(best), b)
+                self._confidence_cache[q] = self.abstention.probability(signals)
+        return [not self.abstains(self._confidence_cache[q]) for q in questions]
 
 
 def run_ask_command(

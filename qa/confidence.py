@@ -6,26 +6,74 @@ dialyzable?" is close to the baclofen pages), so every topic word missing from t
 everyday word costs little, a missing rare word (a drug or disease name the model's own vocabulary does not hold
 whole) costs double: it is usually the very thing asked about. A misspelt everyday word ("whate", "teh") or two
 run together ("howmuch", "aday"), common in consumer messages, costs what a missing everyday word does, except
-among a follow-up's own words, which name what it asks about. medcite abstains below `ABSTAIN_BELOW`.
+among a follow-up's own words, which name what it asks about.
+
+This formula was the whole abstention model; it is now one input of a learned one (`qa.abstention`), beside the
+pieces it is made of (`Signals`): one missing word beside a covered drug ("wean off tegretol?") costs the formula
+as much as a missing drug name beside a covered aspect ("vancomycin in kidney failure?"), which the model tells apart.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from qa.bm25 import stems
+from qa.drugs import is_drug_name
 from qa.query import Query, QueryBuilder, content_words
 from qa.text import words
 
-# Calibrated with `medcite eval` (abstention: in-scope vs out-of-scope questions); see README.
-ABSTAIN_BELOW = 0.23
+# The threshold of the hand-made formula alone (`Confidence.of`), calibrated with `medcite eval` before the
+# learned model (`qa.abstention`) took its place; kept to report the formula beside the model.
+FORMULA_ABSTAIN_BELOW = 0.23
 _COMMON_WORD_WEIGHT = 0.3
 # A rare word the corpus lacks is usually the very drug or disease asked about: it weighs double.
 _MISSING_RARE_WEIGHT = 2.0
 _PARTS = re.compile(r"[/-]")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class TopicWord:
+    """One topic word of a question: `light` when an everyday word, a typo of one or a story's word (it weighs
+    little when missing); `covered` when the corpus holds it; `weight` its share in the coverage."""
+
+    text: str
+    light: bool
+    covered: bool
+    weight: float
+    # Covered only by a loose match: a stem ("lowe" by "low") or a typo fix ("dialisys"), not the word itself.
+    loose: bool = False
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the abstention model reads of one question (`qa.abstention.FEATURES` are computed from these)."""
+
+    # The best cosine between the question and a retrieved chunk.
+    dense: float
+    # The least covered reading's coverage (`Confidence.coverage`), and the same over its rare words only.
+    coverage: float
+    rare_coverage: float
+    # Of that reading: rare words the corpus holds and lacks, light words it lacks, missing words naming a drug.
+    covered_rare: int
+    missing_rare: int
+    missing_light: int
+    missing_drug: int
+    topic_words: int
+    followup: bool
+    # Rare words covered only by a loose match (`TopicWord.loose`): a typo's fix, or a name read as a stem.
+    loose_rare: int = 0
+    # Words naming a drug that the corpus holds: a question naming a missing drug beside a covered one
+    # ("metamucil with ciprofloxacin") is about the covered one too; beside none, it is about a stranger.
+    covered_drug: int = 0
+
+    @property
+    def formula(self) -> float:
+        """The hand-made confidence: max(0, dense) x coverage^2 (what `Confidence.of` returns)."""
+        return max(0.0, self.dense) * self.coverage**2
 
 
 def corpus_words(texts: Iterable[str]) -> dict[str, int]:
@@ -73,32 +121,61 @@ class Confidence:
         With `rare_only`, everyday words do not count at all: a follow-up's own words ("how fast do they wake up
         after?") name no new topic unless they name a rare one.
         """
+        return _share(self.topic(text, rare_only=rare_only))
+
+    def topic(self, text: str, *, rare_only: bool = False) -> tuple[TopicWord, ...]:
+        """The question's topic words, each with whether the corpus holds it and what it weighs in `coverage`."""
         context = self._story_words(text)
-        topic = [w for w in content_words(text) if len(w) > 2 and not w.isdigit()]
-        total = missing = 0.0
-        for word in topic:
+        found: list[TopicWord] = []
+        for word in (w for w in content_words(text) if len(w) > 2 and not w.isdigit()):
             common = self.is_common(word)
             if rare_only and common:
                 continue
             if self._covers(word):
-                total += _COMMON_WORD_WEIGHT if common else 1.0
-            else:
-                # A follow-up's own rare word is what it asks about: there, a near-miss of an everyday word
-                # ("statins" of "stations") is not read as a typo.
-                typo = not rare_only and self._misspelt_common(word)
-                weight = _COMMON_WORD_WEIGHT if common or typo or word in context else _MISSING_RARE_WEIGHT
-                total += weight
-                missing += weight
-        return 1.0 - missing / total if total else 1.0
+                loose = not self._covers(word, exactly=True)
+                found.append(TopicWord(word, common, True, _COMMON_WORD_WEIGHT if common else 1.0, loose))
+                continue
+            # A follow-up's own rare word is what it asks about: there, a near-miss of an everyday word
+            # ("statins" of "stations") is not read as a typo.
+            typo = not rare_only and self._misspelt_common(word)
+            light = common or typo or word in context
+            found.append(TopicWord(word, light, False, _COMMON_WORD_WEIGHT if light else _MISSING_RARE_WEIGHT))
+        return tuple(found)
 
     def of(self, best_dense: float, query: Query) -> float:
-        """The confidence of a question whose nearest evidence has cosine `best_dense`."""
-        # A follow-up's own words count too: "what about peritoneal dialysis?" is not covered by baclofen pages.
-        coverage = min(
-            *(self.coverage(text) for text in query.parts),
-            self.coverage(query.focus or query.text, rare_only=query.followup),
+        """The confidence of a question whose nearest evidence has cosine `best_dense` (the hand-made formula,
+        one input of the learned model: `qa.abstention`)."""
+        return float(max(0.0, best_dense) * self._bottleneck(query)[0] ** 2)
+
+    def signals(self, best_dense: float, query: Query) -> Signals:
+        """What the learned abstention model reads of a question whose nearest evidence has cosine `best_dense`.
+
+        The counts are of the reading that limits coverage (a part of the question, or a follow-up's own words),
+        the one the formula squares.
+        """
+        coverage, words = self._bottleneck(query)
+        missing = [w for w in words if not w.covered]
+        return Signals(
+            dense=float(best_dense),
+            coverage=coverage,
+            rare_coverage=_share(tuple(w for w in words if not w.light)),
+            covered_rare=sum(1 for w in words if w.covered and not w.light),
+            missing_rare=sum(1 for w in missing if not w.light),
+            missing_light=sum(1 for w in missing if w.light),
+            missing_drug=sum(1 for w in missing if is_drug_name(w.text)),
+            topic_words=len(words),
+            followup=query.followup,
+            loose_rare=sum(1 for w in words if w.loose and not w.light),
+            covered_drug=sum(1 for w in words if w.covered and is_drug_name(w.text)),
         )
-        return float(max(0.0, best_dense) * coverage**2)
+
+    def _bottleneck(self, query: Query) -> tuple[float, tuple[TopicWord, ...]]:
+        """The least covered reading of a question: each part, and the focus (a follow-up's own words, where only
+        rare words count), as (coverage, topic words)."""
+        # A follow-up's own words count too: "what about peritoneal dialysis?" is not covered by baclofen pages.
+        readings = [self.topic(text) for text in query.parts]
+        readings.append(self.topic(query.focus or query.text, rare_only=query.followup))
+        return min(((_share(words), words) for words in readings), key=lambda pair: pair[0])
 
     def is_common(self, word: str) -> bool:
         """An everyday word: the model's vocabulary holds it, or another form of it, whole."""
@@ -122,9 +199,12 @@ class Confidence:
             return any(word[:i] + word[i + 1] + word[i] + word[i + 2 :] in common for i in range(2))
         return any(edit in common for edit in _one_edit(word))
 
-    def _covers(self, word: str) -> bool:
+    def _covers(self, word: str, *, exactly: bool = False) -> bool:
+        """The corpus holds the word, or each part of a slash or hyphen compound; `exactly`: without stems or
+        typo fixes."""
+        known = self._exactly_known if exactly else self._known
         parts = [p for p in _PARTS.split(word) if p]
-        return self._known(word) or (len(parts) > 1 and all(self._known(p) for p in parts))
+        return known(word) or (len(parts) > 1 and all(known(p) for p in parts))
 
     def _story_words(self, text: str) -> frozenset[str]:
         """Words that only tell the story around a question, not what it asks about.
@@ -141,14 +221,21 @@ class Confidence:
         return frozenset(told - asked) if restated else frozenset()
 
     def _known(self, word: str) -> bool:
-        """The corpus holds the word, its singular, its long form or generic name, or a word one typo away."""
+        """The corpus holds the word, its singular, its long form or generic name, its stem, or a word one typo
+        away."""
+        return (
+            self._exactly_known(word)
+            or stems([word])[0] in self._vocabulary_stems
+            or self.queries.correct(word) is not None
+        )
+
+    def _exactly_known(self, word: str) -> bool:
+        """The corpus holds the word, its singular, its long form or its generic name."""
         return (
             word in self.vocabulary
             or word.rstrip("s") in self.vocabulary
             or word in self.queries.abbreviations
             or self._synonym_known(word)
-            or stems([word])[0] in self._vocabulary_stems
-            or self.queries.correct(word) is not None
         )
 
     def _synonym_known(self, word: str) -> bool:
@@ -156,6 +243,13 @@ class Confidence:
         the generic name of the drug it names ("eliquis": "apixaban")."""
         synonym = [w for w in (self.queries.synonym(word) or "").split() if len(w) > 2]
         return bool(synonym) and all(w in self.vocabulary for w in synonym)
+
+
+def _share(words: tuple[TopicWord, ...]) -> float:
+    """1 - (weight of the missing words) / (weight of all): 1 for a question with no topic word."""
+    total = sum(w.weight for w in words)
+    missing = sum(w.weight for w in words if not w.covered)
+    return 1.0 - missing / total if total else 1.0
 
 
 def _one_edit(word: str) -> set[str]:

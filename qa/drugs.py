@@ -57,3 +57,18 @@ def drug_names() -> Mapping[str, str]:
         if name != generic:
             names[name] = generic
     return MappingProxyType(names)
+
+
+@functools.cache
+def generic_names() -> frozenset[str]:
+    """Every generic name of `drug_names` ("apixaban"): the other half of what names a drug."""
+    return frozenset(drug_names().values())
+
+
+def is_drug_name(word: str) -> bool:
+    """Whether a lower-case word names a drug, by its generic name or another ("eliquis", "apixaban").
+
+    The abstention model asks it of a question's words that the corpus lacks: a missing drug name is usually the
+    very thing asked about, a missing other word ("wean", "toxicology") usually an aspect of a covered topic.
+    """
+    return word in generic_names() or word in drug_names()

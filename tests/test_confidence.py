@@ -1,0 +1,72 @@
+"""The signals the abstention model reads: topic words, their coverage, and the counts, on a one-sentence corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.confidence import Confidence, Signals, corpus_words
+from qa.query import QueryBuilder
+
+CORPUS = "Baclofen is cleared by hemodialysis in kidney failure."
+# The everyday words of this fixture (the model's vocabulary in the product): everything but the drug and
+# disease names.
+EVERYDAY = {"is", "cleared", "by", "in", "kidney", "failure", "wean", "how", "off", "what", "clear"}
+
+
+@pytest.fixture(scope="module")
+def confidence() -> Confidence:
+    vocabulary = corpus_words([CORPUS])
+    return Confidence(vocabulary, EVERYDAY, QueryBuilder(vocabulary, known_words=EVERYDAY))
+
+
+def signals(confidence: Confidence, question: str, dense: float = 0.6) -> Signals:
+    return confidence.signals(dense, confidence.queries.build(question))
+
+
+def test_a_missing_drug_beside_a_covered_word_is_counted_as_both(confidence: Confidence) -> None:
+    found = signals(confidence, "is ondansetron cleared by hemodialysis?")
+    # ondansetron missing (rare: 2), cleared covered (everyday: 0.3), hemodialysis covered (rare: 1).
+    assert found.coverage == pytest.approx(1 - 2 / 3.3)
+    assert found.rare_coverage == pytest.approx(1 - 2 / 3)
+    assert (found.covered_rare, found.missing_rare, found.missing_light, found.missing_drug) == (1, 1, 0, 1)
+    assert found.topic_words == 3 and not found.followup
+
+
+def test_a_missing_everyday_word_beside_a_covered_drug_is_light(confidence: Confidence) -> None:
+    found = signals(confidence, "how to wean off baclofen?")
+    assert found.coverage == pytest.approx(1 - 0.6 / 1.6)
+    assert found.rare_coverage == 1.0
+    assert (found.covered_rare, found.missing_rare, found.missing_light, found.missing_drug) == (1, 0, 2, 0)
+
+
+def test_the_formula_is_what_confidence_of_returns(confidence: Confidence) -> None:
+    for question in ("is ondansetron cleared by hemodialysis?", "how to wean off baclofen?", "tegretol"):
+        query = confidence.queries.build(question)
+        found = confidence.signals(0.6, query)
+        assert found.formula == pytest.approx(confidence.of(0.6, query))
+        assert found.formula == pytest.approx(0.6 * found.coverage**2)
+    assert signals(confidence, "tegretol").formula == 0.0
+
+
+def test_coverage_is_the_share_of_the_topic_words_weight(confidence: Confidence) -> None:
+    words = confidence.topic("is ondansetron cleared by hemodialysis?")
+    assert [(w.text, w.covered, w.weight) for w in words] == [
+        ("ondansetron", False, 2.0),
+        ("cleared", True, 0.3),
+        ("hemodialysis", True, 1.0),
+    ]
+    assert confidence.coverage("is ondansetron cleared by hemodialysis?") == pytest.approx(1 - 2 / 3.3)
+    assert confidence.coverage("what is it?") == 1.0
+
+
+def test_negative_closeness_counts_as_none(confidence: Confidence) -> None:
+    assert signals(confidence, "is baclofen cleared?", dense=-0.2).formula == 0.0
+
+
+def test_drugs_the_corpus_holds_and_words_it_holds_only_loosely_are_counted(confidence: Confidence) -> None:
+    exact = signals(confidence, "is baclofen cleared by hemodialysis?")
+    assert (exact.covered_drug, exact.loose_rare) == (1, 0)
+    # A typo's fix covers "hemodialisys", but only loosely; "ondansetron" names a drug the corpus lacks.
+    typed = signals(confidence, "is ondansetron cleared by hemodialisys?")
+    assert (typed.covered_drug, typed.missing_drug, typed.loose_rare) == (0, 1, 1)
+    assert typed.coverage == signals(confidence, "is ondansetron cleared by hemodialysis?").coverage
