@@ -643,7 +643,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="folder for the builds (tens of GB at 1M chunks)")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--kinds", default=",".join(KINDS), help="the first is built with the rest of the index")
-    parser.add_argument("--questions", type=int, default=200, help="timed warm asks per size and kind")
+    parser.add_argument("--questions", type=int, default=200, help="timed asks per pass (two passes) per size and kind")
     parser.add_argument("--noise", type=float, default=0.3, help="relative norm of the noise on copied vectors")
     parser.add_argument(
         "--datasets",
