@@ -147,3 +147,24 @@ def test_replicas_keep_the_fusion_weights_chosen_for_the_source(bench, tmp_path:
     assert bench.child_build(args) == 0
     manifest = read_manifest(target)
     assert manifest.chunks == 100 and manifest.fusion == chosen
+
+
+def test_replicas_record_the_backend_of_the_source(bench, tmp_path: Path) -> None:
+    # Replicas of an onnx-int8 index hold onnx-int8 vectors: labelled torch, a fresh process would load torch and
+    # encode its questions in float32 against them (what the benchmark once timed).
+    source = tmp_path / "source"
+    docs, chunks, vectors, sentences = _corpus(40)
+    write_index(
+        source,
+        docs,
+        chunks,
+        vectors,
+        sentence_vectors=sentences,
+        model="m",
+        chunker_version=CHUNKER_VERSION,
+        backend="onnx-int8",
+    )
+    target = tmp_path / "replica"
+    args = argparse.Namespace(source=source, size=60, noise=0.3, index=target, kind="flat-ip")
+    assert bench.child_build(args) == 0
+    assert read_manifest(target).backend == "onnx-int8"
