@@ -61,11 +61,18 @@ def _corpus(n: int, dim: int = 16) -> tuple[list[Document], list[Chunk], np.ndar
     return docs, chunks, vectors, sentences
 
 
+def _write_source(folder: Path, **options: object) -> None:
+    """A 40-chunk index at `folder` (`_corpus`), written with `write_index`'s other `options`."""
+    docs, chunks, vectors, sentences = _corpus(40)
+    write_index(
+        folder, docs, chunks, vectors, sentence_vectors=sentences, model="m", chunker_version=CHUNKER_VERSION, **options
+    )
+
+
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("source")
-    docs, chunks, vectors, sentences = _corpus(40)
-    write_index(folder, docs, chunks, vectors, sentence_vectors=sentences, model="m", chunker_version=CHUNKER_VERSION)
+    _write_source(folder)
     return folder
 
 
@@ -130,18 +137,8 @@ def test_a_linked_kind_is_the_same_index_with_another_dense_file(
 
 def test_replicas_keep_the_fusion_weights_chosen_for_the_source(bench, tmp_path: Path) -> None:
     source = tmp_path / "source"
-    docs, chunks, vectors, sentences = _corpus(40)
     chosen = {"version": "v", "weights": {"dense": 0.6, "bm25": 0.4}, "method": "pseudo-queries"}
-    write_index(
-        source,
-        docs,
-        chunks,
-        vectors,
-        sentence_vectors=sentences,
-        model="m",
-        chunker_version=CHUNKER_VERSION,
-        calibrate=lambda _index: chosen,
-    )
+    _write_source(source, calibrate=lambda _index: chosen)
     target = tmp_path / "replica"
     args = argparse.Namespace(source=source, size=100, noise=0.3, index=target, kind="flat-ip")
     assert bench.child_build(args) == 0
@@ -153,17 +150,7 @@ def test_replicas_record_the_backend_of_the_source(bench, tmp_path: Path) -> Non
     # Replicas of an onnx-int8 index hold onnx-int8 vectors: labelled torch, a fresh process would load torch and
     # encode its questions in float32 against them (what the benchmark once timed).
     source = tmp_path / "source"
-    docs, chunks, vectors, sentences = _corpus(40)
-    write_index(
-        source,
-        docs,
-        chunks,
-        vectors,
-        sentence_vectors=sentences,
-        model="m",
-        chunker_version=CHUNKER_VERSION,
-        backend="onnx-int8",
-    )
+    _write_source(source, backend="onnx-int8")
     target = tmp_path / "replica"
     args = argparse.Namespace(source=source, size=60, noise=0.3, index=target, kind="flat-ip")
     assert bench.child_build(args) == 0
