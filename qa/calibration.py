@@ -11,10 +11,13 @@ are recorded in the index manifest.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -104,6 +107,11 @@ class CalibrationSettings:
     calibration costs a fixed small share of an ingest; with fewer than `min_queries` the fallback weights
     stand. A weight moves from the fallback only when the move gains at least `min_gain` nDCG@10 on the
     pseudo-queries with a paired t statistic of at least `min_t` (see `qa.fusion.optimize_fusion`).
+
+    `reuse_below`: a rebuild keeps the weights of the index it replaces while the documents new, changed or
+    removed since they were computed stay under this share of the corpus (`Previous.keeps`): a few edited pages
+    cannot move weights that a clear gain on 200 pseudo-queries chose, and recalibrating would cost a small
+    re-ingest many times its embedding time. Not part of `version`: it does not change how weights are chosen.
     """
 
     queries: int = 200
@@ -116,6 +124,7 @@ class CalibrationSettings:
     min_gain: float = 0.01
     min_t: float = 2.0
     salt: str = "medcite-calibration-1"
+    reuse_below: float = field(default=0.05, repr=False)
 
     def budget(self, chunks: int) -> int:
         """How many pseudo-queries an index of `chunks` chunks gets."""
@@ -248,6 +257,11 @@ class Calibration:
             "scores": {k: round(v, 4) for k, v in self.scores.items()},
             "seconds": round(self.seconds, 2),
             "summary": self.summary(),
+            # As a build records them (`carried`): computed for this build, in `spent` seconds.
+            "origin": COMPUTED,
+            "changed_since": 0,
+            "spent": round(self.seconds, 2),
+            "choice": self.summary(),
         }
 
     def summary(self) -> str:
@@ -304,3 +318,118 @@ def calibrate(index: Index, embedder: Embedder, settings: CalibrationSettings | 
         time.perf_counter() - started,
         settings.version(),
     )
+
+
+# Where a build's weights come from: computed for it, read from the calibration cache, or kept from the build it
+# replaces.
+COMPUTED, CACHED, KEPT = "computed", "cache", "previous build"
+
+
+def carried(
+    recorded: Mapping[str, Any], origin: str, *, changed_since: int, documents: int, spent: float
+) -> dict[str, Any]:
+    """A recorded calibration (`Calibration.to_dict`) as a new build records it: the same weights and evidence,
+    with where they come from, the documents changed since they were computed, and this build's time on them."""
+    choice = str(recorded.get("choice") or recorded.get("summary", ""))
+    if origin == CACHED:
+        note = "Read from the calibration cache (these chunks were calibrated before)."
+    else:
+        note = (
+            f"Kept from the previous build: {changed_since} of {documents} documents new, changed or removed since "
+            "they were chosen."
+        )
+    return {
+        **recorded,
+        "origin": origin,
+        "changed_since": changed_since,
+        "spent": round(spent, 2),
+        "choice": choice,
+        "summary": f"{note} {choice}",
+    }
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The index a rebuild replaces, as far as its weights go: its recorded calibration (the manifest's
+    `fusion`), the signals its corpus's shape allowed, and how many documents the rebuild adds, changes or
+    removes."""
+
+    fusion: Mapping[str, Any]
+    signals: frozenset[str]
+    changes: int
+
+    def changed_since(self) -> int:
+        """Documents new, changed or removed since the weights were computed, this rebuild's included."""
+        return int(self.fusion.get("changed_since", 0)) + self.changes
+
+    def keeps(self, shape: Shape, settings: CalibrationSettings) -> bool:
+        """Whether a build of this shape keeps these weights: computed from pseudo-queries under the same
+        settings, for a corpus whose shape allows the same signals, and fewer documents changed since than
+        `reuse_below` of the new corpus's. (A fallback is not kept: it costs nothing to choose again.)"""
+        return (
+            self.fusion.get("method") == "pseudo-queries"
+            and self.fusion.get("version") == settings.version()
+            and shape.applicable() == self.signals
+            and self.changed_since() < settings.reuse_below * shape.documents
+        )
+
+
+class CalibrationCache:
+    """Calibrations already computed, one small JSON file per key under a folder of the cache.
+
+    A calibration is a function of the chunks, their vectors and the settings, so its key (made by the caller,
+    `qa.ingest`) names them: the same corpus rebuilt into a new folder, or rebuilt after its index was removed,
+    reads its weights instead of asking its pseudo-queries again, as the embedding cache spares its vectors.
+    Entries are written beside their name and renamed into place; an unreadable one is ignored and rewritten.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        try:
+            data = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+            FusionWeights.from_dict(data["weights"])
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def put(self, key: str, recorded: Mapping[str, Any]) -> None:
+        tmp = self.folder / f".{key}.{os.getpid()}.tmp"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(dict(recorded), indent=2) + "\n", encoding="utf-8")
+            os.replace(tmp, self.folder / f"{key}.json")
+        except OSError:
+            # A cache that cannot be written costs a later rebuild its calibration time, nothing else.
+            tmp.unlink(missing_ok=True)
+
+
+def choose(
+    index: Index,
+    embedder: Embedder,
+    settings: CalibrationSettings,
+    *,
+    cache: CalibrationCache | None = None,
+    key: str = "",
+    previous: Previous | None = None,
+) -> dict[str, Any]:
+    """The calibration a new build records: from the cache when these chunks were calibrated before, kept from
+    the previous build when few documents changed since (`Previous.keeps`), else computed (and cached)."""
+    started = time.perf_counter()
+    found = cache.get(key) if cache is not None else None
+    if found is not None and found.get("version") == settings.version():
+        return carried(found, CACHED, changed_since=0, documents=0, spent=time.perf_counter() - started)
+    shape = shape_of(index)
+    if previous is not None and previous.keeps(shape, settings):
+        return carried(
+            previous.fusion,
+            KEPT,
+            changed_since=previous.changed_since(),
+            documents=shape.documents,
+            spent=time.perf_counter() - started,
+        )
+    recorded = calibrate(index, embedder, settings).to_dict()
+    if cache is not None:
+        cache.put(key, recorded)
+    return recorded

@@ -18,12 +18,13 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from qa.calibration import CalibrationSettings, calibrate
+from qa.calibration import CalibrationCache, CalibrationSettings, Previous, choose, shape_of
 from qa.chunking import CHUNKER_VERSION, chunk_document
 from qa.dense import choose_kind
 from qa.embedding import Embedder, EmbeddingCache
 from qa.errors import IndexLoadError, LoadError
 from qa.index import (
+    FORMAT_VERSION,
     STEPS,
     Index,
     Manifest,
@@ -33,7 +34,7 @@ from qa.index import (
     write_index,
 )
 from qa.loaders import load_paths
-from qa.records import Chunk, Document, Skipped
+from qa.records import Chunk, Document, Skipped, stable_hash
 from qa.settings import Settings
 
 INDEX_STEPS = STEPS
@@ -282,9 +283,27 @@ def ingest(
     follow_up_scores = _score_follow_ups(documents, vectors, embedder)
 
     fusion: dict[str, Any] = {}
+    replaced = (
+        Previous(previous.manifest.fusion, shape_of(previous).applicable(), len(fresh) + removed)
+        if previous is not None and previous.manifest.fusion
+        else None
+    )
 
     def choose_fusion(built: Index) -> dict[str, Any]:
-        fusion.update(calibrate(built, embedder, calibration).to_dict())
+        # What the calibration is a function of: these chunks (the documents, the chunker, the model's window) and
+        # their vectors (model, backend), the settings, and how the index searches them.
+        key = stable_hash(
+            calibration.version(),
+            canonical_model(model),
+            backend,
+            CHUNKER_VERSION,
+            str(FORMAT_VERSION),
+            built.manifest.dense_kind,
+            fingerprint,
+            length=24,
+        )
+        cache = CalibrationCache(Path(settings.cache_dir) / "calibration")
+        fusion.update(choose(built, embedder, calibration, cache=cache, key=key, previous=replaced))
         return fusion
 
     with _bar(progress, len(INDEX_STEPS), "indexing", "step") as bar:

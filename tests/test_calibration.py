@@ -18,6 +18,7 @@ from qa.calibration import (
     MIN_DOCUMENTS,
     PRIOR,
     CalibrationSettings,
+    Previous,
     Shape,
     calibrate,
     judge,
@@ -254,3 +255,103 @@ def test_calibrate_is_callable_on_any_loaded_index(tmp_path: Path) -> None:
     # 12 held-out sentences and 8 asked for their siblings: one per document of the 24.
     assert chosen.method == "pseudo-queries" and chosen.queries == {"held-out": 12, "siblings": 8}
     assert chosen.summary().startswith("Chosen from ")
+
+
+# --- calibrations carried into a rebuild ------------------------------------------------------------------
+
+CALIBRATED = {"per_chunks": 1, "min_queries": 10}
+
+
+def _count_calibrations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Calls of `calibrate` from here on (it still runs)."""
+    import qa.calibration
+
+    calls: list[int] = []
+    real = qa.calibration.calibrate
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(qa.calibration, "calibrate", counted)
+    return calls
+
+
+def _reingest(tmp_path: Path, folder: str = "index") -> object:
+    settings = Settings(index_dir=tmp_path / folder, cache_dir=tmp_path / "cache")
+    return ingest([tmp_path / "docs"], settings, embedder=BagOfWords(), calibration=CalibrationSettings(**CALIBRATED))
+
+
+def _edit(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "docs" / name
+    path.write_text(path.read_text(encoding="utf-8") + "\nAn added note says kappa kappa tau.\n", encoding="utf-8")
+
+
+def test_a_rebuild_of_the_same_chunks_reads_its_weights_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, first = build(tmp_path, pages=6, passages=4, sentences=8, **CALIBRATED)
+    assert first.fusion["origin"] == "computed" and first.fusion["spent"] == first.fusion["seconds"]
+    calls = _count_calibrations(monkeypatch)
+    again = _reingest(tmp_path, "elsewhere")
+    assert calls == []
+    kept = ("weights", "method", "reason", "pseudo_queries", "scores", "seconds", "version")
+    assert {k: again.fusion[k] for k in kept} == {k: first.fusion[k] for k in kept}
+    assert again.fusion["origin"] == "cache" and again.fusion["changed_since"] == 0
+    assert again.fusion["spent"] < 1.0
+    assert "calibration cache" in again.summary() and "Chosen from " in again.summary()
+
+
+def test_an_unreadable_cache_entry_is_calibrated_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, first = build(tmp_path, pages=6, passages=4, sentences=8, **CALIBRATED)
+    entries = list((tmp_path / "cache" / "calibration").glob("*.json"))
+    assert len(entries) == 1
+    entries[0].write_text('{"weights": ', encoding="utf-8")
+    calls = _count_calibrations(monkeypatch)
+    again = _reingest(tmp_path, "elsewhere")
+    assert calls == [1] and again.fusion["origin"] == "computed"
+    assert again.fusion["weights"] == first.fusion["weights"]
+    assert json.loads(entries[0].read_text(encoding="utf-8"))["weights"] == first.fusion["weights"]
+
+
+def test_a_small_change_keeps_the_weights_until_the_changes_add_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 24 documents: one edited is 4% of them, under `reuse_below` (5%); a second makes 8%.
+    _, first = build(tmp_path, pages=6, passages=4, sentences=8, **CALIBRATED)
+    calls = _count_calibrations(monkeypatch)
+    _edit(tmp_path, "p0-0.txt")
+    kept = _reingest(tmp_path)
+    assert calls == [] and kept.changed == 1
+    assert kept.fusion["origin"] == "previous build" and kept.fusion["changed_since"] == 1
+    assert kept.fusion["weights"] == first.fusion["weights"] and kept.fusion["scores"] == first.fusion["scores"]
+    assert "1 of 24 documents" in kept.summary() and "Chosen from " in kept.summary()
+    _edit(tmp_path, "p1-0.txt")
+    again = _reingest(tmp_path)
+    assert calls == [1] and again.fusion["origin"] == "computed" and again.fusion["changed_since"] == 0
+
+
+@pytest.mark.parametrize(
+    ("recorded", "changes", "signals", "keeps"),
+    [
+        ({"method": "pseudo-queries", "changed_since": 0}, 4, "same", True),
+        ({"method": "pseudo-queries", "changed_since": 3}, 1, "same", True),
+        ({"method": "pseudo-queries", "changed_since": 4}, 1, "same", False),  # 5 of 100: not under 5%
+        ({"method": "pseudo-queries", "changed_since": 0}, 1, "other", False),  # the shape allows other signals
+        ({"method": "fallback", "changed_since": 0}, 1, "same", False),  # nothing to keep: the start is free
+        ({"method": "pseudo-queries", "changed_since": 0, "version": "older"}, 0, "same", False),
+    ],
+)
+def test_weights_are_kept_only_for_few_changes_on_a_corpus_of_the_same_shape(
+    recorded: dict, changes: int, signals: str, keeps: bool
+) -> None:
+    settings = CalibrationSettings()
+    shape = Shape(100, 40, 40)
+    other = Shape(100, 0, 40)
+    previous = Previous({"version": settings.version(), **recorded}, shape.applicable(), changes)
+    assert previous.keeps(shape if signals == "same" else other, settings) is keeps
+
+
+def test_the_reuse_threshold_is_not_part_of_the_calibration_version() -> None:
+    # Whether weights are kept does not change how they are chosen: indexes are not recalibrated for it.
+    assert CalibrationSettings(reuse_below=0.2).version() == CalibrationSettings().version()
