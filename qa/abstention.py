@@ -12,13 +12,13 @@ data it used: the one settings record of this stage.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from qa import learned
 from qa.confidence import FORMULA_ABSTAIN_BELOW, Signals
 
 MODEL_FILE = Path(__file__).with_name("abstention.json")
@@ -97,12 +97,9 @@ class AbstentionModel:
         )
         return _sigmoid(z)
 
-    def to_json(self) -> dict:
-        return {"format": FORMAT, **dataclasses.asdict(self)}
-
     def save(self, path: Path) -> None:
         """Write the model as JSON (what `load` reads)."""
-        Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+        learned.save(path, FORMAT, dataclasses.asdict(self))
 
     @classmethod
     def load(cls, path: Path) -> AbstentionModel:
@@ -112,29 +109,21 @@ class AbstentionModel:
             ValueError: the file is missing, not JSON, not of this format, or holds values a model cannot have;
                 the message names the file and the command that writes it.
         """
-        where = f"the abstention model {path}"
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ValueError(f"cannot read {where} ({exc.strerror}); reinstall medcite or run {RETRAIN}") from exc
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{where} is not valid JSON ({exc}); run {RETRAIN}") from exc
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ValueError(f"{where} is not of format {FORMAT}; run {RETRAIN}")
-        try:
-            return cls(
-                features=tuple(str(f) for f in data["features"]),
-                mean=tuple(float(v) for v in data["mean"]),
-                scale=tuple(float(v) for v in data["scale"]),
-                weights=tuple(float(v) for v in data["weights"]),
-                bias=float(data["bias"]),
-                threshold=float(data["threshold"]),
-                trained_on=str(data.get("trained_on", "")),
-                command=str(data.get("command", "")),
-                figures={str(k): float(v) for k, v in data.get("figures", {}).items()},
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{where} is malformed ({type(exc).__name__}: {exc}); run {RETRAIN}") from exc
+        return learned.load(path, what="the abstention model", fmt=FORMAT, retrain=RETRAIN, build=cls._from_fields)
+
+    @classmethod
+    def _from_fields(cls, data: dict) -> AbstentionModel:
+        return cls(
+            features=tuple(str(f) for f in data["features"]),
+            mean=tuple(float(v) for v in data["mean"]),
+            scale=tuple(float(v) for v in data["scale"]),
+            weights=tuple(float(v) for v in data["weights"]),
+            bias=float(data["bias"]),
+            threshold=float(data["threshold"]),
+            trained_on=str(data.get("trained_on", "")),
+            command=str(data.get("command", "")),
+            figures={str(k): float(v) for k, v in data.get("figures", {}).items()},
+        )
 
 
 def _sigmoid(z: float) -> float:

@@ -10,7 +10,6 @@ without numpy pickles or network.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,11 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
+from qa import learned
 from qa.answer.features import FEATURES, Asked, Weigh, feature_matrix, interactions
 from qa.records import Candidate, Hit
 
 SELECTOR_FILE = Path(__file__).with_name("selector.json")
 FORMAT = "medcite-selector-1"
+RETRAIN = "python -m eval.train_selector"
 
 
 @dataclass(frozen=True)
@@ -66,29 +67,25 @@ class Selector:
             values = values + ((products - mean) / scale) @ np.asarray(self.interaction, dtype=np.float32)
         return values
 
-    def to_json(self) -> dict:
-        return {"format": FORMAT, **dataclasses.asdict(self)}
-
     def save(self, path: Path) -> None:
         """Write the selector as JSON (what `load` reads)."""
-        Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+        learned.save(path, FORMAT, dataclasses.asdict(self))
 
     @classmethod
     def load(cls, path: Path) -> Selector:
         """Read a selector written by `save`.
 
         Raises:
-            ValueError: the file is not a selector of this format, or names a feature this code does not compute.
+            ValueError: the file is missing, not JSON, not a selector of this format, malformed, or names a
+                feature this code does not compute; the message names the file and the command that writes it.
         """
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ValueError(f"cannot read the answer selector {path}: {exc}") from exc
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ValueError(f"{path} is not an answer selector of format {FORMAT}")
-        unknown = [f for f in data.get("features", ()) if f not in FEATURES]
+        return learned.load(path, what="the answer selector", fmt=FORMAT, retrain=RETRAIN, build=cls._from_fields)
+
+    @classmethod
+    def _from_fields(cls, data: dict) -> Selector:
+        unknown = [f for f in data["features"] if f not in FEATURES]
         if unknown:
-            raise ValueError(f"{path} uses features this medcite does not compute: {', '.join(unknown)}")
+            raise ValueError(f"it uses features this medcite does not compute: {', '.join(map(str, unknown))}")
         return cls(
             features=tuple(data["features"]),
             mean=tuple(float(v) for v in data["mean"]),

@@ -83,3 +83,22 @@ def test_the_shipped_selector_loads_and_scores_every_candidate() -> None:
     scored = score(CANDIDATES, HITS, asked, weigh)
     assert [c.text for c in scored] == [c.text for c in CANDIDATES]
     assert shares(scored).sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read"),
+        ("{not json", "not valid JSON"),
+        ('{"format": "other"}', "not of format"),
+        ('{"format": "medcite-selector-1", "features": ["cos_question"], "mean": [0.0]}', "malformed"),
+        ('{"format": "medcite-selector-1", "features": ["cos_question"], "mean": [0], "scale": 1}', "malformed"),
+    ],
+)
+def test_a_missing_or_malformed_selector_is_refused_saying_how_to_rebuild_it(tmp_path, content, message) -> None:
+    path = tmp_path / "selector.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match=message) as raised:
+        Selector.load(path)
+    assert "python -m eval.train_selector" in str(raised.value) and str(path) in str(raised.value)
