@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from qa.answer.disagreement import asks_whether, find, opposite, polarity
+from qa.answer.settings import AnswerSettings
 from qa.records import Document, Section
 
 from ._fixtures import (
@@ -60,7 +61,8 @@ def test_disagreement_found_for_opposite_claims_of_two_documents_on_the_point_as
 def test_a_less_likely_disagreement_is_a_note_not_the_bottom_line() -> None:
     best = candidate(PAGE_DIALYSIS, 1, 5.0, ELSEWHERE)
     cleared, not_removed = candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED)
-    found = find([best, cleared, not_removed], DOCUMENTS, question=ASKED)
+    # Only the scorer's best candidate leads.
+    found = find([best, cleared, not_removed], DOCUMENTS, AnswerSettings(point_rank=1), question=ASKED)
     assert found is not None and not found.asked
 
 
@@ -196,9 +198,10 @@ def test_a_claim_is_about_the_question_as_much_as_its_clause_that_carries_the_op
         seen.extend(texts)
         return np.array([0.8 if "removed" in t else 0.1 for t in texts])
 
-    alone = find([long_claim, not_removed], documents, question=ASKED)
+    within = AnswerSettings(point_gap=0.1, note_gap=0.2)
+    alone = find([long_claim, not_removed], documents, within, question=ASKED)
     assert alone is not None and not alone.asked
-    found = find([long_claim, not_removed], documents, question=ASKED, relate=relate)
+    found = find([long_claim, not_removed], documents, within, question=ASKED, relate=relate)
     assert found is not None and found.asked
     # Only the clause that carries the opposed term is embedded, not the whole sentence nor the other clauses.
     assert seen == [" fexolan is removed effectively by hemodialysis"]
