@@ -13,9 +13,10 @@ Three tests, none of them a list of words about a topic:
   Phrases that only look negative ("not only", "no more than") negate nothing.
 
 A negated verb negates its object and adverbs ("does not remove X effectively"), not what a preposition adds
-("cannot compensate through alternative elimination pathways" denies no elimination); it negates its subject only
-when it is a predicate ("X is not recommended", "X cannot be removed"), not an activity ("the patient is not
-bleeding" denies the bleeding, not the patient).
+("cannot compensate through alternative elimination pathways" denies no elimination; "no history of the
+disorder" denies no disorder); it negates its subject (its last few terms) only when it is a predicate ("X is not
+recommended", "X cannot be removed"), not an activity ("the patient is not bleeding" denies the bleeding, not the
+patient).
 
 The claim is the point asked when the question asks whether (it opens with an auxiliary verb, "is X dialyzable?",
 "so is it ... or not?"): a claim and its negation answer yes and no, whereas a question for a value, a mechanism
@@ -63,19 +64,24 @@ _BE_AFTER = re.compile(r"^\W*(?:be|been)\b", re.IGNORECASE)
 # "is not bleeding": the first word after the negation names an activity, which is all it denies.
 _ACTIVITY = re.compile(r"^\W*\w{2,}ing\b", re.IGNORECASE)
 # A question asks whether when one of its parts opens (after a word that only links it to the conversation) with an
-# auxiliary verb followed by more words, or offers the two answers ("... or not?").
+# auxiliary verb followed by more words, or offers the two answers ("... or not?"). A request to the assistant
+# ("do you have information about X", "can you tell me ...") asks for information ("are you sure ...?" does not).
 _WHETHER = re.compile(
     r"^\W*(?:(?:so|and|but|then|also|ok|okay|well|now)\W+)?"
     r"(?:is|are|was|were|am|does|do|did|can|could|should|will|would|may|might|must|has|have|had)\b\W+\w",
     re.IGNORECASE,
 )
+_REQUEST = re.compile(r"^\W*(?:(?:so|and|but|then|also|ok|okay|well|now)\W+)?(?:do|can|could|will|would)\s+you\b", re.I)
 _YES_OR_NO = re.compile(r"\b(?:or not|yes or no)\b", re.IGNORECASE)
 _QUESTION_PARTS = re.compile(r"[?\n]+|(?<=[.!;])\s+")
-# How many terms after "no" it negates.
+# How many terms a noun phrase's negation reaches ("no" and the terms after it, up to a preposition), and how many
+# of a negated predicate's subject ("routine use of vitamin K is not recommended").
 _NOUN_SCOPE = 3
-# Phrases with a negation word that negate nothing: "not only X but Y" adds, "no more than 10 mg" bounds.
+# Phrases with a negation word that negate nothing: "not only X but Y" adds, "no more than 10 mg" bounds, "not
+# every X does" grants that some do.
 _NOT_A_NEGATION = re.compile(
-    r"\b(?:not (?:only|just|merely)|no (?:more|less|later|earlier|sooner|longer) than|no matter|no doubt)\b",
+    r"\b(?:not (?:only|just|merely|all|every|everyone|everybody|always|necessarily)"
+    r"|no (?:more|less|later|earlier|sooner|longer) than|no matter|no doubt)\b",
     re.IGNORECASE,
 )
 # How many sentences of each document's context accompany its claim.
@@ -114,9 +120,11 @@ def _negated(clause: str) -> set[str]:
         out.update(scope)
         predicate = _COPULA_BEFORE.search(before) or _BE_AFTER.match(after)
         if len(scope) <= 1 and predicate and not _ACTIVITY.match(after):
-            out.update(terms(before))
+            out.update(terms(before)[-_NOUN_SCOPE:])
     for cue in _NOUN_NEGATION.finditer(clause):
-        out.update(terms(clause[cue.end() :])[:_NOUN_SCOPE])
+        after = clause[cue.end() :]
+        stop = _PREPOSITION.search(after)
+        out.update(terms(after[: stop.start()] if stop else after)[:_NOUN_SCOPE])
     for cue in _AFTER_NEGATION.finditer(clause):
         out.update(terms(clause[: cue.start()]))
     return out
@@ -124,7 +132,10 @@ def _negated(clause: str) -> set[str]:
 
 def asks_whether(question: str) -> bool:
     """Whether some part of the question asks yes or no ("is X dialyzable?", "so is it cleared or not?")."""
-    return any(_WHETHER.match(part) or _YES_OR_NO.search(part) for part in _QUESTION_PARTS.split(question))
+    return any(
+        (_WHETHER.match(part) and not _REQUEST.match(part)) or _YES_OR_NO.search(part)
+        for part in _QUESTION_PARTS.split(question)
+    )
 
 
 def opposite(first: str, second: str, ignore: frozenset[str] = frozenset()) -> frozenset[str]:

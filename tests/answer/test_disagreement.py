@@ -81,6 +81,8 @@ def test_no_disagreement_when_two_documents_agree() -> None:
     "wording",
     [
         "Hemodialysis not only clears fexolan effectively but also shortens the coma.",
+        # "Not every" grants that some do.
+        "Not every hemodialysis clears fexolan effectively.",
         "Hemodialysis clears fexolan effectively, in no more than four hours.",
     ],
 )
@@ -164,6 +166,9 @@ def test_a_negated_activity_does_not_negate_who_does_it() -> None:
         ("fexolan HD clearance mL/min", False),
         ("and if the kidneys are normal?", False),
         ("is", False),
+        # A request to the assistant asks for information, not whether; "are you sure ...?" still asks whether.
+        ("Do you have information about fexolan", False),
+        ("can you tell me the fexolan dose?", False),
     ],
 )
 def test_a_question_asks_whether_when_it_opens_with_an_auxiliary_or_offers_yes_or_no(
@@ -205,3 +210,12 @@ def test_a_claim_is_about_the_question_as_much_as_its_clause_that_carries_the_op
     assert found is not None and found.asked
     # Only the clause that carries the opposed term is embedded, not the whole sentence nor the other clauses.
     assert seen == [" fexolan is removed effectively by hemodialysis"]
+
+
+def test_a_negation_reaches_no_further_than_its_phrase() -> None:
+    # "no history of the disorder": the history is denied, not the disorder that a preposition adds.
+    signs = polarity("Most cases occur in people with no history of the disorder in their family.")
+    assert signs["histori"] == {False} and signs["disord"] == {True}
+    # A negated predicate denies its subject's last few words, not the whole clause before it.
+    signs = polarity("In most cases mutations occur spontaneously and are not inherited from parents.")
+    assert signs["inherit"] == {False} and signs["case"] == {True} and signs["mutat"] == {False}
