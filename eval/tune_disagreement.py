@@ -26,7 +26,7 @@ from eval.datasets import Query, read_own_set, set_corpus
 from eval.harness import index_opener
 from eval.plan import ANSWER_SETS, OWN_SET, answer_set_corpus, default_datasets_dir
 from eval.splits import HELD_OUT, TUNE
-from qa.answer.disagreement import find
+from qa.answer.disagreement import Relate, find
 from qa.answer.settings import AnswerSettings
 from qa.records import Candidate, Document
 from qa.settings import Settings
@@ -48,6 +48,7 @@ class Scored:
     query: Query
     candidates: tuple[Candidate, ...]
     documents: Mapping[str, Document]
+    relate: Relate | None = None
 
 
 def gather(settings: Settings, names: Sequence[str], datasets_dir: Path) -> list[Scored]:
@@ -70,7 +71,8 @@ def gather(settings: Settings, names: Sequence[str], datasets_dir: Path) -> list
                 if assistant.abstains(confidence) or not hits:
                     continue
                 candidates = tuple(assistant.rank_sentences(understood, hits))
-            out.append(Scored(name, query, candidates, assistant.index.documents))
+                relate = assistant.relate(understood)
+            out.append(Scored(name, query, candidates, assistant.index.documents, relate))
     return out
 
 
@@ -78,7 +80,7 @@ def flags(scored: Sequence[Scored], answer_settings: AnswerSettings) -> list[boo
     """Per question, whether the answer says the sources differ on the point asked."""
     out = []
     for item in scored:
-        found = find(item.candidates, item.documents, answer_settings)
+        found = find(item.candidates, item.documents, answer_settings, question=item.query.text, relate=item.relate)
         out.append(found is not None and found.asked)
     return out
 

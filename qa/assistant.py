@@ -197,6 +197,7 @@ class Assistant:
             settings=self.answer_settings,
             emergency=emergency,
             query=query.text,
+            relate=self.relate(query),
         )
         timings["compose"] = time.perf_counter() - mark
         mark = time.perf_counter()
@@ -214,6 +215,15 @@ class Assistant:
         vectors = np.vstack([self.embedder.encode_query(text) for text in query.expanded])
         focus = query.focus if query.followup else ""
         return Asked(" ".join(query.expanded), vectors, focus, self.embedder.encode_query(focus) if focus else None)
+
+    def relate(self, query: Query) -> stages.Relate:
+        """The cosine of texts to the question (its closest searched part): for short texts composition embeds."""
+        vectors = np.vstack([self.embedder.encode_query(text) for text in query.expanded])
+
+        def cosines(texts: Sequence[str]) -> np.ndarray:
+            return (self.embedder.encode_uncached(list(texts)) @ vectors.T).max(axis=1)
+
+        return cosines
 
     def rank_sentences(self, query: Query, hits: Sequence[Hit]) -> list[Candidate]:
         """The candidate sentences scored by the answer scorer (in candidate order)."""

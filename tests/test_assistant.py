@@ -132,9 +132,8 @@ def test_baclofen_question_is_answered_from_both_sources(baclofen_answer: Answer
     assert not answer.abstained
     assert answer.confidence >= shipped_model().threshold
     assert cited_docs(answer) == {QA_PAGE, TEACHING_NOTE}
-    # The two sources' opposite claims are shown: as the bottom line, or (as the shipped scorer has it, see the
-    # strict expected failure below) as a note on a related point.
-    assert answer.disagreement or answer.note
+    # The two sources' opposite claims are the bottom line: the question asks whether dialysis clears it.
+    assert answer.disagreement and not answer.note
     assert "the sources differ" in answer.markdown or "The sources differ" in answer.markdown
 
 
@@ -200,6 +199,12 @@ def test_every_mode_answers_the_seed_question(assistant: Assistant, mode: str) -
 # --- follow-ups, messy input, emergencies ----------------------------------------------------------------
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="cited the teaching note only through a false disagreement note ('cannot compensate through alternative "
+    "elimination pathways' against 'eliminated by the kidney', no longer paired); every sentence the scorer ranks "
+    "first is the Q&A page's (issue 11, not yet met)",
+)
 def test_followup_on_an_overdose_cites_the_teaching_note(assistant: Assistant) -> None:
     answer = assistant.ask(OVERDOSE_FOLLOWUP, [BACLOFEN])
     assert not answer.abstained
@@ -443,7 +448,9 @@ def test_cli_ask_json(seed_settings: Settings) -> None:
         assert {"number", "title", "quote"} <= set(citation)
         assert f"[{citation['number']}]" in data["answer"]
     assert "effectively cleared by hemodialysis" in data["answer"]
-    assert data["bottom_line"] and data["bottom_line"][0]["text"] in data["text"]
+    # The sources differ on the point asked: the bottom line is the two sides.
+    assert data["disagreement"] is True and not data["bottom_line"]
+    assert len(data["sides"]) == 2 and all(side["claim"]["text"] in data["text"] for side in data["sides"])
 
 
 def test_cli_ask_with_history(seed_settings: Settings) -> None:
@@ -511,28 +518,45 @@ def test_the_bottom_line_quotes_the_sentence_that_answers(
     assert answer.text.splitlines()[0].startswith(f"Bottom line: {bottom.text}")
 
 
-DIFFER_MISSED = "the disagreement is found but not judged the point asked (issue 11, not yet met)"
-
-
 @pytest.mark.parametrize(
     ("question", "history"),
     [
-        pytest.param(BACLOFEN, (), marks=pytest.mark.xfail(strict=True, reason=DIFFER_MISSED)),
-        pytest.param("is baclofen dialyzable?", (), marks=pytest.mark.xfail(strict=True, reason=DIFFER_MISSED)),
+        (BACLOFEN, ()),
+        ("is baclofen dialyzable?", ()),
         ("so is it dialyzable or not?", ("Does hemodialysis remove baclofen?",)),
-        pytest.param(
-            "are you sure HD removes it?",
-            ("is baclofen dialyzable?",),
-            marks=pytest.mark.xfail(strict=True, reason=DIFFER_MISSED),
-        ),
+        ("are you sure HD removes it?", ("is baclofen dialyzable?",)),
+        ("can hemodialysis clear it?", ("baclofen toxicity in a patient on dialysis",)),
     ],
 )
 def test_the_dialysis_question_and_its_dialysis_followups_say_the_sources_differ(
     assistant: Assistant, question: str, history: tuple[str, ...]
 ) -> None:
     answer = assistant.ask(question, list(history))
-    assert answer.disagreement and len(answer.sides) == 2
+    assert answer.disagreement and len(answer.sides) == 2 and not answer.bottom_line
     assert {s.claim.doc_id for s in answer.sides} == {QA_PAGE, TEACHING_NOTE}
+    # Each side is shown with its own source's context.
+    assert all(s.context for s in answer.sides)
+    assert "the sources differ" in answer.markdown or "The sources differ" in answer.markdown
+
+
+@pytest.mark.parametrize(
+    ("question", "history"),
+    [
+        # Other points of the same two pages: asked for a value, a route or a mechanism, not whether.
+        ("baclofen HD removal rate constant", ()),
+        ("how is baclofen eliminated", ()),
+        ("how much was removed by HD?", ("baclofen overdose case report with HD",)),
+        ("and by the kidneys?", ("How much baclofen was removed by HD in the case?",)),
+        # A yes-or-no question on another point of the pages.
+        ("is baclofen hepatically metabolized", ()),
+    ],
+)
+def test_another_point_of_the_disagreeing_pages_gets_its_direct_answer(
+    assistant: Assistant, question: str, history: tuple[str, ...]
+) -> None:
+    answer = assistant.ask(question, list(history))
+    assert not answer.abstained
+    assert not answer.disagreement and not answer.sides and answer.bottom_line
 
 
 def test_a_message_of_several_questions_is_searched_as_one_query(assistant: Assistant) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from qa.answer.candidates import gather, with_vectors
 from qa.answer.compose import abstain, compose, nearest_topics
+from qa.answer.disagreement import Relate
 from qa.answer.features import Asked
 from qa.answer.render import DISCLAIMER, render_markdown, render_text
 from qa.answer.safety import EMERGENCY_LINE, is_emergency
@@ -25,6 +26,7 @@ __all__ = [
     "EMERGENCY_LINE",
     "AnswerSettings",
     "Asked",
+    "Relate",
     "Selector",
     "abstain",
     "compose",

@@ -12,15 +12,26 @@ Three tests, none of them a list of words about a topic:
   vitamin K is not recommended"); the words after "no" or "without" ("no bleeding"); the words before "negligible".
   Phrases that only look negative ("not only", "no more than") negate nothing.
 
-The claim is the point asked when one of the two sentences is among the scorer's best few and both are about the
-question about as much as the best sentence is (cosine to the question); a disagreement between sentences less
-about it is a related point, shown as a note.
+A negated verb negates its object and adverbs ("does not remove X effectively"), not what a preposition adds
+("cannot compensate through alternative elimination pathways" denies no elimination; "no history of the
+disorder" denies no disorder); it negates its subject (its last few terms) only when it is a predicate ("X is not
+recommended", "X cannot be removed"), not an activity ("the patient is not bleeding" denies the bleeding, not the
+patient).
+
+The claim is the point asked when the question asks whether (it opens with an auxiliary verb, "is X dialyzable?",
+"so is it ... or not?"): a claim and its negation answer yes and no, whereas a question for a value, a mechanism
+or a dose is answered by the sources' values, and their conflict is a note. Then one of the two sentences must be
+among the scorer's best few and both about the question about as much as the best sentence is (cosine to the
+question); a disagreement between sentences less about it is a related point, shown as a note. A claim is often
+one clause of a longer sentence ("Yes, X is effectively cleared by hemodialysis and should be avoided in ..."), so
+how much it is about the question is the higher of its whole sentence's cosine and that of its clause which carries
+the opposed term (`relate`, the question's encoder, embeds those few clauses only when a pair is on trial).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,15 +50,45 @@ _CLAUSE = re.compile(r"[;:,()\u2013\u2014]|\s-\s|\b(?:but|although|though|wherea
 _VERB_NEGATION = re.compile(r"\b(?:not|never|cannot|unclear|fails? to|failed to)\b|n['\u2019]t\b", re.IGNORECASE)
 _NOUN_NEGATION = re.compile(r"\b(?:no|neither|nor|without)\b", re.IGNORECASE)
 _AFTER_NEGATION = re.compile(r"\b(?:negligible|ineffective|insignificant)\b", re.IGNORECASE)
-# How many terms after "no" it negates.
+# A preposition ends a negated verb's scope: what follows it qualifies the verb, and is not what is denied.
+# ("to" does not: "not able to remove X" denies the removal.)
+_PREPOSITION = re.compile(
+    r"\b(?:of|in|on|at|by|for|with|through|from|into|onto|during|after|before|over|under|between|among|against"
+    r"|via|within|without|per|than|as|about|across|toward|towards|despite|because)\b",
+    re.IGNORECASE,
+)
+# A negated predicate ("is not recommended", "cannot be removed") negates its subject too: a copula just before the
+# negation, or "be" just after it.
+_COPULA_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being)\W*$", re.IGNORECASE)
+_BE_AFTER = re.compile(r"^\W*(?:be|been)\b", re.IGNORECASE)
+# "is not bleeding": the first word after the negation names an activity, which is all it denies.
+_ACTIVITY = re.compile(r"^\W*\w{2,}ing\b", re.IGNORECASE)
+# A question asks whether when one of its parts opens (after a word that only links it to the conversation) with an
+# auxiliary verb followed by more words, or offers the two answers ("... or not?"). A request to the assistant
+# ("do you have information about X", "can you tell me ...") asks for information ("are you sure ...?" does not).
+_WHETHER = re.compile(
+    r"^\W*(?:(?:so|and|but|then|also|ok|okay|well|now)\W+)?"
+    r"(?:is|are|was|were|am|does|do|did|can|could|should|will|would|may|might|must|has|have|had)\b\W+\w",
+    re.IGNORECASE,
+)
+_REQUEST = re.compile(r"^\W*(?:(?:so|and|but|then|also|ok|okay|well|now)\W+)?(?:do|can|could|will|would)\s+you\b", re.I)
+_YES_OR_NO = re.compile(r"\b(?:or not|yes or no)\b", re.IGNORECASE)
+_QUESTION_PARTS = re.compile(r"[?\n]+|(?<=[.!;])\s+")
+# How many terms a noun phrase's negation reaches ("no" and the terms after it, up to a preposition), and how many
+# of a negated predicate's subject ("routine use of vitamin K is not recommended").
 _NOUN_SCOPE = 3
-# Phrases with a negation word that negate nothing: "not only X but Y" adds, "no more than 10 mg" bounds.
+# Phrases with a negation word that negate nothing: "not only X but Y" adds, "no more than 10 mg" bounds, "not
+# every X does" grants that some do.
 _NOT_A_NEGATION = re.compile(
-    r"\b(?:not (?:only|just|merely)|no (?:more|less|later|earlier|sooner|longer) than|no matter|no doubt)\b",
+    r"\b(?:not (?:only|just|merely|all|every|everyone|everybody|always|necessarily)"
+    r"|no (?:more|less|later|earlier|sooner|longer) than|no matter|no doubt)\b",
     re.IGNORECASE,
 )
 # How many sentences of each document's context accompany its claim.
 CONTEXT = 2
+
+# The cosine of each text to the question (its closest part), one per text: the question's encoder.
+Relate = Callable[[Sequence[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -73,13 +114,28 @@ def _negated(clause: str) -> set[str]:
     """The terms of one clause that a negation in it negates (see the patterns above)."""
     out: set[str] = set()
     for cue in _VERB_NEGATION.finditer(clause):
-        after = terms(clause[cue.end() :])
-        out.update(after if len(after) > 1 else [*after, *terms(clause[: cue.start()])])
+        before, after = clause[: cue.start()], clause[cue.end() :]
+        stop = _PREPOSITION.search(after)
+        scope = terms(after[: stop.start()] if stop else after)
+        out.update(scope)
+        predicate = _COPULA_BEFORE.search(before) or _BE_AFTER.match(after)
+        if len(scope) <= 1 and predicate and not _ACTIVITY.match(after):
+            out.update(terms(before)[-_NOUN_SCOPE:])
     for cue in _NOUN_NEGATION.finditer(clause):
-        out.update(terms(clause[cue.end() :])[:_NOUN_SCOPE])
+        after = clause[cue.end() :]
+        stop = _PREPOSITION.search(after)
+        out.update(terms(after[: stop.start()] if stop else after)[:_NOUN_SCOPE])
     for cue in _AFTER_NEGATION.finditer(clause):
         out.update(terms(clause[: cue.start()]))
     return out
+
+
+def asks_whether(question: str) -> bool:
+    """Whether some part of the question asks yes or no ("is X dialyzable?", "so is it cleared or not?")."""
+    return any(
+        (_WHETHER.match(part) and not _REQUEST.match(part)) or _YES_OR_NO.search(part)
+        for part in _QUESTION_PARTS.split(question)
+    )
 
 
 def opposite(first: str, second: str, ignore: frozenset[str] = frozenset()) -> frozenset[str]:
@@ -95,9 +151,18 @@ def source_of(candidate: Candidate, documents: Mapping[str, Document]) -> str:
 
 
 def find(
-    candidates: Sequence[Candidate], documents: Mapping[str, Document], settings: AnswerSettings | None = None
+    candidates: Sequence[Candidate],
+    documents: Mapping[str, Document],
+    settings: AnswerSettings | None = None,
+    *,
+    question: str,
+    relate: Relate | None = None,
 ) -> Disagreement | None:
     """The strongest pair of opposite claims among the scored candidates, on the point asked or a related one.
+
+    `question` is this turn's message as typed: its form says whether it asks yes or no (a follow-up's topic comes
+    from earlier turns, its form does not). `relate` measures a claim's clause against the question; without it,
+    only whole sentences are.
 
     Relevance to the question is each candidate's cosine to it (`Candidate.relevance`), not the scorer's score:
     the scorer picks one bottom line and is sure of it, while two sources that contradict each other are both
@@ -108,9 +173,23 @@ def find(
         return None
     best = max(c.relevance for c in candidates)
     ranked = best_first(candidates)
+    whether = asks_whether(question)
     leads = {id(c) for c in ranked[: settings.point_rank]}
     pool = [c for c in ranked if c.relevance >= best - settings.note_gap][:24]
     names: dict[str, frozenset[str]] = {}
+    clauses: dict[tuple[int, frozenset[str]], float] = {}
+
+    def about(claim: Candidate, opposed: frozenset[str]) -> float:
+        """How much a claim is about the question: its sentence's cosine, or its opposed clause's when higher."""
+        if relate is None or claim.relevance >= best - settings.point_gap:
+            return claim.relevance
+        key = (id(claim), opposed)
+        if key not in clauses:
+            carrying = [c for c in _CLAUSE.split(claim.text) if c and c.strip() and opposed & set(terms(c))]
+            cosines = [float(v) for v in relate(carrying)] if carrying else []
+            clauses[key] = max([claim.relevance, *cosines])
+        return clauses[key]
+
     found: tuple[bool, float, Candidate, Candidate] | None = None
     for x, first in enumerate(pool):
         for second in pool[x + 1 :]:
@@ -124,11 +203,14 @@ def find(
                 if c.chunk.chunk_id not in names:
                     names[c.chunk.chunk_id] = term_sets([page_names(c.chunk)])[0]
             ignore = names[first.chunk.chunk_id] | names[second.chunk.chunk_id]
-            if not opposite(first.text, second.text, ignore):
+            opposed = opposite(first.text, second.text, ignore)
+            if not opposed:
                 continue
-            asked = (id(first) in leads or id(second) in leads) and min(
-                first.relevance, second.relevance
-            ) >= best - settings.point_gap
+            asked = (
+                whether
+                and (id(first) in leads or id(second) in leads)
+                and min(about(first, opposed), about(second, opposed)) >= best - settings.point_gap
+            )
             key = (asked, first.score + second.score)
             if found is None or key > found[:2]:
                 found = (*key, first, second)

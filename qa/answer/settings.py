@@ -19,13 +19,14 @@ class AnswerSettings:
     of at least `min_share` of the bottom line's, a warning `min_safety_share`.
 
     Disagreement (`qa.answer.disagreement`): two claims of different sources are on one point when their sentence
-    vectors have a cosine of at least `same_point`. They are the point asked when one of them is among the
-    scorer's `point_rank` best candidates and both are within `point_gap` of the best cosine to the question; a
-    related point, shown as a note, when both are within `note_gap`. Chosen by `python -m eval.tune_disagreement`
-    (a grid over these four numbers on the tune splits of own.jsonl and other_field.jsonl: the most "differ"
-    questions flagged while at most 3% of the others are): 3 of 7 flagged, 2.5% of 40 others wrongly (held-out:
-    0 of 2, 2.3% of 43). No setting of the grid flags more without more false alarms: the test of "the point
-    asked" is the limit, not these numbers.
+    vectors have a cosine of at least `same_point`. They are the point asked when the question asks whether, one
+    of them is among the scorer's `point_rank` best candidates and both (the sentence, or its clause that carries
+    the opposed term) are within `point_gap` of the best cosine to the question; a related point, shown as a
+    note, when both sentences are within `note_gap`. Chosen by `python -m eval.tune_disagreement` (a grid over
+    these four numbers on the tune splits of own.jsonl and other_field.jsonl: the most "differ" questions flagged
+    while at most 3% of the others are), 2026-12-02, with own-75 to own-79 added: 8 of 12 flagged, 0 of 41 others
+    wrongly (held-out: 2 of 2, 1 of 44). Before the "asks whether", clause and negation-scope tests, the grid's
+    best (0.7, 1, 0.05) flagged 3 of 7, 1 of 41 wrongly (held-out: 0 of 2, 1 of 44), before own-75 to own-79.
     """
 
     max_chunks: int = 12
@@ -37,9 +38,9 @@ class AnswerSettings:
     near_duplicate_safety: float = 0.45
     min_share: float = 0.001
     min_safety_share: float = 0.001
-    same_point: float = 0.7
-    point_rank: int = 1
-    point_gap: float = 0.05
+    same_point: float = 0.65
+    point_rank: int = 2
+    point_gap: float = 0.2
     note_gap: float = 0.2
     # Candidates kept on the answer, in the scorer's order (for the harness's answer-sentence MRR).
     max_ranked: int = 20

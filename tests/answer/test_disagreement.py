@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
-from qa.answer.disagreement import find, opposite, polarity
+from qa.answer.disagreement import asks_whether, find, opposite, polarity
+from qa.answer.settings import AnswerSettings
 from qa.records import Document, Section
 
 from ._fixtures import (
@@ -21,6 +23,9 @@ from ._fixtures import (
     candidate,
     make_chunk,
 )
+
+# A question about the point the two fixture sources dispute.
+ASKED = "Is fexolan cleared by hemodialysis?"
 
 
 def pair(first_text: str, second_text: str, *, first_score: float = 3.0, second_score: float = 2.5):
@@ -48,7 +53,7 @@ def test_polarity_marks_the_terms_of_a_negated_clause() -> None:
 
 def test_disagreement_found_for_opposite_claims_of_two_documents_on_the_point_asked() -> None:
     cleared, not_removed = candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED)
-    found = find([cleared, not_removed], DOCUMENTS)
+    found = find([cleared, not_removed], DOCUMENTS, question=ASKED)
     assert found is not None and found.asked
     assert {claim.text for claim, _ in found.sides} == {cleared.text, not_removed.text}
 
@@ -56,29 +61,33 @@ def test_disagreement_found_for_opposite_claims_of_two_documents_on_the_point_as
 def test_a_less_likely_disagreement_is_a_note_not_the_bottom_line() -> None:
     best = candidate(PAGE_DIALYSIS, 1, 5.0, ELSEWHERE)
     cleared, not_removed = candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED)
-    found = find([best, cleared, not_removed], DOCUMENTS)
+    # Only the scorer's best candidate leads.
+    found = find([best, cleared, not_removed], DOCUMENTS, AnswerSettings(point_rank=1), question=ASKED)
     assert found is not None and not found.asked
 
 
 def test_no_disagreement_when_the_claims_are_not_on_one_point() -> None:
     cleared = candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED)
     far = candidate(NOTE_CONCLUSION, 0, 2.5, ELSEWHERE)
-    assert find([cleared, far], DOCUMENTS) is None
+    assert find([cleared, far], DOCUMENTS, question=ASKED) is None
 
 
 def test_no_disagreement_when_two_documents_agree() -> None:
-    assert find(*pair("Hemodialysis removes fexolan effectively.", "Fexolan is removed by hemodialysis.")) is None
+    agreeing = pair("Hemodialysis removes fexolan effectively.", "Fexolan is removed by hemodialysis.")
+    assert find(*agreeing, question=ASKED) is None
 
 
 @pytest.mark.parametrize(
     "wording",
     [
         "Hemodialysis not only clears fexolan effectively but also shortens the coma.",
+        # "Not every" grants that some do.
+        "Not every hemodialysis clears fexolan effectively.",
         "Hemodialysis clears fexolan effectively, in no more than four hours.",
     ],
 )
 def test_no_disagreement_from_words_that_only_look_like_a_negation(wording: str) -> None:
-    assert find(*pair("Hemodialysis clears fexolan effectively.", wording)) is None
+    assert find(*pair("Hemodialysis clears fexolan effectively.", wording), question=ASKED) is None
 
 
 def test_no_disagreement_when_the_negation_is_about_something_else() -> None:
@@ -86,7 +95,7 @@ def test_no_disagreement_when_the_negation_is_about_something_else() -> None:
         "Hemodialysis lowers fexolan in the blood within hours.",
         "With fexolan in the blood, hemodialysis patients do not respond to calcium.",
     )
-    assert find(candidates, documents) is None
+    assert find(candidates, documents, question=ASKED) is None
 
 
 def test_no_disagreement_when_only_the_topic_both_pages_are_named_after_is_negated() -> None:
@@ -97,7 +106,7 @@ def test_no_disagreement_when_only_the_topic_both_pages_are_named_after_is_negat
         candidate(make_chunk("a-0", first, 0), 0, 3.0, CLEARED),
         candidate(make_chunk("b-0", second, 0), 0, 2.5, NOT_REMOVED),
     ]
-    assert find(candidates, {"a.txt": first, "b.txt": second}) is None
+    assert find(candidates, {"a.txt": first, "b.txt": second}, question="Is lupus contagious?") is None
 
 
 def test_no_disagreement_between_two_documents_of_one_web_page() -> None:
@@ -105,14 +114,108 @@ def test_no_disagreement_between_two_documents_of_one_web_page() -> None:
     url = "https://example.org/x"
     documents = {PAGE.doc_id: dataclasses.replace(PAGE, url=url), NOTE.doc_id: dataclasses.replace(NOTE, url=url)}
     cleared, not_removed = candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED)
-    assert find([cleared, not_removed], documents) is None
+    assert find([cleared, not_removed], documents, question=ASKED) is None
 
 
 def test_each_side_carries_its_own_documents_likely_context_in_document_order() -> None:
     cleared, not_removed = candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED)
     context = candidate(NOTE_CONCLUSION, 1, 2.0, ELSEWHERE)
-    found = find([cleared, not_removed, context], DOCUMENTS)
+    found = find([cleared, not_removed, context], DOCUMENTS, question=ASKED)
     assert found is not None
     sides = {claim.chunk.doc_id: ctx for claim, ctx in found.sides}
     assert [c.text for c in sides["note.txt"]] == [context.text]
     assert sides["page.txt"] == ()
+
+
+def test_a_negated_verb_negates_its_object_not_what_a_preposition_adds() -> None:
+    # "cannot compensate through alternative elimination pathways" does not deny elimination.
+    signs = polarity("Patients with kidney dysfunction cannot compensate through alternative elimination pathways.")
+    assert signs["compens"] == {False} and signs["elimin"] == {True}
+    assert opposite(
+        "Patients with kidney dysfunction cannot compensate through alternative elimination pathways.",
+        "Fexolan is primarily eliminated by the kidney.",
+    ) == set()
+    # The object and its adverb stay negated: "does not remove fexolan effectively".
+    assert polarity("Hemodialysis does not remove fexolan effectively.")["effect"] == {False}
+    assert polarity("It is unclear if there is a benefit of using HD in patients.")["use"] == {True}
+
+
+def test_a_negated_activity_does_not_negate_who_does_it() -> None:
+    # "the patient is not bleeding" denies the bleeding, not the patient nor the INR range before it; "vitamin K is
+    # not recommended" still denies what is recommended.
+    handout = "If the INR is between 4.5 and 10 and the patient is not bleeding, give oral vitamin K."
+    signs = polarity(handout)
+    assert signs["bleed"] == {False} and signs["patient"] == {True} and signs["10"] == {True}
+    guideline = (
+        "For patients with an INR between 4.5 and 10 and no bleeding, routine use of vitamin K is not recommended."
+    )
+    assert opposite(guideline, handout, frozenset({"inr"})) == {"vitamin"}
+
+
+@pytest.mark.parametrize(
+    ("question", "whether"),
+    [
+        ("is fexolan cleared by dialysis?", True),
+        ("Does hemodialysis remove fexolan?", True),
+        ("so is it dialyzable or not?", True),
+        ("are you sure HD removes it?", True),
+        ("warfarin pt, INR 4.5-10, not bleeding: vit K or not?", True),
+        ("fexolan dose? and is it dialyzable?", True),
+        ("what is the hemodialysis clearance of fexolan?", False),
+        ("how is fexolan eliminated", False),
+        ("fexolan HD clearance mL/min", False),
+        ("and if the kidneys are normal?", False),
+        ("is", False),
+        # A request to the assistant asks for information, not whether; "are you sure ...?" still asks whether.
+        ("Do you have information about fexolan", False),
+        ("can you tell me the fexolan dose?", False),
+    ],
+)
+def test_a_question_asks_whether_when_it_opens_with_an_auxiliary_or_offers_yes_or_no(
+    question: str, whether: bool
+) -> None:
+    assert asks_whether(question) is whether
+
+
+def test_opposite_claims_answer_the_point_asked_only_when_the_question_asks_whether() -> None:
+    cleared, not_removed = candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED)
+    asked = find([cleared, not_removed], DOCUMENTS, question="is fexolan cleared by dialysis?")
+    assert asked is not None and asked.asked
+    # Asked for a value, the sources' values are the answer; their conflict is a note.
+    note = find([cleared, not_removed], DOCUMENTS, question="what is the hemodialysis clearance of fexolan?")
+    assert note is not None and not note.asked
+
+
+def test_a_claim_is_about_the_question_as_much_as_its_clause_that_carries_the_opposed_term() -> None:
+    # The page's claim is one clause of a long sentence about something else too: whole, it is further from the
+    # question than the note's claim; its clause "fexolan is removed effectively by hemodialysis" is not.
+    page = Document(
+        "long.txt",
+        "Fexolan",
+        (Section(("A",), "Yes, fexolan is removed effectively by hemodialysis, and its dose is halved in cirrhosis."),),
+    )
+    documents = {"long.txt": page, NOTE.doc_id: NOTE}
+    long_claim = dataclasses.replace(candidate(make_chunk("long-0", page, 0), 0, 3.0, CLEARED), relevance=0.62)
+    not_removed = dataclasses.replace(candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED), relevance=0.8)
+    seen: list[str] = []
+
+    def relate(texts):
+        seen.extend(texts)
+        return np.array([0.8 if "removed" in t else 0.1 for t in texts])
+
+    within = AnswerSettings(point_gap=0.1, note_gap=0.2)
+    alone = find([long_claim, not_removed], documents, within, question=ASKED)
+    assert alone is not None and not alone.asked
+    found = find([long_claim, not_removed], documents, within, question=ASKED, relate=relate)
+    assert found is not None and found.asked
+    # Only the clause that carries the opposed term is embedded, not the whole sentence nor the other clauses.
+    assert seen == [" fexolan is removed effectively by hemodialysis"]
+
+
+def test_a_negation_reaches_no_further_than_its_phrase() -> None:
+    # "no history of the disorder": the history is denied, not the disorder that a preposition adds.
+    signs = polarity("Most cases occur in people with no history of the disorder in their family.")
+    assert signs["histori"] == {False} and signs["disord"] == {True}
+    # A negated predicate denies its subject's last few words, not the whole clause before it.
+    signs = polarity("In most cases mutations occur spontaneously and are not inherited from parents.")
+    assert signs["inherit"] == {False} and signs["case"] == {True} and signs["mutat"] == {False}
