@@ -18,14 +18,14 @@ disorder" denies no disorder); it negates its subject (its last few terms) only 
 recommended", "X cannot be removed"), not an activity ("the patient is not bleeding" denies the bleeding, not the
 patient).
 
-The claim is the point asked when the question asks whether (it opens with an auxiliary verb, "is X dialyzable?",
-"so is it ... or not?"): a claim and its negation answer yes and no, whereas a question for a value, a mechanism
-or a dose is answered by the sources' values, and their conflict is a note. Then one of the two sentences must be
-among the scorer's best few and both about the question about as much as the best sentence is (cosine to the
-question); a disagreement between sentences less about it is a related point, shown as a note. A claim is often
-one clause of a longer sentence ("Yes, X is effectively cleared by hemodialysis and should be avoided in ..."), so
-how much it is about the question is the higher of its whole sentence's cosine and that of its clause which carries
-the opposed term (`relate`, the question's encoder, embeds those few clauses only when a pair is on trial).
+The claim is the point asked when the question asks whether (it opens with an auxiliary verb, "is X removed by
+dialysis?", "so is it ... or not?"): a claim and its negation answer yes and no, whereas a question for a value, a
+mechanism or a dose is answered by the sources' values, and their conflict is a note. Then one of the two sentences
+must be among the scorer's best few and both about the question about as much as the best sentence is (cosine to the
+question); a disagreement between sentences less about it is a related point, shown as a note. A claim is often one
+clause of a longer sentence ("Yes, X is effectively cleared by dialysis and should be avoided in ..."), so how much
+it is about the question is the higher of its whole sentence's cosine and that of its clause which carries the
+opposed term (`relate`, the question's encoder, embeds those few clauses only when a pair is on trial).
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def _negated(clause: str) -> set[str]:
 
 
 def asks_whether(question: str) -> bool:
-    """Whether some part of the question asks yes or no ("is X dialyzable?", "so is it cleared or not?")."""
+    """Whether some part of the question asks yes or no ("is X removed by dialysis?", "so is it cleared or not?")."""
     return any(
         (_WHETHER.match(part) and not _REQUEST.match(part)) or _YES_OR_NO.search(part)
         for part in _QUESTION_PARTS.split(question)
