@@ -378,8 +378,9 @@ class CalibrationCache:
     """Calibrations already computed, one small JSON file per key under a folder of the cache.
 
     A calibration is a function of the chunks, their vectors and the settings, so its key (made by the caller,
-    `qa.ingest`) names them: the same corpus rebuilt into a new folder, or rebuilt after its index was removed,
-    reads its weights instead of asking its pseudo-queries again, as the embedding cache spares its vectors.
+    `qa.ingest`) names them, and not where the documents' files are: the same corpus rebuilt into a new folder,
+    rebuilt after its index was removed, or moved to another folder, reads its weights instead of asking its
+    pseudo-queries again, as the embedding cache spares its vectors.
     Entries are written beside their name and renamed into place; an unreadable one is ignored and rewritten.
     """
 

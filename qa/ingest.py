@@ -291,7 +291,10 @@ def ingest(
 
     def choose_fusion(built: Index) -> dict[str, Any]:
         # What the calibration is a function of: these chunks (the documents, the chunker, the model's window) and
-        # their vectors (model, backend), the settings, and how the index searches them.
+        # their vectors (model, backend), the settings, and how the index searches them. Not where the files are:
+        # the same documents moved to another folder (each one "changed", as its stored source path is) read the
+        # weights chosen for them.
+        located_anywhere = corpus_fingerprint((d.doc_id, replace(d, source="").content_hash) for d in documents)
         key = stable_hash(
             calibration.version(),
             canonical_model(model),
@@ -299,7 +302,7 @@ def ingest(
             CHUNKER_VERSION,
             str(FORMAT_VERSION),
             built.manifest.dense_kind,
-            fingerprint,
+            located_anywhere,
             length=24,
         )
         cache = CalibrationCache(Path(settings.cache_dir) / "calibration")

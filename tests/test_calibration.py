@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -300,6 +301,20 @@ def test_a_rebuild_of_the_same_chunks_reads_its_weights_from_the_cache(
     assert again.fusion["origin"] == "cache" and again.fusion["changed_since"] == 0
     assert again.fusion["spent"] < 1.0
     assert "calibration cache" in again.summary() and "Chosen from " in again.summary()
+
+
+def test_the_same_documents_moved_to_another_folder_read_their_weights_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every document's stored source path changes (so each is "changed"), but not what the calibration reads.
+    _, first = build(tmp_path, pages=6, passages=4, sentences=8, **CALIBRATED)
+    moved = tmp_path / "moved" / "docs"
+    shutil.copytree(tmp_path / "docs", moved)
+    calls = _count_calibrations(monkeypatch)
+    settings = Settings(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
+    again = ingest([moved], settings, embedder=BagOfWords(), calibration=CalibrationSettings(**CALIBRATED))
+    assert again.changed == 24 and calls == []
+    assert again.fusion["origin"] == "cache" and again.fusion["weights"] == first.fusion["weights"]
 
 
 def test_an_unreadable_cache_entry_is_calibrated_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
