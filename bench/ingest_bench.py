@@ -192,8 +192,8 @@ def main() -> int:
             calibration=CalibrationSettings(queries=0),
         )
         warm = ingest([corpus], replace(settings, index_dir=work / "index-warm"), embedder=embedder)
-        # A copy of the corpus built from the warm caches, then again after one of its files was deleted: a small
-        # change keeps the weights. (A copy: each document's source path is part of what the index stores.)
+        # A copy of the corpus (links the benchmark may delete, never the corpus's own files) built from the warm
+        # caches, then again after one of its files was deleted: a small change keeps the weights.
         copy = mirror(corpus, work / "mirror")
         copy_settings = replace(settings, index_dir=work / "index-copy")
         ingest([copy], copy_settings, embedder=embedder)
