@@ -261,7 +261,6 @@ class Calibration:
             "origin": COMPUTED,
             "changed_since": 0,
             "spent": round(self.seconds, 2),
-            "choice": self.summary(),
         }
 
     def summary(self) -> str:
@@ -330,6 +329,7 @@ def carried(
 ) -> dict[str, Any]:
     """A recorded calibration (`Calibration.to_dict`) as a new build records it: the same weights and evidence,
     with where they come from, the documents changed since they were computed, and this build's time on them."""
+    # How they were chosen: a computed record's summary, or what a carried one kept of it.
     choice = str(recorded.get("choice") or recorded.get("summary", ""))
     if origin == CACHED:
         note = "Read from the calibration cache (these chunks were calibrated before)."

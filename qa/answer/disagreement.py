@@ -66,12 +66,12 @@ _ACTIVITY = re.compile(r"^\W*\w{2,}ing\b", re.IGNORECASE)
 # A question asks whether when one of its parts opens (after a word that only links it to the conversation) with an
 # auxiliary verb followed by more words, or offers the two answers ("... or not?"). A request to the assistant
 # ("do you have information about X", "can you tell me ...") asks for information ("are you sure ...?" does not).
+_OPENING = r"^\W*(?:(?:so|and|but|then|also|ok|okay|well|now)\W+)?"
 _WHETHER = re.compile(
-    r"^\W*(?:(?:so|and|but|then|also|ok|okay|well|now)\W+)?"
-    r"(?:is|are|was|were|am|does|do|did|can|could|should|will|would|may|might|must|has|have|had)\b\W+\w",
+    _OPENING + r"(?:is|are|was|were|am|does|do|did|can|could|should|will|would|may|might|must|has|have|had)\b\W+\w",
     re.IGNORECASE,
 )
-_REQUEST = re.compile(r"^\W*(?:(?:so|and|but|then|also|ok|okay|well|now)\W+)?(?:do|can|could|will|would)\s+you\b", re.I)
+_REQUEST = re.compile(_OPENING + r"(?:do|can|could|will|would)\s+you\b", re.IGNORECASE)
 _YES_OR_NO = re.compile(r"\b(?:or not|yes or no)\b", re.IGNORECASE)
 _QUESTION_PARTS = re.compile(r"[?\n]+|(?<=[.!;])\s+")
 # How many terms a noun phrase's negation reaches ("no" and the terms after it, up to a preposition), and how many
