@@ -77,7 +77,11 @@ class Assistant:
         index = Index.load(Path(index_dir), model=settings.model, backend=settings.backend)
         cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite")
         embedder = Embedder(
-            index.manifest.model, backend=index.manifest.backend, batch_size=settings.batch_size, cache=cache
+            index.manifest.model,
+            backend=index.manifest.backend,
+            batch_size=settings.batch_size,
+            cache=cache,
+            runtime=settings.runtime,
         )
         return cls(index, embedder, abstention=abstention)
 

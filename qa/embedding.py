@@ -23,7 +23,7 @@ import numpy as np
 
 from qa.errors import ModelLoadError
 from qa.records import stable_hash
-from qa.settings import BACKENDS, BUNDLED_MODEL, default_cache_dir
+from qa.settings import BACKENDS, BUNDLED_MODEL, RUNTIMES, default_cache_dir
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -62,6 +62,7 @@ class Encoder(Protocol):
     """What the embedder needs from a backend: a tokenizer's counts and vocabulary, vectors, token embeddings."""
 
     backend: str
+    runtime: str  # what runs it: "pytorch" or "onnxruntime"
 
     @property
     def dim(self) -> int: ...
@@ -84,6 +85,7 @@ class TorchEncoder:
     """The sentence-transformers model as PyTorch runs it (float32): the reference backend."""
 
     backend = "torch"
+    runtime = "pytorch"
 
     def __init__(self, model: SentenceTransformer):
         self.model = model
@@ -133,18 +135,40 @@ class TorchEncoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def load_encoder(model: str, backend: str, export_cache: Path) -> Encoder:
-    """The model behind `backend`, loaded offline; the ONNX one exported into `export_cache` on first use.
+def check_runtime(runtime: str) -> str:
+    """`runtime` if it is one of RUNTIMES, else ValueError naming the valid ones."""
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
+    return runtime
+
+
+def onnx_installed() -> bool:
+    """Whether ONNX Runtime and onnx (which exporting needs) can be imported, without importing them."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("onnxruntime", "onnx"))
+
+
+def load_encoder(model: str, backend: str, export_cache: Path, runtime: str = "pytorch") -> Encoder:
+    """The model behind `backend`, loaded offline; an ONNX export made into `export_cache` on first use.
+
+    For the torch backend, `runtime` says what runs the float32 model (see `qa.settings.RUNTIMES`): "auto" takes
+    ONNX Runtime only when the float32 export is already in the cache, so answering never waits for an export.
 
     Raises:
         ModelLoadError: the model cannot be loaded (or exported), or the backend's packages are missing.
     """
     check_backend(backend)
+    check_runtime(runtime)
     path = resolve_model(model)
     if backend == "onnx-int8":
         from qa.onnx_encoder import OnnxEncoder, ensure_export
 
         return OnnxEncoder(ensure_export(path, export_cache))
+    if runtime == "onnxruntime" or (runtime == "auto" and _has_float32_export(path, export_cache)):
+        from qa.onnx_encoder import OnnxEncoder, ensure_export
+
+        return OnnxEncoder(ensure_export(path, export_cache, "float32"))
     from sentence_transformers import SentenceTransformer
 
     try:
@@ -156,6 +180,16 @@ def load_encoder(model: str, backend: str, export_cache: Path) -> Encoder:
         ) from exc
 
 
+def _has_float32_export(path: str, export_cache: Path) -> bool:
+    import importlib.util
+
+    if importlib.util.find_spec("onnxruntime") is None:
+        return False
+    from qa.onnx_encoder import has_export
+
+    return has_export(path, export_cache, "float32")
+
+
 class Embedder:
     """Encodes texts with one sentence-transformers model on one backend, loading it on first use.
 
@@ -164,6 +198,8 @@ class Embedder:
             throughput on a CPU with VNNI). An index records the backend its vectors came from.
         export_cache: where the ONNX export is cached (default: beside the embedding cache, or the default
             cache folder).
+        runtime: what runs the torch backend's model (`qa.settings.RUNTIMES`); ingest keeps PyTorch, answering
+            passes "auto".
     """
 
     def __init__(
@@ -174,9 +210,11 @@ class Embedder:
         batch_size: int = 64,
         cache: EmbeddingCache | None = None,
         export_cache: Path | None = None,
+        runtime: str = "pytorch",
     ):
         self.name = model
         self.backend = check_backend(backend)
+        self.runtime = check_runtime(runtime)
         self.batch_size = batch_size
         self.cache = cache
         self.export_cache = Path(export_cache or (cache.path.parent if cache is not None else default_cache_dir()))
@@ -192,10 +230,22 @@ class Embedder:
         """The loaded model behind its backend (loaded, or for ONNX exported, on first use)."""
         with self._lock:
             if self._model is None:
-                self._model = load_encoder(self.name, self.backend, self.export_cache)
+                self._model = load_encoder(self.name, self.backend, self.export_cache, self.runtime)
                 if self._threads is not None:
                     self._model.set_threads(self._threads)
             return self._model
+
+    def export_for_answering(self) -> Path | None:
+        """Write the float32 ONNX export answering runs the torch backend with, if it is missing; its folder.
+
+        None when it does not apply (another backend) or cannot be made (onnxruntime or onnx not installed):
+        answering then runs PyTorch, as before. Called by ingest, which has the model loaded anyway.
+        """
+        if self.backend != "torch" or not onnx_installed():
+            return None
+        from qa.onnx_encoder import ensure_export
+
+        return ensure_export(resolve_model(self.name), self.export_cache, "float32")
 
     def set_threads(self, threads: int) -> None:
         """Threads one encoding may use (0: one per core); answering uses one, ingest all."""

@@ -1,9 +1,14 @@
-"""The `onnx-int8` embedding backend: the same model run by ONNX Runtime with int8 weights, exported offline.
+"""The model run by ONNX Runtime, exported offline: the `onnx-int8` backend, and the float32 backend's fast runtime.
 
-Why: on a CPU with AVX-512 VNNI, int8 matrix products run about twice as fast as PyTorch's float32 ones, and
-a MiniLM encoder is almost all matrix products. The vectors differ from float32 ones by a cosine of about
+Why int8: on a CPU with AVX-512 VNNI, int8 matrix products run about twice as fast as PyTorch's float32 ones,
+and a MiniLM encoder is almost all matrix products. The vectors differ from float32 ones by a cosine of about
 0.99 (measured on MedQuAD chunks), which is why an index records its backend and its queries must be encoded
 by the same one.
+
+Why float32 too: the same export without quantisation computes the `torch` backend's vectors (within 3e-7 of
+PyTorch's on the bundled model, `tests/test_embedding.py`), and ONNX Runtime runs a short question through it
+in 12 ms where PyTorch's eager operators take 30 (one thread, this machine): answering encodes only questions,
+several per answer, so the chat answers with it when the export is in the cache (`medcite ingest` writes it).
 
 The export runs once per model, from the weights already on disk (nothing is downloaded), and is cached under
 `<cache_dir>/onnx/<key>/`: `torch.onnx` traces the model with eager attention (so that ONNX Runtime's
@@ -29,7 +34,7 @@ import shutil
 import threading
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +45,8 @@ from qa.errors import ModelLoadError
 BACKEND = "onnx-int8"
 # Bump when the exported files change meaning (another opset, fusion or quantisation recipe).
 EXPORT_VERSION = "1"
+# The weights an export stores: int8 (the onnx-int8 backend) or float32 (the torch backend's vectors).
+PRECISIONS = ("int8", "float32")
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 CONFIG_FILE = "encoder.json"
@@ -62,6 +69,12 @@ class EncoderConfig:
     normalize: bool  # the model ends with a Normalize module
     do_lower_case: bool  # sentence-transformers lowercases before tokenizing
     inputs: tuple[str, ...]  # the graph's inputs, a subset of _INPUTS
+    precision: str = "int8"  # of PRECISIONS; exports written before float32 ones existed are int8
+
+    @property
+    def backend(self) -> str:
+        """The embedding backend whose vectors this export computes."""
+        return BACKEND if self.precision == "int8" else "torch"
 
     def to_dict(self) -> dict:
         return {**self.__dict__, "inputs": list(self.inputs)}
@@ -75,6 +88,7 @@ class EncoderConfig:
             normalize=bool(data["normalize"]),
             do_lower_case=bool(data["do_lower_case"]),
             inputs=tuple(data["inputs"]),
+            precision=str(data.get("precision", "int8")),
         )
 
 
@@ -91,19 +105,28 @@ def _weights_digest(model_path: str) -> str:
     return digest.hexdigest()[:20]
 
 
-def export_dir(model_path: str, cache_dir: Path) -> Path:
-    """Where the int8 export of the model at `model_path` lives in the cache (whether or not it exists yet)."""
-    return Path(cache_dir) / "onnx" / f"{EXPORT_VERSION}-{_weights_digest(model_path)}"
+def export_dir(model_path: str, cache_dir: Path, precision: str = "int8") -> Path:
+    """Where the export of the model at `model_path` with `precision` weights lives in the cache (whether or not
+    it exists yet)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown export precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    suffix = "" if precision == "int8" else f"-{precision}"  # int8 exports keep the folder names they had
+    return Path(cache_dir) / "onnx" / f"{EXPORT_VERSION}-{_weights_digest(model_path)}{suffix}"
 
 
-def ensure_export(model_path: str, cache_dir: Path) -> Path:
-    """The cached int8 export of the model at `model_path`, exporting it first if it is not there.
+def has_export(model_path: str, cache_dir: Path, precision: str = "int8") -> bool:
+    """Whether the export is in the cache, finished (its config is written last, and the folder renamed)."""
+    return (export_dir(model_path, cache_dir, precision) / CONFIG_FILE).is_file()
+
+
+def ensure_export(model_path: str, cache_dir: Path, precision: str = "int8") -> Path:
+    """The cached export of the model at `model_path`, exporting it first if it is not there.
 
     Raises:
         ModelLoadError: onnxruntime or onnx is not installed, the model cannot be loaded offline, or its
             architecture is not one this exporter handles (a Transformer followed by mean or CLS pooling).
     """
-    final = export_dir(model_path, cache_dir)
+    final = export_dir(model_path, cache_dir, precision)
     if (final / CONFIG_FILE).is_file():
         return final
     with _EXPORT_LOCK:
@@ -117,7 +140,7 @@ def ensure_export(model_path: str, cache_dir: Path) -> Path:
             with warnings.catch_warnings():
                 # The tracer's notes about Python conditions it froze concern decoder models, not this one.
                 warnings.simplefilter("ignore")
-                _export(model_path, tmp)
+                _export(model_path, tmp, precision)
             try:
                 os.rename(tmp, final)
             except OSError:
@@ -128,13 +151,13 @@ def ensure_export(model_path: str, cache_dir: Path) -> Path:
     return final
 
 
-def _export(model_path: str, into: Path) -> None:
-    """Trace, fuse and quantise the model into `into` (model.onnx, tokenizer.json, encoder.json)."""
+def _export(model_path: str, into: Path, precision: str) -> None:
+    """Trace, fuse and (for int8) quantise the model into `into` (model.onnx, tokenizer.json, encoder.json)."""
     try:
-        import onnx  # noqa: F401 -- quantize_dynamic needs it; fail here with the install hint
+        import onnx  # noqa: F401 -- the exporter and quantize_dynamic need it; fail here with the install hint
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError as exc:
-        raise ModelLoadError(f"the {BACKEND} backend needs onnxruntime and onnx ({exc}); {install_hint()}") from exc
+        raise ModelLoadError(f"exporting to ONNX needs onnxruntime and onnx ({exc}); {install_hint()}") from exc
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -143,6 +166,7 @@ def _export(model_path: str, into: Path) -> None:
     except Exception as exc:  # the library raises many types; all mean the same to a user
         raise ModelLoadError(f"cannot load embedding model {model_path!r} offline to export it ({exc})") from exc
     config, transformer = _describe(model, model_path)
+    config = replace(config, precision=precision)
     transformer.set_attn_implementation("eager")
     transformer.eval()
     tokenizer = model.tokenizer
@@ -174,15 +198,18 @@ def _export(model_path: str, into: Path) -> None:
             dynamo=False,  # the TorchScript exporter needs no onnxscript and traces BERT-like models reliably
         )
     fused = _fuse(traced, transformer.config, into / "model-fused.onnx")
-    quantize_dynamic(
-        str(fused),
-        str(into / MODEL_FILE),
-        weight_type=QuantType.QInt8,
-        per_channel=True,  # per output channel: cosine 0.993 to float32 against 0.954 per tensor (MedQuAD)
-        op_types_to_quantize=["MatMul", "Attention"],
-        extra_options={"DefaultTensorType": 1},  # float, for outputs of fused operators shape inference skips
-    )
-    traced.unlink()
+    if precision == "float32":
+        os.replace(fused, into / MODEL_FILE)
+    else:
+        quantize_dynamic(
+            str(fused),
+            str(into / MODEL_FILE),
+            weight_type=QuantType.QInt8,
+            per_channel=True,  # per output channel: cosine 0.993 to float32 against 0.954 per tensor (MedQuAD)
+            op_types_to_quantize=["MatMul", "Attention"],
+            extra_options={"DefaultTensorType": 1},  # float, for outputs of fused operators shape inference skips
+        )
+    traced.unlink(missing_ok=True)
     fused.unlink(missing_ok=True)
     tokenizer.backend_tokenizer.save(str(into / TOKENIZER_FILE))
     (into / CONFIG_FILE).write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
@@ -238,9 +265,9 @@ def _fuse(traced: Path, config, into: Path) -> Path:  # type: ignore[no-untyped-
 
 
 class OnnxEncoder:
-    """Runs an exported int8 model: vectors as the sentence-transformers model would pool them."""
+    """Runs an exported model: vectors as the sentence-transformers model would pool them."""
 
-    backend = BACKEND
+    runtime = "onnxruntime"
 
     def __init__(self, folder: Path, *, threads: int = 0):
         try:
@@ -250,6 +277,7 @@ class OnnxEncoder:
             raise ModelLoadError(f"the {BACKEND} backend needs onnxruntime ({exc}); {install_hint()}") from exc
         self.folder = Path(folder)
         self.config = EncoderConfig.from_dict(json.loads((self.folder / CONFIG_FILE).read_text(encoding="utf-8")))
+        self.backend = self.config.backend
         # Two copies: one reads at most the model's window (special tokens included), one counts whole texts.
         self.tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
         self.tokenizer.no_padding()

@@ -27,6 +27,11 @@ def default_cache_dir() -> Path:
 # Embedding backends: "torch" runs the model in float32 (the reference); "onnx-int8" runs it with ONNX Runtime
 # and int8 weights (qa/onnx_encoder.py), about twice the ingest throughput. An index records its backend.
 BACKENDS = ("torch", "onnx-int8")
+# What runs the torch backend's float32 model when answering: "auto" is ONNX Runtime when the float32 export is in
+# the cache (`medcite ingest` writes it when onnxruntime and onnx are installed; qa/onnx_encoder.py) and PyTorch
+# otherwise; "onnxruntime" exports it on first use if needed; "pytorch" never uses the export. The vectors are the
+# same to 3e-7, so an index does not record it. Ingest always embeds with PyTorch, the reference.
+RUNTIMES = ("auto", "onnxruntime", "pytorch")
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class Settings:
     dense_kind: str = "auto"
     batch_size: int = 64
     backend: str = "torch"
+    runtime: str = "auto"
 
     def __post_init__(self) -> None:
         if not self.model.strip():
@@ -66,12 +72,13 @@ class Settings:
             raise ValueError(f"Settings.batch_size must be positive, got {self.batch_size}")
         if self.backend not in BACKENDS:
             raise ValueError(f"Settings.backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
+        if self.runtime not in RUNTIMES:
+            raise ValueError(f"Settings.runtime must be one of {', '.join(RUNTIMES)}, got {self.runtime!r}")
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         """Settings from MEDCITE_MODEL, MEDCITE_INDEX, MEDCITE_CACHE, MEDCITE_CORPUS, MEDCITE_BACKEND,
-        MEDCITE_DENSE_KIND, then the
-        keyword overrides."""
+        MEDCITE_RUNTIME, MEDCITE_DENSE_KIND, then the keyword overrides."""
         base = cls()
         env = {
             "model": os.environ.get("MEDCITE_MODEL"),
@@ -79,6 +86,7 @@ class Settings:
             "cache_dir": os.environ.get("MEDCITE_CACHE"),
             "corpus_dir": os.environ.get("MEDCITE_CORPUS"),
             "backend": os.environ.get("MEDCITE_BACKEND"),
+            "runtime": os.environ.get("MEDCITE_RUNTIME"),
             "dense_kind": os.environ.get("MEDCITE_DENSE_KIND"),
         }
         paths = ("index_dir", "cache_dir", "corpus_dir")

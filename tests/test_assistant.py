@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from qa.abstention import shipped_model
 from qa.answer import DISCLAIMER, EMERGENCY_LINE
 from qa.assistant import Assistant
+from qa.embedding import onnx_installed
 from qa.ingest import ingest
 from qa.markup import escape_markdown
 from qa.records import Answer
@@ -569,3 +571,24 @@ def test_a_message_of_several_questions_is_searched_as_one_query(assistant: Assi
     assert searched.startswith(query.text) and "dialysis" in searched  # the typo fix is appended
     single = assistant.build_query(BACLOFEN)
     assert assistant.search_texts(single) == tuple(single.expanded)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not onnx_installed(), reason="onnxruntime/onnx not installed: answering runs PyTorch only")
+def test_answers_are_the_same_whichever_runtime_encodes_the_questions(
+    seed_settings: Settings, assistant: Assistant
+) -> None:
+    # Ingest left the float32 export in the cache, so answering runs ONNX Runtime; PyTorch gives the same answers.
+    assert assistant.embedder.model.runtime == "onnxruntime"
+    reference = Assistant.load(Path(seed_settings.index_dir), replace(seed_settings, runtime="pytorch"))
+    assert reference.embedder.model.runtime == "pytorch"
+    turns = [
+        (BACLOFEN, ()),
+        ("what about an overdose with normal kidney function?", (BACLOFEN,)),
+        ("How many dialysis sessions did the case patient need?", ()),
+        ("What is the capital of France?", ()),
+    ]
+    for question, history in turns:
+        mine, theirs = assistant.ask(question, history=history), reference.ask(question, history=history)
+        assert mine.markdown == theirs.markdown, question
+        assert mine.confidence == pytest.approx(theirs.confidence, abs=1e-4)

@@ -181,3 +181,71 @@ def test_cache_keeps_backends_apart(tmp_path: Path) -> None:
     assert Embedder(cache=cache).cache_key != Embedder(cache=cache, backend="onnx-int8").cache_key
     with pytest.raises(ValueError, match="torch, onnx-int8"):
         Embedder(backend="tensorflow")
+
+
+# --- the torch backend's vectors on ONNX Runtime (answering's runtime) ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def float32_cache(tmp_path_factory: pytest.TempPathFactory, real_export_for_answering) -> Path:  # type: ignore[no-untyped-def]
+    """A cache folder holding the float32 export, made by the shipped `export_for_answering`."""
+    folder = tmp_path_factory.mktemp("float32")
+    if HAVE_ONNX:
+        real_export_for_answering(Embedder(export_cache=folder))
+    return folder
+
+
+@requires_onnx
+@pytest.mark.slow
+def test_the_float32_export_gives_the_torch_vectors(embedder: Embedder, float32_cache: Path) -> None:
+    fast = Embedder(export_cache=float32_cache, runtime="auto")
+    assert (fast.model.backend, fast.model.runtime) == ("torch", "onnxruntime")
+    assert embedder.model.runtime == "pytorch"
+    texts = [CHUNK, "Another, longer chunk about gout and allopurinol doses.", "What causes kidney stones?"]
+    spans = [SPANS, [(0, 55)], [(0, 26)]]
+    vectors, sentences = fast.encode_chunks(texts, spans)
+    reference, reference_sentences = embedder.encode_chunks(texts, spans)
+    np.testing.assert_allclose(vectors, reference, atol=1e-5)
+    for mine, theirs in zip(sentences, reference_sentences, strict=True):
+        np.testing.assert_allclose(mine, theirs, atol=1e-5)
+    question = "Is it removed by dialysis?"
+    np.testing.assert_allclose(fast.encode_query(question), embedder.encode_query(question), atol=1e-5)
+    # Same tokenizer, same window, same cache entries: an index built by PyTorch is answered as it was.
+    assert fast.count_tokens(texts) == embedder.count_tokens(texts) and fast.max_tokens == embedder.max_tokens
+    assert set(fast.vocabulary()) == set(embedder.vocabulary())
+    assert fast.cache_key == embedder.cache_key
+
+
+@requires_onnx
+@pytest.mark.slow
+def test_auto_takes_the_export_only_when_it_is_cached(float32_cache: Path, tmp_path: Path) -> None:
+    assert Embedder(export_cache=tmp_path, runtime="auto").model.runtime == "pytorch"
+    assert not (tmp_path / "onnx").exists()  # answering never exports: the first question would wait for it
+    assert Embedder(export_cache=float32_cache, runtime="pytorch").model.runtime == "pytorch"
+    assert Embedder(export_cache=float32_cache).model.runtime == "pytorch"  # ingest's default
+    forced = Embedder(export_cache=tmp_path, runtime="onnxruntime")
+    assert forced.model.runtime == "onnxruntime" and (tmp_path / "onnx").is_dir()
+
+
+@requires_onnx
+@pytest.mark.slow
+def test_export_for_answering_writes_once_and_only_for_float32(
+    float32_cache: Path,
+    tmp_path: Path,
+    real_export_for_answering,  # type: ignore[no-untyped-def]
+) -> None:
+    from qa.embedding import resolve_model
+    from qa.onnx_encoder import MODEL_FILE, export_dir
+
+    folder = export_dir(resolve_model(Embedder().name), float32_cache, "float32")
+    stamp = (folder / MODEL_FILE).stat().st_mtime_ns
+    assert real_export_for_answering(Embedder(export_cache=float32_cache)) == folder
+    assert (folder / MODEL_FILE).stat().st_mtime_ns == stamp
+    assert folder != export_dir(resolve_model(Embedder().name), float32_cache)  # the int8 export's folder
+    assert real_export_for_answering(Embedder(backend="onnx-int8", export_cache=tmp_path)) is None
+    assert not (tmp_path / "onnx").exists()
+
+
+def test_runtime_is_checked() -> None:
+    with pytest.raises(ValueError, match="auto, onnxruntime, pytorch"):
+        Embedder(runtime="tensorrt")

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -376,6 +377,41 @@ def test_backend_setting_from_env_and_validated(monkeypatch: pytest.MonkeyPatch)
     assert Settings.from_env(backend="torch").backend == "torch"
     with pytest.raises(ValueError, match="torch, onnx-int8"):
         Settings(backend="onnx")
+
+
+def test_runtime_setting_from_env_and_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().runtime == "auto"
+    monkeypatch.setenv("MEDCITE_RUNTIME", "pytorch")
+    assert Settings.from_env().runtime == "pytorch"
+    with pytest.raises(ValueError, match="auto, onnxruntime, pytorch"):
+        Settings(runtime="torch")
+
+
+class ExportingEmbedder(CountingEmbedder):
+    """Counts the exports for answering that ingest asks for, without making one."""
+
+    def __init__(self, **kwargs: object):
+        super().__init__(**kwargs)
+        self.exports = 0
+
+    def export_for_answering(self) -> Path | None:
+        self.exports += 1
+        return None
+
+
+@pytest.mark.parametrize(("runtime", "exports"), [("auto", 1), ("onnxruntime", 1), ("pytorch", 0)])
+def test_ingest_leaves_the_export_for_answering_unless_told_not_to(tmp_path: Path, runtime: str, exports: int) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Gout\n\nGout is a form of arthritis caused by uric acid crystals.\n", encoding="utf-8")
+    settings = replace(settings_for(tmp_path), runtime=runtime)
+    embedder = ExportingEmbedder()
+    ingest([docs], settings, embedder=embedder)
+    assert embedder.exports == exports
+    # An index already up to date still leaves it (an index built before the export existed gains it).
+    again = ExportingEmbedder()
+    assert ingest([docs], settings, embedder=again).up_to_date
+    assert again.exports == exports
 
 
 # --- slow: the real model ---------------------------------------------------------------------------------

@@ -1,0 +1,55 @@
+"""Suite-wide fixtures.
+
+`medcite ingest` leaves a float32 ONNX export of the model in its cache for answering (`qa.ingest`), a one-off
+7-20 s per cache folder. Most tests ingest into a cache folder of their own, so each would pay it: instead, the
+first export of the run is made for real, in a folder shared by the run, and every later cache folder links to
+it. Answering then runs as it does for a user (ONNX Runtime on that export) in every test that loads an index.
+The export itself is tested in tests/test_embedding.py, with a folder of its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from qa.embedding import Embedder, onnx_installed, resolve_model
+
+_REAL_EXPORT = Embedder.export_for_answering
+
+
+@pytest.fixture(scope="session")
+def real_export_for_answering() -> Callable[[Embedder], Path | None]:
+    """`Embedder.export_for_answering` as shipped, for the tests of the export itself."""
+    return _REAL_EXPORT
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_float32_export_per_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    # Session-scoped, so it is in place before the session fixtures that ingest.
+    if not onnx_installed():
+        yield
+        return
+    from qa.onnx_encoder import ensure_export, export_dir, has_export
+
+    shared = tmp_path_factory.mktemp("float32-export")
+
+    def link_the_run_export(self: Embedder) -> Path | None:
+        if self.backend != "torch":
+            return None
+        path = resolve_model(self.name)
+        if not Path(path).is_dir():  # a test's stand-in model, which no exporter could load
+            return None
+        target = export_dir(path, self.export_cache, "float32")
+        if not has_export(path, self.export_cache, "float32"):
+            source = ensure_export(path, shared, "float32")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                os.symlink(source, target, target_is_directory=True)
+        return target
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Embedder, "export_for_answering", link_the_run_export)
+        yield
