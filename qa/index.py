@@ -211,6 +211,16 @@ class QuantizedVectors:
         # float64 on the way: a vector quantised again gives back the same codes and scale, bit for bit.
         return (codes * (scales[..., None] / 127.0)).astype(np.float32)
 
+    def dot(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Row `rows`' inner products with a float32 `vector`, without decoding their vectors first.
+
+        The codes times the vector, then each row's scale: what answering's sentence signal needs for a few
+        thousand sentences per question, at a third of the cost of `self[rows] @ vector` (float32 rounding
+        apart, the same numbers).
+        """
+        codes = np.asarray(self.codes[rows], dtype=np.float32)
+        return (codes @ np.asarray(vector, dtype=np.float32)) * (np.asarray(self.scales[rows]) / np.float32(127.0))
+
     @staticmethod
     def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(codes, scales) of float rows; a row of zeros gets scale 0."""

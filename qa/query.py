@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from qa.bm25 import stems
@@ -239,7 +239,7 @@ def resolve_followup(
     *,
     leaning: bool = False,
     similar: Similar | None = None,
-    everyday: Iterable[str] = (),
+    everyday: Collection[str] = frozenset(),
 ) -> tuple[str, bool]:
     """The question as if its topic had been restated, and whether history was used.
 
@@ -267,7 +267,7 @@ def resolve_followup(
 
 
 def substitute(
-    question: str, earlier: str, similar: Similar | None = None, everyday: Iterable[str] = ()
+    question: str, earlier: str, similar: Similar | None = None, everyday: Collection[str] = frozenset()
 ) -> str | None:
     """`earlier` with the part that the follow-up's phrase stands in for replaced by it, or None.
 
@@ -276,8 +276,8 @@ def substitute(
     run of the earlier question's topic words, or a piece of one (at most three words):
 
     - the longest that ends in a word of the phrase ("dialysis" for "peritoneal dialysis");
-    - else, given `similar`, for a phrase holding a name (a word not among the `everyday` words: a drug, a
-      disease), the part holding a name that is closest in meaning ("warfarin" for "apixaban");
+    - else, given `similar`, for a phrase holding a name (a word not among the `everyday` words, lowercase: a
+      drug, a disease), the part holding a name that is closest in meaning ("warfarin" for "apixaban");
     - else the part closest in meaning if at least `SUBSTITUTE_SIMILARITY` ("adults" for "children").
     """
     if not _SUBSTITUTE_OPENER.match(question):
@@ -300,7 +300,7 @@ def substitute(
         return f"{earlier[:start]}{phrase}{earlier[end:]}"
     if similar is None:
         return None
-    common = {w.lower() for w in everyday}
+    common = everyday  # lowercase already: a set of the model's ~30k words is not rebuilt per question
 
     def named(text: str) -> bool:
         return bool(common) and any(m.group(0).lower() not in common for m in _words(text))
@@ -423,7 +423,7 @@ class QueryBuilder:
         self.vocabulary = {w.lower() for w in vocabulary if len(w) > 2}
         # Everyday words ("is", "all", "can"): typed in lower case they are never read as an abbreviation the
         # corpus defined ("infantile spasms (IS)", "acute lymphoblastic leukemia (ALL)").
-        self._everyday = {w.lower() for w in known_words}
+        self._everyday = frozenset(w.lower() for w in known_words)
         self.known_words = self._everyday | self.vocabulary
         self.abbreviations = {**BUILTIN_ABBREVIATIONS, **(abbreviations or {})}
         self._drug_names = drug_names()

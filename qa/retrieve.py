@@ -264,7 +264,7 @@ class Retriever:
     def _best_sentence(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """Per chunk row: the best cosine of its sentences to `vector`."""
         flat, offsets = self.index.sentence_rows(rows)
-        similarity = np.asarray(self.index.sentence_vectors[flat], dtype=np.float32) @ vector
+        similarity = self.index.sentence_vectors.dot(flat, vector)
         return np.maximum.reduceat(similarity, offsets)
 
 

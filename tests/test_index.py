@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import qa
 import qa.index as index_module
@@ -536,3 +538,47 @@ def test_quantised_sentence_vectors_are_close_and_stable() -> None:
     np.testing.assert_array_equal(again_scales, scales)
     zero_codes, zero_scales = QuantizedVectors.quantize(np.zeros((1, 4), np.float32))
     assert zero_codes.tolist() == [[0, 0, 0, 0]] and zero_scales.tolist() == [0.0]
+
+
+@given(
+    st.integers(min_value=1, max_value=40),
+    st.integers(min_value=1, max_value=64),
+    st.integers(min_value=0, max_value=2**32 - 1),
+)
+@settings(max_examples=60, deadline=None)
+def test_quantised_dot_is_the_decoded_vectors_dot(rows: int, dim: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(rows, dim)).astype(np.float32) * rng.uniform(0, 3, size=(rows, 1)).astype(np.float32)
+    vectors[rng.random(rows) < 0.2] = 0.0  # rows of zeros have scale 0
+    stored = QuantizedVectors(*QuantizedVectors.quantize(vectors))
+    query = rng.normal(size=dim).astype(np.float32)
+    picked = rng.integers(0, rows, size=rng.integers(0, 2 * rows + 1))
+    got = stored.dot(picked, query)
+    assert got.shape == (len(picked),) and got.dtype == np.float32
+    np.testing.assert_allclose(got, stored[picked] @ query, rtol=1e-5, atol=1e-5 * float(np.abs(query).sum()) * 3)
+
+
+def test_one_question_is_searched_on_one_thread_and_the_setting_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    import faiss
+
+    import qa.dense as dense_module
+
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    flat = faiss.IndexFlatIP(16)
+    flat.add(vectors)
+    seen: list[int] = []
+    search = flat.search
+
+    def recording(queries: np.ndarray, k: int, **kwargs: object):  # type: ignore[no-untyped-def]
+        seen.append(faiss.omp_get_max_threads())
+        return search(queries, k, **kwargs)
+
+    monkeypatch.setattr(flat, "search", recording)
+    before = faiss.omp_get_max_threads()
+    queries = vectors[:10]
+    _, one = dense_module.search(flat, "flat-ip", queries[:1], 5, vectors)
+    _, many = dense_module.search(flat, "flat-ip", queries, 5, vectors)
+    assert seen == [1, before] and faiss.omp_get_max_threads() == before
+    np.testing.assert_array_equal(one[0], many[0])

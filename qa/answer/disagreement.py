@@ -140,7 +140,10 @@ def asks_whether(question: str) -> bool:
 
 def opposite(first: str, second: str, ignore: frozenset[str] = frozenset()) -> frozenset[str]:
     """The terms, other than `ignore`, that one text only affirms and the other only negates."""
-    a, b = polarity(first), polarity(second)
+    return _opposed(polarity(first), polarity(second), ignore)
+
+
+def _opposed(a: dict[str, set[bool]], b: dict[str, set[bool]], ignore: frozenset[str]) -> frozenset[str]:
     return frozenset(t for t in (a.keys() & b.keys()) - ignore if len(a[t]) == 1 and len(b[t]) == 1 and a[t] != b[t])
 
 
@@ -178,6 +181,14 @@ def find(
     pool = [c for c in ranked if c.relevance >= best - settings.note_gap][:24]
     names: dict[str, frozenset[str]] = {}
     clauses: dict[tuple[int, frozenset[str]], float] = {}
+    # Per candidate, computed once rather than once per pair (24 candidates make 276 pairs).
+    sources = {id(c): source_of(c, documents) for c in pool}
+    signs: dict[int, dict[str, set[bool]]] = {}
+
+    def signs_of(claim: Candidate) -> dict[str, set[bool]]:
+        if id(claim) not in signs:
+            signs[id(claim)] = polarity(claim.text)
+        return signs[id(claim)]
 
     def about(claim: Candidate, opposed: frozenset[str]) -> float:
         """How much a claim is about the question: its sentence's cosine, or its opposed clause's when higher."""
@@ -193,7 +204,7 @@ def find(
     found: tuple[bool, float, Candidate, Candidate] | None = None
     for x, first in enumerate(pool):
         for second in pool[x + 1 :]:
-            if source_of(first, documents) == source_of(second, documents):
+            if sources[id(first)] == sources[id(second)]:
                 continue
             if first.vector is None or second.vector is None:
                 continue
@@ -203,7 +214,7 @@ def find(
                 if c.chunk.chunk_id not in names:
                     names[c.chunk.chunk_id] = term_sets([page_names(c.chunk)])[0]
             ignore = names[first.chunk.chunk_id] | names[second.chunk.chunk_id]
-            opposed = opposite(first.text, second.text, ignore)
+            opposed = _opposed(signs_of(first), signs_of(second), ignore)
             if not opposed:
                 continue
             asked = (
