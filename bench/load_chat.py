@@ -1,13 +1,20 @@
 """Load test for the web chat: N simultaneous users, each asking a question and then a follow-up.
 
-    .venv/bin/python bench/load_chat.py [--users 20] [--url URL | --index DIR] [--port PORT]
+    .venv/bin/python bench/load_chat.py [--users 20] [--url URL | --index DIR] [--port PORT] [--client http|gradio]
 
 Without --url it starts `medcite chat` in a child process (so the server does not share this process's GIL
 with the clients) on an index built from corpus/ in a temporary MEDCITE_HOME, or on --index DIR, and stops it
-at the end. Each user is one `gradio_client.Client` (its own session) in its own thread. Every user's first
-question names a different condition, and the follow-up ("What about in children?") names none, so the
-follow-up's reply shows, in its "searched for" caption, the topic it was resolved against: it must name that
-user's condition and no other user's (a reply's quotes may mention any condition a document does; only the
+at the end. Each user is one session in its own thread: with `--client http` (the default) a few lines of
+standard-library HTTP on Gradio's documented call API (`POST /gradio_api/call/chat` with the session's hash, then
+read the event stream), with `--client gradio` one `gradio_client.Client`. The clients run on the server's two
+cores, which real users' browsers would not: 20 `gradio_client` sessions keep one core busy on their own
+(fetching the config and API description, polling; 11.5 s of CPU in an 11.7 s run, 2026-12-02), which measures
+the harness more than the chat. Questions are encoded as after a user's `medcite ingest`: the float32 ONNX export
+it leaves is made in the chat's cache first (MEDCITE_CACHE, else the temporary home's; qa.embedding).
+
+Every user's first question names a different condition, and the follow-up ("What about in children?") names
+none, so the follow-up's reply shows, in its "searched for" caption, the topic it was resolved against: it must
+name that user's condition and no other user's (a reply's quotes may mention any condition a document does; only the
 caption is what this session's history made). Prints answers/s and p50/p95 latency; exits 1 if a reply was wrong.
 
 With an index (built or --index), it first times `Assistant.ask` alone in this process on the very questions
@@ -19,6 +26,7 @@ the chat reaches >= 60% of the ask() rate, with p95 latency <= 1.5 s and no hist
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import statistics
@@ -28,6 +36,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,11 +82,57 @@ def searched_for(text: str) -> str:
     return plain.split("searched for: ", 1)[1].split("</sub>", 1)[0].strip()
 
 
-def run_user(url: str, condition: str, start: threading.Barrier, result: UserResult) -> None:
-    from gradio_client import Client
+class HttpSession:
+    """One chat session over Gradio's call API: the session hash keeps this user's history on the server."""
 
+    def __init__(self, url: str):
+        self.url = url.rstrip("/") + "/gradio_api/call/chat"
+        self.session = uuid.uuid4().hex
+
+    def ask(self, question: str) -> object:
+        """The reply messages, once the event completes; RuntimeError when the chat reports an error."""
+        body = json.dumps({"data": [question], "session_hash": self.session}).encode()
+        request = urllib.request.Request(self.url, data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=600) as response:
+            event_id = json.load(response)["event_id"]
+        event = ""
+        with urllib.request.urlopen(f"{self.url}/{event_id}", timeout=600) as stream:
+            for raw in stream:
+                line = raw.decode("utf-8").rstrip("\n")
+                if line.startswith("event:"):
+                    event = line.removeprefix("event:").strip()
+                elif line.startswith("data:") and event in {"complete", "error"}:
+                    data = json.loads(line.removeprefix("data:"))
+                    if event == "error":
+                        raise RuntimeError(f"the chat reported an error: {data}")
+                    return data[0]  # the outputs: the reply messages first
+        raise RuntimeError("the event stream ended without a reply")
+
+    def close(self) -> None:
+        pass
+
+
+class GradioSession:
+    """One chat session as `gradio_client.Client`, its own session, holds it."""
+
+    def __init__(self, url: str):
+        from gradio_client import Client
+
+        self.client = Client(url, analytics_enabled=False, verbose=False)
+
+    def ask(self, question: str) -> object:
+        return self.client.predict(question, api_name="/chat")
+
+    def close(self) -> None:
+        self.client.close()
+
+
+CLIENTS = {"http": HttpSession, "gradio": GradioSession}
+
+
+def run_user(url: str, client_kind: str, condition: str, start: threading.Barrier, result: UserResult) -> None:
     try:
-        client = Client(url, analytics_enabled=False, verbose=False)
+        client = CLIENTS[client_kind](url)
     except Exception as exc:  # any failure to connect is a failed user, reported with the others
         result.errors.append(f"cannot connect: {exc}")
         start.abort()
@@ -87,7 +142,7 @@ def run_user(url: str, condition: str, start: threading.Barrier, result: UserRes
         others = [c for c in CONDITIONS if c != condition]
         for question, must_name in ((first_question(condition), False), (FOLLOW_UP, True)):
             began = time.perf_counter()
-            reply = client.predict(question, api_name="/chat")
+            reply = client.ask(question)
             result.latencies.append(time.perf_counter() - began)
             text = reply_text(reply).lower()
             # What was searched for (the caption, present when history changed the query): a document may
@@ -141,14 +196,30 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def ask_rate(index: Path, users: int, home: Path) -> float:
+def chat_cache(home: Path) -> Path:
+    """The cache folder the started chat uses (MEDCITE_CACHE, else the run's own home's)."""
+    return Path(os.environ.get("MEDCITE_CACHE") or home / "cache")
+
+
+def prepare_answering(index: Path, cache: Path) -> None:
+    """Leave in `cache` what `medcite ingest` leaves for answering (the float32 ONNX export of the index's model,
+    if it applies), so that the chat and ask() below encode questions as a user's would after an ingest."""
+    sys.path.insert(0, str(REPO))
+    from qa.embedding import Embedder
+    from qa.index import read_manifest
+
+    manifest = read_manifest(index)
+    Embedder(manifest.model, backend=manifest.backend, export_cache=cache).export_for_answering()
+
+
+def ask_rate(index: Path, users: int, cache: Path) -> float:
     """Answers per second of `Assistant.ask` alone, one question at a time, on the questions the users ask."""
     sys.path.insert(0, str(REPO))
-    os.environ.setdefault("MEDCITE_HOME", str(home))
     from qa.assistant import Assistant
     from qa.settings import Settings
 
-    assistant = Assistant.load(index, Settings.from_env(index_dir=index))
+    assistant = Assistant.load(index, Settings.from_env(index_dir=index, cache_dir=cache))
+    print(f"questions encoded by: {assistant.embedder.model.runtime} ({assistant.embedder.backend} backend)")
     conditions = [CONDITIONS[i % len(CONDITIONS)] for i in range(users)]
     for condition in conditions[:3]:  # warm-up, not timed: first calls load the model and fill caches
         assistant.ask(first_question(condition))
@@ -170,7 +241,7 @@ def build_corpus_index(home: Path) -> Path:
     return ensure_index(settings, progress=False)
 
 
-def run(url: str, users: int, ask_per_second: float | None = None) -> int:
+def run(url: str, users: int, ask_per_second: float | None = None, client_kind: str = "http") -> int:
     conditions = [CONDITIONS[i % len(CONDITIONS)] for i in range(users)]
     if users > len(CONDITIONS):
         print(f"note: {users} users share {len(CONDITIONS)} topics; leaks between namesakes go unnoticed")
@@ -180,7 +251,8 @@ def run(url: str, users: int, ask_per_second: float | None = None) -> int:
     asking: list[float] = []
     start = threading.Barrier(users, action=lambda: asking.append(time.perf_counter()))
     threads = [
-        threading.Thread(target=run_user, args=(url, c, start, r)) for c, r in zip(conditions, results, strict=True)
+        threading.Thread(target=run_user, args=(url, client_kind, c, start, r))
+        for c, r in zip(conditions, results, strict=True)
     ]
     began = time.perf_counter()
     for thread in threads:
@@ -190,7 +262,9 @@ def run(url: str, users: int, ask_per_second: float | None = None) -> int:
     wall = time.perf_counter() - began
     latencies = [t for r in results for t in r.latencies]
     errors = [f"{r.condition}: {e}" for r in results for e in r.errors]
-    print(f"users: {users}, answers: {len(latencies)}, wall time (incl. connecting): {wall:.1f} s")
+    print(
+        f"users: {users} ({client_kind} clients), answers: {len(latencies)}, wall time (incl. connecting): {wall:.1f} s"
+    )
     rate = 0.0
     if latencies and asking:
         answering = max(r.finished for r in results) - asking[0]
@@ -223,25 +297,32 @@ def main() -> int:
     parser.add_argument("--index", type=Path, help="index for the started chat (default: build from corpus/)")
     parser.add_argument("--port", type=int, help="port for the started chat (default: a free one)")
     parser.add_argument("--startup-timeout", type=float, default=600)
+    parser.add_argument(
+        "--client", choices=sorted(CLIENTS), default="http", help="how each user talks to the chat (see above)"
+    )
     args = parser.parse_args()
     if args.users < 1:
         parser.error("--users must be at least 1")
     if args.url:
         # The ask() rate needs the index the running chat serves: give it with --index.
         with tempfile.TemporaryDirectory(prefix="medcite-load-") as home:
-            rate = ask_rate(args.index, args.users, Path(home)) if args.index else None
-        return run(args.url, args.users, rate)
+            rate = None
+            if args.index:
+                prepare_answering(args.index, chat_cache(Path(home)))
+                rate = ask_rate(args.index, args.users, chat_cache(Path(home)))
+        return run(args.url, args.users, rate, args.client)
     port = args.port or free_port()
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryDirectory(prefix="medcite-load-") as home:
         index = args.index or build_corpus_index(Path(home))
-        rate = ask_rate(index, args.users, Path(home))
+        prepare_answering(index, chat_cache(Path(home)))
+        rate = ask_rate(index, args.users, chat_cache(Path(home)))
         server = start_server(index, port, Path(home))
         try:
             started = time.perf_counter()
             wait_until_up(url, server, args.startup_timeout)
             print(f"chat up at {url} after {time.perf_counter() - started:.1f} s")
-            return run(url, args.users, rate)
+            return run(url, args.users, rate, args.client)
         finally:
             server.terminate()
             try:

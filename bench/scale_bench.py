@@ -231,6 +231,7 @@ def child_serve(args: argparse.Namespace) -> int:
         backend=index.manifest.backend,
         batch_size=settings.batch_size,
         cache=EmbeddingCache(args.cache / "e.db"),
+        runtime=settings.runtime,  # as `Assistant.load` does: ONNX Runtime when the float32 export is cached
     )
     embedder.model  # noqa: B018 -- the model load, timed on its own
     modelled = time.time()
@@ -302,6 +303,16 @@ def time_asks(assistant, questions: Sequence[str]) -> list[float]:
         assistant.ask(question)
         seconds.append(time.perf_counter() - t)
     return seconds
+
+
+def answering_runtime(backend: str, export: Path | None) -> str:
+    """What encodes the served children's questions, as `qa.embedding.load_encoder` will choose it."""
+    runtime = os.environ.get("MEDCITE_RUNTIME", "auto")
+    if backend != "torch":
+        return f"{backend} (ONNX Runtime)"
+    if runtime == "pytorch" or (runtime == "auto" and export is None):
+        return "PyTorch (float32)"
+    return "ONNX Runtime running the float32 export (the torch backend's vectors)"
 
 
 def read_files(folder: Path, block: int = 1 << 24) -> None:
@@ -688,6 +699,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         source_manifest.model, backend=source_manifest.backend, cache=EmbeddingCache(args.work / "cache" / "e.db")
     )
     queries = np.ascontiguousarray(np.vstack([embedder.encode_query(q) for q in questions]), dtype=np.float32)
+    # What `medcite ingest` leaves in the cache for answering: the served children then encode questions as a
+    # user's `medcite ask` or chat would (ONNX Runtime running the float32 export, unless MEDCITE_RUNTIME says).
+    answering_export = embedder.export_for_answering()
     del embedder
 
     print(
@@ -696,7 +710,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"noise of relative norm {args.noise} and renamed (see the script's docstring).\n"
         f"Questions: 2 x {(len(questions) - 1 - WARM_UP) // 2} timed MedQuAD questions + {WARM_UP} warm-up per "
         f"index, one thread; recall against brute force on the same {len(questions)} questions. "
-        f"Machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at start.\n",
+        f"Machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at start.\n"
+        f"Questions encoded by: {answering_runtime(source_manifest.backend, answering_export)}.\n",
         flush=True,
     )
     rows: list[dict] = []
