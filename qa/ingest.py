@@ -8,7 +8,6 @@ not rebuilt at all.
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -23,7 +22,7 @@ from qa.calibration import CalibrationCache, CalibrationSettings, Previous, choo
 from qa.chunking import CHUNKER_VERSION, chunk_document
 from qa.dense import choose_kind
 from qa.embedding import Embedder, EmbeddingCache
-from qa.errors import IndexLoadError, LoadError, ModelLoadError
+from qa.errors import IndexLoadError, LoadError
 from qa.index import (
     FORMAT_VERSION,
     STEPS,
@@ -354,7 +353,7 @@ def _export_for_answering(embedder: Embedder | None, settings: Settings) -> None
     Answering encodes only questions, and ONNX Runtime does that in about 40% of PyTorch's time with the same
     vectors; answering never exports (it would make the first question wait), so ingest, which has paid for
     loading the model, does. Not counted in the ingest's seconds: it happens once per model and cache. Without
-    onnxruntime and onnx, or for a model the exporter does not handle, answering runs PyTorch as before.
+    onnxruntime and onnx, or for a model the exporter does not handle (said on stderr), answering runs PyTorch.
     """
     if settings.runtime == "pytorch":
         return
@@ -363,8 +362,14 @@ def _export_for_answering(embedder: Embedder | None, settings: Settings) -> None
     export = getattr(embedder, "export_for_answering", None)
     if export is None:  # a test's stand-in embedder
         return
-    with contextlib.suppress(ModelLoadError):  # answering then runs PyTorch
+    try:
         export()
+    except Exception as exc:  # the index is published and answers with PyTorch: say so, do not fail the ingest
+        print(
+            f"medcite: the index is built, but the ONNX export that speeds up answering could not be made "
+            f"({type(exc).__name__}: {exc}); answering will run PyTorch",
+            file=sys.stderr,
+        )
 
 
 def _score_follow_ups(documents: Sequence[Document], vectors: np.ndarray, embedder: Embedder) -> dict[str, float]:

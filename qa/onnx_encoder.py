@@ -6,9 +6,10 @@ and a MiniLM encoder is almost all matrix products. The vectors differ from floa
 by the same one.
 
 Why float32 too: the same export without quantisation computes the `torch` backend's vectors (within 3e-7 of
-PyTorch's on the bundled model, `tests/test_embedding.py`), and ONNX Runtime runs a short question through it
-in 12 ms where PyTorch's eager operators take 30 (one thread, this machine): answering encodes only questions,
-several per answer, so the chat answers with it when the export is in the cache (`medcite ingest` writes it).
+PyTorch's on the bundled model; `tests/test_embedding.py` holds them to 1e-5), and ONNX Runtime runs a short
+question through it in 12 ms where PyTorch's eager operators take 30 (one thread, this machine): answering encodes
+only questions, several per answer, so the chat answers with it when the export is in the cache (`medcite
+ingest` writes it).
 
 The export runs once per model, from the weights already on disk (nothing is downloaded), and is cached under
 `<cache_dir>/onnx/<key>/`: `torch.onnx` traces the model with eager attention (so that ONNX Runtime's
@@ -56,7 +57,7 @@ _EXPORT_LOCK = threading.Lock()
 
 
 def install_hint() -> str:
-    return "install the ONNX backend with: pip install 'medcite[onnx]' (onnxruntime and onnx), or use --backend torch"
+    return "onnxruntime and onnx come with medcite: reinstall it (pip install medcite), or use --backend torch"
 
 
 @dataclass(frozen=True)

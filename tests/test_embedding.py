@@ -125,7 +125,7 @@ def test_the_cache_closes_every_connection_it_opens(tmp_path: Path, monkeypatch:
 
 HAVE_ONNX = importlib.util.find_spec("onnxruntime") is not None and importlib.util.find_spec("onnx") is not None
 requires_onnx = pytest.mark.skipif(
-    not HAVE_ONNX, reason="onnxruntime/onnx not installed: pip install 'medcite[onnx]' (make test installs it)"
+    not HAVE_ONNX, reason="onnxruntime/onnx not installed (medcite depends on both: reinstall it)"
 )
 
 

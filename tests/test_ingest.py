@@ -414,6 +414,22 @@ def test_ingest_leaves_the_export_for_answering_unless_told_not_to(tmp_path: Pat
     assert again.exports == exports
 
 
+def test_an_export_that_fails_leaves_the_index_built_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class FailingExport(CountingEmbedder):
+        def export_for_answering(self) -> Path | None:
+            raise RuntimeError("tracing failed")
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Gout\n\nGout is a form of arthritis caused by uric acid crystals.\n", encoding="utf-8")
+    settings = settings_for(tmp_path)
+    report = ingest([docs], settings, embedder=FailingExport())
+    assert report.documents == 1 and Index.load(settings.index_dir).manifest.chunks == report.chunks
+    assert "answering will run PyTorch" in capsys.readouterr().err
+
+
 # --- slow: the real model ---------------------------------------------------------------------------------
 
 
