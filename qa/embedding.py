@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
@@ -168,7 +169,15 @@ def load_encoder(model: str, backend: str, export_cache: Path, runtime: str = "p
     if runtime == "onnxruntime" or (runtime == "auto" and _has_float32_export(path, export_cache)):
         from qa.onnx_encoder import OnnxEncoder, ensure_export
 
-        return OnnxEncoder(ensure_export(path, export_cache, "float32"))
+        folder = ensure_export(path, export_cache, "float32")
+        try:
+            return OnnxEncoder(folder)
+        except Exception as exc:  # ONNX Runtime raises its own types for a file it cannot read
+            advice = f"delete {folder} (the next `medcite ingest` exports it again)"
+            if runtime == "onnxruntime":
+                raise ModelLoadError(f"cannot run the ONNX export at {folder} ({exc}); {advice}") from exc
+            # "auto" only chose it to be faster: PyTorch gives the same vectors.
+            print(f"medcite: the ONNX export cannot be run ({exc}); answering runs PyTorch; {advice}", file=sys.stderr)
     from sentence_transformers import SentenceTransformer
 
     try:

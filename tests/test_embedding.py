@@ -249,3 +249,25 @@ def test_export_for_answering_writes_once_and_only_for_float32(
 def test_runtime_is_checked() -> None:
     with pytest.raises(ValueError, match="auto, onnxruntime, pytorch"):
         Embedder(runtime="tensorrt")
+
+
+@requires_onnx
+@pytest.mark.slow
+def test_an_export_that_cannot_be_run_falls_back_to_pytorch_and_says_so(
+    float32_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from qa.embedding import resolve_model
+    from qa.onnx_encoder import MODEL_FILE, export_dir
+
+    good = export_dir(resolve_model(Embedder().name), float32_cache, "float32")
+    broken = export_dir(resolve_model(Embedder().name), tmp_path, "float32")
+    shutil.copytree(good, broken)
+    (broken / MODEL_FILE).write_bytes(b"not a model")  # e.g. a disk that filled up after the rename
+    assert Embedder(export_cache=tmp_path, runtime="auto").model.runtime == "pytorch"
+    assert "cannot be run" in capsys.readouterr().err
+    from qa.errors import ModelLoadError
+
+    with pytest.raises(ModelLoadError, match="delete"):
+        Embedder(export_cache=tmp_path, runtime="onnxruntime").model  # noqa: B018
