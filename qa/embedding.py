@@ -10,6 +10,7 @@ model time at ingest, and spare answer time from embedding candidate sentences, 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sqlite3
 import sys
@@ -145,8 +146,6 @@ def check_runtime(runtime: str) -> str:
 
 def onnx_installed() -> bool:
     """Whether ONNX Runtime and onnx (which exporting needs) can be imported, without importing them."""
-    import importlib.util
-
     return all(importlib.util.find_spec(name) is not None for name in ("onnxruntime", "onnx"))
 
 
@@ -190,9 +189,7 @@ def load_encoder(model: str, backend: str, export_cache: Path, runtime: str = "p
 
 
 def _has_float32_export(path: str, export_cache: Path) -> bool:
-    import importlib.util
-
-    if importlib.util.find_spec("onnxruntime") is None:
+    if importlib.util.find_spec("onnxruntime") is None:  # running the export needs no onnx
         return False
     from qa.onnx_encoder import has_export
 
