@@ -202,6 +202,7 @@ class Assistant:
             emergency=emergency,
             query=query.text,
             relate=self.relate(query),
+            embed=self.embedder.encode_uncached,
         )
         timings["compose"] = time.perf_counter() - mark
         mark = time.perf_counter()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 
-from qa.answer.disagreement import Relate, find
+from qa.answer.disagreement import Embed, Relate, find
 from qa.answer.render import render_markdown, render_text
 from qa.answer.selection import best_first, select
 from qa.answer.settings import AnswerSettings
@@ -27,15 +27,17 @@ def compose(
     emergency: bool = False,
     query: str = "",
     relate: Relate | None = None,
+    embed: Embed | None = None,
 ) -> Answer:
     """The cited answer built from scored candidates (`qa.answer.scoring.score`), or an abstention when none is
-    quotable. `hits` are the retrieved chunks (their topics are named when abstaining); `relate`, the question's
-    encoder, lets the disagreement stage measure a claim's clause against the question."""
+    quotable. `hits` are the retrieved chunks (their topics are named when abstaining); `relate` and `embed`, the
+    question's encoder, let the disagreement stage measure a claim's clause against the question and against the
+    other claim's."""
     settings = settings or AnswerSettings()
     if not candidates:
         # Every sentence was filtered out (lone words, page instructions): nothing can be quoted, so say so.
         return abstain(question, nearest_topics(hits), confidence=confidence, emergency=emergency, query=query)
-    disagreement = find(candidates, documents, settings, question=question, relate=relate)
+    disagreement = find(candidates, documents, settings, question=question, relate=relate, embed=embed)
     sides = list(disagreement.sides) if disagreement is not None else []
     lead = [c for claim, context in sides for c in (claim, *context)] if disagreement and disagreement.asked else []
     selection = select(candidates, settings, lead=lead)

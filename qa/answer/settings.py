@@ -19,14 +19,20 @@ class AnswerSettings:
     of at least `min_share` of the bottom line's, a warning `min_safety_share`.
 
     Disagreement (`qa.answer.disagreement`): two claims of different sources are on one point when their sentence
-    vectors have a cosine of at least `same_point`. They are the point asked when the question asks whether, one
-    of them is among the scorer's `point_rank` best candidates and both (the sentence, or its clause that carries
-    the opposed term) are within `point_gap` of the best cosine to the question; a related point, shown as a
-    note, when both sentences are within `note_gap`. Chosen by `python -m eval.tune_disagreement` (a grid over
-    these four numbers on the tune splits of own.jsonl and other_field.jsonl: the most "differ" questions flagged
-    while at most 3% of the others are), 2026-12-02, with own-75 to own-79 added: 8 of 12 flagged, 0 of 41 others
-    wrongly (held-out: 2 of 2, 1 of 44). Before the "asks whether", clause and negation-scope tests, the grid's
-    best (0.7, 1, 0.05) flagged 3 of 7, 1 of 41 wrongly (held-out: 0 of 2, 1 of 44), before own-75 to own-79.
+    vectors have a cosine of at least `same_point`, and one claim and its negation when their clauses that carry
+    the opposed term have a cosine of at least `same_claim`. They are the point asked when the question asks
+    whether, one of them is among the scorer's `point_rank` best candidates and both (the sentence, or its clause
+    that carries the opposed term) are within `point_gap` of the best cosine to the question; a related point,
+    shown as a note, when both sentences are within `note_gap`. Chosen by `python -m eval.tune_disagreement` (a
+    grid over these five numbers on the tune splits of own.jsonl and other_field.jsonl, with the questions of our
+    long consumer messages and samples of MedQuAD and MedicationQA as questions no answer should flag: the most
+    "differ" questions flagged while at most 3% of the others are, then the fewest others), 2026-12-02: 8 of 12
+    flagged, 2 of 359 others wrongly (held-out: 2 of 2, 4 of 388); without the clause test, 8 of 12 and 8 of 359
+    (6 of 21 long messages about MedQuAD; held-out 2 of 2, 5 of 388). The seeds' weakest true pair ("indicating
+    effective drug removal" against "does not remove baclofen effectively") has a clause cosine of 0.454, just
+    above `same_claim`; 0.42 chose the same on tune. Before the "asks whether", clause and negation-scope tests,
+    the grid's best (0.7, 1, 0.05) flagged 3 of 7, 1 of 41 wrongly (held-out: 0 of 2, 1 of 44), before own-75 to
+    own-79.
     """
 
     max_chunks: int = 12
@@ -39,6 +45,7 @@ class AnswerSettings:
     min_share: float = 0.001
     min_safety_share: float = 0.001
     same_point: float = 0.65
+    same_claim: float = 0.45
     point_rank: int = 2
     point_gap: float = 0.2
     note_gap: float = 0.2
@@ -59,5 +66,6 @@ class AnswerSettings:
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"AnswerSettings.{name} must be between 0 and 1, got {getattr(self, name)}")
-        if not -1.0 <= self.same_point <= 1.0:
-            raise ValueError(f"AnswerSettings.same_point is a cosine (-1 to 1), got {self.same_point}")
+        for name in ("same_point", "same_claim"):
+            if not -1.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"AnswerSettings.{name} is a cosine (-1 to 1), got {getattr(self, name)}")

@@ -22,6 +22,7 @@ from ._fixtures import (
     PAGE_DIALYSIS,
     candidate,
     make_chunk,
+    unit,
 )
 
 # A question about the point the two fixture sources dispute.
@@ -219,3 +220,34 @@ def test_a_negation_reaches_no_further_than_its_phrase() -> None:
     # A negated predicate denies its subject's last few words, not the whole clause before it.
     signs = polarity("In most cases mutations occur spontaneously and are not inherited from parents.")
     assert signs["inherit"] == {False} and signs["case"] == {True} and signs["mutat"] == {False}
+
+
+def test_opposite_claims_must_say_the_same_thing_but_for_the_negation() -> None:
+    # One shared term of opposite sign ("no known cause" against "a condition that causes an urge") is not a
+    # disagreement: the clauses that carry it say different things.
+    page = Document("rls.txt", "Restless legs", (Section(("A",), "RLS is a condition that causes an urge to move."),))
+    other = Document("rls2.txt", "RLS", (Section(("B",), "In most cases, there is no known cause for RLS."),))
+    documents = {"rls.txt": page, "rls2.txt": other}
+    causes = candidate(make_chunk("rls-0", page, 0), 0, 3.0, CLEARED)
+    unknown = candidate(make_chunk("rls2-0", other, 0), 0, 2.5, NOT_REMOVED)
+    seen: list[list[str]] = []
+
+    def embed(texts):
+        seen.append(list(texts))
+        return np.stack([unit(1.0) if "urge" in t else unit(0.0, 1.0) for t in texts])
+
+    settings = AnswerSettings(same_claim=0.4)
+    assert find([causes, unknown], documents, settings, question="Is RLS curable?") is not None
+    assert find([causes, unknown], documents, settings, question="Is RLS curable?", embed=embed) is None
+    # Only the clauses that carry the opposed term are embedded, both in one call.
+    assert seen == [["RLS is a condition that causes an urge to move.", " there is no known cause for RLS."]]
+
+
+def test_one_claim_and_its_negation_are_a_disagreement_whatever_the_clause_test() -> None:
+    cleared, not_removed = candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED)
+
+    def embed(texts):
+        return np.stack([unit(1.0, 0.1) for _ in texts])
+
+    found = find([cleared, not_removed], DOCUMENTS, AnswerSettings(same_claim=0.9), question=ASKED, embed=embed)
+    assert found is not None and found.asked
