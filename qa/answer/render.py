@@ -81,7 +81,9 @@ def _lines(answer: Answer, style: _Style) -> list[str]:
         lines += [_side(s, style) for s in answer.sides]
     elif answer.bottom_line:
         label = "**Bottom line:**" if style.markdown else "Bottom line:"
-        lines.append(f"{label} {' '.join(_quote(q, style) for q in answer.bottom_line)}")
+        first, *items = answer.bottom_line
+        # A lead-in and its list ("Her symptoms were:" then one item per line).
+        lines += [f"{label} {_quote(first, style)}", *(f"- {_quote(q, style)}" for q in items)]
     if answer.note:
         lines += ["", style.strong(RELATED), *(_side(s, style) for s in answer.note)]
     if answer.safety:

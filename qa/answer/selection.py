@@ -1,8 +1,9 @@
 """Stage 3 of an answer: which scored candidates are quoted, and where.
 
-The bottom line is the scorer's best candidate. Warnings the clinician must not miss get their own place when
-the scorer finds them likely enough; then the key evidence, the next most likely sentences. No sentence is quoted
-twice, nor one that only repeats another in other words (word-set overlap).
+The bottom line is the scorer's best candidate; when it leads into a list ("Her symptoms were:"), the items on the
+lines after it in its passage come with it, since the lead-in alone says nothing. Warnings the clinician must not
+miss get their own place when the scorer finds them likely enough; then the key evidence, the next most likely
+sentences. No sentence is quoted twice, nor one that only repeats another in other words (word-set overlap).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def select(
     def floor(relative: float) -> float:
         return best + math.log(relative) if relative > 0 else float("-inf")
 
-    bottom = () if lead else tuple(pick(candidates, 1))
+    bottom = () if lead else tuple(with_list(pick(candidates, 1), candidates, settings.max_list_items))
     quoted = [*lead, *bottom]
     safety = pick(
         candidates,
@@ -104,3 +105,22 @@ def select(
         near_duplicate=settings.near_duplicate,
     )
     return Selection(bottom, tuple(safety), tuple(evidence))
+
+
+def with_list(chosen: Sequence[Candidate], candidates: Sequence[Candidate], limit: int) -> list[Candidate]:
+    """`chosen` (one candidate), followed by its list when it is a lead-in (ends with a colon): the candidates that
+    come next in its passage, each starting a line of its own, up to `limit`, stopping at another lead-in."""
+    if len(chosen) != 1 or not chosen[0].text.rstrip().endswith(":"):
+        return list(chosen)
+    head = chosen[0]
+    by_sentence = {c.sentence: c for c in candidates if c.chunk.chunk_id == head.chunk.chunk_id}
+    items: list[Candidate] = []
+    after = head.sentence + 1
+    while after in by_sentence and len(items) < limit:
+        item = by_sentence[after]
+        start = head.chunk.sentences[after][0]
+        if "\n" not in head.chunk.text[head.chunk.sentences[after - 1][1] : start] or item.text.rstrip().endswith(":"):
+            break
+        items.append(item)
+        after += 1
+    return [head, *items]

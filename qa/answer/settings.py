@@ -10,8 +10,9 @@ class AnswerSettings:
     """How an answer is built from the retrieved chunks. Defaults are the shipped values.
 
     Candidates and layout (chosen for a 30-second read, not tuned): `max_chunks` chunks, at most `per_document`
-    from one document, every sentence of them a candidate; up to `max_sentences` sentences of key evidence in
-    `max_groups` groups, `max_safety` warnings; `near_duplicate` and `near_duplicate_safety` are the word-set
+    from one document, every sentence of them a candidate; a bottom line that leads into a list carries up to
+    `max_list_items` of its items; up to `max_sentences` sentences of key evidence in `max_groups` groups,
+    `max_safety` warnings; `near_duplicate` and `near_duplicate_safety` are the word-set
     Jaccard above which a sentence repeats one already quoted.
 
     Selection: the bottom line is the scorer's best candidate (`qa/answer/selector.json`, trained by
@@ -38,6 +39,7 @@ class AnswerSettings:
     max_chunks: int = 12
     per_document: int = 8
     max_sentences: int = 5
+    max_list_items: int = 8
     max_safety: int = 2
     max_groups: int = 4
     near_duplicate: float = 0.6
@@ -53,7 +55,15 @@ class AnswerSettings:
     max_ranked: int = 20
 
     def __post_init__(self) -> None:
-        for name in ("max_chunks", "per_document", "max_sentences", "max_groups", "max_ranked", "point_rank"):
+        for name in (
+            "max_chunks",
+            "per_document",
+            "max_sentences",
+            "max_list_items",
+            "max_groups",
+            "max_ranked",
+            "point_rank",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"AnswerSettings.{name} must be at least 1, got {getattr(self, name)}")
         for name in (

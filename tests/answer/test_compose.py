@@ -9,6 +9,7 @@ from dataclasses import replace
 from qa.answer import DISCLAIMER, EMERGENCY_LINE, abstain, compose
 from qa.answer.candidates import gather
 from qa.answer.render import reference_line, render_text
+from qa.answer.settings import AnswerSettings
 from qa.markup import escape_markdown
 from qa.records import Answer, Chunk, Citation, Document, Hit, Section
 
@@ -62,6 +63,39 @@ def test_the_bottom_line_is_the_best_scored_sentence_when_no_source_disagrees() 
     assert [q.text for q in result.bottom_line] == ["Yes, fexolan is effectively cleared by hemodialysis."]
     assert result.markdown.startswith("**Bottom line:** ")
     assert result.ranked[0].text == result.bottom_line[0].text
+
+
+def test_a_bottom_line_that_leads_into_a_list_carries_the_list() -> None:
+    # "Her symptoms were:" says nothing alone; the items on the lines after it in its passage are what answers.
+    text = "Case report. Her symptoms were:\nComa\nTonic-clonic seizure\nTransient hypotension Discharged on day 14."
+    spans = ((0, 12), (13, 31), (32, 36), (37, 57), (58, 79), (80, len(text)))
+    chunk = Chunk("case-0", "case.txt", "Case", ("Case",), 0, 0, len(text), text, spans)
+    document = Document("case.txt", "Case", (Section(("Case",), text),))
+    hit = Hit(chunk, 1.0)
+    scores = [0.1, 3.0, 2.0, 2.5, 1.0, 0.5]
+    candidates = [candidate(chunk, i, score, ELSEWHERE) for i, score in enumerate(scores)]
+    result = compose("what were her symptoms?", [hit], candidates, {"case.txt": document}, confidence=0.6)
+    # The items in the passage's order, whatever their scores; the list ends where a sentence starts mid-line.
+    assert [q.text for q in result.bottom_line] == [
+        "Her symptoms were:",
+        "Coma",
+        "Tonic-clonic seizure",
+        "Transient hypotension",
+    ]
+    lines = result.text.splitlines()
+    at = lines.index("Bottom line: Her symptoms were: [1]")
+    assert lines[at + 1 : at + 4] == ["- Coma [1]", "- Tonic-clonic seizure [1]", "- Transient hypotension [1]"]
+    # Each item is quoted once, and a long list is cut at `max_list_items`.
+    assert [q.text for g in result.groups for q in g.quotes].count("Coma") == 0
+    short = compose(
+        "what were her symptoms?",
+        [hit],
+        candidates,
+        {"case.txt": document},
+        confidence=0.6,
+        settings=AnswerSettings(max_list_items=2),
+    )
+    assert [q.text for q in short.bottom_line] == ["Her symptoms were:", "Coma", "Tonic-clonic seizure"]
 
 
 def test_opposite_claims_on_the_point_asked_are_the_bottom_line_with_both_sources_named() -> None:
