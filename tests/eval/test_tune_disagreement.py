@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from eval.datasets import Query
-from eval.tune_disagreement import MAX_FALSE_ALARMS, Scored, rates, worth
+from eval.tune_disagreement import MAX_FALSE_ALARMS, Scored, false_alarms, rates, worth
 
 
 def _scored(differ: int, direct: int) -> list[Scored]:
@@ -25,3 +25,10 @@ def test_a_setting_over_the_false_alarm_bound_is_worth_less_than_flagging_nothin
     assert MAX_FALSE_ALARMS < 4 / 40
     assert worth(scored, every_differ) == 1.0
     assert worth(scored, noisy) < worth(scored, nothing) == 0.0
+
+
+def test_false_alarms_are_counted_per_set_of_other_questions() -> None:
+    own = _scored(1, 2)
+    messages = [Scored("messages/medquad", Query(f"m{i}", "q"), (), {}) for i in range(3)]
+    flagged = [True, True, False, False, True, True]
+    assert false_alarms([*own, *messages], flagged) == {"own": (1, 2), "messages/medquad": (2, 3)}
