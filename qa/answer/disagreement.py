@@ -229,26 +229,35 @@ def find(
             opposed = _opposed(signs_of(first), signs_of(second), ignore)
             if opposed:
                 trials.append((first, second, opposed))
-    if embed is not None and trials:
-        # One claim and its negation: the clauses that carry the opposed term are close (one batch for all pairs).
-        clauses = [[" ".join(_carrying(c.text, opposed)) or c.text for c in (a, b)] for a, b, opposed in trials]
-        texts = list(dict.fromkeys(t for pair in clauses for t in pair))
-        vectors = dict(zip(texts, embed(texts), strict=True))
-        trials = [
-            trial
-            for trial, (one, other) in zip(trials, clauses, strict=True)
-            if float(vectors[one] @ vectors[other]) >= settings.same_claim
-        ]
-    found: tuple[bool, float, Candidate, Candidate] | None = None
-    for first, second, opposed in trials:
-        asked = (
+    vectors: dict[str, np.ndarray] = {}
+
+    def same_claim(first: Candidate, second: Candidate, opposed: frozenset[str]) -> bool:
+        """One claim and its negation: the clauses of the two that carry the opposed term are close."""
+        if embed is None:
+            return True
+        texts = [" ".join(_carrying(c.text, opposed)) or c.text for c in (first, second)]
+        todo = [t for t in dict.fromkeys(texts) if t not in vectors]
+        if todo:
+            vectors.update(zip(todo, embed(todo), strict=True))
+        return float(vectors[texts[0]] @ vectors[texts[1]]) >= settings.same_claim
+
+    # The strongest pair first (on the point asked, then by score); only pairs tried are embedded, in that order.
+    judged = [
+        (
             whether
             and (id(first) in leads or id(second) in leads)
-            and min(about(first, opposed), about(second, opposed)) >= best - settings.point_gap
+            and min(about(first, opposed), about(second, opposed)) >= best - settings.point_gap,
+            first.score + second.score,
+            n,
         )
-        key = (asked, first.score + second.score)
-        if found is None or key > found[:2]:
-            found = (*key, first, second)
+        for n, (first, second, opposed) in enumerate(trials)
+    ]
+    found: tuple[bool, float, Candidate, Candidate] | None = None
+    for asked, total, n in sorted(judged, key=lambda j: (j[0], j[1], -j[2]), reverse=True):
+        first, second, opposed = trials[n]
+        if same_claim(first, second, opposed):
+            found = (asked, total, first, second)
+            break
     if found is None:
         return None
     asked, _, first, second = found
