@@ -251,3 +251,39 @@ def test_one_claim_and_its_negation_are_a_disagreement_whatever_the_clause_test(
 
     found = find([cleared, not_removed], DOCUMENTS, AnswerSettings(same_claim=0.9), question=ASKED, embed=embed)
     assert found is not None and found.asked
+
+
+def test_only_the_pairs_tried_strongest_first_are_embedded() -> None:
+    # Two pairs on trial: the stronger (higher scores) says one claim and its negation, so the weaker is never
+    # embedded; when the stronger fails the clause test, the weaker is tried next.
+    cleared, not_removed = candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED)
+    page = Document("rls.txt", "Restless legs", (Section(("A",), "RLS is a condition that causes an urge to move."),))
+    other = Document("rls2.txt", "RLS", (Section(("B",), "In most cases, there is no known cause for RLS."),))
+    documents = {**DOCUMENTS, "rls.txt": page, "rls2.txt": other}
+    causes = candidate(make_chunk("rls-0", page, 0), 0, 1.0, CLEARED)
+    unknown = candidate(make_chunk("rls2-0", other, 0), 0, 0.9, NOT_REMOVED)
+    seen: list[str] = []
+
+    def embed_with(close: bool):  # type: ignore[no-untyped-def]
+        """The dialysis clauses close (or apart, when not `close`); the two RLS clauses the same."""
+
+        def embed(texts):  # type: ignore[no-untyped-def]
+            seen.extend(texts)
+            rows = []
+            for text in texts:
+                if "fexolan" not in text:
+                    rows.append(unit(0.0, 0.0, 1.0))
+                else:
+                    rows.append(unit(1.0) if close or "cleared" in text else unit(0.0, 1.0))
+            return np.stack(rows)
+
+        return embed
+
+    candidates = [cleared, not_removed, causes, unknown]
+    found = find(candidates, documents, AnswerSettings(same_claim=0.4), question=ASKED, embed=embed_with(True))
+    assert found is not None and {c.text for c, _ in found.sides} == {cleared.text, not_removed.text}
+    assert not any("RLS" in t for t in seen)
+    seen.clear()
+    found = find(candidates, documents, AnswerSettings(same_claim=0.4), question=ASKED, embed=embed_with(False))
+    assert found is not None and {c.text for c, _ in found.sides} == {causes.text, unknown.text}
+    assert any("RLS" in t for t in seen)
