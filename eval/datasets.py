@@ -251,6 +251,15 @@ def read_medquad_pages(folder: Path) -> tuple[tuple[MedquadPage, ...], int]:
     return tuple(pages), unreadable
 
 
+def every_medquad_page(path: Path) -> tuple[MedquadPage, ...]:
+    """The pages of every MedQuAD source at `path` (one source folder, or the parent of several: `medquad/all`).
+
+    Raises:
+        EvalError: no MedQuAD XML files there (`medquad_sources`).
+    """
+    return tuple(page for source in medquad_sources(path) for page in read_medquad_pages(source)[0])
+
+
 def read_medquad(folder: Path) -> tuple[Query, ...]:
     """MedQuAD as retrieval: each question's one relevant passage is its own answer.
 

@@ -26,13 +26,12 @@ from eval.datasets import (
     PARTS,
     MedquadPage,
     Query,
+    every_medquad_page,
     held_out_sentences,
     medquad_queries,
-    medquad_sources,
     part_of,
     read_beir,
     read_judged_set,
-    read_medquad_pages,
     read_own_set,
     read_pubmedqa,
     read_question_set,
@@ -336,7 +335,7 @@ def target_questions(target: Target) -> tuple[tuple[Query, ...], tuple[MedquadPa
         return read_own_set(target.path), ()
     if target.kind == "medquad":
         # One source folder, or (medquad/all) the parent of several, all scored in one index.
-        pages = tuple(p for source in medquad_sources(target.path) for p in read_medquad_pages(source)[0])
+        pages = every_medquad_page(target.path)
         queries = medquad_queries(pages)
         if not queries:
             raise EvalError(f"no answered question in MedQuAD folder {target.path}")

@@ -24,10 +24,9 @@ from eval import EvalError
 from eval.datasets import (
     Passage,
     Query,
+    every_medquad_page,
     medquad_queries,
-    medquad_sources,
     read_beir,
-    read_medquad_pages,
     read_own_set,
     read_pubmedqa,
     set_corpus,
@@ -113,7 +112,7 @@ def sources(
         index_name, corpus = answer_set_corpus(set_corpus(file), datasets_dir)
         out.append((name, index_name, corpus or settings.corpus_dir, list(read_own_set(file)), True))
     medquad = datasets_dir / "medquad"
-    pages = [p for source in medquad_sources(medquad) for p in read_medquad_pages(source)[0]]
+    pages = every_medquad_page(medquad)
     out.append(
         (
             "medquad",

@@ -28,11 +28,10 @@ import numpy as np
 from eval import EvalError
 from eval.datasets import (
     Query,
+    every_medquad_page,
     medquad_queries,
-    medquad_sources,
     read_beir,
     read_judged_set,
-    read_medquad_pages,
     read_own_set,
     sample,
     set_corpus,
@@ -98,7 +97,7 @@ def questions(name: str, settings: Settings, datasets_dir: Path) -> tuple[str, P
         return index_name, datasets_dir / folder, found
     if name == "medquad":
         folder = datasets_dir / "medquad"
-        pages = [p for source in medquad_sources(folder) for p in read_medquad_pages(source)[0]]
+        pages = every_medquad_page(folder)
         return "medquad/all", folder, sample(medquad_queries(pages), SAMPLE)
     if name == "medicationqa":
         folder = datasets_dir / "medicationqa"

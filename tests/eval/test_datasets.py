@@ -11,6 +11,7 @@ import pytest
 
 from eval import EvalError
 from eval.datasets import (
+    every_medquad_page,
     medquad_sources,
     read_beir,
     read_beir_qrels,
@@ -143,6 +144,19 @@ def test_medquad_sources_are_the_folder_or_its_subfolders(tmp_path: Path) -> Non
     assert medquad_sources(tmp_path / "medquad") == [one]
     with pytest.raises(EvalError, match="no MedQuAD XML"):
         medquad_sources(tmp_path / "medquad" / "empty")
+
+
+def test_every_medquad_page_reads_each_source_of_a_parent_folder(tmp_path: Path) -> None:
+    _medquad(tmp_path / "medquad" / "1_A_QA")
+    _medquad(tmp_path / "medquad" / "2_B_QA")
+    pages = every_medquad_page(tmp_path / "medquad")
+    assert [(p.path.parent.name, p.focus) for p in pages] == [
+        ("1_A_QA", "Gout"),
+        ("1_A_QA", "Ataxia"),
+        ("2_B_QA", "Gout"),
+        ("2_B_QA", "Ataxia"),
+    ]
+    assert every_medquad_page(tmp_path / "medquad" / "2_B_QA") == pages[2:]
 
 
 def test_pubmedqa_judges_each_question_by_its_own_abstract(tmp_path: Path) -> None:
