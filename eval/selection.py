@@ -28,11 +28,23 @@ import numpy as np
 
 from eval.answers import matches
 from eval.datasets import Query
+from eval.fingerprint import code_fingerprint
 from eval.splits import HELD_OUT, TUNE
 from qa.answer.features import FEATURES, feature_matrix, interactions
 from qa.answer.scoring import Selector
 
 FEATURE_COUNT = len(FEATURES)
+# The code a question's candidates and features come from (query understanding, retrieval, candidates, features):
+# a change to any of it extracts them again.
+FEATURE_CODE = (
+    "qa/query.py",
+    "qa/drugs.py",
+    "qa/retrieve.py",
+    "qa/fusion.py",
+    "qa/assistant.py",
+    "qa/answer/candidates.py",
+    "qa/answer/features.py",
+)
 # Scores a group's candidates.
 Scorer = Callable[["Group"], np.ndarray]
 
@@ -78,9 +90,11 @@ def extract(assistant: Any, queries: Sequence[Query], source: str, *, sentence_l
 
 
 def cache_key(source: str, queries: Sequence[Query], index_fingerprint: str) -> str:
-    """What a cached extraction depends on: the questions, the index, and the features computed."""
+    """What a cached extraction depends on: the questions, the index, the features computed and the code that
+    computes them (`FEATURE_CODE`)."""
     digest = hashlib.sha256()
-    for part in (source, index_fingerprint, ",".join(FEATURES), *(f"{q.qid}\x1f{q.text}" for q in queries)):
+    code = code_fingerprint(FEATURE_CODE)
+    for part in (source, index_fingerprint, ",".join(FEATURES), code, *(f"{q.qid}\x1f{q.text}" for q in queries)):
         digest.update(part.encode("utf-8"))
         digest.update(b"\x1e")
     return digest.hexdigest()[:16]

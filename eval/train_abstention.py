@@ -49,13 +49,14 @@ from eval.datasets import (
     set_corpus,
 )
 from eval.datasets import sample as draw
+from eval.fingerprint import code_fingerprint
 from eval.harness import index_opener
 from eval.plan import ABSTAIN_SET, ANSWER_SETS, MESSAGE_SETS, OWN_SET, answer_set_corpus, default_datasets_dir
 from eval.splits import HELD_OUT, SPLITS, TUNE, split_of
 from qa.abstention import FEATURES, MODEL_FILE, AbstentionModel, feature_values
 from qa.confidence import Signals
 from qa.drugs import drug_names, is_drug_name
-from qa.settings import REPO_ROOT, Settings
+from qa.settings import Settings
 
 # The code the signals come from: a change to any of it re-extracts them.
 SIGNAL_CODE = ("qa/confidence.py", "qa/query.py", "qa/drugs.py", "qa/retrieve.py", "qa/assistant.py")
@@ -175,13 +176,6 @@ def _about_unnamed_drugs(queries: Sequence[Query], corpus: str) -> list[Query]:
     return out
 
 
-def _code_fingerprint() -> str:
-    digest = hashlib.sha256()
-    for name in SIGNAL_CODE:
-        digest.update((REPO_ROOT / name).read_bytes())
-    return digest.hexdigest()[:12]
-
-
 def extract(settings: Settings, chosen: Sequence[Source]) -> list[Row]:
     """Every question's signals, asked as medcite asks it (`Assistant.retrieve`), cached per group.
 
@@ -191,7 +185,7 @@ def extract(settings: Settings, chosen: Sequence[Source]) -> list[Row]:
     opener = index_opener(settings, progress=sys.stderr.isatty(), abstention=AbstentionModel.formula())
     cache = Path(settings.cache_dir) / "abstention"
     cache.mkdir(parents=True, exist_ok=True)
-    code = _code_fingerprint()
+    code = code_fingerprint(SIGNAL_CODE)
     rows: list[Row] = []
     opened: dict[str, object] = {}
     # Grouped by index, so each index is loaded once.

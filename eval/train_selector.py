@@ -6,7 +6,9 @@
 Questions (tune split only for fitting; both splits are reported): our labelled sets (sentence labels, over their
 own corpora), a sample of MedQuAD (all six sources in one index) and PubMedQA, and MedicationQA (BEIR), with
 document labels. Indexes are the ones `medcite eval` uses (under $MEDCITE_CACHE/eval), features are cached under
-$MEDCITE_CACHE/selector. Prints every figure; the chosen model's are stored in the selector file with this command.
+$MEDCITE_CACHE/selector, keyed by the questions, the index and the code that computes them
+(`eval.selection.FEATURE_CODE`). Prints every figure; the chosen model's are stored in the selector file with this
+command.
 """
 
 from __future__ import annotations
