@@ -30,7 +30,7 @@ class AnswerSettings:
     "differ" questions flagged while at most 3% of the others are, then the fewest others), 2026-12-02: 8 of 12
     flagged, 2 of 359 others wrongly (held-out: 2 of 2, 4 of 388); without the clause test, 8 of 12 and 8 of 359
     (6 of 21 long messages about MedQuAD; held-out 2 of 2, 5 of 388). The seeds' weakest true pair ("indicating
-    effective drug removal" against "does not remove baclofen effectively") has a clause cosine of 0.454, just
+    effective drug removal" against the note's "does not remove ... effectively") has a clause cosine of 0.454, just
     above `same_claim`; 0.42 chose the same on tune. Before the "asks whether", clause and negation-scope tests,
     the grid's best (0.7, 1, 0.05) flagged 3 of 7, 1 of 41 wrongly (held-out: 0 of 2, 1 of 44), before own-75 to
     own-79.
