@@ -102,7 +102,7 @@ def _weights_digest(model_path: str) -> str:
     """
     root = Path(model_path)
     files = sorted(p for p in root.rglob("*") if p.is_file() and "onnx" not in p.parts) if root.is_dir() else []
-    stamp = tuple((str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    stamp = tuple((str(p.relative_to(root)), s.st_size, s.st_mtime_ns) for p in files for s in (p.stat(),))
     return _digest_of(model_path, stamp)
 
 
