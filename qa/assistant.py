@@ -26,6 +26,7 @@ from qa.records import Answer, Candidate, Hit
 from qa.retrieve import Retriever, check_mode
 from qa.settings import Settings
 from qa.suggest import suggest
+from qa.threads import limit_blas_to_one_thread
 
 __all__ = ["Assistant", "run_ask_command"]
 
@@ -49,6 +50,8 @@ class Assistant:
         # concurrent chat sessions, more threads per request only spin against each other (measured: a query
         # encoding took 560 ms with two threads under load, 44 ms with one).
         embedder.set_threads(1)
+        # And numpy's products: OpenBLAS's idle threads busy-wait, doubling an answer's CPU (qa/threads.py).
+        limit_blas_to_one_thread()
         self.retriever = Retriever(index, embedder)
         self.answer_settings = answer_settings or AnswerSettings()
         self.abstention = abstention or shipped_model()

@@ -190,6 +190,16 @@ def test_suggestions_use_the_scores_made_at_ingest(assistant: Assistant, monkeyp
     assert suggestions and set(suggestions) <= scored
 
 
+def test_an_assistant_runs_numpy_on_one_blas_thread(assistant: Assistant) -> None:
+    """The bug: OpenBLAS's idle threads busy-waited after each product, doubling an answer's CPU time, so two
+    chat users answered at once ran at half speed each (qa/threads.py)."""
+    from threadpoolctl import threadpool_info
+
+    # numpy's OpenBLAS (pthreads, one count for the process), not faiss's (OpenMP, counted per thread).
+    numpy_blas = [lib for lib in threadpool_info() if lib.get("threading_layer") == "pthreads"]
+    assert numpy_blas and {lib["num_threads"] for lib in numpy_blas} == {1}
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_every_mode_answers_the_seed_question(assistant: Assistant, mode: str) -> None:
     answer = assistant.ask(BACLOFEN, mode=mode)

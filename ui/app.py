@@ -6,12 +6,14 @@ clickable options, starter questions drawn from the corpus, a "New conversation"
 what corpus and model answer. With `--allow-upload`, a panel adds documents through `qa.ingest`.
 
 Concurrency: the chat event runs at most `CONCURRENCY` answers at once and queues the rest (FIFO, bounded),
-so everyone waiting sees their position instead of timing out. An answer is CPU work (query embedding under
-torch, FAISS and BM25, sentence scoring), and torch already spreads one answer over both cores of the machines
-this runs on, so running more answers at once adds contention, not throughput. Measured with
-bench/load_chat.py (20 users, question + follow-up each, two cores): concurrency 1: 5.5 answers/s, p50 1.8 s;
-2: 5.5-5.7/s, p50 1.8 s; 4: 4.9-5.2/s, p50 2.1-2.2 s; 8: 5.3/s, p50 2.1 s. Two keeps the best throughput and
-latency while one slow answer cannot hold up everyone behind it.
+so everyone waiting sees their position instead of timing out. An answer is CPU work on one thread (the
+question's encoder and numpy's BLAS are both limited to one by `Assistant`), about half of it in the model, which
+releases the GIL: two at once use both cores of the machines this runs on. Measured with bench/load_chat.py (20
+users, question + follow-up each, two cores, all six MedQuAD sources, 2026-12-02): 16-19 answers/s, 89-103% of
+`Assistant.ask` alone, p95 1.05-1.23 s. Before numpy was limited, OpenBLAS's idle threads busy-waited on the
+second core and two answers at once ran at half speed each (13 answers/s, p95 1.53-1.68 s the same morning).
+Worker processes instead of threads (each with its own assistant) were tried that day: 17-20 answers/s, p95
+1.14 s, no better on two cores, for a second copy of the model and heap.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from ui.session import Current, QuestionLog, user_turns
 if TYPE_CHECKING:
     from qa.index import Manifest
 
-# See the module docstring for why two answers at a time on two cores.
+# See the module docstring: two answers at a time keep both cores busy.
 CONCURRENCY = 2
 # Enough for a ward's worth of simultaneous questions; beyond it a client is told the queue is full rather
 # than letting a flood of requests hold memory without bound.
