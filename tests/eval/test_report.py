@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from eval.metrics import METRICS
-from eval.report import render_dataset, render_markdown, write_outputs
+from eval.report import fusion_summary, render_dataset, render_markdown, write_outputs
 
 
 def _results() -> dict:
@@ -82,3 +82,36 @@ def test_abstention_section_lists_groups() -> None:
     assert "| own | yes | 2 | 0.800 | 0.0% |" in text
     assert "| all groups | 1.000 | n/a | 0.000 | n/a | 0.000 | 0.500 | 1.000 |" in text
     assert "| bundled corpus only | 0.750 | 0.500 | n/a |" in text
+
+
+def _scored(held: float, tune: float, every: float, questions: int) -> dict:
+    return {
+        "kind": "retrieval",
+        "parts": {"tune": {"questions": questions}, "held-out": {"questions": questions}},
+        "vs_best_single": {"ndcg@10": {"all": every, "tune": tune, "held-out": held}},
+    }
+
+
+def test_fusion_summary_averages_every_set_and_names_those_below_the_better_single_system() -> None:
+    datasets = {
+        "a": _scored(0.05, 0.02, 0.035, 10),
+        "b": _scored(-0.03, 0.01, -0.01, 20),
+        "c": _scored(0.04, 0.00, 0.02, 30),
+        "abstention": {"kind": "abstention"},
+    }
+    text = "\n".join(fusion_summary(datasets))
+    assert "| b | 20 | -3.0 | +1.0 | -1.0 |" in text
+    # Held-out (5 - 3 + 4) / 3 = +2.0; tune (2 + 1 + 0) / 3 = +1.0; all (3.5 - 1 + 2) / 3 = +1.5.
+    assert "| **mean of 3 sets** |  | +2.0 | +1.0 | +1.5 |" in text
+    assert "Held-out: mean +2.0 over 3 sets (goal >= +3.0: not met)" in text
+    assert "within 1 point of the better single system on 2 of 3 (below: b -3.0)." in text
+    assert "abstention" not in text
+
+
+def test_fusion_summary_needs_two_sets_and_sits_before_the_sections() -> None:
+    assert fusion_summary({"a": _scored(0.05, 0.02, 0.035, 10)}) == []
+    results = _results()
+    results["datasets"] |= {"x": _scored(0.04, 0.04, 0.04, 5), "y": _scored(0.02, 0.02, 0.02, 5)}
+    text = render_markdown(results)
+    assert "Held-out: mean +3.0 over 2 sets (goal >= +3.0: met); within 1 point" in text
+    assert text.index("## Hybrid against the better") < text.index("## own")
