@@ -196,14 +196,16 @@ def mean_ndcg(judged: Sequence[Judged], weights: FusionWeights | np.ndarray) -> 
     return float(np.mean([doc_ndcg(j.values @ vector, j.documents, j.relevant)[0] for j in judged]))
 
 
-def moves(weights: np.ndarray, signals: Collection[str] = SIGNALS) -> list[tuple[str, np.ndarray]]:
+def moves(
+    weights: np.ndarray, signals: Collection[str] = SIGNALS, fixed: Collection[str] = ()
+) -> list[tuple[str, np.ndarray]]:
     """The weightings one step from `weights` (summing to 1): each signal's weight scaled by 0, 1/2, 2 or 4, a
     signal of `signals` without weight given 15, 30 or 50 % of the total, or every weight on dense or on BM25
-    alone."""
+    alone. A signal of `fixed` is never scaled, and the single-system steps keep its share."""
     base = weights / weights.sum()
     out: list[tuple[str, np.ndarray]] = []
     for i, name in enumerate(SIGNALS):
-        if name not in signals and base[i] == 0:
+        if name in fixed or (name not in signals and base[i] == 0):
             continue
         if base[i] > 0:
             for factor in (0.0, 0.5, 2.0, 4.0):
@@ -216,10 +218,13 @@ def moves(weights: np.ndarray, signals: Collection[str] = SIGNALS) -> list[tuple
                 moved = base * (1 - share)
                 moved[i] = share
                 out.append((f"{name} {share:.0%}", moved))
+    held = [i for i, name in enumerate(SIGNALS) if name in fixed and base[i] > 0]
+    kept = ", ".join(SIGNALS[i] for i in held)
     for name in ("dense", "bm25"):
         alone = np.zeros(len(SIGNALS), dtype=np.float32)
-        alone[SIGNALS.index(name)] = 1.0
-        out.append((f"{name} alone", alone))
+        alone[held] = base[held]
+        alone[SIGNALS.index(name)] += 1.0 - float(base[held].sum())
+        out.append((f"{name} alone, {kept} kept" if held else f"{name} alone", alone))
     return out
 
 
@@ -234,6 +239,7 @@ def optimize_fusion(
     start: FusionWeights,
     *,
     signals: Collection[str] = SIGNALS,
+    fixed: Collection[str] = (),
     min_gain: float = 0.0,
     min_t: float = 0.0,
     max_steps: int = 8,
@@ -245,7 +251,8 @@ def optimize_fusion(
     only if that gain is at least `min_gain` and its paired t statistic over the questions at least `min_t`:
     with questions that only approximate the real ones (pseudo-queries), a weight moves only on clear
     evidence, and `start` stands otherwise. With `min_gain` and `min_t` at 0 it is plain hill climbing. A
-    signal outside `signals` is never given weight.
+    signal outside `signals` is never given weight; one of `fixed` keeps its share of `start`, except as other
+    weights grow or shrink around it (the questions cannot judge it: see `qa.calibration.UNJUDGED`).
 
     Raises:
         ValueError: no judged question.
@@ -257,7 +264,7 @@ def optimize_fusion(
     scores = first
     steps: list[str] = []
     for _ in range(max_steps):
-        candidates = moves(current, signals)
+        candidates = moves(current, signals, fixed)
         table = grid_scores(judged, [c for _, c in candidates])
         gains = table - scores[:, None]
         mean = gains.mean(axis=0)

@@ -191,3 +191,28 @@ def test_optimize_fusion_never_weighs_a_signal_outside_the_allowed_ones() -> Non
     held = optimize_fusion(questions, FusionWeights(dense=1.0), signals={"dense", "bm25"})
     assert held.weights.topic == 0 and held.weights.bm25 > 0
     assert held.score == pytest.approx(1 / math.log2(3))
+
+
+def test_moves_never_scale_a_fixed_signal_and_the_single_systems_keep_its_share() -> None:
+    start = FusionWeights(dense=1.0, bm25=1.0, aspect=2.0).vector()
+    found = dict(moves(start, fixed={"aspect"}))
+    assert not any(name.startswith("aspect") for name in found)
+    assert "dense x0" in found and "topic 15%" in found
+    alone = found["dense alone, aspect kept"]
+    assert alone[SIGNALS.index("aspect")] == pytest.approx(0.5) and alone[SIGNALS.index("dense")] == pytest.approx(0.5)
+    assert all(weights.sum() == pytest.approx(1.0) for weights in found.values())
+
+
+def test_optimize_fusion_keeps_a_fixed_signal_that_the_judged_questions_would_drop() -> None:
+    """Pseudo-queries cannot judge some signals (a sentence has no question type for `aspect` to match): the
+    calibration holds those at their share whatever the pseudo-queries say."""
+    rows = np.arange(3)
+    # Dense ranks the answer (row 0) just above row 2 (scaled: 1, 0, 0.875); the aspect column puts row 2 first.
+    # Row 0 wins only with more than 8/9 of the weight on dense: only without aspect.
+    values = signals(dense=[0.9, 0.5, 0.85], aspect=[0.0, 0.0, 1.0])
+    questions = [Judged(Candidates(rows, values), rows, {0: 1.0}) for _ in range(4)]
+    start = FusionWeights(dense=1.0, aspect=1.0)
+    free = optimize_fusion(questions, start)
+    assert free.weights.aspect == 0 and free.score == pytest.approx(1.0)
+    held = optimize_fusion(questions, start, fixed={"aspect"})
+    assert held.weights == FusionWeights.of(start.vector() / start.total()) and held.score < free.score
