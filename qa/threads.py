@@ -11,8 +11,10 @@ a p95 of 1.53-1.68 s to 1.10-1.40 s.
 The limit is for the whole process and stays: OpenBLAS's thread count is global, and a limit set and lifted
 around each answer did not hold (once lifted from one thread, a later limit set from another thread was
 ignored: 0.69 s of CPU for a loop that took 0.22 s under a limit that held). A process that answers questions
-is a server or an evaluation, whose other numpy work is small. faiss's own OpenBLAS is threaded by OpenMP,
-whose count is per thread; FAISS's search threads are set by `DenseSettings.parallel_from`.
+is a server or an evaluation, whose other numpy work is small. Only a BLAS threaded by its own pool (pthreads) is
+limited: faiss ships an OpenBLAS threaded by OpenMP, whose count is the calling thread's OpenMP setting, shared
+with FAISS's own loops (limiting it left the main thread's FAISS on one thread for index training and batch
+searches); FAISS's threads for an answer are set by `DenseSettings.parallel_from`.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ def limit_blas_to_one_thread() -> None:
     with _lock:
         if _done:
             return
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import ThreadpoolController
 
-        threadpool_limits(limits=1, user_api="blas")
+        for library in ThreadpoolController().lib_controllers:
+            if library.user_api == "blas" and getattr(library, "threading_layer", None) != "openmp":
+                library.set_num_threads(1)
         _done = True
