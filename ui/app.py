@@ -9,9 +9,9 @@ Concurrency: the chat event runs at most `CONCURRENCY` answers at once and queue
 so everyone waiting sees their position instead of timing out. An answer is CPU work on one thread (the
 question's encoder and numpy's BLAS are both limited to one by `Assistant`), about half of it in the model, which
 releases the GIL: two at once use both cores of the machines this runs on. Measured with bench/load_chat.py (20
-users, question + follow-up each, two cores, all six MedQuAD sources, 2026-12-02): 16-19 answers/s, 89-103% of
-`Assistant.ask` alone, p95 1.05-1.23 s. Before numpy was limited, OpenBLAS's idle threads busy-waited on the
-second core and two answers at once ran at half speed each (13 answers/s, p95 1.53-1.68 s the same morning).
+users, question + follow-up each, two cores, all six MedQuAD sources, 2026-12-02, runs interleaved with the code
+before the change): 108-113% of `Assistant.ask` alone, p95 1.35-1.36 s. Before numpy was limited, OpenBLAS's idle
+threads busy-waited on the second core and two answers at once ran at half speed each (69-88%, p95 1.95-2.00 s).
 Worker processes instead of threads (each with its own assistant) were tried that day: 17-20 answers/s, p95
 1.14 s, no better on two cores, for a second copy of the model and heap.
 """
