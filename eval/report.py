@@ -286,7 +286,7 @@ def fusion_summary(datasets: Mapping[str, Mapping[str, Any]]) -> list[str]:
         "",
         "nDCG@10 points; the held-out part of each set is never tuned on.",
         "",
-        *_table(["data set", "held-out questions", *(f"{part}" for part in SUMMARY_PARTS)], rows),
+        *_table(["data set", "held-out questions", *SUMMARY_PARTS], rows),
     ]
     if held:
         mean = sum(held.values()) / len(held)
