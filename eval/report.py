@@ -271,9 +271,8 @@ def fusion_summary(datasets: Mapping[str, Mapping[str, Any]]) -> list[str]:
         return []
     rows = []
     for name, by_part in margins.items():
-        parts = datasets[name].get("parts") or {}
-        held = parts.get("held-out", {}).get("questions", "")
-        rows.append([name, str(held), *(_signed(by_part.get(part)) for part in SUMMARY_PARTS)])
+        questions = (datasets[name].get("parts") or {}).get("held-out", {}).get("questions", "")
+        rows.append([name, str(questions), *(_signed(by_part.get(part)) for part in SUMMARY_PARTS)])
     means = {}
     for part in SUMMARY_PARTS:
         values = [m[part] for m in margins.values() if m.get(part) is not None]
