@@ -3,10 +3,11 @@
 numpy's products while answering (the sentence vectors against the question, the scorer's features) are too
 small for OpenBLAS's splitting over every core to gain anything, and its worker threads then busy-wait for the
 next product. Measured on two cores (the 20 chat-load questions and their follow-ups over all six MedQuAD
-sources, three passes, `Assistant.ask` one at a time, 2026-12-02): 104 ms of CPU per answer with OpenBLAS's
-default threads, 50 ms with one. One answer alone finishes as fast either way (the waiting thread takes the
-idle core), but two at once (two chat users) each ran at half speed: `bench/load_chat.py --users 20`, run
-alternately from the code before and after, went from a p95 of 1.95-2.00 s to 1.35-1.36 s.
+sources, three passes, `Assistant.ask` one at a time, 2026-12-02; a throw-away timing script): 104 ms of CPU
+per answer with OpenBLAS's default threads, 50 ms with one. One answer alone finishes as fast either way (the
+waiting thread takes the idle core), but two at once (two chat users) each ran at half speed:
+`bench/load_chat.py --users 20`, run alternately from the code before and after, went from a p95 of 1.95-2.00 s
+to 1.35-1.36 s.
 
 The limit is for the whole process and stays: OpenBLAS's thread count is global, and a limit set and lifted
 around each answer did not hold (once lifted from one thread, a later limit set from another thread was
