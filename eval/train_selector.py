@@ -209,6 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         interaction=model.interaction,
         interaction_mean=model.interaction_mean,
         interaction_scale=model.interaction_scale,
+        model=settings.model,
         trained_on=trained_on,
         command="python -m eval.train_selector" + (" " + " ".join(argv) if argv else ""),
         figures={

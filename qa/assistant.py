@@ -235,7 +235,9 @@ class Assistant:
 
     def rank_sentences(self, query: Query, hits: Sequence[Hit]) -> list[Candidate]:
         """The candidate sentences scored by the answer scorer (in candidate order)."""
-        return stages.score(self.candidates(hits), hits, self.asked(query), self.index.phrases.idf)
+        return stages.score(
+            self.candidates(hits), hits, self.asked(query), self.index.phrases.idf, model=self.index.manifest.model
+        )
 
     def suggest(self, query: Query, hits: Sequence[Hit], *, exclude: str = "", limit: int = 5) -> list[str]:
         """Follow-up questions the corpus answers with confidence (`qa.suggest`)."""

@@ -39,6 +39,9 @@ class Selector:
     interaction: tuple[float, ...] = ()
     interaction_mean: tuple[float, ...] = ()
     interaction_scale: tuple[float, ...] = ()
+    # The embedding model whose vectors the interaction weights were learned on ("": not recorded). They weigh
+    # that model's dimensions, which mean nothing in another model's vectors.
+    model: str = ""
     # What trained it, and how well it did: free-form, kept with the weights.
     trained_on: str = ""
     command: str = ""
@@ -67,6 +70,12 @@ class Selector:
             values = values + ((products - mean) / scale) @ np.asarray(self.interaction, dtype=np.float32)
         return values
 
+    def weighs_vectors_of(self, model: str | None, dim: int) -> bool:
+        """Whether the interaction weights apply to vectors of `model` (None: the selector's own) with `dim`
+        dimensions."""
+        same_model = model is None or not self.model or model == self.model
+        return bool(self.interaction) and same_model and dim == len(self.interaction)
+
     def save(self, path: Path) -> None:
         """Write the selector as JSON (what `load` reads)."""
         learned.save(path, FORMAT, dataclasses.asdict(self))
@@ -94,6 +103,7 @@ class Selector:
             interaction=tuple(float(v) for v in data.get("interaction", ())),
             interaction_mean=tuple(float(v) for v in data.get("interaction_mean", ())),
             interaction_scale=tuple(float(v) for v in data.get("interaction_scale", ())),
+            model=str(data.get("model", "")),
             trained_on=str(data.get("trained_on", "")),
             command=str(data.get("command", "")),
             figures=dict(data.get("figures", {})),
@@ -112,11 +122,19 @@ def score(
     asked: Asked,
     weigh: Weigh,
     selector: Selector | None = None,
+    model: str | None = None,
 ) -> list[Candidate]:
-    """The candidates with their scores set, in the order given (each must carry its sentence vector)."""
+    """The candidates with their scores set, in the order given (each must carry its sentence vector).
+
+    `model` names the embedding model of the vectors (None: the selector's own). The interaction weights belong
+    to the model they were learned on; for an index of another model the named features score alone, so an index
+    built with another model is answered rather than refused.
+    """
     if not candidates:
         return []
     selector = selector or shipped_selector()
+    if selector.interaction and not selector.weighs_vectors_of(model, len(np.asarray(candidates[0].vector))):
+        selector = dataclasses.replace(selector, interaction=(), interaction_mean=(), interaction_scale=())
     products = interactions(candidates, asked) if selector.interaction else None
     matrix = feature_matrix(candidates, hits, asked, weigh)
     values = selector.scores(matrix, products)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -76,13 +78,41 @@ def test_a_selector_scores_standardised_features_by_its_weights_and_round_trips(
         Selector.load(tmp_path / "bad.json")
 
 
+def widened(vector: np.ndarray, dim: int) -> np.ndarray:
+    out = np.zeros(dim, dtype=np.float32)
+    out[: len(vector)] = vector
+    return out
+
+
 def test_the_shipped_selector_loads_and_scores_every_candidate() -> None:
     selector = shipped_selector()
     assert selector.trained_on and set(selector.features) <= set(FEATURES)
-    asked = Asked("what is the dose of fexolan?", unit(1.0, 0.0)[None, :])
-    scored = score(CANDIDATES, HITS, asked, weigh)
+    dim = len(selector.interaction) or len(CANDIDATES[0].vector)
+    candidates = [replace(c, vector=widened(c.vector, dim)) for c in CANDIDATES]
+    asked = Asked("what is the dose of fexolan?", widened(unit(1.0, 0.0), dim)[None, :])
+    scored = score(candidates, HITS, asked, weigh, model=selector.model or None)
     assert [c.text for c in scored] == [c.text for c in CANDIDATES]
     assert shares(scored).sum() == pytest.approx(1.0)
+
+
+def test_vector_weights_apply_only_to_the_model_and_dimensions_they_were_learned_on() -> None:
+    dim = len(CANDIDATES[0].vector)
+    named = Selector(("cos_question",), (0.0,), (1.0,), (1.0,))
+    weighted = replace(
+        named,
+        interaction=(5.0,) + (0.0,) * (dim - 1),
+        interaction_mean=(0.0,) * dim,
+        interaction_scale=(1.0,) * dim,
+        model="minilm",
+    )
+    asked = Asked("dose", unit(1.0, 0.0)[None, :])
+    alone = [c.score for c in score(CANDIDATES, HITS, asked, weigh, named)]
+    assert [c.score for c in score(CANDIDATES, HITS, asked, weigh, weighted, model="minilm")] != alone
+    # Another model's index, or vectors of another width: the named features score alone, nothing is refused.
+    assert [c.score for c in score(CANDIDATES, HITS, asked, weigh, weighted, model="other")] == alone
+    wide = [replace(c, vector=widened(c.vector, dim + 4)) for c in CANDIDATES]
+    wide_asked = Asked("dose", widened(unit(1.0, 0.0), dim + 4)[None, :])
+    assert [c.score for c in score(wide, HITS, wide_asked, weigh, weighted)] == alone
 
 
 @pytest.mark.parametrize(
