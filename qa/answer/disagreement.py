@@ -28,11 +28,13 @@ long consumer messages about MedQuAD pages say "the sources differ" in 6 of 39 a
 The claim is the point asked when the question asks whether (it opens with an auxiliary verb, "is X removed by
 dialysis?", "so is it ... or not?"): a claim and its negation answer yes and no, whereas a question for a value, a
 mechanism or a dose is answered by the sources' values, and their conflict is a note. Then one of the two sentences
-must be among the scorer's best few and both about the question about as much as the best sentence is (cosine to the
-question); a disagreement between sentences less about it is a related point, shown as a note. A claim is often one
-clause of a longer sentence ("Yes, X is effectively cleared by dialysis and should be avoided in ..."), so how much
-it is about the question is the higher of its whole sentence's cosine and that of its clause which carries the
-opposed term (`relate`, the question's encoder, embeds those few clauses only when a pair is on trial).
+must be among the best few of the stage's lead ranking (`Candidate.lead`: the answer scorer these numbers were tuned
+with, pinned in `qa/answer/disagreement_leads.json`, so a retrained answer scorer does not move them) and both about
+the question about as much as the best sentence is (cosine to the question); a disagreement between sentences less
+about it is a related point, shown as a note. A claim is often one clause of a longer sentence ("Yes, X is
+effectively cleared by dialysis and should be avoided in ..."), so how much it is about the question is the higher
+of its whole sentence's cosine and that of its clause which carries the opposed term (`relate`, the question's
+encoder, embeds those few clauses only when a pair is on trial).
 """
 
 from __future__ import annotations
@@ -44,7 +46,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.answer.features import page_names
-from qa.answer.selection import best_first
 from qa.answer.settings import AnswerSettings
 from qa.records import Candidate, Document
 from qa.text import term_sets, terms
@@ -178,15 +179,16 @@ def find(
     only whole sentences are. `embed` compares the two claims' clauses that carry the opposed term; without it,
     that test is not made.
 
-    Relevance to the question is each candidate's cosine to it (`Candidate.relevance`), not the scorer's score:
-    the scorer picks one bottom line and is sure of it, while two sources that contradict each other are both
+    Relevance to the question is each candidate's cosine to it (`Candidate.relevance`), not a scorer's score:
+    a scorer picks one bottom line and is sure of it, while two sources that contradict each other are both
     about the question.
     """
     settings = settings or AnswerSettings()
     if len(candidates) < 2:
         return None
     best = max(c.relevance for c in candidates)
-    ranked = best_first(candidates)
+    # The lead ranking, best first (ties in the order given).
+    ranked = [c for _, c in sorted(enumerate(candidates), key=lambda item: (-item[1].lead, item[0]))]
     whether = asks_whether(question)
     leads = {id(c) for c in ranked[: settings.point_rank]}
     pool = [c for c in ranked if c.relevance >= best - settings.note_gap][:24]
@@ -241,13 +243,13 @@ def find(
             vectors.update(zip(todo, embed(todo), strict=True))
         return float(vectors[texts[0]] @ vectors[texts[1]]) >= settings.same_claim
 
-    # The strongest pair first (on the point asked, then by score); only pairs tried are embedded, in that order.
+    # The strongest pair first (on the point asked, then by lead score); only pairs tried are embedded, in order.
     judged = [
         (
             whether
             and (id(first) in leads or id(second) in leads)
             and min(about(first, opposed), about(second, opposed)) >= best - settings.point_gap,
-            first.score + second.score,
+            first.lead + second.lead,
             n,
         )
         for n, (first, second, opposed) in enumerate(trials)

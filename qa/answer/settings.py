@@ -20,20 +20,20 @@ class AnswerSettings:
     of at least `min_share` of the bottom line's, a warning `min_safety_share`.
 
     Disagreement (`qa.answer.disagreement`): two claims of different sources are on one point when their sentence
-    vectors have a cosine of at least `same_point`, and one claim and its negation when their clauses that carry
-    the opposed term have a cosine of at least `same_claim`. They are the point asked when the question asks
-    whether, one of them is among the scorer's `point_rank` best candidates and both (the sentence, or its clause
-    that carries the opposed term) are within `point_gap` of the best cosine to the question; a related point,
-    shown as a note, when both sentences are within `note_gap`. Chosen by `python -m eval.tune_disagreement` (a
-    grid over these five numbers on the tune splits of own.jsonl and other_field.jsonl, with the questions of our
+    vectors have a cosine of at least `same_point`, and one claim and its negation when their clauses that carry the
+    opposed term have a cosine of at least `same_claim`. They are the point asked when the question asks whether,
+    one of them is among the `point_rank` best candidates of the stage's lead ranking (`Candidate.lead`: the answer
+    scorer of 2026-12-01 these numbers were chosen with, `disagreement_leads.json`) and both (the sentence, or its
+    clause that carries the opposed term) are within `point_gap` of the best cosine to the question; a related
+    point, shown as a note, when both sentences are within `note_gap`. Chosen by `python -m eval.tune_disagreement`
+    (a grid over these five numbers on the tune splits of own.jsonl and other_field.jsonl, with the questions of our
     long consumer messages and samples of MedQuAD and MedicationQA as questions no answer should flag: the most
     "differ" questions flagged while at most 3% of the others are, then the fewest others), 2026-12-02: 8 of 12
-    flagged, 2 of 359 others wrongly (held-out: 2 of 2, 4 of 388); without the clause test, 8 of 12 and 8 of 359
-    (6 of 21 long messages about MedQuAD; held-out 2 of 2, 5 of 388). The seeds' weakest true pair ("indicating
+    flagged, 2 of 359 others wrongly (held-out: 2 of 2, 4 of 388); without the clause test, 8 of 12 and 8 of 359 (6
+    of 21 long messages about MedQuAD; held-out 2 of 2, 5 of 388). The seeds' weakest true pair ("indicating
     effective drug removal" against the note's "does not remove ... effectively") has a clause cosine of 0.454, just
-    above `same_claim`; 0.42 chose the same on tune. Before the "asks whether", clause and negation-scope tests,
-    the grid's best (0.7, 1, 0.05) flagged 3 of 7, 1 of 41 wrongly (held-out: 0 of 2, 1 of 44), before own-75 to
-    own-79.
+    above `same_claim`; 0.42 chose the same on tune. Before the "asks whether", clause and negation-scope tests, the
+    grid's best (0.7, 1, 0.05) flagged 3 of 7, 1 of 41 wrongly (held-out: 0 of 2, 1 of 44), before own-75 to own-79.
     """
 
     max_chunks: int = 12

@@ -62,9 +62,23 @@ def test_disagreement_found_for_opposite_claims_of_two_documents_on_the_point_as
 def test_a_less_likely_disagreement_is_a_note_not_the_bottom_line() -> None:
     best = candidate(PAGE_DIALYSIS, 1, 5.0, ELSEWHERE)
     cleared, not_removed = candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED)
-    # Only the scorer's best candidate leads.
+    # Only the lead ranking's best candidate leads.
     found = find([best, cleared, not_removed], DOCUMENTS, AnswerSettings(point_rank=1), question=ASKED)
     assert found is not None and not found.asked
+
+
+def test_the_lead_ranking_not_the_answer_score_decides_what_leads() -> None:
+    best = candidate(PAGE_DIALYSIS, 1, 5.0, ELSEWHERE)
+    cleared, not_removed = candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED)
+    one = AnswerSettings(point_rank=1)
+    # The answer scorer puts the claim first, the lead ranking (the scorer the numbers were tuned with) does not.
+    claim_scored_first = [dataclasses.replace(best, score=1.0), dataclasses.replace(cleared, score=9.0), not_removed]
+    found = find(claim_scored_first, DOCUMENTS, one, question=ASKED)
+    assert found is not None and not found.asked
+    # And the other way round.
+    claim_leads = [best, dataclasses.replace(cleared, score=1.0, lead=9.0), not_removed]
+    found = find(claim_leads, DOCUMENTS, one, question=ASKED)
+    assert found is not None and found.asked
 
 
 def test_no_disagreement_when_the_claims_are_not_on_one_point() -> None:
