@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -34,8 +34,8 @@ from qa.answer.features import FEATURES, feature_matrix, interactions
 from qa.answer.scoring import Selector
 
 FEATURE_COUNT = len(FEATURES)
-# The code a question's candidates and features come from (query understanding, retrieval, candidates, features):
-# a change to any of it extracts them again.
+# The code a question's candidates and features come from (query understanding, retrieval, candidates, features,
+# and the question adapter the adapted cosine reads): a change to any of it extracts them again.
 FEATURE_CODE = (
     "qa/query.py",
     "qa/drugs.py",
@@ -44,9 +44,13 @@ FEATURE_CODE = (
     "qa/assistant.py",
     "qa/answer/candidates.py",
     "qa/answer/features.py",
+    "qa/answer/adapter.py",
+    "qa/answer/adapter.npz",
 )
 # Scores a group's candidates.
 Scorer = Callable[["Group"], np.ndarray]
+# A setting cross-validation chooses between (an L2 pair, for the scorer).
+Choice = TypeVar("Choice")
 
 
 @dataclass(frozen=True)
@@ -296,6 +300,26 @@ def macro(table: Mapping[str, Mapping[str, float]], key: str = "bottom_line") ->
     return sum(values) / len(values) if values else math.nan
 
 
+def macro_error(table: Mapping[str, Mapping[str, float]], key: str = "bottom_line") -> float:
+    """The standard error of `macro`: each row's figure a binomial share of its questions, the rows independent."""
+    rows = [r for r in table.values() if r["questions"] and not math.isnan(r[key])]
+    if not rows:
+        return math.nan
+    return math.sqrt(sum(r[key] * (1.0 - r[key]) / r["questions"] for r in rows)) / len(rows)
+
+
+def simplest_within_error(
+    tables: Mapping[Choice, Mapping[str, Mapping[str, float]]], simpler: Callable[[Choice], Any]
+) -> Choice:
+    """The choice to keep by the one-standard-error rule (Hastie, Tibshirani and Friedman, "The Elements of
+    Statistical Learning", 7.10): of the choices whose cross-validated `macro` is within one `macro_error` of the
+    best, the simplest (smallest `simpler` key). A sharper fit that wins by less than the noise of a few dozen
+    labelled questions per source is not evidence enough to give up regularisation."""
+    best = max(tables, key=lambda c: macro(tables[c]))
+    bar = macro(tables[best]) - macro_error(tables[best])
+    return min((c for c in tables if macro(tables[c]) >= bar), key=simpler)
+
+
 __all__ = [
     "HELD_OUT",
     "TUNE",
@@ -309,6 +333,8 @@ __all__ = [
     "fold_of",
     "load_groups",
     "macro",
+    "macro_error",
     "save_groups",
     "scorer_of",
+    "simplest_within_error",
 ]

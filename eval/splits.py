@@ -25,3 +25,10 @@ def split_of(key: str) -> str:
 def medquad_page_key(doc_id: str) -> str:
     """The page a MedQuAD answer belongs to ("medquad/3_GHR_QA/0000640-3" -> "medquad/3_GHR_QA/0000640")."""
     return doc_id.rpartition("-")[0] if doc_id.startswith("medquad/") and "-" in doc_id else doc_id
+
+
+def adapter_page(key: str) -> bool:
+    """Whether a MedQuAD tune page (`medquad_page_key`) trains the question adapter (`eval.train_adapter`) rather
+    than the answer scorer (`eval.train_selector`): about half of them, by another byte of the same hash. The
+    scorer learns how far to trust the adapted cosine, which it could only judge on pages the adapter never saw."""
+    return hashlib.sha256(key.encode("utf-8")).digest()[1] % 2 == 0

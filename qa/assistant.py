@@ -18,6 +18,7 @@ import numpy as np
 from qa import answer as stages
 from qa.abstention import AbstentionModel, shipped_model
 from qa.answer import AnswerSettings, Asked
+from qa.answer.adapter import shipped_adapter
 from qa.confidence import Confidence, Signals
 from qa.embedding import Embedder, EmbeddingCache
 from qa.index import Index
@@ -55,6 +56,11 @@ class Assistant:
         self.retriever = Retriever(index, embedder)
         self.answer_settings = answer_settings or AnswerSettings()
         self.abstention = abstention or shipped_model()
+        # The question adapter maps vectors of the model it was fitted on; for an index of another model (or
+        # width) the scorer's adapted cosine is the plain one.
+        adapter = shipped_adapter()
+        fits = adapter is not None and adapter.applies_to(index.manifest.model, index.manifest.dim)
+        self.adapter = adapter if fits else None
         # The corpus's words (with counts, so a typo fix can prefer the word the corpus uses far more often),
         # their stems, its acronyms and the abbreviations it defines: counted at ingest (`qa.lexicon`), not at
         # each load.
@@ -222,7 +228,10 @@ class Assistant:
         """The question as the answer scorer sees it: its text, its parts' vectors, a follow-up's own words."""
         vectors = np.vstack([self.embedder.encode_query(text) for text in query.expanded])
         focus = query.focus if query.followup else ""
-        return Asked(" ".join(query.expanded), vectors, focus, self.embedder.encode_query(focus) if focus else None)
+        adapted = self.adapter.apply(vectors) if self.adapter is not None else None
+        return Asked(
+            " ".join(query.expanded), vectors, focus, self.embedder.encode_query(focus) if focus else None, adapted
+        )
 
     def relate(self, query: Query) -> stages.Relate:
         """The cosine of texts to the question (its closest searched part): for short texts composition embeds."""

@@ -1,13 +1,15 @@
 """Answer building, one stage per module: the answer to a question from its retrieved chunks.
 
     candidates.gather / with_vectors   the sentences of the chunks worth quoting, with their stored vectors
+    adapter                            the learned map of the question's vector toward answering sentences
     features / scoring.score           what is known of each sentence, and the learned scorer's score
     disagreement.find                  opposite claims of two sources, on the point asked or a related one
     selection.select                   the bottom line, the warnings and the key evidence
     safety                             the emergency line (is_emergency) and the warning cues
     compose.compose / abstain          the Answer structure, then its renderings (render)
 
-Every tuned number is in `settings.AnswerSettings`; the scorer's weights are `selector.json`.
+Every tuned number is in `settings.AnswerSettings`; the scorer's weights are `selector.json`, the question
+adapter's matrix `adapter.npz`.
 """
 
 from __future__ import annotations

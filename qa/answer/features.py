@@ -50,6 +50,8 @@ FEATURES = (
     "dense_gap",
     "cos_previous",
     "after_lead_in",
+    "cos_adapted",
+    "cos_adapted_gap",
 )
 
 # An auxiliary verb opening a question asks for yes or no; "Yes, ..." / "No, ..." opening a sentence gives it.
@@ -67,13 +69,15 @@ class Asked:
     `text` is the question as understood and searched (a follow-up carries its topic; abbreviations, brand
     names and typo fixes are expanded); `vectors` holds one unit vector per searched part of it; `focus` and
     `focus_vector` are this turn's own words when it leans on earlier turns ("and the dose?"), which say what is
-    asked now.
+    asked now. `adapted` holds `vectors` mapped by the question adapter (`qa.answer.adapter`), one row each;
+    None where no adapter applies, and the adapted cosine is the plain one.
     """
 
     text: str
     vectors: np.ndarray
     focus: str = ""
     focus_vector: np.ndarray | None = field(default=None, compare=False)
+    adapted: np.ndarray | None = field(default=None, compare=False)
 
 
 def page_names(chunk: Chunk) -> str:
@@ -119,6 +123,7 @@ def feature_matrix(candidates: Sequence[Candidate], hits: Sequence[Hit], asked: 
     vectors = np.vstack([np.asarray(c.vector, dtype=np.float32) for c in candidates])
     cos_q = (vectors @ np.atleast_2d(asked.vectors).T).max(axis=1)
     cos_f = vectors @ asked.focus_vector if asked.focus_vector is not None else cos_q
+    cos_a = (vectors @ np.atleast_2d(asked.adapted).T).max(axis=1) if asked.adapted is not None else cos_q
 
     rank_of: dict[str, int] = {}
     doc_rank_of: dict[str, int] = {}
@@ -207,6 +212,8 @@ def feature_matrix(candidates: Sequence[Candidate], hits: Sequence[Hit], asked: 
         ],
         "cos_previous": [cos_q[p] if p is not None else 0.0 for p in previous],
         "after_lead_in": [p is not None and endings[p].endswith(":") for p in previous],
+        "cos_adapted": cos_a,
+        "cos_adapted_gap": cos_a - cos_a.max(),
     }
     for j, name in enumerate(FEATURES):
         out[:, j] = np.asarray(list(columns[name]), dtype=np.float32)

@@ -16,7 +16,8 @@ class AnswerSettings:
     Jaccard above which a sentence repeats one already quoted.
 
     Selection: the bottom line is the scorer's best candidate (`qa/answer/selector.json`, trained by
-    `python -m eval.train_selector`; see that file's "trained_on"). A supporting sentence needs a softmax share
+    `python -m eval.train_selector`, and the question adapter it reads, `qa/answer/adapter.npz`, fitted by
+    `python -m eval.train_adapter`; see each file's "trained_on"). A supporting sentence needs a softmax share
     of at least `min_share` of the bottom line's, a warning `min_safety_share`.
 
     Disagreement (`qa.answer.disagreement`): two claims of different sources are on one point when their sentence

