@@ -1,4 +1,4 @@
-"""`python -m eval.train_adapter`: does a linear query adapter make the cosine say "this answers"?
+"""`python -m eval.train_adapter`: fit the question adapter (qa/answer/adapter.npz) and report what it changes.
 
     .venv/bin/python -m eval.train_adapter              # train on MedQuAD's tune questions, report, write the adapter
     .venv/bin/python -m eval.train_adapter --no-write   # figures only
@@ -16,8 +16,8 @@ page (its own answer's sentences are the positives, the page's other answers the
 question). Listwise softmax over a page's sentences at `temperature`, L2 on A. The report, for both
 splits: within-page P@1 of held-out MedQuAD questions, and, over the candidates the answer stage gathers for the
 labelled answer sets (`eval/sets/`), the bottom line that the cosine alone would pick, plain against adapted.
-This measures the adapter as a signal, not the product: the learned scorer (`eval.train_selector`, to be rerun
-after this command, since the adapted cosine is two of its features) weighs it beside its other features.
+The report measures the adapted cosine alone, not the product: the learned scorer (`eval.train_selector`, to be
+rerun after this command, since the adapted cosine is two of its features) weighs it beside its other features.
 """
 
 from __future__ import annotations
