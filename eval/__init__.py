@@ -6,8 +6,16 @@ and relevance judgements), `followups` (two-turn pairs), `metrics` (ranx), `abst
 
 from __future__ import annotations
 
+import sys
+import time
+
 from qa.errors import MedciteError
 
 
 class EvalError(MedciteError):
     """A data set, floors file or option the harness cannot use; the message says what to fix."""
+
+
+def log(text: str) -> None:
+    """A timestamped progress line on stderr, for the training commands (`eval.train_*`)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)

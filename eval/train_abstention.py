@@ -27,14 +27,13 @@ import json
 import math
 import re
 import sys
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from eval import EvalError
+from eval import EvalError, log
 from eval.datasets import (
     MedquadPage,
     Query,
@@ -69,10 +68,6 @@ NIDDK = "5_NIDDK_QA"
 # A focus word used by at least this share of MedQuAD's page focuses is generic ("syndrome", "disease").
 GENERIC_FOCUS = 0.05
 _WORD = re.compile(r"[a-z]+")
-
-
-def _log(text: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -196,7 +191,7 @@ def extract(settings: Settings, chosen: Sequence[Source]) -> list[Row]:
         if path.is_file():
             found = [Row(r["group"], r["qid"], r["split"], r["in_scope"], Signals(**r["signals"])) for r in _read(path)]
         else:
-            _log(f"{source.group}: {len(source.queries)} questions asked of {source.index_name}")
+            log(f"{source.group}: {len(source.queries)} questions asked of {source.index_name}")
             if source.index_name not in opened:
                 opened.clear()  # one index in memory at a time
                 opened[source.index_name] = opener(source.index_name, source.corpus)
@@ -356,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     tune = [r for r in rows if r.split == TUNE]
-    _log(f"{len(rows)} questions ({len(tune)} tune); choosing L2 by {FOLDS}-fold cross-validation on tune")
+    log(f"{len(rows)} questions ({len(tune)} tune); choosing L2 by {FOLDS}-fold cross-validation on tune")
     cv = {l2: cross_validate(tune, l2=l2, out_of_scope=args.out_of_scope) for l2 in PENALTIES}
     for l2, value in cv.items():
         print(

@@ -25,14 +25,13 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from eval import EvalError
+from eval import EvalError, log
 from eval.answers import matches
 from eval.datasets import Query, every_medquad_page, medquad_queries, read_own_set
 from eval.harness import index_opener
@@ -174,10 +173,6 @@ def labelled_examples(name: str, settings: Settings, datasets_dir: Path) -> dict
     return out
 
 
-def _log(text: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", type=int, help="MedQuAD tune questions to train on (default: all)")
@@ -191,18 +186,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     datasets_dir = Path(args.datasets_dir).expanduser() if args.datasets_dir else default_datasets_dir()
     try:
-        _log("MedQuAD, all six sources in one index")
+        log("MedQuAD, all six sources in one index")
         assistant = index_opener(settings, progress=sys.stderr.isatty())("medquad/all", datasets_dir / "medquad")
         medquad = medquad_examples(assistant, datasets_dir / "medquad")
         train = medquad[TUNE][: args.train]
-        _log(f"fitting on {len(train)} tune questions")
+        log(f"fitting on {len(train)} tune questions")
         matrix = fit_adapter(train, temperature=args.temperature, l2=args.l2, epochs=args.epochs)
         rows = [
             ("MedQuAD, within the page (trained on)", TUNE, train[: args.held_out]),
             ("MedQuAD, within the page", HELD_OUT, medquad[HELD_OUT][: args.held_out]),
         ]
         for name in LABELLED:
-            _log(f"{name}: candidates of the answer stage")
+            log(f"{name}: candidates of the answer stage")
             found = labelled_examples(name, settings, datasets_dir)
             rows.extend((name, split, found[split]) for split in (TUNE, HELD_OUT))
     except EvalError as exc:
@@ -225,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_write:
         adapter = Adapter(matrix, model=settings.model, trained_on=trained_on, command=RETRAIN, figures=figures)
         adapter.save(ADAPTER_FILE)
-        _log(f"wrote {ADAPTER_FILE}; retrain the scorer next: python -m eval.train_selector")
+        log(f"wrote {ADAPTER_FILE}; retrain the scorer next: python -m eval.train_selector")
     return 0
 
 

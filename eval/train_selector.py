@@ -17,12 +17,11 @@ import argparse
 import json
 import math
 import sys
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from eval import EvalError
+from eval import EvalError, log
 from eval.datasets import (
     MedquadPage,
     Passage,
@@ -62,10 +61,6 @@ MEDQUAD_TUNE = 1500
 # (L2 of the named features, L2 of the vector products or None for no product term): chosen by CV on tune, the
 # simplest within one standard error of the best (`eval.selection.simplest_within_error`).
 CHOICES = ((0.003, None), (0.03, None), (0.3, None), (0.03, 0.03), (0.03, 0.3), (0.03, 3.0))
-
-
-def _log(text: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
 def _split_sample(queries: Sequence, tune: int, held_out: int) -> list:
@@ -154,7 +149,7 @@ def gather(settings: Settings, args: argparse.Namespace) -> list[Group]:
     for name, index_name, corpus, queries, sentence_level in sources(datasets_dir, settings, args):
         if args.only and name not in args.only.split(","):
             continue
-        _log(f"{name}: {len(queries)} questions over {corpus}")
+        log(f"{name}: {len(queries)} questions over {corpus}")
         assistant = opener(index_name, corpus)
         fingerprint = json.dumps(assistant.index.manifest.to_dict(), sort_keys=True)
         path = cache / f"{name.replace('/', '-')}-{cache_key(name, queries, fingerprint)}.npz"
@@ -196,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     tune = [g for g in groups if g.split == TUNE]
-    _log(f"{len(groups)} groups ({len(tune)} tune); choosing L2 by 5-fold cross-validation on tune")
+    log(f"{len(groups)} groups ({len(tune)} tune); choosing L2 by 5-fold cross-validation on tune")
     cv = {
         choice: cross_validate(groups, l2=choice[0], interaction=choice[1] is not None, l2_interaction=choice[1])
         for choice in CHOICES

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.answer.features import page_names
+from qa.answer.selection import best_first
 from qa.answer.settings import AnswerSettings
 from qa.records import Candidate, Document
 from qa.text import term_sets, terms
@@ -187,8 +188,7 @@ def find(
     if len(candidates) < 2:
         return None
     best = max(c.relevance for c in candidates)
-    # The lead ranking, best first (ties in the order given).
-    ranked = [c for _, c in sorted(enumerate(candidates), key=lambda item: (-item[1].lead, item[0]))]
+    ranked = best_first(candidates, by=lambda c: c.lead)
     whether = asks_whether(question)
     leads = {id(c) for c in ranked[: settings.point_rank]}
     pool = [c for c in ranked if c.relevance >= best - settings.note_gap][:24]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from qa.answer.safety import QUANTITY, WARNING
@@ -28,9 +28,11 @@ class Selection:
     evidence: tuple[Candidate, ...]
 
 
-def best_first(candidates: Sequence[Candidate]) -> list[Candidate]:
-    """The candidates by score, best first (ties in the order given: chunk rank, then sentence order)."""
-    return [c for _, c in sorted(enumerate(candidates), key=lambda item: (-item[1].score, item[0]))]
+def best_first(
+    candidates: Sequence[Candidate], by: Callable[[Candidate], float] = lambda c: c.score
+) -> list[Candidate]:
+    """The candidates by score (or `by`), best first (ties in the order given: chunk rank, then sentence order)."""
+    return [c for _, c in sorted(enumerate(candidates), key=lambda item: (-by(item[1]), item[0]))]
 
 
 def pick(
