@@ -48,6 +48,7 @@ from eval.selection import (
     fit,
     load_groups,
     macro,
+    macro_error,
     save_groups,
     scorer_of,
     simplest_within_error,
@@ -197,7 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for choice in CHOICES
     }
     for choice, table in cv.items():
-        print(_table(f"\n5-fold CV on tune, l2={choice} (macro bottom line {macro(table):.3f})", table))
+        summary = f"macro bottom line {macro(table):.3f}, error {macro_error(table):.3f}"
+        print(_table(f"\n5-fold CV on tune, l2={choice} ({summary})", table))
     # The simplest within one standard error of the best: no vector products before products, then the strongest L2.
     best = simplest_within_error(cv, lambda c: (c[1] is not None, -c[0], -(c[1] or 0.0)))
     best_l2 = best
