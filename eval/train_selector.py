@@ -61,7 +61,7 @@ from qa.settings import Settings
 MEDQUAD_TUNE = 1500
 # (L2 of the named features, L2 of the vector products or None for no product term): chosen by CV on tune, the
 # simplest within one standard error of the best (`eval.selection.simplest_within_error`).
-CHOICES = ((0.003, None), (0.03, None), (0.3, None), (0.03, 0.03), (0.03, 0.3), (0.03, 3.0))
+CHOICES = ((0.001, None), (0.003, None), (0.03, None), (0.3, None), (0.03, 0.03), (0.03, 0.3), (0.03, 3.0))
 
 
 def _split_sample(queries: Sequence, tune: int, held_out: int) -> list:
