@@ -29,7 +29,7 @@ import numpy as np
 from eval.answers import matches
 from eval.datasets import Query
 from eval.fingerprint import code_fingerprint
-from eval.splits import HELD_OUT, TUNE, medquad_page_key
+from eval.splits import HELD_OUT, TUNE, fold_of_key, medquad_page_key
 from qa.answer.features import FEATURES, feature_matrix, interactions
 from qa.answer.scoring import Selector
 
@@ -272,8 +272,7 @@ def fold_of(group: Group, folds: int, seed: int = 0) -> int:
     answers' page and wording (folds drawn per question scored a model on pages it was fitted on: a low-rank
     question-sentence term gained 3 points of macro bottom line in such folds and lost 2.5 on the held-out split),
     else by its question."""
-    key = f"{seed}\x1f{group.source}\x1f{medquad_page_key(group.qid)}"
-    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big") % folds
+    return fold_of_key(f"{seed}\x1f{group.source}\x1f{medquad_page_key(group.qid)}", folds)
 
 
 def cross_validate(

@@ -32,3 +32,8 @@ def adapter_page(key: str) -> bool:
     than the answer scorer (`eval.train_selector`): about half of them, by another byte of the same hash. The
     scorer learns how far to trust the adapted cosine, which it could only judge on pages the adapter never saw."""
     return hashlib.sha256(key.encode("utf-8")).digest()[1] % 2 == 0
+
+
+def fold_of_key(key: str, folds: int) -> int:
+    """The cross-validation fold (0 to `folds` - 1) of whatever `key` names, by a hash: the same across runs."""
+    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big") % folds

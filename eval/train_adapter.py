@@ -29,7 +29,6 @@ strongest L2, then the softest temperature) within one standard error of the bes
 from __future__ import annotations
 
 import argparse
-import hashlib
 import math
 import random
 import sys
@@ -46,7 +45,7 @@ from eval.datasets import Query, every_medquad_page, medquad_queries, read_own_s
 from eval.harness import index_opener
 from eval.plan import ANSWER_SETS, default_datasets_dir
 from eval.selection import macro, macro_error, simplest_within_error
-from eval.splits import HELD_OUT, TUNE, adapter_page, medquad_page_key
+from eval.splits import HELD_OUT, TUNE, adapter_page, fold_of_key, medquad_page_key
 from eval.tune_disagreement import questions
 from qa.answer.adapter import ADAPTER_FILE, RETRAIN, Adapter
 from qa.settings import Settings
@@ -156,16 +155,19 @@ def medquad_examples(assistant: object, folder: Path) -> dict[str, list[Example]
         pages.setdefault(medquad_page_key(q.qid), []).append(q.qid)
     asked = [q for q in asked if len(pages[medquad_page_key(q.qid)]) > 1]
     random.Random(0).shuffle(asked)
+    # Per page, its sentences' vectors and the document (answer) each comes from: shared by the page's questions.
+    sentences: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for page, doc_ids in pages.items():
+        if len(doc_ids) > 1:
+            blocks = [index.sentence_vectors_of(rows[doc_id]) for doc_id in doc_ids]
+            owner = np.repeat(np.array(doc_ids, dtype=object), [len(b) for b in blocks])
+            sentences[page] = (np.vstack(blocks).astype(np.float32), owner)
     out: dict[str, list[Example]] = {TUNE: [], HELD_OUT: []}
     for q in asked:
-        blocks, flags = [], []
-        for doc_id in pages[medquad_page_key(q.qid)]:
-            block = index.sentence_vectors_of(rows[doc_id])
-            blocks.append(block)
-            flags.extend([doc_id == q.qid] * len(block))
-        vector = np.asarray(assistant.embedder.encode_query(q.text), dtype=np.float32)
         page = medquad_page_key(q.qid)
-        out[q.split].append(Example(vector, np.vstack(blocks).astype(np.float32), np.array(flags), page))
+        vectors, owner = sentences[page]
+        question = np.asarray(assistant.embedder.encode_query(q.text), dtype=np.float32)
+        out[q.split].append(Example(question, vectors, owner == q.qid, page))
     return out
 
 
@@ -192,7 +194,7 @@ def labelled_examples(name: str, settings: Settings, datasets_dir: Path) -> dict
 
 def fold_of(example: Example, folds: int = FOLDS) -> int:
     """The cross-validation fold of an example, drawn by its group (a hash, so stable across runs)."""
-    return int.from_bytes(hashlib.sha256(example.group.encode("utf-8")).digest()[:8], "big") % folds
+    return fold_of_key(example.group, folds)
 
 
 def cross_validated_picks(examples: Sequence[Example], folds: int = FOLDS, **fit_options: Any) -> list[bool]:
