@@ -3,13 +3,14 @@
     candidates.gather / with_vectors   the sentences of the chunks worth quoting, with their stored vectors
     adapter                            the learned map of the question's vector toward answering sentences
     features / scoring.score           what is known of each sentence, and the learned scorer's score
+    rerank.rerank                      the cross-encoder's reading of the scorer's best few, added to their scores
     disagreement.find                  opposite claims of two sources, on the point asked or a related one
     selection.select                   the bottom line, the warnings and the key evidence
     safety                             the emergency line (is_emergency) and the warning cues
     compose.compose / abstain          the Answer structure, then its renderings (render)
 
 Every tuned number is in `settings.AnswerSettings`; the scorer's weights are `selector.json`, the question
-adapter's matrix `adapter.npz`.
+adapter's matrix `adapter.npz`, the cross-encoder's adapters `reranker.npz`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from qa.answer.compose import abstain, compose, nearest_topics
 from qa.answer.disagreement import Relate
 from qa.answer.features import Asked
 from qa.answer.render import DISCLAIMER, render_markdown, render_text
+from qa.answer.rerank import Reranker, rerank
 from qa.answer.safety import EMERGENCY_LINE, is_emergency
 from qa.answer.scoring import Selector, score
 from qa.answer.settings import AnswerSettings
@@ -29,6 +31,7 @@ __all__ = [
     "AnswerSettings",
     "Asked",
     "Relate",
+    "Reranker",
     "Selector",
     "abstain",
     "compose",
@@ -37,6 +40,7 @@ __all__ = [
     "nearest_topics",
     "render_markdown",
     "render_text",
+    "rerank",
     "score",
     "with_vectors",
 ]

@@ -1,0 +1,278 @@
+"""`python -m eval.train_reranker`: fine-tune the answer reranker (qa/answer/reranker.npz), choose how much it counts.
+
+    .venv/bin/python -m eval.train_reranker                 # build pairs, fine-tune (about 20 min on 2 cores), choose
+    .venv/bin/python -m eval.train_reranker --no-write      # the same, writing nothing
+    .venv/bin/python -m eval.train_reranker --weights FILE  # no training: choose and report for a trained file
+
+Training (`qa.answer.rerank`: LoRA adapters and a head on the bundled MiniLM read as a cross-encoder): MedQuAD's
+tune questions of the question adapter's pages (`eval.splits.adapter_page`: the answer scorer trains on the other
+half; the labelled sets in eval/sets/ are never trained on), each against sentences of its own page: up to
+`POSITIVES` of its own answer's (the positives) and `NEGATIVES` of the page's other answers (same topic, another
+question), each read in context (`sentence_in_context`). Listwise softmax per question, AdamW at `LEARNING_RATE`,
+`EPOCHS` passes in batches of `BATCH` questions, seed 0.
+
+Choice of `AnswerSettings.rerank_top` and `rerank_weight` (printed, copied into the settings record by hand):
+over `CHOICES`, the bottom line of the tune splits of the labelled sets (own, answers/*), whose candidates are
+those `Assistant.ask` scores with the shipped scorer; the simplest (fewest sentences read, then the least weight)
+within one standard error of the best macro (`eval.selection.simplest_within_error`). Held-out rows are printed,
+never consulted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import random
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from eval import EvalError, log
+from eval.answers import matches
+from eval.datasets import every_medquad_page, medquad_queries, read_own_set, set_corpus
+from eval.harness import index_opener
+from eval.plan import ANSWER_SETS, OWN_SET, answer_set_corpus, default_datasets_dir
+from eval.selection import macro, macro_error, simplest_within_error
+from eval.splits import HELD_OUT, TUNE, adapter_page, medquad_page_key
+from eval.train_adapter import fact_pages
+from qa import answer as stages
+from qa.answer.rerank import (
+    MAX_TOKENS,
+    RERANKER_FILE,
+    Reranker,
+    RerankerWeights,
+    lora_model,
+    sentence_in_context,
+    weights_of,
+)
+from qa.settings import BUNDLED_MODEL, Settings
+
+POSITIVES = 2
+NEGATIVES = 6
+EPOCHS = 2
+BATCH = 4
+LEARNING_RATE = 5e-4
+RANK = 8
+SCALE = 2.0
+# (sentences read, weight of the cross-encoder's score): 0 weight is the scorer alone.
+CHOICES = tuple((top, weight) for top in (4, 8, 12) for weight in (0.25, 0.5, 1.0, 2.0, 4.0))
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """One question and the sentences it is read with, in context, and which of them answer it."""
+
+    question: str
+    texts: tuple[str, ...]
+    positive: tuple[bool, ...]
+
+
+@dataclass(frozen=True)
+class Row:
+    """A labelled question's best candidates by the scorer: its scores, the cross-encoder's, which answer."""
+
+    source: str
+    split: str
+    scores: np.ndarray
+    reads: np.ndarray
+    positive: np.ndarray
+
+
+def medquad_pairs(assistant: object, folder: Path, seed: int = 0) -> list[Pairs]:
+    """The training questions (see the module docstring), shuffled with `seed`."""
+    index = assistant.index
+    rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(index.chunks):
+        rows.setdefault(chunk.doc_id, []).append(row)
+    facts = fact_pages()
+    asked = [
+        q
+        for q in medquad_queries(every_medquad_page(folder))
+        if q.qid in rows
+        and q.split == TUNE
+        and adapter_page(medquad_page_key(q.qid))
+        and medquad_page_key(q.qid) not in facts
+    ]
+    pages: dict[str, list[str]] = {}
+    for q in asked:
+        pages.setdefault(medquad_page_key(q.qid), []).append(q.qid)
+
+    def sentences(doc_id: str) -> list[str]:
+        out = []
+        for r in rows[doc_id]:
+            chunk = index.chunks[r]
+            for start, end in chunk.sentences:
+                text = chunk.text[start:end].strip()
+                if len(text.split()) >= 2:
+                    out.append(sentence_in_context(chunk, text))
+        return out
+
+    rng = random.Random(seed)
+    out: list[Pairs] = []
+    for q in sorted(asked, key=lambda q: q.qid):
+        page = medquad_page_key(q.qid)
+        positives = sentences(q.qid)
+        negatives = [t for doc_id in pages[page] if doc_id != q.qid for t in sentences(doc_id)]
+        if not positives or not negatives:
+            continue
+        chosen = rng.sample(positives, min(POSITIVES, len(positives)))
+        others = rng.sample(negatives, min(NEGATIVES, len(negatives)))
+        out.append(Pairs(q.text, (*chosen, *others), (True,) * len(chosen) + (False,) * len(others)))
+    rng.shuffle(out)
+    return out
+
+
+def train(pairs: Sequence[Pairs], *, epochs: int = EPOCHS, seed: int = 0, base: str = BUNDLED_MODEL) -> object:
+    """A `lora_model` fitted to `pairs` (listwise softmax per question)."""
+    import torch
+    from transformers import AutoTokenizer
+
+    from qa.embedding import resolve_model
+
+    torch.manual_seed(seed)
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model(base))
+    model = lora_model(base, RANK, SCALE)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(trainable, lr=LEARNING_RATE, weight_decay=0.0)
+    model.train()
+    order = list(range(len(pairs)))
+    rng = random.Random(seed)
+    for epoch in range(epochs):
+        rng.shuffle(order)
+        total = 0.0
+        for start in range(0, len(order), BATCH):
+            batch = [pairs[i] for i in order[start : start + BATCH]]
+            encoded = tokenizer(
+                [p.question for p in batch for _ in p.texts],
+                [t for p in batch for t in p.texts],
+                padding=True,
+                truncation="longest_first",
+                max_length=MAX_TOKENS,
+                return_tensors="pt",
+            )
+            scores = model(encoded).split([len(p.texts) for p in batch])
+            loss = sum(
+                torch.logsumexp(s, 0) - torch.logsumexp(s.masked_fill(~torch.tensor(p.positive), -1e9), 0)
+                for s, p in zip(scores, batch, strict=True)
+            ) / len(batch)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            total += float(loss.detach()) * len(batch)
+        log(f"epoch {epoch + 1}: mean loss {total / max(len(pairs), 1):.3f}")
+    return model.eval()
+
+
+def labelled_rows(settings: Settings, datasets_dir: Path, reranker: Reranker, top: int) -> list[Row]:
+    """Every labelled question's `top` best candidates by the shipped scorer, with the cross-encoder's reading."""
+    opener = index_opener(settings, progress=False)
+    sets = [("own", "own", settings.corpus_dir, OWN_SET)]
+    for name, file in ANSWER_SETS.items():
+        index_name, corpus = answer_set_corpus(set_corpus(file), datasets_dir)
+        sets.append((name, index_name, corpus or settings.corpus_dir, file))
+    rows: list[Row] = []
+    for name, index_name, corpus, file in sets:
+        assistant = opener(index_name, corpus)
+        for q in read_own_set(file):
+            with assistant.embedder.sharing_queries():
+                understood, hits, _ = assistant.retrieve(q.text, q.history)
+                asked = assistant.asked(understood)
+                scored = stages.score(
+                    assistant.candidates(hits),
+                    hits,
+                    asked,
+                    assistant.index.phrases.idf,
+                    model=assistant.index.manifest.model,
+                )
+            best = sorted(scored, key=lambda c: -c.score)[:top]
+            if not best:
+                continue
+            reads = reranker.scores(asked.text, [sentence_in_context(c.chunk, c.text) for c in best])
+            positive = np.array([matches(c.text, c.chunk.doc_id, q.answers) for c in best])
+            rows.append(Row(name, q.split, np.array([c.score for c in best]), reads, positive))
+    return rows
+
+
+def figures(rows: Sequence[Row], top: int, weight: float) -> dict[str, dict[str, float]]:
+    """Per source and split: questions and bottom line correct when the scorer's best `top` (rows are best first)
+    are reordered by their score plus `weight` times the cross-encoder's (`qa.answer.rerank.rerank`); the shape of
+    `eval.selection.figures`."""
+    table: dict[str, dict[str, float]] = {}
+    for source, split in sorted({(r.source, r.split) for r in rows}):
+        chosen = [r for r in rows if r.source == source and r.split == split]
+        right = 0
+        for r in chosen:
+            read = r.reads[:top]
+            final = r.scores.copy()
+            final[: len(read)] += weight * read
+            right += bool(r.positive[int(np.argmax(final[: max(len(read), 1)]))])
+        table[f"{source} {split}"] = {"questions": len(chosen), "bottom_line": right / len(chosen)}
+    return table
+
+
+def _summary(table: dict[str, dict[str, float]], split: str) -> str:
+    cells = [f"{k.rsplit(' ', 1)[0]} {v['bottom_line']:.3f}" for k, v in table.items() if k.endswith(" " + split)]
+    return ", ".join(cells)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets-dir", type=Path, help="folder of the shared data sets")
+    parser.add_argument("--weights", type=Path, help="a trained reranker file: skip training")
+    parser.add_argument("--out", type=Path, default=RERANKER_FILE, help="where to write the reranker")
+    parser.add_argument("--no-write", action="store_true", help="print the figures, write nothing")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    datasets_dir = Path(args.datasets_dir).expanduser() if args.datasets_dir else default_datasets_dir()
+    try:
+        if args.weights:
+            weights = RerankerWeights.load(args.weights)
+        else:
+            medquad = datasets_dir / "medquad"
+            pairs = medquad_pairs(index_opener(settings, progress=False)("medquad/all", medquad), medquad)
+            log(f"{len(pairs)} MedQuAD tune questions, {sum(len(p.texts) for p in pairs)} pairs; fine-tuning")
+            model = train(pairs)
+            weights = weights_of(
+                model,
+                BUNDLED_MODEL,
+                RANK,
+                SCALE,
+                trained_on=(
+                    f"{len(pairs)} MedQuAD tune questions of the question adapter's pages, each with up to "
+                    f"{POSITIVES} sentences of its answer and {NEGATIVES} of its page's other answers; {EPOCHS} "
+                    f"epochs, AdamW lr {LEARNING_RATE}, LoRA rank {RANK} (scale {SCALE}), seed 0"
+                ),
+                command="python -m eval.train_reranker",
+            )
+        reranker = Reranker(weights)
+        rows = labelled_rows(settings, datasets_dir, reranker, max(top for top, _ in CHOICES))
+    except EvalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    alone = figures(rows, 0, 0.0)
+    print(f"scorer alone: tune macro {macro(_tune(alone)):.3f}; tune {_summary(alone, TUNE)}")
+    print(f"              held-out {_summary(alone, HELD_OUT)}")
+    tables = {choice: _tune(figures(rows, *choice)) for choice in CHOICES}
+    for (top, weight), table in tables.items():
+        print(f"top {top:2d} weight {weight:4.2f}: tune macro {macro(table):.3f} (error {macro_error(table):.3f})")
+    top, weight = simplest_within_error(tables, lambda c: c)
+    chosen = figures(rows, top, weight)
+    print(f"\nchosen: rerank_top={top}, rerank_weight={weight} (the simplest within one standard error)")
+    print(f"tune {_summary(chosen, TUNE)}\nheld-out {_summary(chosen, HELD_OUT)}")
+    if not args.no_write:
+        kept = {f"{k} bottom_line": round(v["bottom_line"], 4) for k, v in chosen.items()}
+        weights = dataclasses.replace(weights, figures={**kept, "rerank_top": top, "rerank_weight": weight})
+        weights.save(args.out)
+        print(f"wrote {args.out}; set AnswerSettings.rerank_top={top}, rerank_weight={weight}")
+    return 0
+
+
+def _tune(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    return {k: v for k, v in table.items() if k.endswith(" " + TUNE)}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

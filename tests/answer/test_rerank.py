@@ -1,0 +1,119 @@
+"""The reranking stage: what the cross-encoder reads, how its reading moves the scorer's best few, its file."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from qa.answer.rerank import (
+    ADAPTED,
+    RerankerWeights,
+    rerank,
+    sentence_in_context,
+    shipped_reranker,
+)
+from qa.answer.settings import AnswerSettings
+from qa.records import Chunk
+
+from ._fixtures import candidate
+
+TEXT = "Coma. Tonic-clonic seizure. Flaccid extremities. Discharged on day 14."
+CHUNK = Chunk(
+    "c",
+    "case.txt",
+    "Baclofen overdose",
+    ("Baclofen overdose", "Symptoms"),
+    0,
+    0,
+    len(TEXT),
+    TEXT,
+    ((0, 5), (6, 27), (28, 48), (49, 71)),
+)
+
+
+class Reads:
+    """A stand-in cross-encoder: a fixed score per text, recording what it was asked to read."""
+
+    def __init__(self, by_text: dict[str, float]):
+        self.by_text = by_text
+        self.read: list[str] = []
+
+    def scores(self, question: str, texts):
+        self.read += list(texts)
+        return np.array([self.by_text[t.split(": ", 1)[1]] for t in texts], dtype=np.float32)
+
+
+def test_a_sentence_is_read_with_its_chunks_title_and_section() -> None:
+    assert sentence_in_context(CHUNK, "Tonic-clonic seizure.") == "Baclofen overdose Symptoms: Tonic-clonic seizure."
+    bare = dataclasses.replace(CHUNK, title="", heading_path=())
+    assert sentence_in_context(bare, "Coma.") == "Coma."
+
+
+def test_only_the_scorers_best_few_are_read_and_reordered_among_themselves() -> None:
+    scored = [candidate(CHUNK, i, s) for i, s in enumerate((3.0, 2.0, 1.9, 0.5))]
+    reads = Reads({"Coma.": 0.0, "Tonic-clonic seizure.": 5.0, "Flaccid extremities.": 1.0})
+    out = rerank(scored, "did she seize?", reads, AnswerSettings(rerank_top=3, rerank_weight=0.5))
+    assert len(reads.read) == 3 and not any("Discharged" in t for t in reads.read)
+    # 3.0 + 0, 2.0 + 2.5, 1.9 + 0.5: the second goes first and takes the best score; the scores stay the scorer's.
+    assert [c.score for c in out] == pytest.approx([2.0, 3.0, 1.9, 0.5])
+    assert [c.text for c in out] == [c.text for c in scored]
+    assert min(c.score for c in out[:3]) > out[3].score
+
+
+@pytest.mark.parametrize("settings", [AnswerSettings(rerank_top=0), AnswerSettings(rerank_weight=0.0)])
+def test_no_reranking_when_turned_off(settings: AnswerSettings) -> None:
+    scored = [candidate(CHUNK, i, s) for i, s in enumerate((3.0, 2.0))]
+    reads = Reads({"Coma.": 0.0, "Tonic-clonic seizure.": 5.0})
+    assert rerank(scored, "q", reads, settings) == scored
+    assert rerank(scored, "q", None, AnswerSettings()) == scored
+    assert reads.read == []
+
+
+def test_settings_refuse_a_negative_reranking() -> None:
+    with pytest.raises(ValueError, match="rerank_top and rerank_weight"):
+        AnswerSettings(rerank_top=-1)
+    with pytest.raises(ValueError, match="rerank_top and rerank_weight"):
+        AnswerSettings(rerank_weight=float("inf"))
+
+
+def _weights(rank: int = 2, hidden: int = 4) -> RerankerWeights:
+    rng = np.random.default_rng(0)
+    adapters = {f"0.{p}": (rng.normal(size=(rank, hidden)), rng.normal(size=(hidden, rank))) for p in ADAPTED}
+    return RerankerWeights("m", rank, 2.0, adapters, rng.normal(size=hidden), 0.5, trained_on="test")
+
+
+def test_weights_round_trip_in_float16_and_refuse_what_is_not_theirs(tmp_path) -> None:
+    weights = _weights()
+    weights.save(tmp_path / "r.npz")
+    back = RerankerWeights.load(tmp_path / "r.npz")
+    assert back == weights
+    for name, (down, up) in weights.adapters.items():
+        assert back.adapters[name][0] == pytest.approx(down, abs=1e-2)
+        assert back.adapters[name][1] == pytest.approx(up, abs=1e-2)
+    assert back.head == pytest.approx(weights.head, abs=1e-2)
+    with pytest.raises(ValueError, match=r"cannot read .*python -m eval\.train_reranker"):
+        RerankerWeights.load(tmp_path / "missing.npz")
+    np.savez(tmp_path / "other.npz", header=np.array('{"format": "something-else"}'))
+    with pytest.raises(ValueError, match="not of format"):
+        RerankerWeights.load(tmp_path / "other.npz")
+    with pytest.raises(ValueError, match="rank-3 pair"):
+        RerankerWeights("m", 3, 2.0, weights.adapters, weights.head)
+    with pytest.raises(ValueError, match="finite"):
+        RerankerWeights("m", 2, 2.0, {}, np.array([np.nan]))
+
+
+def test_the_shipped_reranker_reads_which_sentence_answers() -> None:
+    reranker = shipped_reranker()
+    assert reranker is not None
+    texts = [
+        "Baclofen clearance: hemodialysis or kidneys?: Baclofen is primarily eliminated by the kidney.",
+        "Baclofen clearance: hemodialysis or kidneys?: Baclofen is a presynaptic GABA-B receptor agonist in the "
+        "spinal cord that is primarily used for muscle spasms/spasticity.",
+    ]
+    scores = reranker.scores("how does baclofen work?", texts)
+    assert scores.shape == (2,) and scores[1] > scores[0]
+    assert reranker.scores("q", []).shape == (0,)
+    # The same pair reads the same however it is batched (to bfloat16's precision, where the CPU runs it).
+    assert reranker.scores("how does baclofen work?", texts[1:])[0] == pytest.approx(scores[1], abs=0.05)
