@@ -1,5 +1,5 @@
-"""Learned models that ship beside their modules as small JSON files: written, and read back with errors that
-name the file and the command that retrains it.
+"""Learned models that ship beside their modules as small JSON files (or, for arrays, .npz files with a JSON
+header): written, and read back with errors that name the file and the command that retrains it.
 
 The answer selector (`qa.answer.scoring`) and the abstention model (`qa.abstention`) are both linear models kept
 this way (no pickles, nothing downloaded); a file that is missing, not JSON, of another format or malformed must
@@ -12,6 +12,8 @@ import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
+
+import numpy as np
 
 T = TypeVar("T")
 
@@ -47,3 +49,33 @@ def load(path: Path, *, what: str, fmt: str, retrain: str, build: Callable[[dict
         return build(data)
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{where} is malformed ({type(exc).__name__}: {exc}); run {retrain}") from exc
+
+
+def save_arrays(path: Path, fmt: str, header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+    """Write arrays (float16) and a JSON header tagged with `fmt` as one .npz (no pickle), atomically."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    stored = {name: np.asarray(a, dtype=np.float16) for name, a in arrays.items()}
+    np.savez(tmp, header=np.array(json.dumps({"format": fmt, **header})), **stored)
+    tmp.replace(path)
+
+
+def load_arrays(path: Path, *, what: str, fmt: str, retrain: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The header and the arrays (float32) that `save_arrays` wrote.
+
+    Raises:
+        ValueError: the file is missing, not an .npz with a header of format `fmt`; the message names the file and
+            `retrain`.
+    """
+    where = f"{what} {path}"
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            header = json.loads(str(data["header"]))
+            arrays = {k: data[k].astype(np.float32) for k in data.files if k != "header"}
+    except OSError as exc:
+        raise ValueError(f"cannot read {where} ({exc}); reinstall medcite or run {retrain}") from exc
+    except (KeyError, ValueError) as exc:
+        raise ValueError(f"{where} is malformed ({exc}); run {retrain}") from exc
+    if not isinstance(header, dict) or header.get("format") != fmt:
+        raise ValueError(f"{where} is not of format {fmt}; run {retrain}")
+    return header, arrays

@@ -14,12 +14,13 @@ and the adapted cosine is the plain one.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from qa import learned
 
 ADAPTER_FILE = Path(__file__).with_name("adapter.npz")
 FORMAT = "medcite-adapter-1"
@@ -60,17 +61,8 @@ class Adapter:
 
     def save(self, path: Path) -> None:
         """Write the matrix (float16) and its header as one .npz (no pickle)."""
-        header = {
-            "format": FORMAT,
-            "model": self.model,
-            "trained_on": self.trained_on,
-            "command": self.command,
-            "figures": self.figures,
-        }
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, matrix=np.asarray(self.matrix, dtype=np.float16), header=np.array(json.dumps(header)))
-        tmp.replace(path)
+        header = {"model": self.model, "trained_on": self.trained_on, "command": self.command, "figures": self.figures}
+        learned.save_arrays(path, FORMAT, header, {"matrix": np.asarray(self.matrix)})
 
     @classmethod
     def load(cls, path: Path) -> Adapter:
@@ -81,16 +73,10 @@ class Adapter:
                 and the command that writes it.
         """
         where = f"the question adapter {path}"
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                matrix = data["matrix"].astype(np.float32)
-                header = json.loads(str(data["header"]))
-        except OSError as exc:
-            raise ValueError(f"cannot read {where} ({exc}); reinstall medcite or run {RETRAIN}") from exc
-        except (KeyError, ValueError) as exc:
-            raise ValueError(f"{where} is malformed ({exc}); run {RETRAIN}") from exc
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            raise ValueError(f"{where} is not of format {FORMAT}; run {RETRAIN}")
+        header, arrays = learned.load_arrays(path, what="the question adapter", fmt=FORMAT, retrain=RETRAIN)
+        if "matrix" not in arrays:
+            raise ValueError(f"{where} is malformed (no matrix); run {RETRAIN}")
+        matrix = arrays["matrix"]
         try:
             return cls(
                 matrix,

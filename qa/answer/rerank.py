@@ -21,7 +21,6 @@ evidence, `qa.answer.selection`), does not change.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import re
 import threading
@@ -33,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from qa import learned
 from qa.answer.features import section_names
 from qa.answer.settings import AnswerSettings
 from qa.records import Candidate, Chunk
@@ -83,18 +83,14 @@ class RerankerWeights:
     def save(self, path: Path) -> None:
         """Write the weights (float16) and a JSON header as one .npz (no pickle), atomically."""
         header = {
-            "format": FORMAT,
             **{k: v for k, v in dataclasses.asdict(self).items() if k not in ("adapters", "head")},
             "adapted": sorted(self.adapters),
         }
-        arrays = {"head": self.head.astype(np.float16)}
+        arrays = {"head": self.head}
         for name, (down, up) in self.adapters.items():
-            arrays[f"{name}|down"] = down.astype(np.float16)
-            arrays[f"{name}|up"] = up.astype(np.float16)
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, header=np.array(json.dumps(header)), **arrays)
-        tmp.replace(path)
+            arrays[f"{name}|down"] = down
+            arrays[f"{name}|up"] = up
+        learned.save_arrays(path, FORMAT, header, arrays)
 
     @classmethod
     def load(cls, path: Path) -> RerankerWeights:
@@ -105,16 +101,7 @@ class RerankerWeights:
                 and the command that writes it.
         """
         where = f"the answer reranker {path}"
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                header = json.loads(str(data["header"]))
-                arrays = {k: data[k].astype(np.float32) for k in data.files if k != "header"}
-        except OSError as exc:
-            raise ValueError(f"cannot read {where} ({exc}); reinstall medcite or run {RETRAIN}") from exc
-        except (KeyError, ValueError) as exc:
-            raise ValueError(f"{where} is malformed ({exc}); run {RETRAIN}") from exc
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
-            raise ValueError(f"{where} is not of format {FORMAT}; run {RETRAIN}")
+        header, arrays = learned.load_arrays(path, what="the answer reranker", fmt=FORMAT, retrain=RETRAIN)
         try:
             adapters = {n: (arrays[f"{n}|down"], arrays[f"{n}|up"]) for n in header["adapted"]}
             return cls(
