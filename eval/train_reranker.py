@@ -3,6 +3,7 @@
     .venv/bin/python -m eval.train_reranker                 # build pairs, fine-tune (about 20 min on 2 cores), choose
     .venv/bin/python -m eval.train_reranker --no-write      # the same, writing nothing
     .venv/bin/python -m eval.train_reranker --weights FILE  # no training: choose and report for a trained file
+    .venv/bin/python -m eval.train_reranker --medicationqa --out FILE  # MedicationQA's tune questions too (not shipped)
 
 Training (`qa.answer.rerank`: LoRA adapters and a head on the bundled MiniLM read as a cross-encoder): MedQuAD's
 tune questions of the question adapter's pages (`eval.splits.adapter_page`: the answer scorer trains on the other
@@ -24,7 +25,7 @@ import argparse
 import dataclasses
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ import numpy as np
 
 from eval import EvalError, log
 from eval.answers import matches
-from eval.datasets import every_medquad_page, medquad_queries, read_own_set, set_corpus
+from eval.datasets import every_medquad_page, medquad_queries, read_beir, read_own_set, set_corpus
 from eval.harness import index_opener
 from eval.plan import ANSWER_SETS, OWN_SET, answer_set_corpus, default_datasets_dir
 from eval.selection import macro, macro_error, simplest_within_error
@@ -83,12 +84,29 @@ class Row:
     positive: np.ndarray
 
 
-def medquad_pairs(assistant: object, folder: Path, seed: int = 0) -> list[Pairs]:
-    """The training questions (see the module docstring), shuffled with `seed`."""
-    index = assistant.index
+def _sentences_of(index: object) -> Callable[[str], list[str]]:
+    """A document's sentences of two words or more, each read in context (`sentence_in_context`), by document id."""
     rows: dict[str, list[int]] = {}
     for row, chunk in enumerate(index.chunks):
         rows.setdefault(chunk.doc_id, []).append(row)
+
+    def sentences(doc_id: str) -> list[str]:
+        out = []
+        for r in rows.get(doc_id, ()):
+            chunk = index.chunks[r]
+            for start, end in chunk.sentences:
+                text = chunk.text[start:end].strip()
+                if len(text.split()) >= 2:
+                    out.append(sentence_in_context(chunk, text))
+        return out
+
+    return sentences
+
+
+def medquad_pairs(assistant: object, folder: Path, seed: int = 0) -> list[Pairs]:
+    """The training questions (see the module docstring), shuffled with `seed`."""
+    sentences = _sentences_of(assistant.index)
+    rows = {chunk.doc_id for chunk in assistant.index.chunks}
     facts = fact_pages()
     asked = [
         q
@@ -101,23 +119,34 @@ def medquad_pairs(assistant: object, folder: Path, seed: int = 0) -> list[Pairs]
     pages: dict[str, list[str]] = {}
     for q in asked:
         pages.setdefault(medquad_page_key(q.qid), []).append(q.qid)
-
-    def sentences(doc_id: str) -> list[str]:
-        out = []
-        for r in rows[doc_id]:
-            chunk = index.chunks[r]
-            for start, end in chunk.sentences:
-                text = chunk.text[start:end].strip()
-                if len(text.split()) >= 2:
-                    out.append(sentence_in_context(chunk, text))
-        return out
-
     rng = random.Random(seed)
     out: list[Pairs] = []
     for q in sorted(asked, key=lambda q: q.qid):
         page = medquad_page_key(q.qid)
         positives = sentences(q.qid)
         negatives = [t for doc_id in pages[page] if doc_id != q.qid for t in sentences(doc_id)]
+        if not positives or not negatives:
+            continue
+        chosen = rng.sample(positives, min(POSITIVES, len(positives)))
+        others = rng.sample(negatives, min(NEGATIVES, len(negatives)))
+        out.append(Pairs(q.text, (*chosen, *others), (True,) * len(chosen) + (False,) * len(others)))
+    rng.shuffle(out)
+    return out
+
+
+def beir_pairs(assistant: object, folder: Path, seed: int = 0) -> list[Pairs]:
+    """Pairs of a BEIR folder's tune questions (MedicationQA: real consumer questions, typed as people type them,
+    about every side of a medicine: what it is for, how it works, its dose, what it interacts with), each against
+    up to `POSITIVES` sentences of its judged passages and `NEGATIVES` of the passages medcite retrieves for it
+    that are not judged relevant (the near misses the reranker must tell apart), shuffled with `seed`."""
+    sentences = _sentences_of(assistant.index)
+    rng = random.Random(seed)
+    out: list[Pairs] = []
+    for q in sorted((q for q in read_beir(folder) if q.split == TUNE), key=lambda q: q.qid):
+        positives = [t for doc_id in sorted(q.relevant) for t in sentences(doc_id)]
+        _, hits, _ = assistant.retrieve(q.text)
+        near = dict.fromkeys(h.chunk.doc_id for h in hits if h.chunk.doc_id not in q.relevant)
+        negatives = [t for doc_id in list(near)[:3] for t in sentences(doc_id)]
         if not positives or not negatives:
             continue
         chosen = rng.sample(positives, min(POSITIVES, len(positives)))
@@ -226,6 +255,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--weights", type=Path, help="a trained reranker file: skip training")
     parser.add_argument("--out", type=Path, default=RERANKER_FILE, help="where to write the reranker")
     parser.add_argument("--no-write", action="store_true", help="print the figures, write nothing")
+    parser.add_argument(
+        "--medicationqa",
+        action="store_true",
+        help="train on MedicationQA's tune questions too (tried 2026-12-03, not shipped: README, 'Answers')",
+    )
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     datasets_dir = Path(args.datasets_dir).expanduser() if args.datasets_dir else default_datasets_dir()
@@ -234,8 +268,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             weights = RerankerWeights.load(args.weights)
         else:
             medquad = datasets_dir / "medquad"
-            pairs = medquad_pairs(index_opener(settings, progress=False)("medquad/all", medquad), medquad)
-            log(f"{len(pairs)} MedQuAD tune questions, {sum(len(p.texts) for p in pairs)} pairs; fine-tuning")
+            opener = index_opener(settings, progress=False)
+            pairs = medquad_pairs(opener("medquad/all", medquad), medquad)
+            trained_on = (
+                f"{len(pairs)} MedQuAD tune questions of the question adapter's pages, each with up to {POSITIVES} "
+                f"sentences of its answer and {NEGATIVES} of its page's other answers"
+            )
+            if args.medicationqa:
+                consumer = datasets_dir / "medicationqa"
+                extra = beir_pairs(opener("beir/medicationqa", consumer), consumer)
+                trained_on += f", and {len(extra)} MedicationQA tune questions against retrieved near misses"
+                pairs = random.Random(0).sample([*pairs, *extra], len(pairs) + len(extra))
+            log(f"{trained_on}: {sum(len(p.texts) for p in pairs)} pairs; fine-tuning")
             model = train(pairs)
             weights = weights_of(
                 model,
@@ -243,12 +287,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 RANK,
                 SCALE,
                 trained_on=(
-                    f"{len(pairs)} MedQuAD tune questions of the question adapter's pages, each with up to "
-                    f"{POSITIVES} sentences of its answer and {NEGATIVES} of its page's other answers; {EPOCHS} "
-                    f"epochs, AdamW lr {LEARNING_RATE}, LoRA rank {RANK} (scale {SCALE}), seed 0"
+                    f"{trained_on}; {EPOCHS} epochs, AdamW lr {LEARNING_RATE}, LoRA rank {RANK} (scale {SCALE}), seed 0"
                 ),
-                command="python -m eval.train_reranker",
+                command="python -m eval.train_reranker" + (" --medicationqa" if args.medicationqa else ""),
             )
+            if not args.no_write:
+                # Kept at once: choosing how much it counts takes minutes more, and may fail.
+                weights.save(args.out)
+                log(f"wrote {args.out} (the figures follow)")
         reranker = Reranker(weights)
         rows = labelled_rows(settings, datasets_dir, reranker, max(top for top, _ in CHOICES))
     except EvalError as exc:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
-from eval.train_reranker import Pairs, Row, figures, train
+from eval.splits import TUNE, split_of
+from eval.train_reranker import NEGATIVES, POSITIVES, Pairs, Row, beir_pairs, figures, train
 from qa.answer.rerank import ADAPTED, Reranker, weights_of
+from qa.records import Chunk, Hit
 
 
 def _row(source: str, split: str, scores, reads, positive) -> Row:
@@ -25,6 +31,43 @@ def test_figures_add_the_weighted_reading_of_the_best_few_only() -> None:
     assert figures(rows, 3, 1.0)["own tune"]["bottom_line"] == 0.0
     assert figures(rows, 2, 0.5)["own tune"]["bottom_line"] == 0.0
     assert figures(rows, 2, 1.0)["own heldout"] == {"questions": 1, "bottom_line": 1.0}
+
+
+def _chunk(doc_id: str, sentences: list[str]) -> Chunk:
+    text = "\n".join(sentences)
+    spans, at = [], 0
+    for sentence in sentences:
+        spans.append((at, at + len(sentence)))
+        at += len(sentence) + 1
+    return Chunk(f"{doc_id}-0", doc_id, f"Drug {doc_id}", (f"Drug {doc_id}",), 0, 0, len(text), text, tuple(spans))
+
+
+def test_beir_pairs_read_each_tune_question_with_its_judged_passage_against_retrieved_near_misses(
+    tmp_path: Path,
+) -> None:
+    chunks = [_chunk(f"d{i}", [f"Drug d{i} sentence {n} says something." for n in range(5)]) for i in range(6)]
+    queries = [(f"q{i}", f"question {i} about drug d{i % 6}", f"d{i % 6}") for i in range(24)]
+    (tmp_path / "corpus.jsonl").write_text(
+        "".join(json.dumps({"_id": c.doc_id, "title": c.title, "text": c.text}) + "\n" for c in chunks), "utf-8"
+    )
+    (tmp_path / "queries.jsonl").write_text(
+        "".join(json.dumps({"_id": qid, "text": text}) + "\n" for qid, text, _ in queries), "utf-8"
+    )
+    (tmp_path / "qrels.tsv").write_text("".join(f"{qid}\t{doc}\t1\n" for qid, _, doc in queries), "utf-8")
+    # Retrieval finds every passage, the judged one among them.
+    assistant = SimpleNamespace(
+        index=SimpleNamespace(chunks=chunks),
+        retrieve=lambda text: (None, [Hit(c, 1.0) for c in chunks], 1.0),
+    )
+    pairs = beir_pairs(assistant, tmp_path)
+    tune = {text: doc for qid, text, doc in queries if split_of(qid) == TUNE}
+    assert tune and len(tune) < len(queries)
+    assert sorted(p.question for p in pairs) == sorted(tune)
+    for p in pairs:
+        judged = f"Drug {tune[p.question]}"
+        assert sum(p.positive) == POSITIVES and len(p.texts) == POSITIVES + NEGATIVES
+        # Read in context (the passage's title first); positives from the judged passage, near misses from others.
+        assert all(t.startswith(judged) == positive for t, positive in zip(p.texts, p.positive, strict=True))
 
 
 def test_one_pass_of_fine_tuning_moves_the_adapters_and_ships_them() -> None:
