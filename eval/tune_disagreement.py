@@ -47,7 +47,7 @@ from qa.settings import Settings
 # The grid: each number's shipped value is in it (same_claim -1: no clause test, as before it existed).
 SAME_POINT = (0.6, 0.65, 0.7, 0.75)
 SAME_CLAIM = (-1.0, 0.3, 0.35, 0.4, 0.45, 0.5)
-POINT_RANK = (1, 2, 3, 4)
+POINT_RANK = (1, 2, 3)
 POINT_GAP = (0.02, 0.05, 0.1, 0.15, 0.2)
 NOTE_GAP = (0.2,)
 # The largest share of the other questions a setting may answer with "the sources differ".

@@ -25,21 +25,16 @@ share "cause", "you cannot digest lactose" and "people have digestive symptoms" 
 long consumer messages about MedQuAD pages say "the sources differ" in 6 of 39 answers, with clause cosines of
 0.17-0.42 against 0.45-0.83 for the seeds' dialysis claims.
 
-The claim is the point asked when the question may ask whether: it opens with an auxiliary verb ("is X removed by
-dialysis?", "so is it ... or not?"), or it names no question word at all, as clinicians write ("baclofen
-dialyzable?", "HD removes it then?"). A claim and its negation answer yes and no, whereas a question for a value,
-a mechanism or a dose ("what", "how much", "why") is answered by the sources' values, and their conflict is a note.
-Then one of the two claims must be among the `point_rank` sentences closest to the question (the cosine of its
-vector, `Candidate.relevance`), or to its predicate (`predicate`: the question less a qualifier of whom or when it
-asks about, "in patients with impaired renal function"; sources that disagree often answer one predicate for two
-populations, and the question's qualifier pulls sentences about its population closer than either claim), and both
-about the question about as much as the closest sentence is; a disagreement between sentences less about it is a
-related point, shown as a note. Closeness, not the answer scorer's order, decides: a scorer learns that a sentence
-opening "Yes, ..." answers whether-questions, and made questions about other points of a page with a disagreement
-say that the sources differ. A claim is often one
-clause of a longer sentence ("Yes, X is effectively cleared by dialysis and should be avoided in ..."), so how much
-it is about the question is the higher of its whole sentence's cosine and that of its clause which carries the
-opposed term (`relate`, the question's encoder, embeds those few clauses only when a pair is on trial).
+The claim is the point asked when the question asks whether (it opens with an auxiliary verb, "is X removed by
+dialysis?", "so is it ... or not?"): a claim and its negation answer yes and no, whereas a question for a value, a
+mechanism or a dose is answered by the sources' values, and their conflict is a note. Then one of the two sentences
+must be among the best few of the stage's lead ranking (`Candidate.lead`: the answer scorer these numbers were tuned
+with, pinned in `qa/answer/disagreement_leads.json`, so a retrained answer scorer does not move them) and both about
+the question about as much as the best sentence is (cosine to the question); a disagreement between sentences less
+about it is a related point, shown as a note. A claim is often one clause of a longer sentence ("Yes, X is
+effectively cleared by dialysis and should be avoided in ..."), so how much it is about the question is the higher
+of its whole sentence's cosine and that of its clause which carries the opposed term (`relate`, the question's
+encoder, embeds those few clauses only when a pair is on trial).
 """
 
 from __future__ import annotations
@@ -78,18 +73,9 @@ _BE_AFTER = re.compile(r"^\W*(?:be|been)\b", re.IGNORECASE)
 # "is not bleeding": the first word after the negation names an activity, which is all it denies.
 _ACTIVITY = re.compile(r"^\W*\w{2,}ing\b", re.IGNORECASE)
 # A question asks whether when one of its parts opens (after a word that only links it to the conversation) with an
-# auxiliary verb followed by more words, or offers the two answers ("... or not?"), or when no part opens with a
-# question word or a request for an account ("what", "how", "tell me", "explain"): "baclofen dialyzable?". A request
-# to the assistant ("do you have information about X", "can you tell me ...") asks for information ("are you sure
-# ...?" does not). "and if X?" asks the earlier question again for a new condition, which the sources that speak of
-# that condition answer: like "what about X?", it does not ask whether on its own. Shorthand puts the question word
-# last ("qvar 40mcg what is it for", "good for how long?"): "what", "how" and "why" ask for something anywhere.
+# auxiliary verb followed by more words, or offers the two answers ("... or not?"). A request to the assistant
+# ("do you have information about X", "can you tell me ...") asks for information ("are you sure ...?" does not).
 _OPENING = r"^\W*(?:(?:so|and|but|then|also|ok|okay|well|now)\W+)?"
-_ASKS_FOR = re.compile(
-    _OPENING + r"(?:what|whats|how|why|when|where|which|who|whose|whom|if|tell|explain|describe|list|define|give)\b",
-    re.IGNORECASE,
-)
-_ASKS_FOR_ANYWHERE = re.compile(r"\b(?:what|whats|how|why)\b", re.IGNORECASE)
 _WHETHER = re.compile(
     _OPENING + r"(?:is|are|was|were|am|does|do|did|can|could|should|will|would|may|might|must|has|have|had)\b\W+\w",
     re.IGNORECASE,
@@ -97,10 +83,6 @@ _WHETHER = re.compile(
 _REQUEST = re.compile(_OPENING + r"(?:do|can|could|will|would)\s+you\b", re.IGNORECASE)
 _YES_OR_NO = re.compile(r"\b(?:or not|yes or no)\b", re.IGNORECASE)
 _QUESTION_PARTS = re.compile(r"[?\n]+|(?<=[.!;])\s+")
-# A qualifier of whom or when a question asks about ("in patients with impaired renal function", "after an
-# overdose"), after at least `_PREDICATE_WORDS` words of what it asks.
-_QUALIFIER = re.compile(r"\s(?:in|for|with|without|after|during|among|when|if|on)\s", re.IGNORECASE)
-_PREDICATE_WORDS = 3
 # How many terms a noun phrase's negation reaches ("no" and the terms after it, up to a preposition), and how many
 # of a negated predicate's subject ("routine use of vitamin K is not recommended").
 _NOUN_SCOPE = 3
@@ -160,27 +142,11 @@ def _negated(clause: str) -> set[str]:
 
 
 def asks_whether(question: str) -> bool:
-    """Whether the question may ask yes or no: some part does ("is X removed by dialysis?", "so is it cleared or
-    not?"), or none asks for something else ("baclofen dialyzable?" against "what is the dose?")."""
-    parts = [part for part in _QUESTION_PARTS.split(question) if part.strip()]
+    """Whether some part of the question asks yes or no ("is X removed by dialysis?", "so is it cleared or not?")."""
     return any(
-        (_WHETHER.match(part) and not _REQUEST.match(part)) or _YES_OR_NO.search(part) for part in parts
-    ) or not any(_ASKS_FOR.match(part) or _ASKS_FOR_ANYWHERE.search(part) or _REQUEST.match(part) for part in parts)
-
-
-def predicate(question: str) -> str:
-    """The question less the qualifiers that follow what it asks: "Is X cleared by dialysis in patients with impaired
-    renal function?" asks "Is X cleared by dialysis".
-
-    Two sources that disagree often answer one predicate for different people (cleared in kidney failure, not
-    removed next to working kidneys): the qualifier the question names pulls sentences about that population
-    closer than either claim, so the claims are measured against the predicate too.
-    """
-    heads = []
-    for part in (p.strip() for p in _QUESTION_PARTS.split(question)):
-        cut = next((m for m in _QUALIFIER.finditer(part) if len(terms(part[: m.start()])) >= _PREDICATE_WORDS), None)
-        heads.append(part[: cut.start()] if cut else part)
-    return " ".join(h for h in heads if h)
+        (_WHETHER.match(part) and not _REQUEST.match(part)) or _YES_OR_NO.search(part)
+        for part in _QUESTION_PARTS.split(question)
+    )
 
 
 def opposite(first: str, second: str, ignore: frozenset[str] = frozenset()) -> frozenset[str]:
@@ -222,15 +188,10 @@ def find(
     if len(candidates) < 2:
         return None
     best = max(c.relevance for c in candidates)
-    closest = best_first(candidates, by=lambda c: c.relevance)
+    ranked = best_first(candidates, by=lambda c: c.lead)
     whether = asks_whether(question)
-    leads = {id(c) for c in closest[: settings.point_rank]}
-    head = predicate(question) if whether and embed is not None else ""
-    if head and head != " ".join(p.strip() for p in _QUESTION_PARTS.split(question) if p.strip()):
-        vector = embed([head])[0]
-        near = best_first(candidates, by=lambda c: float(np.dot(c.vector, vector)) if c.vector is not None else -1.0)
-        leads |= {id(c) for c in near[: settings.point_rank]}
-    pool = [c for c in closest if c.relevance >= best - settings.note_gap][:24]
+    leads = {id(c) for c in ranked[: settings.point_rank]}
+    pool = [c for c in ranked if c.relevance >= best - settings.note_gap][:24]
     names: dict[str, frozenset[str]] = {}
     clauses: dict[tuple[int, frozenset[str]], float] = {}
     # Per candidate, computed once rather than once per pair (24 candidates make 276 pairs).
@@ -282,13 +243,13 @@ def find(
             vectors.update(zip(todo, embed(todo), strict=True))
         return float(vectors[texts[0]] @ vectors[texts[1]]) >= settings.same_claim
 
-    # The strongest pair first (on the point asked, then the closest); only pairs tried are embedded, in order.
+    # The strongest pair first (on the point asked, then by lead score); only pairs tried are embedded, in order.
     judged = [
         (
             whether
             and (id(first) in leads or id(second) in leads)
             and min(about(first, opposed), about(second, opposed)) >= best - settings.point_gap,
-            first.relevance + second.relevance,
+            first.lead + second.lead,
             n,
         )
         for n, (first, second, opposed) in enumerate(trials)
@@ -302,7 +263,6 @@ def find(
     if found is None:
         return None
     asked, _, first, second = found
-    ranked = best_first(candidates, by=lambda c: c.score)
     return Disagreement(tuple((claim, _context(claim, ranked)) for claim in (first, second)), asked)
 
 

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from qa.answer.disagreement import asks_whether, find, opposite, polarity, predicate
+from qa.answer.disagreement import asks_whether, find, opposite, polarity
 from qa.answer.settings import AnswerSettings
 from qa.records import Document, Section
 
@@ -20,7 +20,6 @@ from ._fixtures import (
     NOTE_CONCLUSION,
     PAGE,
     PAGE_DIALYSIS,
-    PAGE_SAFETY,
     candidate,
     make_chunk,
     unit,
@@ -60,70 +59,26 @@ def test_disagreement_found_for_opposite_claims_of_two_documents_on_the_point_as
     assert {claim.text for claim, _ in found.sides} == {cleared.text, not_removed.text}
 
 
-def test_a_disagreement_less_close_to_the_question_is_a_note_not_the_bottom_line() -> None:
-    best = dataclasses.replace(candidate(PAGE_DIALYSIS, 1, 5.0, ELSEWHERE), relevance=0.9)
-    cleared = dataclasses.replace(candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), relevance=0.85)
-    not_removed = dataclasses.replace(candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED), relevance=0.8)
-    # Only the sentence closest to the question leads.
+def test_a_less_likely_disagreement_is_a_note_not_the_bottom_line() -> None:
+    best = candidate(PAGE_DIALYSIS, 1, 5.0, ELSEWHERE)
+    cleared, not_removed = candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED)
+    # Only the lead ranking's best candidate leads.
     found = find([best, cleared, not_removed], DOCUMENTS, AnswerSettings(point_rank=1), question=ASKED)
     assert found is not None and not found.asked
-    found = find([best, cleared, not_removed], DOCUMENTS, AnswerSettings(point_rank=2), question=ASKED)
-    assert found is not None and found.asked
 
 
-def test_closeness_to_the_question_not_the_answer_score_decides_what_leads() -> None:
-    best = dataclasses.replace(candidate(PAGE_DIALYSIS, 1, 5.0, ELSEWHERE), relevance=0.9)
-    cleared = dataclasses.replace(candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), relevance=0.85)
-    not_removed = dataclasses.replace(candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED), relevance=0.8)
+def test_the_lead_ranking_not_the_answer_score_decides_what_leads() -> None:
+    best = candidate(PAGE_DIALYSIS, 1, 5.0, ELSEWHERE)
+    cleared, not_removed = candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED)
     one = AnswerSettings(point_rank=1)
-    # The answer scorer puts the claim first (a "Yes, ..." sentence answers any whether-question for a scorer):
-    # it does not lead.
+    # The answer scorer puts the claim first, the lead ranking (the scorer the numbers were tuned with) does not.
     claim_scored_first = [dataclasses.replace(best, score=1.0), dataclasses.replace(cleared, score=9.0), not_removed]
     found = find(claim_scored_first, DOCUMENTS, one, question=ASKED)
     assert found is not None and not found.asked
-    # The claim closest to the question leads, whatever its score.
-    claim_closest = [best, dataclasses.replace(cleared, score=1.0, relevance=0.95), not_removed]
-    found = find(claim_closest, DOCUMENTS, one, question=ASKED)
+    # And the other way round.
+    claim_leads = [best, dataclasses.replace(cleared, score=1.0, lead=9.0), not_removed]
+    found = find(claim_leads, DOCUMENTS, one, question=ASKED)
     assert found is not None and found.asked
-
-
-@pytest.mark.parametrize(
-    ("question", "head"),
-    [
-        ("Is fexolan cleared by dialysis in patients with impaired renal function?", "Is fexolan cleared by dialysis"),
-        ("will dialysis clear fexolan after an overdose?", "will dialysis clear fexolan"),
-        # A qualifier needs something asked before it; "by" names who clears, which is asked.
-        ("so in ESRD pts does HD get it out?", "so in ESRD pts does HD get it out"),
-        ("fexolan dialysable in HD pts", "fexolan dialysable in HD pts"),
-        ("Is fexolan cleared by hemodialysis?", "Is fexolan cleared by hemodialysis"),
-        ("fexolan dose? is fexolan cleared by dialysis in ESRD?", "fexolan dose is fexolan cleared by dialysis"),
-        # Fewer than three terms before it: too little is asked to leave anything out.
-        ("is it cleared by dialysis in ESRD?", "is it cleared by dialysis in ESRD"),
-    ],
-)
-def test_the_predicate_of_a_question_leaves_out_whom_and_when_it_asks_about(question: str, head: str) -> None:
-    assert predicate(question) == head
-
-
-def test_a_claim_close_to_the_questions_predicate_leads_though_its_qualifier_pulls_others_closer() -> None:
-    # "in patients with impaired renal function" pulls the two sentences about renal impairment closer to the
-    # question than the claim; without the qualifier, the claim is the closest.
-    kidneys = dataclasses.replace(candidate(PAGE_SAFETY, 0, 5.0, ELSEWHERE), relevance=0.9)
-    renal = dataclasses.replace(candidate(PAGE_SAFETY, 1, 4.0, ELSEWHERE), relevance=0.88)
-    cleared = dataclasses.replace(candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), relevance=0.8)
-    not_removed = dataclasses.replace(candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED), relevance=0.78)
-    qualified = "Is fexolan cleared by hemodialysis in patients with impaired renal function?"
-
-    def embed(texts):
-        return np.stack([CLEARED if "cleared" in t or "remove" in t else ELSEWHERE for t in texts])
-
-    two = AnswerSettings(point_rank=2)
-    candidates = [kidneys, renal, cleared, not_removed]
-    found = find(candidates, DOCUMENTS, two, question=qualified, embed=embed)
-    assert found is not None and found.asked
-    # Without the predicate's reading (no encoder), the qualifier decides and the disagreement is only a note.
-    found = find(candidates, DOCUMENTS, two, question=qualified)
-    assert found is not None and not found.asked
 
 
 def test_no_disagreement_when_the_claims_are_not_on_one_point() -> None:
@@ -191,13 +146,10 @@ def test_a_negated_verb_negates_its_object_not_what_a_preposition_adds() -> None
     # "cannot compensate through alternative elimination pathways" does not deny elimination.
     signs = polarity("Patients with kidney dysfunction cannot compensate through alternative elimination pathways.")
     assert signs["compens"] == {False} and signs["elimin"] == {True}
-    assert (
-        opposite(
-            "Patients with kidney dysfunction cannot compensate through alternative elimination pathways.",
-            "Fexolan is primarily eliminated by the kidney.",
-        )
-        == set()
-    )
+    assert opposite(
+        "Patients with kidney dysfunction cannot compensate through alternative elimination pathways.",
+        "Fexolan is primarily eliminated by the kidney.",
+    ) == set()
     # The object and its adverb stay negated: "does not remove fexolan effectively".
     assert polarity("Hemodialysis does not remove fexolan effectively.")["effect"] == {False}
     assert polarity("It is unclear if there is a benefit of using HD in patients.")["use"] == {True}
@@ -224,26 +176,17 @@ def test_a_negated_activity_does_not_negate_who_does_it() -> None:
         ("are you sure HD removes it?", True),
         ("warfarin pt, INR 4.5-10, not bleeding: vit K or not?", True),
         ("fexolan dose? and is it dialyzable?", True),
-        # A clinician's shorthand names no question word: it may ask whether (closeness to the claims decides).
-        ("fexolan dialyzable?", True),
-        ("HD removes it then?", True),
-        ("so in ESRD pts does HD get it out?", True),
-        ("fexolan HD clearance mL/min", True),
         ("what is the hemodialysis clearance of fexolan?", False),
         ("how is fexolan eliminated", False),
-        ("fexolan dose? how much in ESRD?", False),
-        ("Tell me about fexolan and dialysis", False),
-        # Shorthand with the question word last.
-        ("fexolan 40mcg what is it for", False),
-        ("fexolan injection is good for how long?", False),
-        # The earlier question again, for a new condition: answered by the sources that speak of it.
+        ("fexolan HD clearance mL/min", False),
         ("and if the kidneys are normal?", False),
+        ("is", False),
         # A request to the assistant asks for information, not whether; "are you sure ...?" still asks whether.
         ("Do you have information about fexolan", False),
         ("can you tell me the fexolan dose?", False),
     ],
 )
-def test_a_question_asks_whether_when_it_opens_with_an_auxiliary_offers_yes_or_no_or_asks_for_nothing_else(
+def test_a_question_asks_whether_when_it_opens_with_an_auxiliary_or_offers_yes_or_no(
     question: str, whether: bool
 ) -> None:
     assert asks_whether(question) is whether
