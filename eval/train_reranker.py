@@ -125,11 +125,7 @@ def medquad_pairs(assistant: object, folder: Path, seed: int = 0) -> list[Pairs]
         page = medquad_page_key(q.qid)
         positives = sentences(q.qid)
         negatives = [t for doc_id in pages[page] if doc_id != q.qid for t in sentences(doc_id)]
-        if not positives or not negatives:
-            continue
-        chosen = rng.sample(positives, min(POSITIVES, len(positives)))
-        others = rng.sample(negatives, min(NEGATIVES, len(negatives)))
-        out.append(Pairs(q.text, (*chosen, *others), (True,) * len(chosen) + (False,) * len(others)))
+        out += _drawn(q.text, positives, negatives, rng)
     rng.shuffle(out)
     return out
 
@@ -147,13 +143,19 @@ def beir_pairs(assistant: object, folder: Path, seed: int = 0) -> list[Pairs]:
         _, hits, _ = assistant.retrieve(q.text)
         near = dict.fromkeys(h.chunk.doc_id for h in hits if h.chunk.doc_id not in q.relevant)
         negatives = [t for doc_id in list(near)[:3] for t in sentences(doc_id)]
-        if not positives or not negatives:
-            continue
-        chosen = rng.sample(positives, min(POSITIVES, len(positives)))
-        others = rng.sample(negatives, min(NEGATIVES, len(negatives)))
-        out.append(Pairs(q.text, (*chosen, *others), (True,) * len(chosen) + (False,) * len(others)))
+        out += _drawn(q.text, positives, negatives, rng)
     rng.shuffle(out)
     return out
+
+
+def _drawn(question: str, positives: Sequence[str], negatives: Sequence[str], rng: random.Random) -> list[Pairs]:
+    """One question's pairs: up to `POSITIVES` of `positives` and `NEGATIVES` of `negatives`, drawn with `rng`
+    (none when either is empty)."""
+    if not positives or not negatives:
+        return []
+    chosen = rng.sample(list(positives), min(POSITIVES, len(positives)))
+    others = rng.sample(list(negatives), min(NEGATIVES, len(negatives)))
+    return [Pairs(question, (*chosen, *others), (True,) * len(chosen) + (False,) * len(others))]
 
 
 def train(pairs: Sequence[Pairs], *, epochs: int = EPOCHS, seed: int = 0, base: str = BUNDLED_MODEL) -> object:
