@@ -153,8 +153,8 @@ def _drawn(question: str, positives: Sequence[str], negatives: Sequence[str], rn
     (none when either is empty)."""
     if not positives or not negatives:
         return []
-    chosen = rng.sample(list(positives), min(POSITIVES, len(positives)))
-    others = rng.sample(list(negatives), min(NEGATIVES, len(negatives)))
+    chosen = rng.sample(positives, min(POSITIVES, len(positives)))
+    others = rng.sample(negatives, min(NEGATIVES, len(negatives)))
     return [Pairs(question, (*chosen, *others), (True,) * len(chosen) + (False,) * len(others))]
 
 
