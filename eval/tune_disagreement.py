@@ -3,15 +3,15 @@
     .venv/bin/python -m eval.tune_disagreement             # grid on tune, figures for tune and held-out
     .venv/bin/python -m eval.tune_disagreement --sets own --others ""  # one set, no public questions
 
-`qa.answer.disagreement.find` has five numbers (`AnswerSettings.same_point`, `same_claim`, `point_rank`,
-`point_gap`, `note_gap`). Every question of the labelled sets that carry "differ" labels, and of public sets where
-no question is about a disagreement (`--others`: our long consumer messages over MedQuAD and MedicationQA, and
-samples of MedQuAD's and MedicationQA's own questions), is retrieved and scored once, exactly as `Assistant.ask`
-does; then each setting of the grid is applied to the same candidates. The chosen setting flags the most "differ"
-questions among those that wrongly flag at most `MAX_FALSE_ALARMS` of the other questions (issue 11's bound on
-"the sources differ" where they do not: a false alarm hides the direct answer the clinician asked for), and among
-equals the fewest of them; every set's false alarms are printed. Only the tune split chooses; the held-out split is
-printed beside it. Write the chosen numbers into `AnswerSettings` by hand, naming this command.
+`qa.answer.disagreement.find` has five numbers (`AnswerSettings.same_point`, `same_claim`, `point_rank`, `point_gap`,
+`note_gap`). Every question of the labelled sets that carry "differ" labels, and of public sets where no question is
+about a disagreement (`--others`: our long consumer messages over MedQuAD and MedicationQA, and samples of MedQuAD's and
+MedicationQA's own questions), is retrieved and scored once, exactly as `Assistant.ask` does; then each setting of the
+grid is applied to the same candidates. The chosen setting flags the most "differ" questions among those that wrongly
+flag at most `MAX_FALSE_ALARMS` of the other questions, pooled and of each set (issue 11's bound on "the sources differ"
+where they do not: a false alarm hides the direct answer the clinician asked for), and among equals the fewest of them;
+every set's false alarms are printed. Only the tune split chooses; the held-out split is printed beside it. Write the
+chosen numbers into `AnswerSettings` by hand, naming this command.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from qa.settings import Settings
 # The grid: each number's shipped value is in it (same_claim -1: no clause test, as before it existed).
 SAME_POINT = (0.6, 0.65, 0.7, 0.75)
 SAME_CLAIM = (-1.0, 0.3, 0.35, 0.4, 0.45, 0.5)
-POINT_RANK = (1, 2, 3)
+POINT_RANK = (1, 2, 3, 4)
 POINT_GAP = (0.02, 0.05, 0.1, 0.15, 0.2)
 NOTE_GAP = (0.2,)
 # The largest share of the other questions a setting may answer with "the sources differ".
@@ -165,9 +165,15 @@ def false_alarms(scored: Sequence[Scored], flagged: Sequence[bool]) -> dict[str,
 
 
 def worth(scored: Sequence[Scored], flagged: Sequence[bool]) -> float:
-    """The share of "differ" questions flagged, or -1 when too many others are flagged too."""
+    """The share of "differ" questions flagged, or -1 when too many others are flagged too: more than
+    `MAX_FALSE_ALARMS` of them all, or of one set's (one question of a small set may be).
+
+    The bound holds per set as well as pooled: pooled alone, 6 of 39 long messages said "the sources differ" while
+    hidden among 300 MedQuAD and MedicationQA questions (2026-12-03).
+    """
     hit, false, _, _ = rates(scored, flagged)
-    return hit if false <= MAX_FALSE_ALARMS else -1.0
+    per_set = all(wrong <= max(MAX_FALSE_ALARMS * total, 1) for wrong, total in false_alarms(scored, flagged).values())
+    return hit if false <= MAX_FALSE_ALARMS and per_set else -1.0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -198,8 +198,6 @@ class Candidate:
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
     # The cosine of its vector to the question (its closest part): how much it is about what was asked.
     relevance: float = 0.0
-    # Its score by the ranking the disagreement stage was tuned with (`qa.answer.scoring.lead_selector`).
-    lead: float = 0.0
 
     @property
     def chunk(self) -> Chunk:

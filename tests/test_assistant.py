@@ -211,16 +211,13 @@ def test_every_mode_answers_the_seed_question(assistant: Assistant, mode: str) -
 # --- follow-ups, messy input, emergencies ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cited the teaching note only through a false disagreement note ('cannot compensate through alternative "
-    "elimination pathways' against 'eliminated by the kidney', no longer paired); every sentence the scorer ranks "
-    "first is the Q&A page's (issue 11, not yet met)",
-)
 def test_followup_on_an_overdose_cites_the_teaching_note(assistant: Assistant) -> None:
     answer = assistant.ask(OVERDOSE_FOLLOWUP, [BACLOFEN])
     assert not answer.abstained
     assert TEACHING_NOTE in cited_docs(answer)
+    # Through the seeds' disagreement on dialysis, as a note: "what about ...?" asks the earlier question again for
+    # another population; the bottom line is still the Q&A page's (issue 11).
+    assert {s.claim.doc_id for s in answer.note} == {QA_PAGE, TEACHING_NOTE}
     # The earlier turn's topic rides along in the query the answer was built from.
     assert "baclofen" in answer.query.lower()
 

@@ -1,6 +1,6 @@
 """Stage 4 of an answer: do two sources make opposite claims on the point asked?
 
-Three tests, none of them a list of words about a topic:
+Four tests, none of them a list of words about a topic:
 
 - Different sources: two documents of different pages (MedQuAD indexes each answer of one page as its own
   document; they share the page's URL and never disagree with themselves).
@@ -10,7 +10,15 @@ Three tests, none of them a list of words about a topic:
   other. A term is negated when a negation in its clause is about it: the predicate after "not" ("hemodialysis
   does not remove baclofen effectively"), or the subject when "not" is followed by one word ("routine use of
   vitamin K is not recommended"); the words after "no" or "without" ("no bleeding"); the words before "negligible".
-  Phrases that only look negative ("not only", "no more than") negate nothing.
+  Phrases that only look negative ("not only", "no more than", "should not exceed", "with or without") negate
+  nothing, and what a condition or a relative clause denies ("if people do not get chickenpox, ...", "adults who
+  have not received a dose") is only supposed.
+- Categorical claims: a claim about part of a group ("most people ...", "in a small number of cases ...") or about
+  what may happen ("may", "might", "could") is consistent with its negation, which another source may state of
+  another part: "Most people with celiac disease improve on a gluten-free diet" and "In a small number of cases,
+  celiac disease does not improve with a gluten-free diet" are both true. Such pairs (frequency, proportion and
+  possibility words, a closed class of English, not a topic's) were 10 of the 11 false alarms of the predicate test
+  (below) among our long consumer messages and samples of MedQuAD and MedicationQA questions (2026-12-03).
 
 A negated verb negates its object and adverbs ("does not remove X effectively"), not what a preposition adds
 ("cannot compensate through alternative elimination pathways" denies no elimination; "no history of the
@@ -25,16 +33,21 @@ share "cause", "you cannot digest lactose" and "people have digestive symptoms" 
 long consumer messages about MedQuAD pages say "the sources differ" in 6 of 39 answers, with clause cosines of
 0.17-0.42 against 0.45-0.83 for the seeds' dialysis claims.
 
-The claim is the point asked when the question asks whether (it opens with an auxiliary verb, "is X removed by
-dialysis?", "so is it ... or not?"): a claim and its negation answer yes and no, whereas a question for a value, a
-mechanism or a dose is answered by the sources' values, and their conflict is a note. Then one of the two sentences
-must be among the best few of the stage's lead ranking (`Candidate.lead`: the answer scorer these numbers were tuned
-with, pinned in `qa/answer/disagreement_leads.json`, so a retrained answer scorer does not move them) and both about
-the question about as much as the best sentence is (cosine to the question); a disagreement between sentences less
-about it is a related point, shown as a note. A claim is often one clause of a longer sentence ("Yes, X is
-effectively cleared by dialysis and should be avoided in ..."), so how much it is about the question is the higher
-of its whole sentence's cosine and that of its clause which carries the opposed term (`relate`, the question's
-encoder, embeds those few clauses only when a pair is on trial).
+The claim is the point asked when the question may ask whether: it opens with an auxiliary verb ("is X removed by
+dialysis?", "so is it ... or not?"), or it names no question word at all, as clinicians write ("baclofen
+dialyzable?", "HD removes it then?"). A claim and its negation answer yes and no, whereas a question for a value,
+a mechanism or a dose ("what", "how much", "why") is answered by the sources' values, and their conflict is a note.
+Then one of the two claims must be among the `point_rank` sentences closest to the question (the cosine of its
+vector, `Candidate.relevance`), or to its predicate (`predicate`: the question less a qualifier of whom or when it
+asks about, "in patients with impaired renal function"; sources that disagree often answer one predicate for two
+populations, and the question's qualifier pulls sentences about its population closer than either claim), and both
+about the question about as much as the closest sentence is; a disagreement between sentences less about it is a
+related point, shown as a note. Closeness, not the answer scorer's order, decides: a scorer learns that a sentence
+opening "Yes, ..." answers whether-questions, and made questions about other points of a page with a disagreement
+say that the sources differ. A claim is often one
+clause of a longer sentence ("Yes, X is effectively cleared by dialysis and should be avoided in ..."), so how much
+it is about the question is the higher of its whole sentence's cosine and that of its clause which carries the
+opposed term (`relate`, the question's encoder, embeds those few clauses only when a pair is on trial).
 """
 
 from __future__ import annotations
@@ -51,8 +64,12 @@ from qa.answer.settings import AnswerSettings
 from qa.records import Candidate, Document
 from qa.text import term_sets, terms
 
-# A clause ends at punctuation or where a contrasting or subordinate clause begins.
-_CLAUSE = re.compile(r"[;:,()\u2013\u2014]|\s-\s|\b(?:but|although|though|whereas|however|while|which)\b", re.I)
+# A clause ends at punctuation or where a contrasting, subordinate, conditional or relative clause begins.
+_CLAUSE = re.compile(
+    r"[;:,()\u2013\u2014]|\s-\s|\b(?:but|although|though|whereas|however|while|which)\b"
+    r"|(?=\b(?:if|unless|who|whom|whose)\b)",
+    re.I,
+)
 # Three kinds of negation, by what they negate within their clause: a verb's ("does not remove X", "X is not
 # recommended": what follows, or the subject when only a word follows), a noun phrase's ("no bleeding": the next
 # few words), and one placed after what it negates ("removal of X is negligible").
@@ -73,9 +90,18 @@ _BE_AFTER = re.compile(r"^\W*(?:be|been)\b", re.IGNORECASE)
 # "is not bleeding": the first word after the negation names an activity, which is all it denies.
 _ACTIVITY = re.compile(r"^\W*\w{2,}ing\b", re.IGNORECASE)
 # A question asks whether when one of its parts opens (after a word that only links it to the conversation) with an
-# auxiliary verb followed by more words, or offers the two answers ("... or not?"). A request to the assistant
-# ("do you have information about X", "can you tell me ...") asks for information ("are you sure ...?" does not).
+# auxiliary verb followed by more words, or offers the two answers ("... or not?"), or when no part opens with a
+# question word or a request for an account ("what", "how", "tell me", "explain"): "baclofen dialyzable?". A request
+# to the assistant ("do you have information about X", "can you tell me ...") asks for information ("are you sure
+# ...?" does not). "and if X?" asks the earlier question again for a new condition, which the sources that speak of
+# that condition answer: like "what about X?", it does not ask whether on its own. Shorthand puts the question word
+# last ("qvar 40mcg what is it for", "good for how long?"): "what", "how" and "why" ask for something anywhere.
 _OPENING = r"^\W*(?:(?:so|and|but|then|also|ok|okay|well|now)\W+)?"
+_ASKS_FOR = re.compile(
+    _OPENING + r"(?:what|whats|how|why|when|where|which|who|whose|whom|if|tell|explain|describe|list|define|give)\b",
+    re.IGNORECASE,
+)
+_ASKS_FOR_ANYWHERE = re.compile(r"\b(?:what|whats|how|why)\b", re.IGNORECASE)
 _WHETHER = re.compile(
     _OPENING + r"(?:is|are|was|were|am|does|do|did|can|could|should|will|would|may|might|must|has|have|had)\b\W+\w",
     re.IGNORECASE,
@@ -83,16 +109,35 @@ _WHETHER = re.compile(
 _REQUEST = re.compile(_OPENING + r"(?:do|can|could|will|would)\s+you\b", re.IGNORECASE)
 _YES_OR_NO = re.compile(r"\b(?:or not|yes or no)\b", re.IGNORECASE)
 _QUESTION_PARTS = re.compile(r"[?\n]+|(?<=[.!;])\s+")
+# A qualifier of whom or when a question asks about ("in patients with impaired renal function", "after an
+# overdose"), after at least `_PREDICATE_WORDS` words of what it asks.
+_QUALIFIER = re.compile(r"\s(?:in|for|with|without|after|during|among|when|if|on)\s", re.IGNORECASE)
+_PREDICATE_WORDS = 3
 # How many terms a noun phrase's negation reaches ("no" and the terms after it, up to a preposition), and how many
 # of a negated predicate's subject ("routine use of vitamin K is not recommended").
 _NOUN_SCOPE = 3
-# Phrases with a negation word that negate nothing: "not only X but Y" adds, "no more than 10 mg" bounds, "not
-# every X does" grants that some do.
+# Phrases with a negation word that negate nothing: "not only X but Y" adds, "no more than 10 mg" and "should not
+# exceed 10 mg" bound, "not every X does" grants that some do, "with or without X" names both.
 _NOT_A_NEGATION = re.compile(
     r"\b(?:not (?:only|just|merely|all|every|everyone|everybody|always|necessarily)"
-    r"|no (?:more|less|later|earlier|sooner|longer) than|no matter|no doubt)\b",
+    r"|no (?:more|less|later|earlier|sooner|longer) than|no matter|no doubt|with or without|whether or not"
+    r"|not (?:to )?exceed)\b",
     re.IGNORECASE,
 )
+# A claim about part of a group ("most people ...", "in a small number of cases ...", "10 percent of cases") or about
+# what may happen ("may", "might", "could") is consistent with its negation, which another source may state about
+# another part or another outcome: "Most people with celiac disease improve on a gluten-free diet" and "In a small
+# number of cases, celiac disease does not improve with a gluten-free diet" do not contradict each other. Only
+# categorical claims can ("X is effectively cleared by dialysis" against "dialysis does not remove X effectively").
+_PARTIAL = re.compile(
+    r"\b(?:most|many|some|several|few|majority|minority|half|third|quarter|percent|rare|rarely|occasionally"
+    r"|sometimes|often|usually|typically|generally|general|frequently|commonly|may|might|could)\b"
+    r"|\ba (?:small |large )?number of\b|%",
+    re.IGNORECASE,
+)
+# A condition ("if people do not get chickenpox, they cannot get shingles") or a relative clause saying whom a claim
+# is about ("adults who have not received a dose") asserts nothing of its own: what it denies is only supposed.
+_NOT_ASSERTED = re.compile(r"^\W*(?:(?:and|but|so|or)\W+)?(?:if|unless|whether|who|whom|whose)\b", re.IGNORECASE)
 # How many sentences of each document's context accompany its claim.
 CONTEXT = 2
 
@@ -114,7 +159,7 @@ def polarity(text: str) -> dict[str, set[bool]]:
     """Each term of `text` with whether it is affirmed (True) or negated (False) where it stands."""
     text = _NOT_A_NEGATION.sub(" ", text)
     signs: dict[str, set[bool]] = {}
-    for clause in (c for c in _CLAUSE.split(text) if c and c.strip()):
+    for clause in (c for c in _CLAUSE.split(text) if c and c.strip() and not _NOT_ASSERTED.match(c)):
         negated = _negated(clause)
         for term in terms(clause):
             signs.setdefault(term, set()).add(term not in negated)
@@ -142,11 +187,27 @@ def _negated(clause: str) -> set[str]:
 
 
 def asks_whether(question: str) -> bool:
-    """Whether some part of the question asks yes or no ("is X removed by dialysis?", "so is it cleared or not?")."""
+    """Whether the question may ask yes or no: some part does ("is X removed by dialysis?", "so is it cleared or
+    not?"), or none asks for something else ("baclofen dialyzable?" against "what is the dose?")."""
+    parts = [part for part in _QUESTION_PARTS.split(question) if part.strip()]
     return any(
-        (_WHETHER.match(part) and not _REQUEST.match(part)) or _YES_OR_NO.search(part)
-        for part in _QUESTION_PARTS.split(question)
-    )
+        (_WHETHER.match(part) and not _REQUEST.match(part)) or _YES_OR_NO.search(part) for part in parts
+    ) or not any(_ASKS_FOR.match(part) or _ASKS_FOR_ANYWHERE.search(part) or _REQUEST.match(part) for part in parts)
+
+
+def predicate(question: str) -> str:
+    """The question less the qualifiers that follow what it asks: "Is X cleared by dialysis in patients with impaired
+    renal function?" asks "Is X cleared by dialysis".
+
+    Two sources that disagree often answer one predicate for different people (cleared in kidney failure, not
+    removed next to working kidneys): the qualifier the question names pulls sentences about that population
+    closer than either claim, so the claims are measured against the predicate too.
+    """
+    heads = []
+    for part in (p.strip() for p in _QUESTION_PARTS.split(question)):
+        cut = next((m for m in _QUALIFIER.finditer(part) if len(terms(part[: m.start()])) >= _PREDICATE_WORDS), None)
+        heads.append(part[: cut.start()] if cut else part)
+    return " ".join(h for h in heads if h)
 
 
 def opposite(first: str, second: str, ignore: frozenset[str] = frozenset()) -> frozenset[str]:
@@ -188,14 +249,20 @@ def find(
     if len(candidates) < 2:
         return None
     best = max(c.relevance for c in candidates)
-    ranked = best_first(candidates, by=lambda c: c.lead)
+    closest = best_first(candidates, by=lambda c: c.relevance)
     whether = asks_whether(question)
-    leads = {id(c) for c in ranked[: settings.point_rank]}
-    pool = [c for c in ranked if c.relevance >= best - settings.note_gap][:24]
+    leads = {id(c) for c in closest[: settings.point_rank]}
+    head = predicate(question) if whether and embed is not None else ""
+    if head and head != " ".join(p.strip() for p in _QUESTION_PARTS.split(question) if p.strip()):
+        vector = embed([head])[0]
+        near = best_first(candidates, by=lambda c: float(np.dot(c.vector, vector)) if c.vector is not None else -1.0)
+        leads |= {id(c) for c in near[: settings.point_rank]}
+    pool = [c for c in closest if c.relevance >= best - settings.note_gap][:24]
     names: dict[str, frozenset[str]] = {}
     clauses: dict[tuple[int, frozenset[str]], float] = {}
     # Per candidate, computed once rather than once per pair (24 candidates make 276 pairs).
     sources = {id(c): source_of(c, documents) for c in pool}
+    partial = {id(c): bool(_PARTIAL.search(c.text)) for c in pool}
     signs: dict[int, dict[str, set[bool]]] = {}
 
     def signs_of(claim: Candidate) -> dict[str, set[bool]]:
@@ -224,6 +291,8 @@ def find(
                 continue
             if float(np.dot(first.vector, second.vector)) < settings.same_point:
                 continue
+            if partial[id(first)] or partial[id(second)]:
+                continue
             for c in (first, second):
                 if c.chunk.chunk_id not in names:
                     names[c.chunk.chunk_id] = term_sets([page_names(c.chunk)])[0]
@@ -243,13 +312,13 @@ def find(
             vectors.update(zip(todo, embed(todo), strict=True))
         return float(vectors[texts[0]] @ vectors[texts[1]]) >= settings.same_claim
 
-    # The strongest pair first (on the point asked, then by lead score); only pairs tried are embedded, in order.
+    # The strongest pair first (on the point asked, then the closest); only pairs tried are embedded, in order.
     judged = [
         (
             whether
             and (id(first) in leads or id(second) in leads)
             and min(about(first, opposed), about(second, opposed)) >= best - settings.point_gap,
-            first.lead + second.lead,
+            first.relevance + second.relevance,
             n,
         )
         for n, (first, second, opposed) in enumerate(trials)
@@ -263,6 +332,7 @@ def find(
     if found is None:
         return None
     asked, _, first, second = found
+    ranked = best_first(candidates, by=lambda c: c.score)
     return Disagreement(tuple((claim, _context(claim, ranked)) for claim in (first, second)), asked)
 
 

@@ -22,10 +22,6 @@ from qa.answer.features import FEATURES, Asked, Weigh, feature_matrix, interacti
 from qa.records import Candidate, Hit
 
 SELECTOR_FILE = Path(__file__).with_name("selector.json")
-# The ranking the disagreement stage picks its leads by (`Candidate.lead`): the answer scorer its numbers were
-# tuned with (`AnswerSettings`, `python -m eval.tune_disagreement`), kept apart so that retraining the answer scorer
-# does not silently change which whether-questions say "the sources differ".
-LEADS_FILE = Path(__file__).with_name("disagreement_leads.json")
 FORMAT = "medcite-selector-1"
 RETRAIN = "python -m eval.train_selector"
 
@@ -120,12 +116,6 @@ def shipped_selector() -> Selector:
     return Selector.load(SELECTOR_FILE)
 
 
-@lru_cache(maxsize=1)
-def lead_selector() -> Selector:
-    """The disagreement stage's ranking (`disagreement_leads.json` beside this module)."""
-    return Selector.load(LEADS_FILE)
-
-
 def score(
     candidates: Sequence[Candidate],
     hits: Sequence[Hit],
@@ -133,10 +123,9 @@ def score(
     weigh: Weigh,
     selector: Selector | None = None,
     model: str | None = None,
-    leads: Selector | None = None,
 ) -> list[Candidate]:
     """The candidates with their scores set, in the order given (each must carry its sentence vector): `score`
-    by `selector` (default: the shipped one), `lead` by `leads` (default: `lead_selector`), from one feature matrix.
+    by `selector` (default: the shipped one), `relevance` their cosine to the question, from one feature matrix.
 
     `model` names the embedding model of the vectors (None: the selector's own). The interaction weights belong
     to the model they were learned on; for an index of another model the named features score alone, so an index
@@ -145,14 +134,14 @@ def score(
     if not candidates:
         return []
     dim = len(np.asarray(candidates[0].vector))
-    chosen = [_for_vectors(s, model, dim) for s in (selector or shipped_selector(), leads or lead_selector())]
-    products = interactions(candidates, asked) if any(s.interaction for s in chosen) else None
+    chosen = _for_vectors(selector or shipped_selector(), model, dim)
+    products = interactions(candidates, asked) if chosen.interaction else None
     matrix = feature_matrix(candidates, hits, asked, weigh)
-    values, lead = (s.scores(matrix, products) for s in chosen)
+    values = chosen.scores(matrix, products)
     relevance = matrix[:, FEATURES.index("cos_question")]
     return [
-        dataclasses.replace(c, score=float(v), relevance=float(r), lead=float(w))
-        for c, v, r, w in zip(candidates, values, relevance, lead, strict=True)
+        dataclasses.replace(c, score=float(v), relevance=float(r))
+        for c, v, r in zip(candidates, values, relevance, strict=True)
     ]
 
 

@@ -31,19 +31,20 @@ class AnswerSettings:
 
     Disagreement (`qa.answer.disagreement`): two claims of different sources are on one point when their sentence
     vectors have a cosine of at least `same_point`, and one claim and its negation when their clauses that carry the
-    opposed term have a cosine of at least `same_claim`. They are the point asked when the question asks whether,
-    one of them is among the `point_rank` best candidates of the stage's lead ranking (`Candidate.lead`: the answer
-    scorer of 2026-12-01 these numbers were chosen with, `disagreement_leads.json`) and both (the sentence, or its
+    opposed term have a cosine of at least `same_claim`. They are the point asked when the question may ask whether
+    (`asks_whether`), one of them is among the `point_rank` candidates closest to the question or to its predicate
+    (`Candidate.relevance`, the cosine; `disagreement.predicate`; no scorer's order) and both (the sentence, or its
     clause that carries the opposed term) are within `point_gap` of the best cosine to the question; a related
     point, shown as a note, when both sentences are within `note_gap`. Chosen by `python -m eval.tune_disagreement`
     (a grid over these five numbers on the tune splits of own.jsonl and other_field.jsonl, with the questions of our
     long consumer messages and samples of MedQuAD and MedicationQA as questions no answer should flag: the most
-    "differ" questions flagged while at most 3% of the others are, then the fewest others), 2026-12-02: 8 of 12
-    flagged, 2 of 359 others wrongly (held-out: 2 of 2, 4 of 388); without the clause test, 8 of 12 and 8 of 359 (6
-    of 21 long messages about MedQuAD; held-out 2 of 2, 5 of 388). The seeds' weakest true pair ("indicating
-    effective drug removal" against the note's "does not remove ... effectively") has a clause cosine of 0.454, just
-    above `same_claim`; 0.42 chose the same on tune. Before the "asks whether", clause and negation-scope tests, the
-    grid's best (0.7, 1, 0.05) flagged 3 of 7, 1 of 41 wrongly (held-out: 0 of 2, 1 of 44), before own-75 to own-79.
+    "differ" questions flagged while at most 3% of the others are, pooled and of each set (one question of a small
+    set may be), then the fewest others), 2026-12-03 (fourth session, with the test of categorical claims): 14 of 16
+    flagged, 1 of 386 others wrongly, an own question (held-out: 4 of 4, 1 of 404; our long messages 0 of 39, the
+    MedQuAD and MedicationQA samples 0 of 596). Without the test of categorical claims, the same numbers flagged
+    8 of 386 others (held-out 5 of 404; our long messages about MedQuAD 3 of 21 and 3 of 17). Before both, with the
+    leads ranked by the pinned answer scorer of 2026-12-01 and whether-questions only those opening with an
+    auxiliary (`python -m eval.tune_disagreement` on that code): 11 of 16, 4 of 386 (held-out: 3 of 4, 4 of 404).
     """
 
     max_chunks: int = 12
@@ -57,8 +58,8 @@ class AnswerSettings:
     min_share: float = 0.001
     min_safety_share: float = 0.001
     same_point: float = 0.65
-    same_claim: float = 0.45
-    point_rank: int = 2
+    same_claim: float = 0.5
+    point_rank: int = 3
     point_gap: float = 0.2
     note_gap: float = 0.2
     # Candidates kept on the answer, in the scorer's order (for the harness's answer-sentence MRR).

@@ -34,7 +34,7 @@ def unit(*weights: float) -> np.ndarray:
 def candidate(chunk: Chunk, index: int, score: float, vector: np.ndarray | None = None, hit_score: float = 1.0):
     """Sentence `index` of `chunk` as a scored candidate (the disagreement stage ranks it by the same score)."""
     start, end = chunk.sentences[index]
-    return Candidate(Hit(chunk, hit_score), start, end, sentence=index, score=score, vector=vector, lead=score)
+    return Candidate(Hit(chunk, hit_score), start, end, sentence=index, score=score, vector=vector)
 
 
 def every_sentence(hits: Sequence[Hit], score: float = 0.0, vector: np.ndarray | None = None) -> list[Candidate]:
@@ -43,7 +43,7 @@ def every_sentence(hits: Sequence[Hit], score: float = 0.0, vector: np.ndarray |
     for hit in hits:
         for i, (start, end) in enumerate(hit.chunk.sentences):
             value = score - 0.01 * len(out)
-            out.append(Candidate(hit, start, end, sentence=i, score=value, vector=vector, lead=value))
+            out.append(Candidate(hit, start, end, sentence=i, score=value, vector=vector))
     return out
 
 

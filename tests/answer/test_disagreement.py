@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from qa.answer.disagreement import asks_whether, find, opposite, polarity
+from qa.answer.disagreement import asks_whether, find, opposite, polarity, predicate
 from qa.answer.settings import AnswerSettings
 from qa.records import Document, Section
 
@@ -20,6 +20,7 @@ from ._fixtures import (
     NOTE_CONCLUSION,
     PAGE,
     PAGE_DIALYSIS,
+    PAGE_SAFETY,
     candidate,
     make_chunk,
     unit,
@@ -59,26 +60,70 @@ def test_disagreement_found_for_opposite_claims_of_two_documents_on_the_point_as
     assert {claim.text for claim, _ in found.sides} == {cleared.text, not_removed.text}
 
 
-def test_a_less_likely_disagreement_is_a_note_not_the_bottom_line() -> None:
-    best = candidate(PAGE_DIALYSIS, 1, 5.0, ELSEWHERE)
-    cleared, not_removed = candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED)
-    # Only the lead ranking's best candidate leads.
+def test_a_disagreement_less_close_to_the_question_is_a_note_not_the_bottom_line() -> None:
+    best = dataclasses.replace(candidate(PAGE_DIALYSIS, 1, 5.0, ELSEWHERE), relevance=0.9)
+    cleared = dataclasses.replace(candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), relevance=0.85)
+    not_removed = dataclasses.replace(candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED), relevance=0.8)
+    # Only the sentence closest to the question leads.
     found = find([best, cleared, not_removed], DOCUMENTS, AnswerSettings(point_rank=1), question=ASKED)
     assert found is not None and not found.asked
+    found = find([best, cleared, not_removed], DOCUMENTS, AnswerSettings(point_rank=2), question=ASKED)
+    assert found is not None and found.asked
 
 
-def test_the_lead_ranking_not_the_answer_score_decides_what_leads() -> None:
-    best = candidate(PAGE_DIALYSIS, 1, 5.0, ELSEWHERE)
-    cleared, not_removed = candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED)
+def test_closeness_to_the_question_not_the_answer_score_decides_what_leads() -> None:
+    best = dataclasses.replace(candidate(PAGE_DIALYSIS, 1, 5.0, ELSEWHERE), relevance=0.9)
+    cleared = dataclasses.replace(candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), relevance=0.85)
+    not_removed = dataclasses.replace(candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED), relevance=0.8)
     one = AnswerSettings(point_rank=1)
-    # The answer scorer puts the claim first, the lead ranking (the scorer the numbers were tuned with) does not.
+    # The answer scorer puts the claim first (a "Yes, ..." sentence answers any whether-question for a scorer):
+    # it does not lead.
     claim_scored_first = [dataclasses.replace(best, score=1.0), dataclasses.replace(cleared, score=9.0), not_removed]
     found = find(claim_scored_first, DOCUMENTS, one, question=ASKED)
     assert found is not None and not found.asked
-    # And the other way round.
-    claim_leads = [best, dataclasses.replace(cleared, score=1.0, lead=9.0), not_removed]
-    found = find(claim_leads, DOCUMENTS, one, question=ASKED)
+    # The claim closest to the question leads, whatever its score.
+    claim_closest = [best, dataclasses.replace(cleared, score=1.0, relevance=0.95), not_removed]
+    found = find(claim_closest, DOCUMENTS, one, question=ASKED)
     assert found is not None and found.asked
+
+
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        ("Is fexolan cleared by dialysis in patients with impaired renal function?", "Is fexolan cleared by dialysis"),
+        ("will dialysis clear fexolan after an overdose?", "will dialysis clear fexolan"),
+        # A qualifier needs something asked before it; "by" names who clears, which is asked.
+        ("so in ESRD pts does HD get it out?", "so in ESRD pts does HD get it out"),
+        ("fexolan dialysable in HD pts", "fexolan dialysable in HD pts"),
+        ("Is fexolan cleared by hemodialysis?", "Is fexolan cleared by hemodialysis"),
+        ("fexolan dose? is fexolan cleared by dialysis in ESRD?", "fexolan dose is fexolan cleared by dialysis"),
+        # Fewer than three terms before it: too little is asked to leave anything out.
+        ("is it cleared by dialysis in ESRD?", "is it cleared by dialysis in ESRD"),
+    ],
+)
+def test_the_predicate_of_a_question_leaves_out_whom_and_when_it_asks_about(question: str, head: str) -> None:
+    assert predicate(question) == head
+
+
+def test_a_claim_close_to_the_questions_predicate_leads_though_its_qualifier_pulls_others_closer() -> None:
+    # "in patients with impaired renal function" pulls the two sentences about renal impairment closer to the
+    # question than the claim; without the qualifier, the claim is the closest.
+    kidneys = dataclasses.replace(candidate(PAGE_SAFETY, 0, 5.0, ELSEWHERE), relevance=0.9)
+    renal = dataclasses.replace(candidate(PAGE_SAFETY, 1, 4.0, ELSEWHERE), relevance=0.88)
+    cleared = dataclasses.replace(candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), relevance=0.8)
+    not_removed = dataclasses.replace(candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED), relevance=0.78)
+    qualified = "Is fexolan cleared by hemodialysis in patients with impaired renal function?"
+
+    def embed(texts):
+        return np.stack([CLEARED if "cleared" in t or "remove" in t else ELSEWHERE for t in texts])
+
+    two = AnswerSettings(point_rank=2)
+    candidates = [kidneys, renal, cleared, not_removed]
+    found = find(candidates, DOCUMENTS, two, question=qualified, embed=embed)
+    assert found is not None and found.asked
+    # Without the predicate's reading (no encoder), the qualifier decides and the disagreement is only a note.
+    found = find(candidates, DOCUMENTS, two, question=qualified)
+    assert found is not None and not found.asked
 
 
 def test_no_disagreement_when_the_claims_are_not_on_one_point() -> None:
@@ -99,10 +144,68 @@ def test_no_disagreement_when_two_documents_agree() -> None:
         # "Not every" grants that some do.
         "Not every hemodialysis clears fexolan effectively.",
         "Hemodialysis clears fexolan effectively, in no more than four hours.",
+        # "with or without" and "whether or not" name both.
+        "Hemodialysis with or without fexolan clears fexolan effectively.",
+        "Hemodialysis clears fexolan effectively whether or not fexolan is bound.",
     ],
 )
 def test_no_disagreement_from_words_that_only_look_like_a_negation(wording: str) -> None:
     assert find(*pair("Hemodialysis clears fexolan effectively.", wording), question=ASKED) is None
+
+
+@pytest.mark.parametrize(
+    "partial",
+    [
+        "In a small number of cases, hemodialysis does not remove fexolan effectively.",
+        "Some patients: hemodialysis does not remove fexolan effectively.",
+        "Hemodialysis may not remove fexolan effectively.",
+        "In 10% of patients hemodialysis does not remove fexolan effectively.",
+        "Hemodialysis rarely fails to remove fexolan effectively.",
+    ],
+)
+def test_no_disagreement_with_a_claim_about_part_of_a_group_or_what_may_happen(partial: str) -> None:
+    # "Most improve" and "a few do not" are both true; so are "may" and "may not". The categorical claim and its
+    # negation still disagree.
+    assert find(*pair("Hemodialysis removes fexolan effectively.", partial), question=ASKED) is None
+    assert find(*pair("Most hemodialysis removes fexolan effectively.", partial), question=ASKED) is None
+    categorical = find(
+        *pair("Hemodialysis removes fexolan effectively.", "Hemodialysis does not remove fexolan effectively."),
+        question=ASKED,
+    )
+    assert categorical is not None and categorical.asked
+
+
+def test_a_condition_asserts_nothing_of_its_own() -> None:
+    # What an "if" clause denies is only supposed: no term of it is affirmed or negated.
+    signs = polarity("If people do not get chickenpox, they cannot get shingles.")
+    assert "chickenpox" not in signs and signs["shingl"] == {False}
+    # A condition after the claim ends the negation's reach: "not recommended if you have shingles" denies the
+    # recommendation, not the shingles.
+    signs = polarity("The vaccine is not recommended if you have active shingles.")
+    assert signs["recommend"] == {False} and "shingl" not in signs
+    assert opposite("The vaccine is not recommended if you have active shingles.", "Shingles is painful.") == set()
+    assert (
+        find(
+            *pair("If hemodialysis does not remove fexolan, the coma lasts.", "Hemodialysis removes fexolan."),
+            question=ASKED,
+        )
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    "bound", ["The fexolan dose should not exceed 400 mg daily.", "Give fexolan daily, not to exceed 400 mg daily."]
+)
+def test_an_upper_bound_is_not_a_negation(bound: str) -> None:
+    # "should not exceed 400 mg" bounds the dose, as "no more than 400 mg" does: it denies no 400 mg.
+    assert find(*pair("The fexolan dose is 400 mg daily.", bound), question="Is 400 mg of fexolan daily safe?") is None
+
+
+def test_a_relative_clause_says_whom_a_claim_is_about_and_asserts_nothing_of_its_own() -> None:
+    # "adults who have not received a dose" names who; it does not deny the dose the sentence gives.
+    signs = polarity("Give a dose of the vaccine to adults who have not previously received a dose.")
+    assert signs["dose"] == {True} and "receiv" not in signs
+    assert opposite("Give a dose to adults who have not received a dose.", "Give infants a dose at 2 months.") == set()
 
 
 def test_no_disagreement_when_the_negation_is_about_something_else() -> None:
@@ -146,21 +249,24 @@ def test_a_negated_verb_negates_its_object_not_what_a_preposition_adds() -> None
     # "cannot compensate through alternative elimination pathways" does not deny elimination.
     signs = polarity("Patients with kidney dysfunction cannot compensate through alternative elimination pathways.")
     assert signs["compens"] == {False} and signs["elimin"] == {True}
-    assert opposite(
-        "Patients with kidney dysfunction cannot compensate through alternative elimination pathways.",
-        "Fexolan is primarily eliminated by the kidney.",
-    ) == set()
+    assert (
+        opposite(
+            "Patients with kidney dysfunction cannot compensate through alternative elimination pathways.",
+            "Fexolan is primarily eliminated by the kidney.",
+        )
+        == set()
+    )
     # The object and its adverb stay negated: "does not remove fexolan effectively".
     assert polarity("Hemodialysis does not remove fexolan effectively.")["effect"] == {False}
-    assert polarity("It is unclear if there is a benefit of using HD in patients.")["use"] == {True}
+    assert polarity("It is unclear whether there is a benefit of using HD in patients.")["use"] == {True}
 
 
 def test_a_negated_activity_does_not_negate_who_does_it() -> None:
     # "the patient is not bleeding" denies the bleeding, not the patient nor the INR range before it; "vitamin K is
     # not recommended" still denies what is recommended.
-    handout = "If the INR is between 4.5 and 10 and the patient is not bleeding, give oral vitamin K."
-    signs = polarity(handout)
+    signs = polarity("The INR is between 4.5 and 10 and the patient is not bleeding; give oral vitamin K.")
     assert signs["bleed"] == {False} and signs["patient"] == {True} and signs["10"] == {True}
+    handout = "If the INR is between 4.5 and 10 and the patient is not bleeding, give oral vitamin K."
     guideline = (
         "For patients with an INR between 4.5 and 10 and no bleeding, routine use of vitamin K is not recommended."
     )
@@ -176,17 +282,26 @@ def test_a_negated_activity_does_not_negate_who_does_it() -> None:
         ("are you sure HD removes it?", True),
         ("warfarin pt, INR 4.5-10, not bleeding: vit K or not?", True),
         ("fexolan dose? and is it dialyzable?", True),
+        # A clinician's shorthand names no question word: it may ask whether (closeness to the claims decides).
+        ("fexolan dialyzable?", True),
+        ("HD removes it then?", True),
+        ("so in ESRD pts does HD get it out?", True),
+        ("fexolan HD clearance mL/min", True),
         ("what is the hemodialysis clearance of fexolan?", False),
         ("how is fexolan eliminated", False),
-        ("fexolan HD clearance mL/min", False),
+        ("fexolan dose? how much in ESRD?", False),
+        ("Tell me about fexolan and dialysis", False),
+        # Shorthand with the question word last.
+        ("fexolan 40mcg what is it for", False),
+        ("fexolan injection is good for how long?", False),
+        # The earlier question again, for a new condition: answered by the sources that speak of it.
         ("and if the kidneys are normal?", False),
-        ("is", False),
         # A request to the assistant asks for information, not whether; "are you sure ...?" still asks whether.
         ("Do you have information about fexolan", False),
         ("can you tell me the fexolan dose?", False),
     ],
 )
-def test_a_question_asks_whether_when_it_opens_with_an_auxiliary_or_offers_yes_or_no(
+def test_a_question_asks_whether_when_it_opens_with_an_auxiliary_offers_yes_or_no_or_asks_for_nothing_else(
     question: str, whether: bool
 ) -> None:
     assert asks_whether(question) is whether
@@ -240,7 +355,7 @@ def test_opposite_claims_must_say_the_same_thing_but_for_the_negation() -> None:
     # One shared term of opposite sign ("no known cause" against "a condition that causes an urge") is not a
     # disagreement: the clauses that carry it say different things.
     page = Document("rls.txt", "Restless legs", (Section(("A",), "RLS is a condition that causes an urge to move."),))
-    other = Document("rls2.txt", "RLS", (Section(("B",), "In most cases, there is no known cause for RLS."),))
+    other = Document("rls2.txt", "RLS", (Section(("B",), "Sadly, there is no known cause for RLS."),))
     documents = {"rls.txt": page, "rls2.txt": other}
     causes = candidate(make_chunk("rls-0", page, 0), 0, 3.0, CLEARED)
     unknown = candidate(make_chunk("rls2-0", other, 0), 0, 2.5, NOT_REMOVED)
@@ -272,7 +387,7 @@ def test_only_the_pairs_tried_strongest_first_are_embedded() -> None:
     # embedded; when the stronger fails the clause test, the weaker is tried next.
     cleared, not_removed = candidate(PAGE_DIALYSIS, 0, 3.0, CLEARED), candidate(NOTE_CONCLUSION, 0, 2.5, NOT_REMOVED)
     page = Document("rls.txt", "Restless legs", (Section(("A",), "RLS is a condition that causes an urge to move."),))
-    other = Document("rls2.txt", "RLS", (Section(("B",), "In most cases, there is no known cause for RLS."),))
+    other = Document("rls2.txt", "RLS", (Section(("B",), "Sadly, there is no known cause for RLS."),))
     documents = {**DOCUMENTS, "rls.txt": page, "rls2.txt": other}
     causes = candidate(make_chunk("rls-0", page, 0), 0, 1.0, CLEARED)
     unknown = candidate(make_chunk("rls2-0", other, 0), 0, 0.9, NOT_REMOVED)

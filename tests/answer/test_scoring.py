@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from qa.answer.features import FEATURES, Asked, feature_matrix, interactions
-from qa.answer.scoring import Selector, lead_selector, score, shares, shipped_selector
+from qa.answer.scoring import Selector, score, shares, shipped_selector
 from qa.records import Chunk, Hit
 
 from ._fixtures import candidate, unit
@@ -95,15 +95,12 @@ def test_the_shipped_selector_loads_and_scores_every_candidate() -> None:
     assert shares(scored).sum() == pytest.approx(1.0)
 
 
-def test_the_answer_score_and_the_disagreement_lead_come_from_their_own_selectors() -> None:
-    by_cosine = Selector(("cos_question",), (0.0,), (1.0,), (1.0,))
+def test_the_score_comes_from_the_selector_and_the_relevance_is_the_cosine() -> None:
     by_number = Selector(("has_number",), (0.0,), (1.0,), (1.0,))
     asked = Asked("what is the dose of fexolan?", unit(1.0, 0.0)[None, :])
-    scored = score(CANDIDATES, HITS, asked, weigh, by_cosine, leads=by_number)
-    assert [c.score for c in scored] == pytest.approx([1.0, 0.6, 0.0, 0.8])
-    assert [c.lead for c in scored] == [0.0, 0.0, 1.0, 0.0]
-    # By default the lead is the pinned ranking of `disagreement_leads.json`, which a retrained scorer leaves alone.
-    assert lead_selector().trained_on and set(lead_selector().features) <= set(FEATURES)
+    scored = score(CANDIDATES, HITS, asked, weigh, by_number)
+    assert [c.score for c in scored] == pytest.approx([0.0, 0.0, 1.0, 0.0])
+    assert [c.relevance for c in scored] == pytest.approx([1.0, 0.6, 0.0, 0.8])
 
 
 def test_vector_weights_apply_only_to_the_model_and_dimensions_they_were_learned_on() -> None:

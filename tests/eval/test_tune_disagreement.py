@@ -32,3 +32,15 @@ def test_false_alarms_are_counted_per_set_of_other_questions() -> None:
     messages = [Scored("messages/medquad", Query(f"m{i}", "q"), (), {}) for i in range(3)]
     flagged = [True, True, False, False, True, True]
     assert false_alarms([*own, *messages], flagged) == {"own": (1, 2), "messages/medquad": (2, 3)}
+
+
+def test_the_false_alarm_bound_holds_for_each_set_not_only_pooled() -> None:
+    # 3 of 20 long messages flagged hide among 200 other questions pooled (3 of 220), not within their own set.
+    own = _scored(2, 200)
+    messages = [Scored("messages/medquad", Query(f"m{i}", "q"), (), {}) for i in range(20)]
+    pooled_only = [True, True] + [False] * 200 + [True] * 3 + [False] * 17
+    assert 3 / 220 <= MAX_FALSE_ALARMS < 3 / 20
+    assert worth([*own, *messages], pooled_only) == -1.0
+    # One question of a small set may be flagged.
+    one = [True, True] + [False] * 200 + [True] + [False] * 19
+    assert worth([*own, *messages], one) == 1.0
