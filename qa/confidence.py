@@ -221,12 +221,13 @@ class Confidence:
         return frozenset(told - asked) if restated else frozenset()
 
     def _known(self, word: str) -> bool:
-        """The corpus holds the word, its singular, its long form or generic name, its stem, or a word one typo
-        away."""
+        """The corpus holds the word, its singular, its long form or generic name, its stem, a word one typo
+        away, or the word it is clipped from ("vit": "vitamin")."""
         return (
             self._exactly_known(word)
             or stems([word])[0] in self._vocabulary_stems
             or self.queries.correct(word) is not None
+            or self.queries.unclip(word) is not None
         )
 
     def _exactly_known(self, word: str) -> bool:

@@ -6,6 +6,7 @@ string work on the question side; nothing rewrites what the sources say.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -432,6 +433,8 @@ class QueryBuilder:
         for word in self.vocabulary:
             if word.isalpha():
                 self._by_length.setdefault(len(word), []).append(word)
+        # The corpus's words in order, for the words a clipped word begins (`unclip`).
+        self._alphabetical = sorted(w for w in self.vocabulary if w.isalpha())
 
     def build(self, message: str, history: Sequence[str] = (), *, leaning: bool = False) -> Query:
         """The message cleaned, resolved against history, split and expanded; `leaning` forces the follow-up
@@ -470,7 +473,7 @@ class QueryBuilder:
             if synonym:
                 extra.append(synonym)
             fixed = self.correct_acronym(raw) if written_as_one else None
-            fixed = fixed or self.correct(word)
+            fixed = fixed or self.correct(word) or self.unclip(word)
             # "antipsychotic" -> "antipsychotics" fixes nothing; appended, it would count the word twice.
             if fixed and fixed.lower() != word and len(set(stems([fixed.lower(), word]))) > 1:
                 extra.append(fixed)
@@ -522,6 +525,37 @@ class QueryBuilder:
         close = [a for a in self.acronyms if abs(len(a) - len(typed)) <= 1]
         found = [a for a in close if DamerauLevenshtein.distance(typed, a, score_cutoff=1) <= 1]
         return found[0] if len(found) == 1 else None
+
+    def unclip(self, word: str) -> str | None:
+        """The corpus word an unknown word is clipped from ("vit" -> "vitamin", "chemo" -> "chemotherapy").
+
+        People shorten long words by cutting their end: of the corpus words that `word` begins, one (with its other
+        forms: "vitamin", "vitamins") must be the clear winner, used `_CLEAR_WINNER` times as often as the next
+        ("vitiligo"), as between two equally close typo fixes. A word the corpus or the language knows, an
+        abbreviation with its own long form ("tox"), and a word of fewer than three letters are not clippings.
+        """
+        if len(word) < 3 or not word.isalpha() or word in self.known_words or word in self.abbreviations:
+            return None
+        if word in ASPECT_WORDS:
+            return None
+        start = bisect.bisect_left(self._alphabetical, word)
+        begun = []
+        for longer in self._alphabetical[start:]:
+            if not longer.startswith(word):
+                break
+            begun.append(longer)
+        if not begun:
+            return None
+        uses: Counter[str] = Counter()
+        most_used: dict[str, str] = {}
+        for longer, stem in zip(begun, stems(begun), strict=True):
+            uses[stem] += self._counts[longer]
+            if self._counts[longer] >= self._counts[most_used.get(stem, longer)]:
+                most_used[stem] = longer
+        ranked = uses.most_common(2)
+        if len(ranked) > 1 and ranked[0][1] < _CLEAR_WINNER * max(ranked[1][1], 1):
+            return None
+        return most_used[ranked[0][0]]
 
     def correct(self, word: str) -> str | None:
         """The corpus word one or two edits away from an unknown word ("dialisys" -> "dialysis"), if unique."""

@@ -70,3 +70,10 @@ def test_drugs_the_corpus_holds_and_words_it_holds_only_loosely_are_counted(conf
     typed = signals(confidence, "is ondansetron cleared by hemodialisys?")
     assert (typed.covered_drug, typed.missing_drug, typed.loose_rare) == (0, 1, 1)
     assert typed.coverage == signals(confidence, "is ondansetron cleared by hemodialysis?").coverage
+
+
+def test_a_clipped_word_is_covered_loosely_by_the_word_it_begins(confidence: Confidence) -> None:
+    # "hemo" begins only "hemodialysis" in this corpus: "hemo" is covered, as a typo's fix is, loosely.
+    clipped = signals(confidence, "is baclofen cleared by hemo?")
+    assert clipped.missing_rare == 0 and clipped.loose_rare == 1
+    assert clipped.coverage == signals(confidence, "is baclofen cleared by hemodialysis?").coverage

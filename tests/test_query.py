@@ -265,6 +265,20 @@ def test_correct_leaves_short_words_and_far_words_alone() -> None:
     assert queries.correct("zzzzzzzz") is None
 
 
+def test_unclip_reads_a_clipped_word_as_the_corpus_word_it_begins() -> None:
+    # "vit" begins "vitamin" (and its forms), used far more than "vitiligo": a clipping, as "chemo" and "tab" are.
+    counts = {"vitamin": 55, "vitamins": 15, "vitiligo": 4, "chemotherapy": 8, "cortisol": 6, "coronary": 5}
+    queries = QueryBuilder(counts, known_words=["the", "dose"])
+    assert queries.unclip("vit") == "vitamin"
+    assert queries.unclip("chemo") == "chemotherapy"
+    # Two words the corpus uses alike: no guess. A word the corpus or the language knows, or two letters: kept.
+    assert queries.unclip("cor") is None
+    assert queries.unclip("vitamin") is None and queries.unclip("dose") is None and queries.unclip("vi") is None
+    assert queries.expand("vit b12 dose?") == "vit b12 dose? (vitamin)"
+    # An abbreviation has its own long form: "tox" is "toxicity" by the built-in table, not by its clipping.
+    assert QueryBuilder({"toxicity": 20, "toxin": 1}).unclip("tox") is None
+
+
 def test_expand_adds_abbreviation_long_forms_and_generic_names() -> None:
     expanded = builder().expand("pt on HD, Lioresal dose")
     assert expanded.startswith("pt on HD, Lioresal dose (")
