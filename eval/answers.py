@@ -3,7 +3,9 @@ is the bottom line taken from a relevant document at least as often as the top-r
 
 A labelled answer is a verbatim quote of the sentence that answers the question (or a part of it). A quoted
 sentence matches it when one holds the other, in the same document: quotes survive re-chunking and a sentence
-splitter that cuts a little differently.
+splitter that cuts a little differently. A sentence of another document that holds a whole quote of
+`SPECIFIC_WORDS` words or more matches too: those words say the same thing wherever they stand, and MedQuAD repeats
+pages across its sources ("Rotarix is given in two doses." is on two of them).
 """
 
 from __future__ import annotations
@@ -14,6 +16,11 @@ from typing import Any
 from eval.datasets import Passage, Query
 from eval.splits import SPLITS
 from qa.records import Answer
+from qa.text import words
+
+# A labelled quote this long is specific to what it says; a shorter one (a list item, "Avoid baclofen entirely")
+# only counts in its own document.
+SPECIFIC_WORDS = 5
 
 
 def same_doc(labelled: str, doc_id: str) -> bool:
@@ -22,9 +29,13 @@ def same_doc(labelled: str, doc_id: str) -> bool:
 
 
 def matches(text: str, doc_id: str, labels: Sequence[Passage]) -> bool:
-    """Whether a sentence of `doc_id` is (part of) a labelled answer."""
+    """Whether a sentence of `doc_id` is (part of) a labelled answer, or holds a whole specific one."""
     text = text.strip()
-    return bool(text) and any(same_doc(p.doc, doc_id) and (p.quote in text or text in p.quote) for p in labels)
+    return bool(text) and any(
+        (same_doc(p.doc, doc_id) and (p.quote in text or text in p.quote))
+        or (len(words(p.quote)) >= SPECIFIC_WORDS and p.quote in text)
+        for p in labels
+    )
 
 
 def bottom_line_correct(query: Query, answer: Answer) -> bool:

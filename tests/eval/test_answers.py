@@ -42,6 +42,16 @@ def test_a_sentence_matches_a_label_it_holds_or_is_part_of_in_the_same_document(
     assert matches("It does not remove fexolan.", "notes/note.txt", LABEL)
 
 
+def test_the_same_words_of_a_specific_label_match_in_any_document() -> None:
+    # MedQuAD repeats a page across its sources: the labelled sentence, word for word, on another page answers too.
+    label = (Passage("a.txt", "Rotarix is given in two doses."),)
+    assert matches("Rotarix is given in two doses.", "b.txt", label)
+    assert matches("In short, Rotarix is given in two doses.", "b.txt", label)
+    # Part of it, or a short label (a list item), counts only in the labelled document.
+    assert not matches("Rotarix is given", "b.txt", label)
+    assert not matches("Avoid baclofen entirely in dialysis.", "b.txt", (Passage("a.txt", "Avoid baclofen entirely"),))
+
+
 def test_bottom_line_correct_and_reciprocal_rank() -> None:
     direct = Query("q1", "q", answers=LABEL)
     differ = Query("q2", "q", answers=LABEL, differ=True)
