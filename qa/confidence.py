@@ -33,6 +33,7 @@ _MISSING_RARE_WEIGHT = 2.0
 _PARTS = re.compile(r"[/-]")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_APOSTROPHE = re.compile(r"['\u2019]")
 
 
 @dataclass(frozen=True)
@@ -178,8 +179,12 @@ class Confidence:
         return min(((_share(words), words) for words in readings), key=lambda pair: pair[0])
 
     def is_common(self, word: str) -> bool:
-        """An everyday word: the model's vocabulary holds it, or another form of it, whole."""
-        return word in self._common_words or stems([word])[0] in self._common_stems
+        """An everyday word: the model's vocabulary holds it, or another form of it, whole; or it contracts everyday
+        words ("we're", "don't"), which the vocabulary holds apart."""
+        if word in self._common_words or stems([word])[0] in self._common_stems:
+            return True
+        parts = [p for p in _APOSTROPHE.split(word) if p]
+        return len(parts) > 1 and all(p in self._common_words for p in parts)
 
     def _misspelt_common(self, word: str) -> bool:
         """One edit from an everyday word ("whate"), or two everyday words run together ("howmuch", "aday").

@@ -77,3 +77,14 @@ def test_a_clipped_word_is_covered_loosely_by_the_word_it_begins(confidence: Con
     clipped = signals(confidence, "is baclofen cleared by hemo?")
     assert clipped.missing_rare == 0 and clipped.loose_rare == 1
     assert clipped.coverage == signals(confidence, "is baclofen cleared by hemodialysis?").coverage
+
+
+def test_a_contraction_of_everyday_words_is_an_everyday_word() -> None:
+    # "We're scared and confused.": "we're" is "we" + "re", as everyday as they are, not a rare word the corpus lacks.
+    vocabulary = corpus_words([CORPUS])
+    everyday = EVERYDAY | {"we", "re", "scared"}
+    confidence = Confidence(vocabulary, everyday, QueryBuilder(vocabulary, known_words=everyday))
+    assert confidence.is_common("we're") and confidence.is_common("we\u2019re")
+    assert not confidence.is_common("baclofen's") and not confidence.is_common("ondansetron")
+    found = confidence.signals(0.6, confidence.queries.build("We're scared."))
+    assert found.missing_rare == 0
