@@ -44,10 +44,10 @@ populations, and the question's qualifier pulls sentences about its population c
 about the question about as much as the closest sentence is; a disagreement between sentences less about it is a
 related point, shown as a note. Closeness, not the answer scorer's order, decides: a scorer learns that a sentence
 opening "Yes, ..." answers whether-questions, and made questions about other points of a page with a disagreement
-say that the sources differ. A claim is often one
-clause of a longer sentence ("Yes, X is effectively cleared by dialysis and should be avoided in ..."), so how much
-it is about the question is the higher of its whole sentence's cosine and that of its clause which carries the
-opposed term (`relate`, the question's encoder, embeds those few clauses only when a pair is on trial).
+say that the sources differ. A claim is often one clause of a longer sentence ("Yes, X is effectively cleared by
+dialysis and should be avoided in ..."), so how much it is about the question is the higher of its whole sentence's
+cosine and that of its clause which carries the opposed term (`relate`, the question's encoder, embeds those few
+clauses only when a pair is on trial).
 """
 
 from __future__ import annotations
@@ -130,9 +130,9 @@ _NOT_A_NEGATION = re.compile(
 # number of cases, celiac disease does not improve with a gluten-free diet" do not contradict each other. Only
 # categorical claims can ("X is effectively cleared by dialysis" against "dialysis does not remove X effectively").
 _PARTIAL = re.compile(
-    r"\b(?:most|many|some|several|few|majority|minority|half|third|quarter|percent|rare|rarely|occasionally"
-    r"|sometimes|often|usually|typically|generally|general|frequently|commonly|may|might|could)\b"
-    r"|\ba (?:small |large )?number of\b|%",
+    r"\b(?:most|many|some|several|few|majority|minority|rarely|occasionally|sometimes|often|usually|typically"
+    r"|generally|frequently|commonly|may|might|could)\b|\bin (?:general|rare (?:cases|instances))\b"
+    r"|\ba (?:small |large )?number of\b|\b(?:half|thirds?|quarter|percent)\s+of\b|%\s+of\b",
     re.IGNORECASE,
 )
 # A condition ("if people do not get chickenpox, they cannot get shingles") or a relative clause saying whom a claim

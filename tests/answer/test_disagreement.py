@@ -173,6 +173,12 @@ def test_no_disagreement_with_a_claim_about_part_of_a_group_or_what_may_happen(p
         question=ASKED,
     )
     assert categorical is not None and categorical.asked
+    # Words that only look like a share: a half-life, a rare disease, general anaesthesia, a 5% solution.
+    for categorical_claim in (
+        "In a rare disease with a long half-life, hemodialysis does not remove fexolan effectively.",
+        "Under general anaesthesia in 5% dextrose, hemodialysis does not remove fexolan effectively.",
+    ):
+        assert find(*pair("Hemodialysis removes fexolan effectively.", categorical_claim), question=ASKED) is not None
 
 
 def test_a_condition_asserts_nothing_of_its_own() -> None:
