@@ -108,9 +108,10 @@ _THANKS = re.compile(
     re.IGNORECASE,
 )
 _NDC = re.compile(r"\b(?:NDC[:#\s]*)?\d{4,5}-\d{3,4}-\d{1,2}\b", re.IGNORECASE)
-_QUESTION_SPLIT = re.compile(
-    r"(?<=[?])\s+|(?<=[.!])\s+(?=(?:also|and|what|how|is|are|can|does|do|should|when|which|why)\b)", re.I
-)
+# The words that open a question of a message of several (after a full stop, a new part begins with one).
+_QUESTION_OPENING = r"(?:also|and|what|how|is|are|can|does|do|should|when|which|why)\b"
+_QUESTION_WORD = re.compile(r"\W*" + _QUESTION_OPENING, re.I)
+_QUESTION_SPLIT = re.compile(r"(?<=[?])\s+|(?<=[.!])\s+(?=" + _QUESTION_OPENING + ")", re.I)
 
 
 def _words(text: str) -> list[re.Match[str]]:
@@ -185,8 +186,11 @@ def split_questions(text: str) -> list[str]:
     parts = [p.strip(" ,;") for p in _QUESTION_SPLIT.split(text) if p and p.strip(" ,;")]
     merged: list[str] = []
     for part in parts:
-        # A fragment too short to search on its own ("Thanks.", "Ok?") rides with its neighbour.
-        if merged and len(_words(part)) < 3:
+        # A fragment too short to search on its own ("Thanks.", "Ok?") rides with its neighbour, and so does a
+        # statement after a question ("Is ibuprofen safe? I have kidney disease.", "... We're scared."): it tells
+        # the question's story, and searched alone it finds pages about something else.
+        after_question = bool(merged) and merged[-1].endswith("?") and "?" not in part
+        if merged and (len(_words(part)) < 3 or (after_question and not _QUESTION_WORD.match(part))):
             merged[-1] = f"{merged[-1]} {part}"
         else:
             merged.append(part)

@@ -80,6 +80,17 @@ def test_split_questions_merges_a_short_fragment_into_its_neighbour() -> None:
     assert split_questions("Is baclofen cleared by dialysis? And why?") == ["Is baclofen cleared by dialysis? And why?"]
 
 
+def test_split_questions_keeps_a_statement_after_a_question_with_it() -> None:
+    # What follows the question tells its story or its feelings; searched alone it would find other pages.
+    assert split_questions("What are the options for prostate cancer? We're scared and confused.") == [
+        "What are the options for prostate cancer? We're scared and confused."
+    ]
+    assert split_questions("Is ibuprofen safe? I have kidney disease. What dose should I take?") == [
+        "Is ibuprofen safe? I have kidney disease.",
+        "What dose should I take?",
+    ]
+
+
 def test_split_questions_keeps_a_single_question_whole() -> None:
     assert split_questions("Baclofen toxicity in dialysis patients.") == ["Baclofen toxicity in dialysis patients."]
 
