@@ -542,12 +542,12 @@ class QueryBuilder:
             return None
         if word in ASPECT_WORDS:
             return None
-        start = bisect.bisect_left(self._alphabetical, word)
+        # The words it begins sit together in alphabetical order, from where it would be inserted.
+        at = bisect.bisect_left(self._alphabetical, word)
         begun = []
-        for longer in self._alphabetical[start:]:
-            if not longer.startswith(word):
-                break
-            begun.append(longer)
+        while at < len(self._alphabetical) and self._alphabetical[at].startswith(word):
+            begun.append(self._alphabetical[at])
+            at += 1
         if not begun:
             return None
         uses: Counter[str] = Counter()
