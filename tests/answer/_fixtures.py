@@ -32,7 +32,7 @@ def unit(*weights: float) -> np.ndarray:
 
 
 def candidate(chunk: Chunk, index: int, score: float, vector: np.ndarray | None = None, hit_score: float = 1.0):
-    """Sentence `index` of `chunk` as a scored candidate (the disagreement stage ranks it by the same score)."""
+    """Sentence `index` of `chunk` as a scored candidate (relevance 0, which the disagreement stage ranks by)."""
     start, end = chunk.sentences[index]
     return Candidate(Hit(chunk, hit_score), start, end, sentence=index, score=score, vector=vector)
 
