@@ -34,7 +34,7 @@ long consumer messages about MedQuAD pages say "the sources differ" in 6 of 39 a
 0.17-0.42 against 0.45-0.83 for the seeds' dialysis claims.
 
 The claim is the point asked when the question may ask whether: it opens with an auxiliary verb ("is X removed by
-dialysis?", "so is it ... or not?"), or it names no question word at all, as clinicians write ("baclofen
+dialysis?", "so is it ... or not?"), or it names no question word at all, as clinicians write ("X
 dialyzable?", "HD removes it then?"). A claim and its negation answer yes and no, whereas a question for a value,
 a mechanism or a dose ("what", "how much", "why") is answered by the sources' values, and their conflict is a note.
 Then one of the two claims must be among the `point_rank` sentences closest to the question (the cosine of its
@@ -91,7 +91,7 @@ _BE_AFTER = re.compile(r"^\W*(?:be|been)\b", re.IGNORECASE)
 _ACTIVITY = re.compile(r"^\W*\w{2,}ing\b", re.IGNORECASE)
 # A question asks whether when one of its parts opens (after a word that only links it to the conversation) with an
 # auxiliary verb followed by more words, or offers the two answers ("... or not?"), or when no part opens with a
-# question word or a request for an account ("what", "how", "tell me", "explain"): "baclofen dialyzable?". A request
+# question word or a request for an account ("what", "how", "tell me", "explain"): "X dialyzable?". A request
 # to the assistant ("do you have information about X", "can you tell me ...") asks for information ("are you sure
 # ...?" does not). "and if X?" asks the earlier question again for a new condition, which the sources that speak of
 # that condition answer: like "what about X?", it does not ask whether on its own. Shorthand puts the question word
@@ -188,7 +188,7 @@ def _negated(clause: str) -> set[str]:
 
 def asks_whether(question: str) -> bool:
     """Whether the question may ask yes or no: some part does ("is X removed by dialysis?", "so is it cleared or
-    not?"), or none asks for something else ("baclofen dialyzable?" against "what is the dose?")."""
+    not?"), or none asks for something else ("X dialyzable?" against "what is the dose?")."""
     parts = [part for part in _QUESTION_PARTS.split(question) if part.strip()]
     return any(
         (_WHETHER.match(part) and not _REQUEST.match(part)) or _YES_OR_NO.search(part) for part in parts
