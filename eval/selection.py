@@ -44,6 +44,7 @@ FEATURE_CODE = (
     "qa/assistant.py",
     "qa/answer/candidates.py",
     "qa/answer/features.py",
+    "qa/text.py",
     "qa/answer/adapter.py",
     "qa/answer/adapter.npz",
 )

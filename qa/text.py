@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from bm25s.stopwords import STOPWORDS_EN
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_EN_PLUS
 
 from qa.bm25 import stems
 
@@ -26,6 +26,10 @@ WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019./-][A-Za-z0-9]+)*/?")
 # bm25s's default token pattern: the term boundaries of the BM25 index.
 _TERM = re.compile(r"(?u)\b\w\w+\b")
 STOPWORDS = frozenset(STOPWORDS_EN)
+# English function words (NLTK's list, as bm25s ships it): pronouns, auxiliaries, question words, prepositions.
+# BM25 keeps all but the few above, and its idf weighs them; a word-share between a question and one sentence
+# must not count "does" or "how" as something asked ("how does X work?" against "... does not remove X ...").
+FUNCTION_WORDS = frozenset(STOPWORDS_EN_PLUS) | STOPWORDS
 
 
 def word_matches(text: str) -> Iterator[re.Match[str]]:
@@ -43,9 +47,10 @@ def terms(text: str) -> list[str]:
     return stems([t for t in _TERM.findall(text.lower()) if t not in STOPWORDS])
 
 
-def term_sets(texts: Sequence[str]) -> list[frozenset[str]]:
-    """`terms` of each text as a set, stemming all of them in one call."""
-    tokens = [[t for t in _TERM.findall(text.lower()) if t not in STOPWORDS] for text in texts]
+def term_sets(texts: Sequence[str], stopwords: frozenset[str] = STOPWORDS) -> list[frozenset[str]]:
+    """`terms` of each text as a set, stemming all of them in one call; `stopwords` are left out (BM25's by
+    default, `FUNCTION_WORDS` for what a text says rather than how)."""
+    tokens = [[t for t in _TERM.findall(text.lower()) if t not in stopwords] for text in texts]
     flat = stems([t for group in tokens for t in group])
     out: list[frozenset[str]] = []
     at = 0

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qa.records import Candidate, Chunk, Hit, is_structure_heading
-from qa.text import term_sets, words
+from qa.text import FUNCTION_WORDS, term_sets, words
 
 # Term weights: the index's idf of each term (`PhraseIndex.idf`).
 Weigh = Callable[[Sequence[str]], np.ndarray]
@@ -137,15 +137,15 @@ def feature_matrix(candidates: Sequence[Candidate], hits: Sequence[Hit], asked: 
     best_dense = max(dense) if dense else None
 
     texts = [c.text for c in candidates]
-    sentence_terms = term_sets(texts)
-    question_terms, focus_terms = term_sets([asked.text, asked.focus or asked.text])
+    sentence_terms = term_sets(texts, FUNCTION_WORDS)
+    question_terms, focus_terms = term_sets([asked.text, asked.focus or asked.text], FUNCTION_WORDS)
     vocabulary = sorted(question_terms | focus_terms)
     weight = dict(zip(vocabulary, (float(w) for w in weigh(vocabulary)), strict=True)) if vocabulary else {}
     asked_weights = {t: weight[t] for t in question_terms}
     focus_weights = {t: weight[t] for t in focus_terms}
     chunks = {c.chunk.chunk_id: c.chunk for c in candidates}
-    names = dict(zip(chunks, term_sets([page_names(c) for c in chunks.values()]), strict=True))
-    sections = dict(zip(chunks, term_sets([section_names(c) for c in chunks.values()]), strict=True))
+    names = dict(zip(chunks, term_sets([page_names(c) for c in chunks.values()], FUNCTION_WORDS), strict=True))
+    sections = dict(zip(chunks, term_sets([section_names(c) for c in chunks.values()], FUNCTION_WORDS), strict=True))
     # The sentence before each candidate in its chunk, when that one is a candidate too: a list item under a
     # lead-in ("Her symptoms were:") answers what the lead-in names.
     at = {(c.chunk.chunk_id, c.sentence): i for i, c in enumerate(candidates)}

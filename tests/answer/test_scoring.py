@@ -51,10 +51,24 @@ def test_feature_rows_hold_what_each_candidate_is_known_by() -> None:
     assert column(matrix, "fragment")[0] == 1.0
     assert column(matrix, "after_lead_in") == [0.0, 1.0, 0.0, 0.0]
     assert column(matrix, "cos_previous") == [0.0, 1.0, 0.6, 0.0]
-    # "dose" is shared with the question by the third sentence only (unit term weights: 1 of what, dose, fexolan).
-    assert column(matrix, "overlap") == [0.0, 0.0, 0.3333, 0.0]
+    # "dose" is shared with the question by the third sentence only (unit term weights: 1 of dose, fexolan).
+    assert column(matrix, "overlap") == [0.0, 0.0, 0.5, 0.0]
     # The question names "fexolan", a retrieved page's title; the lupus page does not name it anywhere.
     assert column(matrix, "off_topic") == [0.0, 0.0, 0.0, 1.0]
+
+
+def test_word_shares_count_what_is_asked_not_the_question_words() -> None:
+    """ "how does fexolan work?" asks about fexolan and how it works; a sentence sharing "does" or "how" shares
+    nothing asked, however rare those words are in the corpus (idf weighs BM25's terms, function words too)."""
+    text = "Dialysis does not remove fexolan. Fexolan blocks the receptor and that is how it works."
+    page = chunk("c", text, ((0, 33), (34, len(text))), heading="Mechanism")
+    candidates = [candidate(page, 0, 0.0, unit(1.0, 0.0)), candidate(page, 1, 0.0, unit(1.0, 0.0))]
+    asked = Asked("how does fexolan work?", unit(1.0, 0.0)[None, :])
+    matrix = feature_matrix(candidates, [Hit(page, 1.0)], asked, weigh)
+    # Asked: fexolan, work (not "how", "does"). Both name fexolan; only the second says how it works.
+    assert column(matrix, "overlap") == [0.5, 1.0]
+    # What the first says beyond the question: dialysis and removal, two of its three terms ("does" is not one).
+    assert column(matrix, "novelty")[0] == 0.6667
 
 
 def test_interactions_sum_to_the_cosine() -> None:
