@@ -142,6 +142,11 @@ ASPECT_WORDS = frozenset(
     support look like go goes going clinical
     """.split()
 )
+# Clinical shorthand for an aspect ("sx" symptoms, "tx" treatment, "dx" diagnosis) is an aspect word too: "what
+# about toxicity sx?" names toxicity, not a drug or a disease called "sx".
+ASPECT_WORDS = ASPECT_WORDS | {
+    short for short, long in BUILTIN_ABBREVIATIONS.items() if all(w in ASPECT_WORDS for w in long.split())
+}
 _FOLLOWUP_START = re.compile(
     r"^\s*(and|also|what about|how about|what if|but|so|then|ok(ay)?|in|for|with|during|after|before|same|"
     r"is it|does it|can it|should it|was it|will it|would it|are they|do they|what dose|which dose)\b",

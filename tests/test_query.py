@@ -10,6 +10,7 @@ import qa.query as query_module
 from qa.query import (
     QueryBuilder,
     clean_message,
+    content_words,
     is_followup,
     learn_abbreviations,
     resolve_followup,
@@ -197,6 +198,21 @@ def test_a_condition_or_an_aspect_names_no_substitute(question: str) -> None:
         question, ["Does hemodialysis remove baclofen?"], similar=lambda p, t: [0.9] * len(t)
     )
     assert used and resolved.startswith(question) and "baclofen" in resolved
+
+
+def test_clinical_shorthand_for_an_aspect_names_no_drug_or_disease() -> None:
+    # "sx" (symptoms) is not among the model's everyday words, but it names an aspect, not a drug: a phrase with a
+    # drug in it would take the place of the closest part naming one, however far ("is toxicity cleared by HD?"
+    # lost baclofen); a phrase without one needs a close part, and none is here.
+    everyday = frozenset({"toxicity", "is", "cleared", "by", "what", "about"})
+    resolved, used = resolve_followup(
+        "what about toxicity sx?",
+        ["is baclofen cleared by HD?"],
+        similar=lambda p, parts: [0.1] * len(parts),
+        everyday=everyday,
+    )
+    assert used and "baclofen" in resolved
+    assert set(content_words("tx and dx w/o sx")) == set()
 
 
 def test_followup_without_history_is_left_as_typed() -> None:
