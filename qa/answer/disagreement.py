@@ -121,7 +121,11 @@ _NOUN_SCOPE = 3
 _NOT_A_NEGATION = re.compile(
     r"\b(?:not (?:only|just|merely|all|every|everyone|everybody|always|necessarily)"
     r"|no (?:more|less|later|earlier|sooner|longer) than|no matter|no doubt|with or without|whether or not"
-    r"|not (?:to )?exceed)\b",
+    r"|not (?:to )?exceed)\b"
+    # Not knowing why or how X happens takes X as given ("it is unclear why the immune system malfunctions",
+    # "doctors don't know what causes it"): only the reason is unknown. ("Unclear if X" leaves X open.)
+    r"|(?:\bnot|\bunclear|n['\u2019]t)(?:\s+(?:yet|fully|well|completely|entirely))?"
+    r"(?:\s+(?:known|clear|understood|certain|sure|know|understand))?\s+(?:why|how|what|when|where|which|who)\b",
     re.IGNORECASE,
 )
 # A claim about part of a group ("most people ...", "in a small number of cases ...", "10 percent of cases") or about

@@ -207,6 +207,22 @@ def test_an_upper_bound_is_not_a_negation(bound: str) -> None:
     assert find(*pair("The fexolan dose is 400 mg daily.", bound), question="Is 400 mg of fexolan daily safe?") is None
 
 
+@pytest.mark.parametrize(
+    "unknown",
+    [
+        "It is unclear why hemodialysis removes fexolan effectively.",
+        "It is not known how hemodialysis removes fexolan effectively.",
+        "Doctors don't fully understand why hemodialysis removes fexolan effectively.",
+    ],
+)
+def test_not_knowing_why_or_how_denies_nothing(unknown: str) -> None:
+    # "It is unclear why X" takes X as given and asks its reason: X is not denied. "Unclear whether X" doubts X
+    # itself, and still opposes "X" as before.
+    assert False not in set().union(*polarity(unknown).values())
+    assert find(*pair("Hemodialysis removes fexolan effectively.", unknown), question=ASKED) is None
+    assert polarity("It is unclear whether hemodialysis removes fexolan.")["remov"] == {False}
+
+
 def test_a_relative_clause_says_whom_a_claim_is_about_and_asserts_nothing_of_its_own() -> None:
     # "adults who have not received a dose" names who; it does not deny the dose the sentence gives.
     signs = polarity("Give a dose of the vaccine to adults who have not previously received a dose.")
