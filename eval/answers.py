@@ -92,8 +92,9 @@ def labelled_figures(items: Sequence[tuple[Query, Answer]]) -> dict[str, Any]:
 
 def document_figures(items: Sequence[tuple[Query, Answer, bool]]) -> dict[str, Any]:
     """For document-judged sets, in all and per split: how often the bottom line comes from a relevant document,
-    beside how often the top-ranked document of retrieval is relevant (`items`: query, answer, top relevant).
-    Abstentions count as neither."""
+    beside how often the top-ranked document of retrieval is relevant (`items`: query, answer, top relevant), over
+    every question: an abstention has no bottom line, so it counts as not from a relevant document, while the
+    top-ranked document, which showing the first passage would give, counts for every question."""
 
     def block(chosen: Sequence[tuple[Query, Answer, bool]]) -> dict[str, Any]:
         n = len(chosen)
