@@ -124,8 +124,8 @@ _NOT_A_NEGATION = re.compile(
     r"|not (?:to )?exceed)\b"
     # Not knowing why or how X happens takes X as given ("it is unclear why the immune system malfunctions",
     # "doctors don't know what causes it"): only the reason is unknown. ("Unclear if X" leaves X open.)
-    r"|(?:\bnot|\bunclear|n['\u2019]t)(?:\s+(?:yet|fully|well|completely|entirely))?"
-    r"(?:\s+(?:known|clear|understood|certain|sure|know|understand))?\s+(?:why|how|what|when|where|which|who)\b",
+    r"|(?:\bunclear|(?:\bnot|n['\u2019]t)(?:\s+(?:yet|fully|well|completely|entirely))?"
+    r"\s+(?:known|clear|understood|certain|sure|know|understand))\s+(?:why|how|what|when|where|which|who)\b",
     re.IGNORECASE,
 )
 # A claim about part of a group ("most people ...", "in a small number of cases ...", "10 percent of cases") or about

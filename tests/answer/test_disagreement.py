@@ -221,6 +221,8 @@ def test_not_knowing_why_or_how_denies_nothing(unknown: str) -> None:
     assert False not in set().union(*polarity(unknown).values())
     assert find(*pair("Hemodialysis removes fexolan effectively.", unknown), question=ASKED) is None
     assert polarity("It is unclear whether hemodialysis removes fexolan.")["remov"] == {False}
+    # Without a word of knowing, "not" before a question word still denies: "not when fasting".
+    assert polarity("Take fexolan with food, not when fasting.")["fast"] == {False}
 
 
 def test_a_relative_clause_says_whom_a_claim_is_about_and_asserts_nothing_of_its_own() -> None:
