@@ -121,6 +121,12 @@ def _words(text: str) -> list[re.Match[str]]:
 # Of two equally close typo fixes, one wins only if the corpus uses it this many times as often as the other.
 _CLEAR_WINNER = 10
 
+
+def _clear_winner(uses: Sequence[int]) -> bool:
+    """Whether the first of equally good guesses, most used first, may be taken: it is the only one, or the corpus
+    uses it `_CLEAR_WINNER` times as often as the next ("presure" is "pressure", not "presume")."""
+    return len(uses) < 2 or uses[0] >= _CLEAR_WINNER * max(uses[1], 1)
+
 # Words that say what is asked about, not what it is about: a question made only of these leans on history.
 ASPECT_WORDS = frozenset(
     """
@@ -562,7 +568,7 @@ class QueryBuilder:
             if self._counts[longer] >= self._counts[most_used.get(stem, longer)]:
                 most_used[stem] = longer
         ranked = uses.most_common(2)
-        if len(ranked) > 1 and ranked[0][1] < _CLEAR_WINNER * max(ranked[1][1], 1):
+        if not _clear_winner([n for _, n in ranked]):
             return None
         return most_used[ranked[0][0]]
 
@@ -582,6 +588,6 @@ class QueryBuilder:
         tied = sorted((w for w, distance, _ in found if distance == closest), key=lambda w: -self._counts[w])
         # Two equally close words: guessing would mislead, unless the corpus uses one far more ("presure" is
         # "pressure", not "presume").
-        if len(tied) > 1 and self._counts[tied[0]] < _CLEAR_WINNER * max(self._counts[tied[1]], 1):
+        if not _clear_winner([self._counts[w] for w in tied[:2]]):
             return None
         return tied[0]
