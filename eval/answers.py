@@ -94,14 +94,22 @@ def document_figures(items: Sequence[tuple[Query, Answer, bool]]) -> dict[str, A
     """For document-judged sets, in all and per split: how often the bottom line comes from a relevant document,
     beside how often the top-ranked document of retrieval is relevant (`items`: query, answer, top relevant), over
     every question: an abstention has no bottom line, so it counts as not from a relevant document, while the
-    top-ranked document, which showing the first passage would give, counts for every question."""
+    top-ranked document, which showing the first passage would give, counts for every question. The same two over
+    the answered questions alone ("answered_..."): on the same questions, whether the sentence chosen, rather than
+    the decision to answer, does worse than the first passage."""
 
     def block(chosen: Sequence[tuple[Query, Answer, bool]]) -> dict[str, Any]:
         n = len(chosen)
+        answered = [(q, a, top) for q, a, top in chosen if not a.abstained]
         return {
             "questions": n,
             "bottom_line_relevant": _ratio(sum(bottom_line_relevant(a, q.relevant) for q, a, _ in chosen), n),
             "top_document_relevant": _ratio(sum(top for _, _, top in chosen), n),
+            "answered": len(answered),
+            "answered_bottom_line_relevant": _ratio(
+                sum(bottom_line_relevant(a, q.relevant) for q, a, _ in answered), len(answered)
+            ),
+            "answered_top_document_relevant": _ratio(sum(top for _, _, top in answered), len(answered)),
             "abstained": _ratio(sum(a.abstained for _, a, _ in chosen), n),
             "differ": _ratio(sum(bool(a.sides) for _, a, _ in chosen), n),
         }

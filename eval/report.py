@@ -167,13 +167,17 @@ def _labelled_table(figures: Mapping[str, Any]) -> list[str]:
 
 
 def _documents_table(figures: Mapping[str, Any]) -> list[str]:
-    """Bottom line from a relevant document beside the top-ranked document's relevance, per split."""
+    """Bottom line from a relevant document beside the top-ranked document's relevance, per split: over every
+    question (an abstention counts against the bottom line), then over the answered questions alone."""
     rows = [
         [
             name,
             str(block["questions"]),
             _pct(block["bottom_line_relevant"]),
             _pct(block["top_document_relevant"]),
+            str(block["answered"]),
+            _pct(block["answered_bottom_line_relevant"]),
+            _pct(block["answered_top_document_relevant"]),
             _pct(block["differ"]),
             _pct(block["abstained"]),
         ]
@@ -181,9 +185,12 @@ def _documents_table(figures: Mapping[str, Any]) -> list[str]:
     ]
     header = [
         "split",
-        "answered questions",
+        "questions",
         "bottom line from a relevant doc",
         "top doc relevant",
+        "answered",
+        "answered: bottom line from a relevant doc",
+        "answered: top doc relevant",
         "sources differ",
         "abstained",
     ]

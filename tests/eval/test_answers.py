@@ -91,3 +91,22 @@ def test_document_figures_set_the_bottom_line_beside_the_top_document() -> None:
     figures = document_figures(items)
     assert (figures["bottom_line_relevant"], figures["top_document_relevant"], figures["abstained"]) == (0.5, 0.5, 0.5)
     assert figures["splits"]["tune"]["bottom_line_relevant"] == 1.0
+
+
+def test_document_figures_also_compare_the_answered_questions_alone() -> None:
+    """An abstention counts against the bottom line and never against the top document; over the answered
+    questions alone the two are compared on the same questions, which says whether the choice of sentence (not
+    the decision to answer) loses to the first passage."""
+    relevant = {"note.txt": 1}
+    items = [
+        (Query("a", "q", relevant, split="tune"), answer("From the note."), False),
+        (Query("b", "q", relevant, split="tune"), answer("From the note.", abstained=True), True),
+        (Query("c", "q", relevant, split="heldout"), answer("From the note.", abstained=True), True),
+    ]
+    figures = document_figures(items)
+    assert (figures["bottom_line_relevant"], figures["top_document_relevant"]) == (1 / 3, 2 / 3)
+    assert figures["answered"] == 1
+    assert (figures["answered_bottom_line_relevant"], figures["answered_top_document_relevant"]) == (1.0, 0.0)
+    held_out = figures["splits"]["heldout"]
+    assert held_out["answered"] == 0
+    assert held_out["answered_bottom_line_relevant"] is None and held_out["answered_top_document_relevant"] is None

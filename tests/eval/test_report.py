@@ -77,6 +77,24 @@ def test_markdown_has_a_side_by_side_table_per_data_set() -> None:
     assert "Note: skipped X" in text
 
 
+def test_document_table_counts_every_question_and_the_answered_ones_apart() -> None:
+    results = _results()
+    block = {
+        "questions": 4,
+        "answered": 3,
+        "bottom_line_relevant": 0.5,
+        "top_document_relevant": 0.75,
+        "answered_bottom_line_relevant": 2 / 3,
+        "answered_top_document_relevant": 2 / 3,
+        "differ": 0.0,
+        "abstained": 0.25,
+    }
+    results["datasets"]["own"]["answers"]["documents"] = block | {"splits": {"tune": block}}
+    text = render_markdown(results)
+    assert "| split | questions | bottom line from a relevant doc | top doc relevant | answered |" in text
+    assert "| all | 4 | 50.0% | 75.0% | 3 | 66.7% | 66.7% | 0.0% | 25.0% |" in text
+
+
 def test_abstention_section_lists_groups() -> None:
     text = render_dataset("abstention", _results()["datasets"]["abstention"])
     assert "| own | yes | 2 | 0.800 | 0.0% |" in text
