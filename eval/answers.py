@@ -50,12 +50,19 @@ def bottom_line_correct(query: Query, answer: Answer) -> bool:
     return any(matches(q.text, q.doc_id, query.answers) for q in answer.bottom_line)
 
 
-def reciprocal_rank(query: Query, answer: Answer) -> float:
-    """1 / the rank of the first labelled answer sentence among the scorer's candidates (0 when none is there)."""
+def answer_rank(query: Query, answer: Answer) -> int | None:
+    """The rank (1 = best) of the first labelled answer sentence among the scorer's candidates, None when none is
+    among them."""
     for rank, ranked in enumerate(answer.ranked, start=1):
         if matches(ranked.text, ranked.doc_id, query.answers):
-            return 1.0 / rank
-    return 0.0
+            return rank
+    return None
+
+
+def reciprocal_rank(query: Query, answer: Answer) -> float:
+    """1 / the rank of the first labelled answer sentence among the scorer's candidates (0 when none is there)."""
+    rank = answer_rank(query, answer)
+    return 1.0 / rank if rank else 0.0
 
 
 def bottom_line_relevant(answer: Answer, relevant: Mapping[str, int]) -> bool:

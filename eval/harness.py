@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from eval import EvalError
 from eval.abstention import abstention_figures
-from eval.answers import document_figures, labelled_figures
+from eval.answers import answer_rank, bottom_line_correct, document_figures, labelled_figures
 from eval.datasets import (
     PARTS,
     MedquadPage,
@@ -208,6 +208,7 @@ def evaluate_retrieval(
         entry["per_question"] = [
             {
                 "id": q.qid,
+                "split": q.split,
                 "question": q.text,
                 "history": list(q.history),
                 "first_relevant_rank": {s: _first_hit(rankings[s][q.qid], qrels[q.qid]) for s in systems},
@@ -461,8 +462,10 @@ def run_plan(
                 entry["answers"]["documents"] = document_figures(
                     [(a.query, a.answer, _top_relevant(assistant, a.query)) for a in asked]
                 )
-            for row, item in zip(entry.get("per_question", ()), asked, strict=False):
-                row.update(confidence=item.answer.confidence, abstained=item.answer.abstained)
+            by_id = {item.query.qid: item for item in asked}
+            for row in entry.get("per_question", ()):
+                if row["id"] in by_id:
+                    row.update(_answer_row(by_id[row["id"]]))
             results["datasets"][target.name] = entry
             emit(render_dataset(target.name, entry))
             own_corpus = target.kind == "own"
@@ -505,6 +508,21 @@ def run_plan(
         emit(render_dataset("emergency", entry))
     results["run"]["seconds"] = round(time.perf_counter() - started, 1)
     return results
+
+
+def _answer_row(item: Asked) -> dict[str, Any]:
+    """What a per-question row of a labelled set's report says of its answer: confidence, abstained, the bottom
+    line, whether it says the sources differ, whether it is correct and the rank of the first labelled sentence
+    among the scorer's candidates, so a miss can be read from the report without rerunning anything."""
+    answer = item.answer
+    return {
+        "confidence": answer.confidence,
+        "abstained": answer.abstained,
+        "bottom_line": " ".join(q.text for q in answer.bottom_line) or None,
+        "sources_differ": bool(answer.sides),
+        "bottom_line_correct": bottom_line_correct(item.query, answer),
+        "answer_rank": answer_rank(item.query, answer),
+    }
 
 
 def _top_relevant(assistant: AssistantLike, query: Query) -> bool:

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from qa.markup import escape_markdown
-from qa.records import Answer, Chunk, Citation, Document, Hit, Section
+from qa.records import Answer, Chunk, Citation, Document, Hit, Quote, Ranked, Section
 
 # (mode, question, history) -> ranked chunk ids
 Ranker = Callable[[str, str, tuple[str, ...]], list[str]]
@@ -37,7 +37,8 @@ def whole_chunks(*docs: Document) -> list[Chunk]:
 
 
 def answer(question: str, quotes: Sequence[tuple[str, Chunk]], *, confidence: float = 0.5, abstained=False):
-    """An answer quoting `quotes` (sentence, cited chunk), numbered 1.. in order of first citation."""
+    """An answer quoting `quotes` (sentence, cited chunk), numbered 1.. in order of first citation; the first is its
+    bottom line, and all of them, in order, the scorer's candidates."""
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     pairs: list[tuple[str, int]] = []
@@ -58,7 +59,14 @@ def answer(question: str, quotes: Sequence[tuple[str, Chunk]], *, confidence: fl
         confidence=confidence,
         abstained=abstained,
         quotes=tuple(pairs),
+        bottom_line=tuple(_quote(s, n, c) for (s, c), (_, n) in zip(quotes[:1], pairs, strict=False)),
+        ranked=tuple(Ranked(s, c.doc_id, c.chunk_id, -float(i)) for i, (s, c) in enumerate(quotes)),
     )
+
+
+def _quote(sentence: str, number: int, cited: Chunk) -> Quote:
+    start = cited.text.find(sentence)
+    return Quote(sentence, number, cited.doc_id, cited.chunk_id, start, start + len(sentence))
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from eval.answers import (
+    answer_rank,
     bottom_line_correct,
     bottom_line_relevant,
     document_figures,
@@ -73,6 +74,7 @@ def test_labelled_figures_per_split() -> None:
         (Query("b", "q", answers=LABEL, split="tune"), answer("Wrong.", ranked=("Wrong.", right))),
         (Query("c", "q", answers=LABEL, split="heldout", differ=True), answer(sides=("Yes.", right))),
     ]
+    assert [answer_rank(q, a) for q, a in items] == [1, 2, None]
     figures = labelled_figures(items)
     assert figures["bottom_line_correct"] == 2 / 3
     assert figures["answer_mrr"] == (1 + 0.5 + 0) / 3

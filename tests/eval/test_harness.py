@@ -200,11 +200,17 @@ def test_run_plan_scores_each_set_and_pools_abstention(tmp_path: Path, make: Sim
     assert results["datasets"]["own"]["per_question"] == [
         {
             "id": "o1",
+            "split": "heldout",
             "question": "baclofen clearance",
             "history": [],
             "first_relevant_rank": {"bm25": 1, "hybrid": 1},
             "confidence": 1.0,
             "abstained": False,
+            # What the answer's check found, so a miss can be read from the report without rerunning it.
+            "bottom_line": "Baclofen is renally cleared.",
+            "sources_differ": False,
+            "bottom_line_correct": True,
+            "answer_rank": 1,
         }
     ]
     abstention = results["datasets"]["abstention"]
