@@ -154,7 +154,7 @@ ASPECT_WORDS = ASPECT_WORDS | {
     short for short, long in BUILTIN_ABBREVIATIONS.items() if all(w in ASPECT_WORDS for w in long.split())
 }
 _FOLLOWUP_START = re.compile(
-    r"^\s*(and|also|what about|how about|what if|but|so|then|ok(ay)?|in|for|with|during|after|before|same|"
+    r"^\s*(and|also|any|what about|how about|what if|but|so|then|ok(ay)?|in|for|with|during|after|before|same|"
     r"is it|does it|can it|should it|was it|will it|would it|are they|do they|what dose|which dose)\b",
     re.IGNORECASE,
 )
@@ -276,7 +276,10 @@ def resolve_followup(
         if topic:
             stated = earlier
             if is_followup(earlier) and at > 0:
+                # A follow-up of a follow-up asks about what that one did: "how fast do they wake up after?" after
+                # "and how do you treat tox?" after "baclofen in ESRD" carries baclofen and ESRD, not tox alone.
                 stated = resolve_followup(earlier, history[:at], similar=similar, everyday=everyday)[0]
+                topic = topic_of(stated)
             replaced = substitute(question, stated, similar, everyday)
             return (replaced, True) if replaced else (f"{question} ({topic})", True)
     return question, False

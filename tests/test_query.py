@@ -136,6 +136,27 @@ def test_followup_takes_the_topic_of_the_latest_turn_that_names_one() -> None:
     assert "baclofen" in resolved and "lithium" not in resolved
 
 
+def test_a_followup_of_a_followup_carries_what_that_one_carried() -> None:
+    # "and how do you treat tox?" names toxicity only; it asked about baclofen in ESRD, and so does the next turn.
+    history = ["baclofen in ESRD", "and how do you treat tox?"]
+    resolved, used = resolve_followup("how fast do they wake up after?", history)
+    assert used
+    assert all(word in resolved.lower() for word in ("tox", "baclofen", "esrd"))
+
+
+@pytest.mark.parametrize("question", ["any hepatic metab?", "any interactions?", "Any data in children?"])
+def test_a_question_opening_with_any_leans_on_the_conversation(question: str) -> None:
+    assert is_followup(question)
+    resolved, used = resolve_followup(question, ["how is baclofen eliminated?"])
+    assert used and "baclofen" in resolved
+
+
+def test_the_drug_asked_about_two_turns_back_is_carried_through_an_any_question() -> None:
+    history = ["how is baclofen eliminated?", "any hepatic metab?"]
+    resolved, used = resolve_followup("so in ESRD pts does HD get it out?", history)
+    assert used and "baclofen" in resolved and "hepatic" in resolved
+
+
 @pytest.mark.parametrize(
     "question", ["How long does the confusion last afterwards?", "How fast do patients wake up after?"]
 )

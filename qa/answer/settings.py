@@ -41,7 +41,9 @@ class AnswerSettings:
     "differ" questions flagged while at most 3% of the others are, pooled and of each set (one question of a small
     set may be), then the fewest others), 2026-12-03 (fourth session, with the test of categorical claims): 14 of 16
     flagged, 1 of 386 others wrongly, an own question (held-out: 4 of 4, 1 of 404; our long messages 0 of 39, the
-    MedQuAD and MedicationQA samples 0 of 596). Without the test of categorical claims, the same numbers flagged
+    MedQuAD and MedicationQA samples 0 of 596); rerun in the sixth session, after follow-ups of follow-ups carry
+    what they carried, the same numbers again, 15 of 16 flagged (held-out 4 of 4, others 1 of 386 / 1 of 404).
+    Without the test of categorical claims, the same numbers flagged
     8 of 386 others (held-out 5 of 404; our long messages about MedQuAD 3 of 21 and 3 of 17). Before both, with the
     leads ranked by the pinned answer scorer of 2026-12-01 and whether-questions only those opening with an
     auxiliary (`python -m eval.tune_disagreement` on that code): 11 of 16, 4 of 386 (held-out: 3 of 4, 4 of 404).
