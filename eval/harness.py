@@ -462,10 +462,10 @@ def run_plan(
                 entry["answers"]["documents"] = document_figures(
                     [(a.query, a.answer, _top_relevant(assistant, a.query)) for a in asked]
                 )
+            # Only a labelled set lists its questions, and every one of them is asked.
             by_id = {item.query.qid: item for item in asked}
             for row in entry.get("per_question", ()):
-                if row["id"] in by_id:
-                    row.update(_answer_row(by_id[row["id"]]))
+                row.update(_answer_row(by_id[row["id"]]))
             results["datasets"][target.name] = entry
             emit(render_dataset(target.name, entry))
             own_corpus = target.kind == "own"
