@@ -120,6 +120,10 @@ def _words(text: str) -> list[re.Match[str]]:
 
 # Of two equally close typo fixes, one wins only if the corpus uses it this many times as often as the other.
 _CLEAR_WINNER = 10
+# A word this long may have letters left out, up to this many (`QueryBuilder.correct`; not tuned: a dropped
+# syllable is two or three letters, and a shorter word left of a longer one is too often another word).
+_LEFT_OUT_FROM = 6
+_LEFT_OUT = 3
 
 
 def _clear_winner(uses: Sequence[int]) -> bool:
@@ -576,15 +580,27 @@ class QueryBuilder:
         return most_used[ranked[0][0]]
 
     def correct(self, word: str) -> str | None:
-        """The corpus word one or two edits away from an unknown word ("dialisys" -> "dialysis"), if unique."""
+        """The corpus word one or two edits away from an unknown word ("dialisys" -> "dialysis"), if unique; else,
+        for a word of `_LEFT_OUT_FROM` letters or more, the corpus word it is with up to `_LEFT_OUT` letters left
+        out and the same first letter ("metopol" -> "metoprolol", "testerone" -> "testosterone"): people drop a
+        syllable of a long name, and those are three edits or more."""
         if len(word) < 5 or not word.isalpha() or word in self.known_words or word in ASPECT_WORDS:
             return None
         from rapidfuzz import process
-        from rapidfuzz.distance import DamerauLevenshtein
+        from rapidfuzz.distance import DamerauLevenshtein, Indel
 
         limit = 1 if len(word) < 7 else 2
         choices = [c for size in range(len(word) - limit, len(word) + limit + 1) for c in self._by_length.get(size, ())]
         found = process.extract(word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None)
+        if not found and len(word) >= _LEFT_OUT_FROM:
+            # Only insertions turn the typed word into the corpus word: it is a subsequence of it.
+            longer = [
+                c
+                for size in range(len(word) + 1, len(word) + _LEFT_OUT + 1)
+                for c in self._by_length.get(size, ())
+                if c[0] == word[0]
+            ]
+            found = [(c, 0, 0) for c in longer if Indel.distance(word, c) == len(c) - len(word)]
         if not found:
             return None
         closest = min(distance for _, distance, _ in found)

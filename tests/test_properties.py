@@ -170,6 +170,38 @@ def test_query_building_never_raises_and_keeps_each_part_in_its_expansion(messag
         assert expanded.startswith(part)
 
 
+CORPUS_WORDS = {"metoprolol": 40, "testosterone": 12, "estrone": 4, "dialysis": 30, "hemodialysis": 9, "baclofen": 20}
+
+
+@BOUNDED
+@given(
+    st.one_of(
+        st.text(alphabet="abcdefghilmnoprstyz", min_size=1, max_size=14),
+        # A corpus word with letters left out, changed or added at random places.
+        st.builds(
+            lambda word, cuts, extra: "".join(c for i, c in enumerate(word) if i not in cuts) + extra,
+            st.sampled_from(sorted(CORPUS_WORDS)),
+            st.sets(st.integers(0, 12), max_size=5),
+            st.text(alphabet="aeiorst", max_size=2),
+        ),
+    )
+)
+def test_a_typo_fix_is_within_two_edits_or_the_word_with_letters_left_out(typed: str) -> None:
+    from rapidfuzz.distance import DamerauLevenshtein, Indel
+
+    fixed = QueryBuilder(CORPUS_WORDS).correct(typed)
+    if fixed is None:
+        return
+    assert fixed in CORPUS_WORDS and fixed != typed
+    left_out = (
+        len(typed) >= 6
+        and fixed[0] == typed[0]
+        and 0 < len(fixed) - len(typed) <= 3
+        and Indel.distance(typed, fixed) == len(fixed) - len(typed)
+    )
+    assert DamerauLevenshtein.distance(typed, fixed) <= 2 or left_out
+
+
 # --- composition --------------------------------------------------------------------------------------------
 
 

@@ -313,6 +313,32 @@ def test_correct_leaves_short_words_and_far_words_alone() -> None:
     assert queries.correct("zzzzzzzz") is None
 
 
+def test_correct_reads_a_long_word_with_letters_left_out_as_the_corpus_word() -> None:
+    # People drop a syllable of a long drug name: "metopol" is "metoprolol" less three letters, "testerone"
+    # "testosterone" less three; neither is within two edits.
+    counts = {"metoprolol": 40, "testosterone": 12, "metformin": 30, "methotrexate": 9}
+    queries = QueryBuilder(counts)
+    assert queries.correct("metopol") == "metoprolol"
+    assert queries.correct("testerone") == "testosterone"
+
+
+def test_correct_leaves_out_no_more_than_three_letters_and_never_adds_one() -> None:
+    queries = QueryBuilder({"metoprolol": 40, "hydrochlorothiazide": 7, "metformin": 30})
+    assert queries.correct("metpol") is None  # four letters less
+    assert queries.correct("metol") is None  # five letters less, and too short to guess from
+    assert queries.correct("hydrozide") is None  # ten letters left out
+    # A letter the corpus word lacks (the "x" of "mextoprol") is an edit, not a dropped letter: the usual edit
+    # limit holds.
+    assert queries.correct("mextoprol") is None
+
+
+def test_correct_does_not_guess_between_two_words_that_a_word_is_left_of() -> None:
+    # "amlodin" is "amlodipine" and "amlodinate" (a made-up word) less letters, both used alike: no guess.
+    queries = QueryBuilder({"amlodipine": 5, "amlodinate": 4})
+    assert queries.correct("amlodin") is None
+    assert QueryBuilder({"amlodipine": 50, "amlodinate": 4}).correct("amlodin") == "amlodipine"
+
+
 def test_unclip_reads_a_clipped_word_as_the_corpus_word_it_begins() -> None:
     # "vit" begins "vitamin" (and its forms), used far more than "vitiligo": a clipping, as "chemo" and "tab" are.
     counts = {"vitamin": 55, "vitamins": 15, "vitiligo": 4, "chemotherapy": 8, "cortisol": 6, "coronary": 5}
