@@ -127,12 +127,14 @@ class Confidence:
     def topic(self, text: str, *, rare_only: bool = False) -> tuple[TopicWord, ...]:
         """The question's topic words, each with whether the corpus holds it and what it weighs in `coverage`."""
         context = self._story_words(text)
+        # A piece of a word typed apart ("level iracetam") is covered, loosely, by the word the pieces make.
+        apart = self.queries.typed_apart(text)
         found: list[TopicWord] = []
         for word in (w for w in content_words(text) if len(w) > 2 and not w.isdigit()):
             common = self.is_common(word)
             if rare_only and common:
                 continue
-            if self._covers(word):
+            if self._covers(word) or word in apart:
                 loose = not self._covers(word, exactly=True)
                 found.append(TopicWord(word, common, True, _COMMON_WORD_WEIGHT if common else 1.0, loose))
                 continue

@@ -7,6 +7,7 @@ string work on the question side; nothing rewrites what the sources say.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -499,12 +500,33 @@ class QueryBuilder:
             # "antipsychotic" -> "antipsychotics" fixes nothing; appended, it would count the word twice.
             if fixed and fixed.lower() != word and len(set(stems([fixed.lower(), word]))) > 1:
                 extra.append(fixed)
+        extra.extend(self.typed_apart(text).values())
         extra.extend(self.generic_names(text))
         seen: set[str] = set()
         unique = [
             e for e in extra if not (e.lower() in seen or seen.add(e.lower())) and e.lower() not in text.lower()
         ]
         return f"{text} ({', '.join(unique)})" if unique else text
+
+    def typed_apart(self, text: str) -> dict[str, str]:
+        """The corpus words `text` types in two pieces ("level iracetam" -> "levetiracetam"), by piece: two words one
+        space apart, of three letters or more, one of them unknown to the corpus and the everyday language and no
+        typo of a corpus word, that together are a corpus word or one edit from one (`correct`): reading two words
+        as one is a guess already, and two edits more let typos join their neighbours ("best tme" -> "bedtime")."""
+        found: dict[str, str] = {}
+        matches = _words(text)
+        for first, second in itertools.pairwise(matches):
+            pieces = first.group(0).lower(), second.group(0).lower()
+            if text[first.end() : second.start()] != " " or not all(p.isalpha() and len(p) >= 3 for p in pieces):
+                continue
+            unknown = [p for p in pieces if p not in self.known_words]
+            if not unknown or any(self.correct(p) for p in unknown):
+                continue
+            joined = "".join(pieces)
+            whole = joined if joined in self.vocabulary else self.correct(joined, edits=1)
+            if whole:
+                found.update(dict.fromkeys(pieces, whole))
+        return found
 
     def synonym(self, word: str) -> str | None:
         """What a word brings into the search: its built-in synonym, or the generic name of the drug it names."""
@@ -579,20 +601,21 @@ class QueryBuilder:
             return None
         return most_used[ranked[0][0]]
 
-    def correct(self, word: str) -> str | None:
+    def correct(self, word: str, *, edits: int | None = None) -> str | None:
         """The corpus word one or two edits away from an unknown word ("dialisys" -> "dialysis"), if unique; else,
         for a word of `_LEFT_OUT_FROM` letters or more, the corpus word it is with up to `_LEFT_OUT` letters left
         out and the same first letter ("metopol" -> "metoprolol", "testerone" -> "testosterone"): people drop a
-        syllable of a long name, and those are three edits or more."""
+        syllable of a long name, and those are three edits or more. `edits` caps the edits and leaves no letters
+        out (for a guess that is already one, as two pieces read as one word are: `typed_apart`)."""
         if len(word) < 5 or not word.isalpha() or word in self.known_words or word in ASPECT_WORDS:
             return None
         from rapidfuzz import process
         from rapidfuzz.distance import DamerauLevenshtein, Indel
 
-        limit = 1 if len(word) < 7 else 2
+        limit = min(1 if len(word) < 7 else 2, 2 if edits is None else edits)
         choices = [c for size in range(len(word) - limit, len(word) + limit + 1) for c in self._by_length.get(size, ())]
         found = process.extract(word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None)
-        if not found and len(word) >= _LEFT_OUT_FROM:
+        if not found and edits is None and len(word) >= _LEFT_OUT_FROM:
             # Only insertions turn the typed word into the corpus word: it is a subsequence of it.
             longer = [
                 c

@@ -79,6 +79,16 @@ def test_a_clipped_word_is_covered_loosely_by_the_word_it_begins(confidence: Con
     assert clipped.coverage == signals(confidence, "is baclofen cleared by hemodialysis?").coverage
 
 
+def test_a_word_typed_in_two_pieces_is_covered_loosely_by_the_word_they_make(confidence: Confidence) -> None:
+    # "hemo dialysis" is "hemodialysis" typed apart: both pieces are covered, loosely.
+    apart = signals(confidence, "is baclofen cleared by hemo dialysis?")
+    assert apart.missing_rare == 0 and apart.loose_rare >= 1
+    assert apart.coverage == signals(confidence, "is baclofen cleared by hemodialysis?").coverage
+    # Two pieces that make no corpus word stay as they are.
+    words = {w.text: w for w in confidence.topic("is baclofen cleared by zorbo dialysis?")}
+    assert not words["dialysis"].covered and not words["zorbo"].covered
+
+
 def test_a_contraction_of_everyday_words_is_an_everyday_word() -> None:
     # "We're scared and confused.": "we're" is "we" + "re", as everyday as they are, not a rare word the corpus lacks.
     vocabulary = corpus_words([CORPUS])

@@ -339,6 +339,23 @@ def test_correct_does_not_guess_between_two_words_that_a_word_is_left_of() -> No
     assert QueryBuilder({"amlodipine": 50, "amlodinate": 4}).correct("amlodin") == "amlodipine"
 
 
+def test_typed_apart_joins_two_pieces_into_the_corpus_word_they_make() -> None:
+    counts = {"levetiracetam": 20, "hydrocodone": 9, "level": 30, "blood": 40, "pressure": 35}
+    queries = QueryBuilder(counts, known_words=["why", "give", "me", "level", "blood", "pressure", "coding"])
+    # "level iracetam": one piece unknown, and the two together one edit from "levetiracetam".
+    assert queries.typed_apart("why give me level iracetam") == {"level": "levetiracetam", "iracetam": "levetiracetam"}
+    assert queries.typed_apart("what does hydro codone do") == {"hydro": "hydrocodone", "codone": "hydrocodone"}
+    # "hydro coding" is two edits from "hydrocodone", and "best tme" from "bedtime": a typo joining its neighbour.
+    assert queries.typed_apart("what does hydro coding do") == {}
+    assert QueryBuilder({"bedtime": 9}, known_words=["best", "the"]).typed_apart("the best tme to take") == {}
+    assert queries.expand("why give me level iracetam") == "why give me level iracetam (levetiracetam)"
+    # Two known words are two words, and pieces that make nothing the corpus holds stay apart.
+    assert queries.typed_apart("blood pressure") == {}
+    assert queries.typed_apart("level zorbotam") == {}
+    # Pieces apart by more than a space ("level, iracetam") were typed as two.
+    assert queries.typed_apart("level, iracetam") == {}
+
+
 def test_unclip_reads_a_clipped_word_as_the_corpus_word_it_begins() -> None:
     # "vit" begins "vitamin" (and its forms), used far more than "vitiligo": a clipping, as "chemo" and "tab" are.
     counts = {"vitamin": 55, "vitamins": 15, "vitiligo": 4, "chemotherapy": 8, "cortisol": 6, "coronary": 5}
