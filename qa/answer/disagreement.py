@@ -12,7 +12,8 @@ Four tests, none of them a list of words about a topic:
   vitamin K is not recommended"); the words after "no" or "without" ("no bleeding"); the words before "negligible".
   Phrases that only look negative ("not only", "no more than", "should not exceed", "with or without") negate
   nothing, and what a condition or a relative clause denies ("if people do not get chickenpox, ...", "adults who
-  have not received a dose") is only supposed.
+  have not received a dose") is only supposed; a "which" clause the sentence goes on after ("This condition, which is
+  not an autoimmune disorder, is called ...") is an aside, not the sentence's claim.
 - Categorical claims: a claim about part of a group ("most people ...", "in a small number of cases ...") or about
   what may happen ("may", "might", "could") is consistent with its negation, which another source may state of
   another part: "Most people with celiac disease improve on a gluten-free diet" and "In a small number of cases,
@@ -66,8 +67,8 @@ from qa.text import term_sets, terms
 
 # A clause ends at punctuation or where a contrasting, subordinate, conditional or relative clause begins.
 _CLAUSE = re.compile(
-    r"[;:,()\u2013\u2014]|\s-\s|\b(?:but|although|though|whereas|however|while|which)\b"
-    r"|(?=\b(?:if|unless|who|whom|whose)\b)",
+    r"[;:,()\u2013\u2014]|\s-\s|\b(?:but|although|though|whereas|however|while)\b"
+    r"|(?=\b(?:if|unless|who|whom|whose|which)\b)",
     re.I,
 )
 # Three kinds of negation, by what they negate within their clause: a verb's ("does not remove X", "X is not
@@ -142,6 +143,11 @@ _PARTIAL = re.compile(
 # A condition ("if people do not get chickenpox, they cannot get shingles") or a relative clause saying whom a claim
 # is about ("adults who have not received a dose") asserts nothing of its own: what it denies is only supposed.
 _NOT_ASSERTED = re.compile(r"^\W*(?:(?:and|but|so|or)\W+)?(?:if|unless|whether|who|whom|whose)\b", re.IGNORECASE)
+# A "which" clause that the sentence goes on after ("This condition, which is not an autoimmune disorder, is called
+# ...") describes what the sentence names in passing: an aside, not what the sentence is there to claim (Potts, "The
+# Logic of Conventional Implicatures", 2005). One that ends the sentence ("..., which means a person can live
+# normally without it") carries the claim on.
+_ASIDE = re.compile(r"^\W*which\b", re.IGNORECASE)
 # How many sentences of each document's context accompany its claim.
 CONTEXT = 2
 
@@ -163,7 +169,10 @@ def polarity(text: str) -> dict[str, set[bool]]:
     """Each term of `text` with whether it is affirmed (True) or negated (False) where it stands."""
     text = _NOT_A_NEGATION.sub(" ", text)
     signs: dict[str, set[bool]] = {}
-    for clause in (c for c in _CLAUSE.split(text) if c and c.strip() and not _NOT_ASSERTED.match(c)):
+    clauses = [c for c in _CLAUSE.split(text) if c and c.strip()]
+    for at, clause in enumerate(clauses):
+        if _NOT_ASSERTED.match(clause) or (_ASIDE.match(clause) and at < len(clauses) - 1):
+            continue
         negated = _negated(clause)
         for term in terms(clause):
             signs.setdefault(term, set()).add(term not in negated)

@@ -232,6 +232,18 @@ def test_a_relative_clause_says_whom_a_claim_is_about_and_asserts_nothing_of_its
     assert opposite("Give a dose to adults who have not received a dose.", "Give infants a dose at 2 months.") == set()
 
 
+def test_what_a_which_clause_says_of_something_is_not_the_sentences_claim() -> None:
+    # "This condition, which is not an autoimmune disorder, is called ...": the clause describes what the sentence
+    # names (not at issue, as an aside is); its "not" opposes no source saying the page's disease is autoimmune.
+    aside = "This condition, which is not an autoimmune disorder, is called congenital myasthenic syndrome."
+    assert "autoimmun" not in polarity(aside)
+    assert opposite("Myasthenia gravis is an autoimmune disease.", aside) == set()
+    # Said as the sentence's own claim, it still is one; and a "which" clause that ends the sentence carries it on.
+    assert polarity("This condition is not an autoimmune disorder.")["autoimmun"] == {False}
+    carried = polarity("The organ is not essential, which means a person can live normally without a gallbladder.")
+    assert carried["gallbladd"] == {False}
+
+
 def test_no_disagreement_when_the_negation_is_about_something_else() -> None:
     candidates, documents = pair(
         "Hemodialysis lowers fexolan in the blood within hours.",
