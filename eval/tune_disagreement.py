@@ -67,6 +67,8 @@ class Scored:
     documents: Mapping[str, Document]
     relate: Relate | None = None
     embed: Embed | None = None
+    # A follow-up restated from the earlier question (`Query.restated`), as `Assistant.ask` hands it on.
+    restated: str = ""
 
 
 def _memo(encode: Callable[[Sequence[str]], np.ndarray]) -> Callable[[Sequence[str]], np.ndarray]:
@@ -122,7 +124,8 @@ def gather(settings: Settings, names: Sequence[str], datasets_dir: Path) -> list
                 candidates = tuple(assistant.rank_sentences(understood, hits))
                 relate = _memo(assistant.relate(understood))
             embed = _memo(assistant.embedder.encode_uncached)
-            out.append(Scored(name, query, candidates, assistant.index.documents, relate, embed))
+            restated = understood.text if understood.restated else ""
+            out.append(Scored(name, query, candidates, assistant.index.documents, relate, embed, restated))
     return out
 
 
@@ -137,6 +140,7 @@ def flags(scored: Sequence[Scored], answer_settings: AnswerSettings) -> list[boo
             question=item.query.text,
             relate=item.relate,
             embed=item.embed,
+            restated=item.restated,
         )
         out.append(found is not None and found.asked)
     return out

@@ -217,6 +217,7 @@ class Assistant:
             query=query.text,
             relate=self.relate(query),
             embed=self.embedder.encode_uncached,
+            restated=query.text if query.restated else "",
         )
         timings["compose"] = time.perf_counter() - mark
         mark = time.perf_counter()

@@ -185,6 +185,9 @@ class Query:
     followup: bool = False
     # The user's own words in this turn: what a follow-up asks, without the topic carried from history.
     focus: str = ""
+    # A follow-up that put its phrase in place of a part of the earlier question ("and by the kidneys?" after "How
+    # much baclofen was removed by HD?"): `text` is what it asks, in the earlier question's form.
+    restated: bool = False
 
 
 def clean_message(message: str) -> str:
@@ -246,6 +249,17 @@ _SUBSTITUTE_OPENER = re.compile(
 _CLAUSE_WORD = re.compile(
     r"\b(?:if|when|whether|is|are|was|were|does|do|did|can|could|should|would|will|has|have|had)\b", re.IGNORECASE
 )
+# "and how long til she came round?": a question word right after the opening "and" makes a question of its own.
+# ("What about What I need to know about Kidney Stones?" names a page title: there, "what about" names a phrase.)
+_OWN_QUESTION = re.compile(
+    r"^\W*(?:and|but|so|also)\s+(?:how|what|when|where|which|who|whom|whose|why)\b", re.IGNORECASE
+)
+# "and by the kidneys?" after "... removed by HD ...": the phrase stands where the same preposition's object stood.
+_PREPOSITION = re.compile(
+    r"^\s*(?:and\s+|but\s+)?(?:what about\s+|how about\s+|same\s+)?"
+    r"(?P<word>by|in|for|with|without|during|after|before|on|via|from|at|under)\s",
+    re.IGNORECASE,
+)
 # The cosine above which a follow-up's phrase of everyday words takes the place of a part of the earlier question
 # not written like it ("children" for "adults" is 0.56; "the kidneys" for "hemodialysis" 0.50, a condition that
 # the clause rule keeps out; single words are rarely closer than 0.5 by the bundled model).
@@ -273,8 +287,20 @@ def resolve_followup(
     ...?"), instead of appending X to the whole earlier question (`substitute`). Other follow-ups carry the
     earlier turn's topic words along.
     """
+    return _resolve(question, history, leaning=leaning, similar=similar, everyday=everyday)[:2]
+
+
+def _resolve(
+    question: str,
+    history: Sequence[str],
+    *,
+    leaning: bool = False,
+    similar: Similar | None = None,
+    everyday: Collection[str] = frozenset(),
+) -> tuple[str, bool, bool]:
+    """`resolve_followup`, and whether the follow-up restated the earlier question with its phrase in place."""
     if not history or not (leaning or is_followup(question)):
-        return question, False
+        return question, False, False
     for at in range(len(history) - 1, -1, -1):
         earlier = clean_message(history[at])
         topic = topic_of(earlier)
@@ -286,8 +312,8 @@ def resolve_followup(
                 stated = resolve_followup(earlier, history[:at], similar=similar, everyday=everyday)[0]
                 topic = topic_of(stated)
             replaced = substitute(question, stated, similar, everyday)
-            return (replaced, True) if replaced else (f"{question} ({topic})", True)
-    return question, False
+            return (replaced, True, True) if replaced else (f"{question} ({topic})", True, False)
+    return question, False, False
 
 
 def substitute(
@@ -308,7 +334,7 @@ def substitute(
         return None
     match = _SUBSTITUTE.match(question)
     rest = match.group("rest") if match else ""
-    if not rest or _CLAUSE_WORD.search(rest):
+    if not rest or _CLAUSE_WORD.search(rest) or _OWN_QUESTION.match(question):
         return None
     wanted = [m for m in _words(rest) if m.group(0).lower().strip("'-/") not in ASPECT_WORDS]
     if not wanted:
@@ -321,6 +347,10 @@ def substitute(
     heads = [(start, end) for start, end, last in spans if last in phrase_stems]
     if heads:
         start, end = max(heads, key=lambda span: (span[1] - span[0], -span[0]))
+        return f"{earlier[:start]}{phrase}{earlier[end:]}"
+    parallel = _after_same_preposition(question, earlier, spans)
+    if parallel is not None:
+        start, end = parallel
         return f"{earlier[:start]}{phrase}{earlier[end:]}"
     if similar is None:
         return None
@@ -341,6 +371,26 @@ def substitute(
         return None
     start, end = choices[best]
     return f"{earlier[:start]}{phrase}{earlier[end:]}"
+
+
+def _after_same_preposition(
+    question: str, earlier: str, spans: Sequence[tuple[int, int, str]]
+) -> tuple[int, int] | None:
+    """The longest run of topic words right after the preposition that opens the follow-up's phrase, where the
+    earlier question uses that preposition once (a determiner between them is skipped), or None.
+
+    Parallel phrases share their preposition ("removed by HD" and "and by the kidneys?"), and that says which part
+    is replaced where meaning cannot: an abbreviation and its stand-in are not close in the model's vectors.
+    """
+    opening = _PREPOSITION.match(question)
+    if opening is None:
+        return None
+    after_word = rf"\b{opening.group('word')}\s+(?:(?:the|a|an|her|his|their)\s+)?"
+    places = [m.end() for m in re.finditer(after_word, earlier, re.IGNORECASE)]
+    if len(places) != 1:
+        return None
+    after = [(start, end) for start, end, _ in spans if start == places[0]]
+    return max(after, key=lambda span: span[1]) if after else None
 
 
 def _topic_spans(text: str) -> list[tuple[int, int, str]]:
@@ -463,7 +513,7 @@ class QueryBuilder:
         """The message cleaned, resolved against history, split and expanded; `leaning` forces the follow-up
         reading (for a question that only the conversation's topic makes answerable)."""
         cleaned = clean_message(message) or message.strip()
-        resolved, used = resolve_followup(
+        resolved, used, restated = _resolve(
             cleaned, history, leaning=leaning, similar=self.similar, everyday=self._everyday
         )
         if used:
@@ -478,7 +528,15 @@ class QueryBuilder:
                     resolve_followup(part, [*history, *parts], similar=self.similar, everyday=self._everyday)[0],
                 )
         expanded = tuple(self.expand(p) for p in parts)
-        return Query(original=message, text=resolved, parts=parts, expanded=expanded, followup=used, focus=cleaned)
+        return Query(
+            original=message,
+            text=resolved,
+            parts=parts,
+            expanded=expanded,
+            followup=used,
+            focus=cleaned,
+            restated=restated,
+        )
 
     def expand(self, text: str) -> str:
         """The text plus corrected spellings and the long forms of abbreviations and brand names."""

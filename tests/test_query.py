@@ -221,6 +221,53 @@ def test_a_condition_or_an_aspect_names_no_substitute(question: str) -> None:
     assert used and resolved.startswith(question) and "baclofen" in resolved
 
 
+def test_a_phrase_after_a_preposition_takes_the_place_of_what_followed_it_before() -> None:
+    # "by the kidneys" stands where "by HD" stood; no word is shared, and the closest part in meaning (the drug,
+    # for a stand-in that prefers it) would make "How much kidneys was removed by HD".
+    resolved, used = resolve_followup(
+        "and by the kidneys?",
+        ["How much baclofen was removed by HD in the case?"],
+        similar=lambda p, parts: [0.9 if part == "baclofen" else 0.1 for part in parts],
+    )
+    assert (resolved, used) == ("How much baclofen was removed by kidneys in the case?", True)
+    # A preposition the earlier question does not use places nothing by itself.
+    resolved, used = resolve_followup(
+        "and in children?", ["baclofen dose for adults"], similar=lambda p, parts: [0.1] * len(parts)
+    )
+    assert used and resolved.startswith("and in children?") and "baclofen" in resolved
+
+
+def test_a_title_that_opens_with_a_question_word_is_still_a_substitute() -> None:
+    # MedQuAD names pages "What I need to know about Kidney Stones": after "what about", that is a phrase.
+    resolved, used = resolve_followup(
+        "What about What I need to know about Kidney Stones?",
+        ["What are the treatments for Gallstones ?"],
+        similar=lambda p, parts: [0.9 if part == "Gallstones" else 0.1 for part in parts],
+    )
+    assert (resolved, used) == ("What are the treatments for Kidney Stones ?", True)
+
+
+def test_a_query_says_when_a_followup_restated_the_earlier_question() -> None:
+    # Only a restated follow-up asks in the earlier question's form; one that carries the topic along asks in its own.
+    earlier = ["How much baclofen was removed by HD in the case?"]
+    restated = builder().build("and by the kidneys?", earlier)
+    assert restated.restated and restated.text.startswith("How much baclofen was removed by kidneys")
+    assert not builder().build("and how long did she stay?", earlier).restated
+    assert not builder().build("How much baclofen was removed by HD?").restated
+
+
+@pytest.mark.parametrize(
+    "question", ["and how long til she came round?", "but why did they dialyze her", "and which dose then"]
+)
+def test_a_followup_asking_its_own_question_names_no_substitute(question: str) -> None:
+    # "how long til she came round" is a question of its own, not a phrase to put in place of a part of the earlier
+    # one ("how long after HD do baclofen til she came round up?").
+    resolved, used = resolve_followup(
+        question, ["how long after HD do baclofen tox pts wake up?"], similar=lambda p, t: [0.9] * len(t)
+    )
+    assert used and resolved.startswith(question) and "baclofen" in resolved
+
+
 def test_clinical_shorthand_for_an_aspect_names_no_drug_or_disease() -> None:
     # "sx" (symptoms) is not among the model's everyday words, but it names an aspect, not a drug: a phrase with a
     # drug in it would take the place of the closest part naming one, however far ("is toxicity cleared by HD?"

@@ -28,16 +28,20 @@ def compose(
     query: str = "",
     relate: Relate | None = None,
     embed: Embed | None = None,
+    restated: str = "",
 ) -> Answer:
     """The cited answer built from scored candidates (`qa.answer.scoring.score`), or an abstention when none is
     quotable. `hits` are the retrieved chunks (their topics are named when abstaining); `relate` and `embed`, the
     question's encoder, let the disagreement stage measure a claim's clause against the question and against the
-    other claim's."""
+    other claim's. `restated`: a follow-up's question as restated from the earlier one (`Query.restated`), whose
+    form says too whether it asks yes or no."""
     settings = settings or AnswerSettings()
     if not candidates:
         # Every sentence was filtered out (lone words, page instructions): nothing can be quoted, so say so.
         return abstain(question, nearest_topics(hits), confidence=confidence, emergency=emergency, query=query)
-    disagreement = find(candidates, documents, settings, question=question, relate=relate, embed=embed)
+    disagreement = find(
+        candidates, documents, settings, question=question, relate=relate, embed=embed, restated=restated
+    )
     sides = list(disagreement.sides) if disagreement is not None else []
     lead = [c for claim, context in sides for c in (claim, *context)] if disagreement and disagreement.asked else []
     selection = select(candidates, settings, lead=lead)

@@ -246,13 +246,16 @@ def find(
     question: str,
     relate: Relate | None = None,
     embed: Embed | None = None,
+    restated: str = "",
 ) -> Disagreement | None:
     """The strongest pair of opposite claims among the scored candidates, on the point asked or a related one.
 
     `question` is this turn's message as typed: its form says whether it asks yes or no (a follow-up's topic comes
-    from earlier turns, its form does not). `relate` measures a claim's clause against the question; without it,
-    only whole sentences are. `embed` compares the two claims' clauses that carry the opposed term; without it,
-    that test is not made.
+    from earlier turns, its form does not). `restated` is a follow-up that names only a substitute ("and by the
+    kidneys?") restated as the earlier question with it in place: that form must allow yes or no too ("How much
+    baclofen was removed by kidneys?" asks for an amount). `relate` measures a claim's clause against the question;
+    without it, only whole sentences are. `embed` compares the two claims' clauses that carry the opposed term;
+    without it, that test is not made.
 
     Relevance to the question is each candidate's cosine to it (`Candidate.relevance`), not a scorer's score:
     a scorer picks one bottom line and is sure of it, while two sources that contradict each other are both
@@ -263,7 +266,7 @@ def find(
         return None
     best = max(c.relevance for c in candidates)
     closest = best_first(candidates, by=lambda c: c.relevance)
-    whether = asks_whether(question)
+    whether = asks_whether(question) and (not restated or asks_whether(restated))
     leads = {id(c) for c in closest[: settings.point_rank]}
     head = predicate(question) if whether and embed is not None else ""
     if head and head != " ".join(p.strip() for p in _QUESTION_PARTS.split(question) if p.strip()):
