@@ -185,8 +185,8 @@ class Query:
     followup: bool = False
     # The user's own words in this turn: what a follow-up asks, without the topic carried from history.
     focus: str = ""
-    # A follow-up that put its phrase in place of a part of the earlier question ("and by the kidneys?" after "How
-    # much baclofen was removed by HD?"): `text` is what it asks, in the earlier question's form.
+    # A follow-up that put its phrase in place of a part of the earlier question ("and by mouth?" after "How much
+    # vitamin K is given by injection?"): `text` is what it asks, in the earlier question's form.
     restated: bool = False
 
 

@@ -256,6 +256,16 @@ def test_a_query_says_when_a_followup_restated_the_earlier_question() -> None:
     assert not builder().build("How much baclofen was removed by HD?").restated
 
 
+def test_a_phrase_after_a_preposition_is_placed_in_another_field_too() -> None:
+    # Anticoagulation, not the seeds: "by mouth" stands where "by injection" stood, whatever the closest part says.
+    resolved, used = resolve_followup(
+        "and by mouth?",
+        ["Is vitamin K given by injection to reverse warfarin?"],
+        similar=lambda p, parts: [0.9 if part == "warfarin" else 0.1 for part in parts],
+    )
+    assert (resolved, used) == ("Is vitamin K given by mouth to reverse warfarin?", True)
+
+
 @pytest.mark.parametrize(
     "question", ["and how long til she came round?", "but why did they dialyze her", "and which dose then"]
 )
