@@ -112,7 +112,9 @@ class TorchEncoder:
         return list(self.tokenizer.get_vocab())
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        encoded = self.tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]
+        # Counting is how a text longer than the window is found (`qa.ingest` falls back to the text as written):
+        # not a reason for the tokenizer to warn of indexing errors.
+        encoded = self.tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
     def forward(self, texts: Sequence[str]) -> list[Forward]:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from qa.abbreviations import learn_abbreviations, spell_out
 from qa.calibration import CalibrationCache, CalibrationSettings, Previous, choose, shape_of
 from qa.chunking import CHUNKER_VERSION, chunk_document
 from qa.dense import choose_kind
@@ -34,7 +35,7 @@ from qa.index import (
     write_index,
 )
 from qa.loaders import load_paths
-from qa.records import Chunk, Document, Skipped, stable_hash
+from qa.records import Chunk, Document, Skipped, Span, stable_hash
 from qa.settings import Settings
 
 INDEX_STEPS = STEPS
@@ -255,11 +256,9 @@ def ingest(
             fresh = [d for d in fresh if d.doc_id not in unusable]
             documents = [d for d in documents if d.doc_id not in unusable]
             changed = sum(1 for d in fresh if d.doc_id in old_hashes)
-        made_chunks = [c for doc_chunks in made for c in doc_chunks]
-        texts = [c.context for c in made_chunks]
-        fresh_vectors, fresh_sentences = embedder.encode_chunks(
-            texts, [_context_spans(c) for c in made_chunks], progress=progress
-        )
+        read = [r for doc, doc_chunks in zip(fresh, made, strict=True) for r in _embedded(doc, doc_chunks, embedder)]
+        texts = [text for text, _ in read]
+        fresh_vectors, fresh_sentences = embedder.encode_chunks(texts, [spans for _, spans in read], progress=progress)
         if fresh_vectors.shape[0] != len(texts) or len(fresh_sentences) != len(texts):
             got = fresh_vectors.shape[0]
             raise RuntimeError(f"the embedder returned {got} vectors for {len(texts)} texts")
@@ -387,6 +386,25 @@ def _score_follow_ups(documents: Sequence[Document], vectors: np.ndarray, embedd
         block = question_vectors[start : start + _FOLLOW_UP_BLOCK]
         best[start : start + len(block)] = (block @ vectors.T).max(axis=1)
     return {text: float(score) for text, score in zip(texts, best, strict=True)}
+
+
+def _embedded(document: Document, chunks: Sequence[Chunk], embedder: Any) -> list[tuple[str, list[Span]]]:
+    """What the model reads of each chunk of `document`, with its sentences' spans there: the chunk's context with
+    the abbreviations the document defines spelled out (`qa.abbreviations`: "Total of 3 HD session performed."
+    is embedded as "... 3 hemodialysis session ..."); as written where that would not fit the model's window.
+
+    Only the document's own definitions count, so a document's vectors do not depend on what else is indexed
+    (an unchanged document keeps its vectors in an incremental build).
+    """
+    defined = learn_abbreviations(section.text for section in document.sections)
+    read = [spell_out(chunk.context, _context_spans(chunk), defined) for chunk in chunks]
+    longer = [i for i, (text, _) in enumerate(read) if text != chunks[i].context]
+    if longer:
+        sizes = embedder.count_tokens([read[i][0] for i in longer])
+        for i, size in zip(longer, sizes, strict=True):
+            if size > embedder.max_tokens:
+                read[i] = (chunks[i].context, _context_spans(chunks[i]))
+    return read
 
 
 def _context_spans(chunk: Chunk) -> list[tuple[int, int]]:

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.abbreviations import learn_abbreviations
 from qa.bm25 import stems
-from qa.query import learn_abbreviations
 from qa.text import WORD
 
 LEXICON = "lexicon.json"

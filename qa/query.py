@@ -10,7 +10,7 @@ import bisect
 import itertools
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from qa.bm25 import stems
@@ -18,7 +18,7 @@ from qa.drugs import MAX_WORDS, drug_names
 from qa.text import word_matches
 
 # Abbreviations clinicians type, expanded for both BM25 and the embedding model. Corpus-defined ones
-# ("end-stage renal disease (ESRD)") are learned at load time by `learn_abbreviations` and added to these.
+# ("end-stage renal disease (ESRD)") are learned at ingest by `qa.abbreviations.learn_abbreviations` and added to these.
 BUILTIN_ABBREVIATIONS: Mapping[str, str] = {
     "hd": "hemodialysis",
     "ihd": "intermittent hemodialysis",
@@ -408,70 +408,6 @@ def _topic_spans(text: str) -> list[tuple[int, int, str]]:
             for j in range(i, min(i + 3, len(run))):
                 out.append((run[i].start(), run[j].end(), stems([run[j].group(0).lower()])[0]))
     return out
-
-
-# A long form (two to seven words) right before its short form in brackets: "end-stage renal disease (ESRD)".
-_LONG_THEN_SHORT = re.compile(r"((?:[A-Za-z][\w-]*\s+){1,6}?[A-Za-z][\w-]*)\s+\(([A-Z][A-Za-z]{1,7})\)")
-_SHORT_IN_BRACKETS = re.compile(r"\(([A-Z][A-Za-z]{1,7})\)")
-_LONG_FORM_WORDS = 7
-
-
-def learn_abbreviations(texts: Iterable[str]) -> dict[str, str]:
-    """Abbreviations a corpus defines in the usual order, long form first: "end-stage renal disease (ESRD)"."""
-    found: dict[str, str] = {}
-    for text in texts:
-        for match in _long_then_short(text):
-            long_form, short = match.group(1), match.group(2)
-            initials = [w[0].lower() for w in re.split(r"[\s-]+", long_form) if w]
-            letters = [c.lower() for c in short if c.isalpha()]
-            # Keep the shortest tail of the long form whose initials spell the abbreviation.
-            for size in range(len(letters), min(len(initials), len(letters) + 3) + 1):
-                tail = initials[-size:]
-                if _spells(tail, letters):
-                    words = re.split(r"\s+", long_form)
-                    found.setdefault(short.lower(), " ".join(words[-_word_count_for(words, size) :]).lower())
-                    break
-    return found
-
-
-def _long_then_short(text: str) -> Iterator[re.Match[str]]:
-    """The matches of `_LONG_THEN_SHORT.finditer(text)`, found by looking back from each bracketed short form.
-
-    The pattern tried at every position of every chunk was most of a million-chunk build. A long form holds only
-    words and spaces, at most seven words, so it starts within the eight space-separated tokens before its
-    bracket and no earlier than the end of the previous match: searching that window alone finds the same
-    matches (`tests/test_query.py` checks this against the plain pattern).
-    """
-    last = 0
-    for short in _SHORT_IN_BRACKETS.finditer(text):
-        if short.start() < last:
-            continue
-        start = short.start()
-        for _ in range(_LONG_FORM_WORDS + 1):
-            while start > last and text[start - 1].isspace():
-                start -= 1
-            while start > last and not text[start - 1].isspace():
-                start -= 1
-        match = _LONG_THEN_SHORT.search(text, start, short.end())
-        if match is not None:
-            yield match
-            last = match.end()
-
-
-def _spells(initials: list[str], letters: list[str]) -> bool:
-    it = iter(initials)
-    return initials[0] == letters[0] and all(any(c == i for i in it) for c in letters[1:])
-
-
-def _word_count_for(words: list[str], initials: int) -> int:
-    """How many space-separated words hold the last `initials` hyphen/space-separated parts."""
-    count, parts = 0, 0
-    for word in reversed(words):
-        count += 1
-        parts += len([p for p in word.split("-") if p])
-        if parts >= initials:
-            break
-    return count
 
 
 class QueryBuilder:

@@ -227,6 +227,58 @@ def test_edited_document_embeds_only_its_changed_chunk(tmp_path: Path) -> None:
     assert len(second.encoded) == 1 and "pear" in second.encoded[0]
 
 
+class SpanRecorder(CountingEmbedder):
+    """Remembers each sentence it embeds, as cut out of the text it reads."""
+
+    def __init__(self, max_tokens: int = 254) -> None:
+        super().__init__()
+        self.sentences: list[str] = []
+        self.window = max_tokens
+
+    @property
+    def max_tokens(self) -> int:
+        return self.window
+
+    def _encode_chunks(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], progress: bool
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        self.sentences += [t[a:b] for t, s in zip(texts, spans, strict=True) for a, b in s]
+        return super()._encode_chunks(texts, spans, progress)
+
+
+DEFINES_HD = "Dialysis notes\n\nHemodialysis (HD) clears baclofen. Total of 3 HD session performed.\n"
+
+
+def test_what_is_embedded_spells_out_the_abbreviations_a_document_defines(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write(docs, "hd.txt", DEFINES_HD)
+    write(docs, "other.txt", "HD elsewhere\n\nThe HD port was used. High definition (HD) video.\n")
+    embedder = SpanRecorder()
+    ingest([docs], settings_for(tmp_path), embedder=embedder)
+    assert "Total of 3 hemodialysis session performed." in embedder.sentences
+    assert "Hemodialysis (HD) clears baclofen." in embedder.sentences
+    # Another document's "HD" is read by its own definition, not by the first document's.
+    assert "The high definition port was used." in embedder.sentences
+    # What is stored and quoted stays as written.
+    index = Index.load(settings_for(tmp_path).index_dir)
+    assert any("Total of 3 HD session performed." in c.text for c in index.chunks)
+
+
+def test_a_chunk_spelled_out_past_the_window_is_embedded_as_written(tmp_path: Path) -> None:
+    class Characters(SpanRecorder):
+        def count_tokens(self, texts: Sequence[str]) -> list[int]:
+            return [len(t) for t in texts]
+
+    docs = tmp_path / "docs"
+    write(docs, "hd.txt", DEFINES_HD)
+    ingest([docs], settings_for(tmp_path), embedder=SpanRecorder())
+    (chunk,) = Index.load(settings_for(tmp_path).index_dir).chunks
+    # A window that holds the context as written, not with "HD" spelled out ("hemodialysis" is 10 letters more).
+    embedder = Characters(max_tokens=len(chunk.context) + 5)
+    ingest([docs], settings_for(tmp_path / "narrow"), embedder=embedder)
+    assert "Total of 3 HD session performed." in embedder.sentences
+
+
 def test_sources_are_reused_when_no_paths_are_given(tmp_path: Path) -> None:
     docs = tmp_path / "elsewhere"
     write(docs, "baclofen.txt", BACLOFEN)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 import qa.lexicon as lexicon_module
+from qa.abbreviations import learn_abbreviations
 from qa.bm25 import stems
 from qa.confidence import corpus_words
 from qa.lexicon import Lexicon
-from qa.query import learn_abbreviations
 
 TEXTS = [
     "End-stage renal disease (ESRD) needs dialysis. ESRD patients: bradycardia/hypotension.",

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
-import qa.query as query_module
 from qa.query import (
     QueryBuilder,
     clean_message,
     content_words,
     is_followup,
-    learn_abbreviations,
     resolve_followup,
     split_questions,
 )
@@ -295,35 +291,6 @@ def test_clinical_shorthand_for_an_aspect_names_no_drug_or_disease() -> None:
 
 def test_followup_without_history_is_left_as_typed() -> None:
     assert resolve_followup("and the dose?", []) == ("and the dose?", False)
-
-
-# --- abbreviations ---------------------------------------------------------------------------------------
-
-
-def test_learn_abbreviations_from_long_form_then_short_form() -> None:
-    learned = learn_abbreviations(
-        [
-            "Patients with end-stage renal disease (ESRD) need dialysis.",
-            "She was seen in the emergency department (ED) with acute kidney injury (AKI).",
-        ]
-    )
-    assert learned == {"esrd": "end-stage renal disease", "ed": "emergency department", "aki": "acute kidney injury"}
-
-
-def test_learn_abbreviations_ignores_brackets_that_are_not_abbreviations() -> None:
-    assert learn_abbreviations(["Take it with a glass of water (WATER).", "Baclofen (Lioresal) is a relaxant."]) == {}
-
-
-def test_abbreviation_matches_equal_the_plain_pattern_on_random_text() -> None:
-    # The windowed search must find exactly what the pattern finds scanning every position: random texts of
-    # words, capitals, digits, hyphens, brackets, punctuation and odd spaces, many with long forms in them.
-    rng = random.Random(5)
-    pieces = ["renal", "End-stage", "disease", "a", "B", "kidney", "x1", "_u", "9", "(ESRD)", "(ED)", "(AKI)", "(a)"]
-    pieces += ["(Lioresal)", "(", ")", ",", ".", "-", "ACUTE", "injury", "(IS)", "\t", "\n", "\u00a0", "(CKD)x"]
-    for _ in range(3000):
-        text = "".join(rng.choice(pieces) + rng.choice([" ", " ", "", "  ", "\n"]) for _ in range(rng.randint(0, 40)))
-        expected = [(m.span(), m.groups()) for m in query_module._LONG_THEN_SHORT.finditer(text)]
-        assert [(m.span(), m.groups()) for m in query_module._long_then_short(text)] == expected, repr(text)
 
 
 # --- QueryBuilder ----------------------------------------------------------------------------------------
