@@ -72,15 +72,13 @@ def _holds_in_order(word: str, letters: list[str]) -> bool:
     """Whether one word (no hyphen: its parts' initials are tried first) starts with the first letter and holds the
     others in order, and is at least twice as long: "hemodialysis" holds "hd", "water" does not abbreviate to
     "WATER", nor "of" to "OF"."""
-    if "-" in word or len(letters) < 2 or len(word) < 2 * len(letters) or word[0] != letters[0]:
-        return False
-    rest = iter(word[1:])
-    return all(any(c == letter for c in rest) for letter in letters[1:])
+    return "-" not in word and len(letters) >= 2 and len(word) >= 2 * len(letters) and _spells(list(word), letters)
 
 
 def _spells(initials: list[str], letters: list[str]) -> bool:
-    it = iter(initials)
-    return initials[0] == letters[0] and all(any(c == i for i in it) for c in letters[1:])
+    """Whether `initials` start with the first of `letters` and hold the others in order after it."""
+    rest = iter(initials[1:])
+    return initials[0] == letters[0] and all(any(c == i for i in rest) for c in letters[1:])
 
 
 def _word_count_for(words: list[str], initials: int) -> int:

@@ -38,6 +38,15 @@ def test_abbreviation_matches_equal_the_plain_pattern_on_random_text() -> None:
         assert [(m.span(), m.groups()) for m in abbreviations._long_then_short(text)] == expected, repr(text)
 
 
+def test_a_letter_of_the_short_form_is_spelled_by_one_initial_only() -> None:
+    # "AAP" needs two words starting with "a": "Academy of Pediatrics" alone has one (it was learned so, and "ZZ"
+    # from "Z allele", when the first initial counted for the second letter too).
+    learned = learn_abbreviations(
+        ["The American Academy of Pediatrics (AAP) advises.", "Two copies of the Z allele (ZZ)."]
+    )
+    assert learned == {"aap": "american academy of pediatrics"}
+
+
 def test_one_long_word_defines_the_letters_it_holds_in_order() -> None:
     learned = learn_abbreviations(["Patients on hemodialysis (HD) and an electrocardiogram (ECG) at rest (AR)."])
     # "at rest" spells AR by initials; "rest" alone is too short to hold "ar" as a compound.
