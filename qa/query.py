@@ -254,6 +254,9 @@ _CLAUSE_WORD = re.compile(
 _OWN_QUESTION = re.compile(
     r"^\W*(?:and|but|so|also)\s+(?:how|what|when|where|which|who|whom|whose|why)\b", re.IGNORECASE
 )
+# A number, with a comparison sign, decimals, a range or a percent sign, typed right before or after a part.
+_NUMBER_BEFORE = re.compile(r"[<>\u2264\u2265]?\d+(?:[.,/-]\d+)*%?\s+$")
+_NUMBER_AFTER = re.compile(r"\s+[<>\u2264\u2265]?\d+(?:[.,/-]\d+)*%?(?!\w)")
 # "and by the kidneys?" after "... removed by HD ...": the phrase stands where the same preposition's object stood.
 _PREPOSITION = re.compile(
     r"^\s*(?:and\s+|but\s+)?(?:what about\s+|how about\s+|same\s+)?"
@@ -339,19 +342,21 @@ def substitute(
     wanted = [m for m in _words(rest) if m.group(0).lower().strip("'-/") not in ASPECT_WORDS]
     if not wanted:
         return None
-    phrase = rest[wanted[0].start() : wanted[-1].end()]
+    first, last = wanted[0].start(), wanted[-1].end()
+    widened = _with_numbers(rest, first, last)
+    phrase = rest[slice(*widened)]
+    # A number typed before or after the phrase ("10 mg", "eGFR 20") takes the place of the one on that side.
+    sides = (widened[0] < first, widened[1] > last)
     spans = _topic_spans(earlier)
     if not spans:
         return None
     phrase_stems = set(stems([w.group(0).lower() for w in wanted]))
     heads = [(start, end) for start, end, last in spans if last in phrase_stems]
     if heads:
-        start, end = max(heads, key=lambda span: (span[1] - span[0], -span[0]))
-        return f"{earlier[:start]}{phrase}{earlier[end:]}"
+        return _put(phrase, earlier, max(heads, key=lambda span: (span[1] - span[0], -span[0])), sides)
     parallel = _after_same_preposition(question, earlier, spans)
     if parallel is not None:
-        start, end = parallel
-        return f"{earlier[:start]}{phrase}{earlier[end:]}"
+        return _put(phrase, earlier, parallel, sides)
     if similar is None:
         return None
     common = everyday  # lowercase already: a set of the model's ~30k words is not rebuilt per question
@@ -369,8 +374,24 @@ def substitute(
     best = max(range(len(choices)), key=lambda i: closeness[i])
     if closeness[best] < threshold:
         return None
-    start, end = choices[best]
+    return _put(phrase, earlier, choices[best], sides)
+
+
+def _put(phrase: str, earlier: str, span: tuple[int, int], sides: tuple[bool, bool]) -> str:
+    """`earlier` with `phrase` in place of the part at `span`, and of the number typed with that part on each side
+    where the phrase has one (`sides`: before, after): "what about 10 mg?" after "is 5 mg ... ?" asks about 10 mg,
+    and "what about apixaban?" after "is warfarin 5 mg safe ...?" keeps the 5 mg, which is not what it replaces."""
+    widened = _with_numbers(earlier, *span)
+    start, end = (widened[0] if sides[0] else span[0], widened[1] if sides[1] else span[1])
     return f"{earlier[:start]}{phrase}{earlier[end:]}"
+
+
+def _with_numbers(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of `text` from `start` to `end` widened over a number right before or after it ("10 mg",
+    "eGFR <30"): topic words start with a letter (`_words`), so a part's value would be left behind."""
+    before = _NUMBER_BEFORE.search(text, 0, start)
+    after = _NUMBER_AFTER.match(text, end)
+    return (before.start() if before else start, after.end() if after else end)
 
 
 def _after_same_preposition(

@@ -193,6 +193,42 @@ def test_what_about_x_replaces_the_part_x_stands_in_for(question: str, earlier: 
     assert resolve_followup(question, [earlier]) == (expected, True)
 
 
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        # The number is what the follow-up changes: answering about the earlier one would answer another question.
+        ("what about 10 mg?", "is 5 mg of baclofen safe in HD?", "is 10 mg of baclofen safe in HD?"),
+        ("and with eGFR 20?", "can I give baclofen with eGFR 45?", "can I give baclofen with eGFR 20?"),
+        ("what about eGFR <30?", "baclofen dosing at eGFR 45", "baclofen dosing at eGFR <30"),
+        (
+            "and for a 6 year old?",
+            "what is the dose of amoxicillin for a 2 year old?",
+            "what is the dose of amoxicillin for a 6 year old?",
+        ),
+        # A number beside the phrase's words comes along, even where the earlier part had none.
+        (
+            "what about a patient with eGFR 45?",
+            "baclofen dose for a patient on hemodialysis",
+            "baclofen dose for a patient with eGFR 45 on hemodialysis",
+        ),
+    ],
+)
+def test_a_number_typed_with_the_substitute_replaces_the_number_it_stands_in_for(
+    question: str, earlier: str, expected: str
+) -> None:
+    assert resolve_followup(question, [earlier]) == (expected, True)
+
+
+def test_a_substitute_without_a_number_leaves_the_earlier_number_in_place() -> None:
+    # The 10 mg is the dose asked about, not part of the drug that "tizanidine" stands in for.
+    resolved = resolve_followup(
+        "what about tizanidine?",
+        ["is baclofen 10 mg safe in dialysis?"],
+        similar=lambda p, parts: [0.9 if part == "baclofen" else 0.1 for part in parts],
+    )
+    assert resolved == ("is tizanidine 10 mg safe in dialysis?", True)
+
+
 def test_a_substitute_not_written_like_any_part_is_placed_by_meaning() -> None:
     # "apixaban" shares no word with "How is warfarin reversed in major bleeding?": the closest part in meaning
     # (as the embedding model would say; here a stand-in that knows drugs) takes its place.
