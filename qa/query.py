@@ -254,9 +254,11 @@ _CLAUSE_WORD = re.compile(
 _OWN_QUESTION = re.compile(
     r"^\W*(?:and|but|so|also)\s+(?:how|what|when|where|which|who|whom|whose|why)\b", re.IGNORECASE
 )
-# A number, with a comparison sign, decimals, a range or a percent sign, typed right before or after a part.
-_NUMBER_BEFORE = re.compile(r"[<>\u2264\u2265]?\d+(?:[.,/-]\d+)*%?\s+$")
-_NUMBER_AFTER = re.compile(r"\s+[<>\u2264\u2265]?\d+(?:[.,/-]\d+)*%?(?!\w)")
+# A number typed right before or after a part: a token that starts with a digit, after a comparison sign if any
+# ("10", "<30", "2.5%", "30-60", "15q13.3"), and never a piece of one.
+_NUMBER = r"[<>\u2264\u2265]?\d(?:[\w%]|[.,/-](?=\w))*"
+_NUMBER_BEFORE = re.compile(rf"(?<![\w.,/<>\u2264\u2265-]){_NUMBER}\s+$")
+_NUMBER_AFTER = re.compile(rf"\s+{_NUMBER}")
 # "and by the kidneys?" after "... removed by HD ...": the phrase stands where the same preposition's object stood.
 _PREPOSITION = re.compile(
     r"^\s*(?:and\s+|but\s+)?(?:what about\s+|how about\s+|same\s+)?"

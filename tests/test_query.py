@@ -205,6 +205,13 @@ def test_what_about_x_replaces_the_part_x_stands_in_for(question: str, earlier: 
             "what is the dose of amoxicillin for a 2 year old?",
             "what is the dose of amoxicillin for a 6 year old?",
         ),
+        # A name that starts with a digit is one token, never cut: "1q21.1", not "21.1".
+        (
+            "what about 1q21.1 microdeletion?",
+            "What are the genetic changes related to 15q13.3 microdeletion ?",
+            "What are the genetic changes related to 1q21.1 microdeletion ?",
+        ),
+        ("and eGFR 30-60?", "baclofen dose at eGFR <30", "baclofen dose at eGFR 30-60"),
         # A number beside the phrase's words comes along, even where the earlier part had none.
         (
             "what about a patient with eGFR 45?",
