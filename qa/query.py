@@ -344,11 +344,11 @@ def substitute(
     wanted = [m for m in _words(rest) if m.group(0).lower().strip("'-/") not in ASPECT_WORDS]
     if not wanted:
         return None
-    first, last = wanted[0].start(), wanted[-1].end()
-    widened = _with_numbers(rest, first, last)
+    typed = (wanted[0].start(), wanted[-1].end())
+    widened = _with_numbers(rest, *typed)
     phrase = rest[slice(*widened)]
     # A number typed before or after the phrase ("10 mg", "eGFR 20") takes the place of the one on that side.
-    sides = (widened[0] < first, widened[1] > last)
+    sides = (widened[0] < typed[0], widened[1] > typed[1])
     spans = _topic_spans(earlier)
     if not spans:
         return None

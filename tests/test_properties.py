@@ -24,7 +24,7 @@ from qa.loaders.html import load_html
 from qa.loaders.sniff import sniff
 from qa.loaders.text import load_text
 from qa.markup import escape_markdown
-from qa.query import QueryBuilder, clean_message, split_questions
+from qa.query import QueryBuilder, clean_message, resolve_followup, split_questions
 from qa.records import Document, Hit, Section
 
 BOUNDED = settings(
@@ -168,6 +168,21 @@ def test_query_building_never_raises_and_keeps_each_part_in_its_expansion(messag
     assert query.parts and len(query.expanded) == len(query.parts)
     for part, expanded in zip(query.parts, query.expanded, strict=True):
         assert expanded.startswith(part)
+
+
+# A number as typed in a message: a comparison sign, digits, and decimals, a range or a percent sign.
+numbers = st.tuples(
+    st.sampled_from(["", "<", ">"]), st.integers(0, 999).map(str), st.sampled_from(["", ".5", "-60", "%"])
+).map("".join)
+
+
+@BOUNDED
+@given(numbers, numbers, st.sampled_from(["mg", "mL/min", "eGFR", "units"]))
+def test_a_followup_number_replaces_the_earlier_one_and_nothing_else(old: str, new: str, unit: str) -> None:
+    before = f"{old} {unit}" if unit != "eGFR" else f"{unit} {old}"
+    after = f"{new} {unit}" if unit != "eGFR" else f"{unit} {new}"
+    resolved, used = resolve_followup(f"what about {after}?", [f"is {before} of fexolan safe in dialysis?"])
+    assert used and resolved == f"is {after} of fexolan safe in dialysis?"
 
 
 CORPUS_WORDS = {"metoprolol": 40, "testosterone": 12, "estrone": 4, "dialysis": 30, "hemodialysis": 9, "baclofen": 20}
