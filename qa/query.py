@@ -108,6 +108,8 @@ _THANKS = re.compile(
     r"[\s,.;!-]*\b(thanks?( you)?( so much| in advance)?|thx|ty|cheers|much appreciated|regards)\b[\s!.]*$",
     re.IGNORECASE,
 )
+# An age in clinical shorthand ("14yo", "14 y/o", "80 y.o.", "65yr old", "6 yrs old"): sources write "14 year old".
+_AGE = re.compile(r"\b(\d{1,3})\s?-?\s?(?:y/?o\b|y\.o\.?|yrs?\.?[\s-]old\b)", re.IGNORECASE)
 _NDC = re.compile(r"\b(?:NDC[:#\s]*)?\d{4,5}-\d{3,4}-\d{1,2}\b", re.IGNORECASE)
 # The words that open a question of a message of several (after a full stop, a new part begins with one).
 _QUESTION_OPENING = r"(?:also|and|what|how|is|are|can|does|do|should|when|which|why)\b"
@@ -519,6 +521,7 @@ class QueryBuilder:
                 extra.append(fixed)
         extra.extend(self.typed_apart(text).values())
         extra.extend(self.generic_names(text))
+        extra.extend(f"{m.group(1)} year old" for m in _AGE.finditer(text))
         seen: set[str] = set()
         unique = [
             e for e in extra if not (e.lower() in seen or seen.add(e.lower())) and e.lower() not in text.lower()

@@ -484,6 +484,29 @@ def test_spelling_variants_are_fixed_against_the_corpus_not_listed() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("question", "age"),
+    [
+        ("how much did the 14yo take?", "14 year old"),
+        ("did the 14 y/o OD seize?", "14 year old"),
+        ("72 yo on warfarin", "72 year old"),
+        ("a 3-yo with fever", "3 year old"),
+        ("an 80 y.o. man on dialysis", "80 year old"),
+        ("65yr old woman, eGFR 20", "65 year old"),
+        ("a 6 yrs old child", "6 year old"),
+    ],
+)
+def test_expand_spells_out_an_age_in_clinical_shorthand(question: str, age: str) -> None:
+    # Sources write "14 year old"; "14yo" is one token to BM25 and a rare string to the embedding model.
+    expanded = builder().expand(question)
+    assert expanded.startswith(f"{question} (") and expanded.endswith(f"{age})")
+
+
+def test_expand_reads_no_age_into_other_numbers() -> None:
+    for question in ("tdap 10-64 yrs how often", "5 mg yearly", "baclofen 10 mg daily", "yo-yo dieting"):
+        assert builder().expand(question) == question
+
+
 def test_expand_uses_abbreviations_learned_from_the_corpus() -> None:
     queries = builder(abbreviations={"mtx": "methotrexate"})
     assert queries.expand("MTX toxicity") == "MTX toxicity (methotrexate)"
