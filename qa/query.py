@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from qa.bm25 import stems
-from qa.drugs import MAX_WORDS, drug_names
+from qa.drugs import MAX_WORDS, drug_names, is_drug_name
 from qa.text import word_matches
 
 # Abbreviations clinicians type, expanded for both BM25 and the embedding model. Corpus-defined ones
@@ -267,6 +267,12 @@ _PREPOSITION = re.compile(
     r"(?P<word>by|in|for|with|without|during|after|before|on|via|from|at|under)\s",
     re.IGNORECASE,
 )
+# What qualifies a word: "patients with CKD", "children over 12", "a patient on hemodialysis".
+_QUALIFIER = re.compile(
+    r"\s+(?:with|without|on|in|under|over|after|during|at|from|of|aged|below|above)\s+", re.IGNORECASE
+)
+_QUALIFIER_TOKEN = re.compile(r"[^\s?!,;:()]+")
+_DETERMINERS = frozenset({"the", "a", "an", "her", "his", "their"})
 # The cosine above which a follow-up's phrase of everyday words takes the place of a part of the earlier question
 # not written like it ("children" for "adults" is 0.56; "the kidneys" for "hemodialysis" 0.50, a condition that
 # the clause rule keeps out; single words are rarely closer than 0.5 by the bundled model).
@@ -332,10 +338,14 @@ def substitute(
     are normal?") or a phrase of aspect words only ("and the dose?") names no substitute. The part replaced is a
     run of the earlier question's topic words, or a piece of one (at most three words):
 
-    - the longest that ends in a word of the phrase ("dialysis" for "peritoneal dialysis");
+    - the longest that ends in a word of the phrase ("dialysis" for "peritoneal dialysis"), with the qualifier that
+      follows it when the phrase qualifies that word too ("patients with CKD" for "patients with cirrhosis");
     - else, given `similar`, for a phrase holding a name (a word not among the `everyday` words, lowercase: a
       drug, a disease), the part holding a name that is closest in meaning ("warfarin" for "apixaban");
     - else the part closest in meaning if at least `SUBSTITUTE_SIMILARITY` ("adults" for "children").
+
+    A number right after the part replaced goes with it ("eGFR 45", "dystonia 6") unless the part names a drug
+    (`qa.drugs`), where it is the dose asked about.
     """
     if not _SUBSTITUTE_OPENER.match(question):
         return None
@@ -354,16 +364,25 @@ def substitute(
     spans = _topic_spans(earlier)
     if not spans:
         return None
+    common = everyday  # lowercase already: a set of the model's ~30k words is not rebuilt per question
+
+    def drug(text: str) -> bool:
+        return any(is_drug_name(w) and w not in common for w in (m.group(0).lower() for m in _words(text)))
+
+    def put(span: tuple[int, int]) -> str:
+        # A number right after a part that is no drug is its value ("eGFR 45") and goes with it; after a drug it
+        # is the dose asked about ("baclofen 10 mg" -> "tizanidine 10 mg").
+        return _put(phrase, earlier, span, (sides[0], sides[1] or not drug(earlier[slice(*span)])))
+
     phrase_stems = set(stems([w.group(0).lower() for w in wanted]))
-    heads = [(start, end) for start, end, last in spans if last in phrase_stems]
+    heads = [_with_qualifier(phrase, earlier, (start, end)) for start, end, last in spans if last in phrase_stems]
     if heads:
-        return _put(phrase, earlier, max(heads, key=lambda span: (span[1] - span[0], -span[0])), sides)
+        return put(max(heads, key=lambda span: (span[1] - span[0], -span[0])))
     parallel = _after_same_preposition(question, earlier, spans)
     if parallel is not None:
-        return _put(phrase, earlier, parallel, sides)
+        return put(parallel)
     if similar is None:
         return None
-    common = everyday  # lowercase already: a set of the model's ~30k words is not rebuilt per question
 
     def named(text: str) -> bool:
         return bool(common) and any(m.group(0).lower() not in common for m in _words(text))
@@ -378,7 +397,30 @@ def substitute(
     best = max(range(len(choices)), key=lambda i: closeness[i])
     if closeness[best] < threshold:
         return None
-    return _put(phrase, earlier, choices[best], sides)
+    return put(choices[best])
+
+
+def _with_qualifier(phrase: str, earlier: str, span: tuple[int, int]) -> tuple[int, int]:
+    """`span` widened over the qualifier that follows it in `earlier` ("patients" of "in patients with CKD"),
+    when `phrase` qualifies the same word ("patients with cirrhosis"): keeping both would ask about a patient with
+    cirrhosis and CKD."""
+    last = stems([_words(earlier[slice(*span)])[-1].group(0).lower()])[0]
+    if not any(stems([m.group(0).lower()])[0] == last and _QUALIFIER.match(phrase, m.end()) for m in _words(phrase)):
+        return span
+    opening = _QUALIFIER.match(earlier, span[1])
+    if opening is None:
+        return span
+    end = None
+    at = opening.end()
+    for token in _QUALIFIER_TOKEN.finditer(earlier, at):
+        word = token.group(0).lower().rstrip(".")
+        gap = earlier[at : token.start()]
+        if gap.strip() or (word in ASPECT_WORDS and not (end is None and word in _DETERMINERS)):
+            break
+        if word not in _DETERMINERS:
+            end = token.end()
+        at = token.end()
+    return (span[0], end) if end is not None else span
 
 
 def _put(phrase: str, earlier: str, span: tuple[int, int], sides: tuple[bool, bool]) -> str:

@@ -185,6 +185,25 @@ def test_a_followup_number_replaces_the_earlier_one_and_nothing_else(old: str, n
     assert used and resolved == f"is {after} of fexolan safe in dialysis?"
 
 
+conditions = st.sampled_from(["cirrhosis", "CKD", "heart failure", "eGFR 20", "asthma", "sepsis", "an ileostomy"])
+
+
+@BOUNDED
+@given(
+    st.sampled_from(["patients", "children", "adults", "a patient", "women"]),
+    st.sampled_from(["with", "on", "after"]),
+    conditions,
+    st.sampled_from(["with", "on", "after"]),
+    conditions,
+)
+def test_a_followup_qualifier_replaces_the_earlier_qualifier_of_the_same_word(
+    person: str, old_word: str, old: str, new_word: str, new: str
+) -> None:
+    earlier = f"is fexolan safe in {person} {old_word} {old}?"
+    resolved, used = resolve_followup(f"what about {person} {new_word} {new}?", [earlier])
+    assert used and resolved == f"is fexolan safe in {person} {new_word} {new}?"
+
+
 CORPUS_WORDS = {"metoprolol": 40, "testosterone": 12, "estrone": 4, "dialysis": 30, "hemodialysis": 9, "baclofen": 20}
 
 

@@ -212,11 +212,12 @@ def test_what_about_x_replaces_the_part_x_stands_in_for(question: str, earlier: 
             "What are the genetic changes related to 1q21.1 microdeletion ?",
         ),
         ("and eGFR 30-60?", "baclofen dose at eGFR <30", "baclofen dose at eGFR 30-60"),
-        # A number beside the phrase's words comes along, even where the earlier part had none.
+        # A number beside the phrase's words comes along, even where the earlier part had none; the phrase's
+        # "with eGFR 45" stands where "on hemodialysis" stood (the same person, qualified otherwise).
         (
             "what about a patient with eGFR 45?",
             "baclofen dose for a patient on hemodialysis",
-            "baclofen dose for a patient with eGFR 45 on hemodialysis",
+            "baclofen dose for a patient with eGFR 45",
         ),
     ],
 )
@@ -224,6 +225,42 @@ def test_a_number_typed_with_the_substitute_replaces_the_number_it_stands_in_for
     question: str, earlier: str, expected: str
 ) -> None:
     assert resolve_followup(question, [earlier]) == (expected, True)
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        (
+            "what about patients with cirrhosis?",
+            "is metformin safe in patients with CKD?",
+            "is metformin safe in patients with cirrhosis?",
+        ),
+        ("and for children under 2?", "paracetamol dose for children over 12", "paracetamol dose for children under 2"),
+        ("and in adults with asthma?", "Flovent dose in adults", "Flovent dose in adults with asthma"),
+    ],
+)
+def test_a_qualified_phrase_replaces_the_earlier_qualifier_of_its_word(
+    question: str, earlier: str, expected: str
+) -> None:
+    # "patients with cirrhosis" after "... patients with CKD": the same word, qualified otherwise; keeping both
+    # qualifiers would ask about a patient with cirrhosis and CKD.
+    assert resolve_followup(question, [earlier], similar=lambda p, parts: [0.1] * len(parts)) == (expected, True)
+
+
+def test_a_number_after_a_part_that_is_no_drug_goes_with_it() -> None:
+    # "eGFR 45" is a measure and its value; "dystonia 6" a name and its number: the substitute takes both's place.
+    resolved = resolve_followup(
+        "what about creatinine clearance?",
+        ["baclofen dosing eGFR 45"],
+        similar=lambda p, parts: [0.9 if part == "eGFR" else 0.1 for part in parts],
+    )
+    assert resolved == ("baclofen dosing creatinine clearance", True)
+    resolved = resolve_followup(
+        "What about dystrophic epidermolysis bullosa?",
+        ["How many people are affected by dystonia 6 ?"],
+        similar=lambda p, parts: [0.9 if part == "dystonia" else 0.1 for part in parts],
+    )
+    assert resolved == ("How many people are affected by dystrophic epidermolysis bullosa ?", True)
 
 
 def test_a_substitute_without_a_number_leaves_the_earlier_number_in_place() -> None:
