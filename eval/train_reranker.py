@@ -2,6 +2,7 @@
 
     .venv/bin/python -m eval.train_reranker                 # build pairs, fine-tune (about 20 min on 2 cores), choose
     .venv/bin/python -m eval.train_reranker --no-write      # the same, writing nothing
+    .venv/bin/python -m eval.train_reranker --keywords 0.5 --out FILE  # with pseudo-queries too (not shipped)
     .venv/bin/python -m eval.train_reranker --weights FILE  # no training: choose and report for a trained file
     .venv/bin/python -m eval.train_reranker --medicationqa --out FILE  # MedicationQA's tune questions too (not shipped)
 
@@ -9,8 +10,10 @@ Training (`qa.answer.rerank`: LoRA adapters and a head on the bundled MiniLM rea
 tune questions of the question adapter's pages (`eval.splits.adapter_page`: the answer scorer trains on the other
 half; the labelled sets in eval/sets/ are never trained on), each against sentences of its own page: up to
 `POSITIVES` of its own answer's (the positives) and `NEGATIVES` of the page's other answers (same topic, another
-question), each read in context (`sentence_in_context`). Listwise softmax per question, AdamW at `LEARNING_RATE`,
-`EPOCHS` passes in batches of `BATCH` questions, seed 0.
+question), each read in context (`sentence_in_context`); with `--keywords K`, K times as many telegraphic
+pseudo-queries of those pages' sentences too (`keyword_query`: "ICU monitoring" against the page's other sentences;
+tried 2026-12-04, not shipped: eval/EXPERIMENTS.md, "Eleventh session"). Listwise softmax per question, AdamW at
+`LEARNING_RATE`, `EPOCHS` passes in batches of `BATCH` questions, seed 0.
 
 Choice of `AnswerSettings.rerank_top` and `rerank_weight` (printed, copied into the settings record by hand):
 over `CHOICES`, the bottom line of the tune splits of the labelled sets (own, answers/*), whose candidates are
@@ -25,6 +28,7 @@ import argparse
 import dataclasses
 import random
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +54,7 @@ from qa.answer.rerank import (
     weights_of,
 )
 from qa.settings import BUNDLED_MODEL, Settings
+from qa.text import FUNCTION_WORDS, WORD
 
 # Not tuned: fixed before the first run and kept (one run of 2026-12-03, 16 min; a throw-away run of 1.5 epochs at
 # the same rate, which also trained on the labelled tune sets, gave the same held-out own figure within 2 questions).
@@ -84,23 +89,90 @@ class Row:
     positive: np.ndarray
 
 
-def _sentences_of(index: object) -> Callable[[str], list[str]]:
-    """A document's sentences of two words or more, each read in context (`sentence_in_context`), by document id."""
+def _sentences_of(index: object, *, bare: bool = False) -> Callable[[str], list]:
+    """A document's sentences of two words or more, each read in context (`sentence_in_context`), by document id;
+    with `bare`, (sentence, sentence in context, title) triples."""
     rows: dict[str, list[int]] = {}
     for row, chunk in enumerate(index.chunks):
         rows.setdefault(chunk.doc_id, []).append(row)
 
-    def sentences(doc_id: str) -> list[str]:
+    def sentences(doc_id: str) -> list:
         out = []
         for r in rows.get(doc_id, ()):
             chunk = index.chunks[r]
             for start, end in chunk.sentences:
                 text = chunk.text[start:end].strip()
                 if len(text.split()) >= 2:
-                    out.append(sentence_in_context(chunk, text))
+                    read = sentence_in_context(chunk, text)
+                    out.append((text, read, chunk.title) if bare else read)
         return out
 
     return sentences
+
+
+def _content_words(text: str) -> list[str]:
+    """`text`'s words as typed, less function words and one-letter words: what a telegraphic query keeps."""
+    return [m.group(0) for m in WORD.finditer(text) if m.group(0).lower() not in FUNCTION_WORDS and len(m.group(0)) > 1]
+
+
+def keyword_pairs(assistant: object, folder: Path, count: int, seed: int = 0) -> list[Pairs]:
+    """`count` telegraphic pseudo-queries (`keyword_query`) of sentences of random training pages (as
+    `medquad_pairs`: the adapter's tune pages, less the labelled fact questions' pages), drawn with `seed`.
+
+    MedQuAD's questions are generic ("What are the symptoms of X?"), so they teach the reranker which part of a
+    page a kind of question wants, not which sentence holds one fact; a clinician's question asks for one fact
+    in a few words ("does baclofen tox need ICU"), and the sentence that answers it often shares the rare ones.
+    """
+    sentences = _sentences_of(assistant.index, bare=True)
+    rows = {chunk.doc_id for chunk in assistant.index.chunks}
+    facts = fact_pages()
+    pages: dict[str, list[str]] = {}
+    for q in medquad_queries(every_medquad_page(folder)):
+        page = medquad_page_key(q.qid)
+        if q.qid in rows and q.split == TUNE and adapter_page(page) and page not in facts:
+            pages.setdefault(page, []).append(q.qid)
+    rng = random.Random(seed)
+    keys = sorted(pages)
+    out: list[Pairs] = []
+    tries = 0
+    while len(out) < count and tries < 20 * count:
+        tries += 1
+        pair = keyword_query([triple for doc_id in pages[rng.choice(keys)] for triple in sentences(doc_id)], rng)
+        if pair is not None:
+            out.append(pair)
+    return out
+
+
+def keyword_query(held: Sequence[tuple[str, str, str]], rng: random.Random) -> Pairs | None:
+    """One page's pseudo-query, the sentence-side counterpart of the inverse cloze task (Lee et al., ACL 2019), or
+    None when the page has too little to draw from.
+
+    `held` is the page's sentences as (sentence, sentence in context, title). One sentence of three content words
+    or more is drawn; the query is 1-4 of its content words in order, those the page's other sentences rarely hold
+    drawn more often (they tell the sentence apart), after the page's title half the time when they hold none of
+    its words. The sentence is the positive; up to `NEGATIVES` of the page's other sentences that do not hold all
+    the query's words are the negatives.
+    """
+    if len(held) < 2:
+        return None
+    text, read, title = rng.choice(held)
+    content = _content_words(text)
+    if len(content) < 3:
+        return None
+    shared = Counter(w for t, _, _ in held for w in {w.lower() for w in _content_words(t)})
+    k = rng.randint(1, min(4, len(content) - 1))
+    chosen: set[int] = set()
+    while len(chosen) < k:
+        chosen.add(rng.choices(range(len(content)), [1 / shared[w.lower()] for w in content])[0])
+    words = [content[i] for i in sorted(chosen)]
+    needed = {w.lower() for w in words}
+    if title and rng.random() < 0.5 and not needed & {w.lower() for w in _content_words(title)}:
+        words.insert(0, title)
+    negatives = [r for t, r, _ in held if r != read and not needed <= {w.lower() for w in _content_words(t)}]
+    if not negatives:
+        return None
+    others = rng.sample(negatives, min(NEGATIVES, len(negatives)))
+    return Pairs(" ".join(words), (read, *others), (True,) + (False,) * len(others))
 
 
 def medquad_pairs(assistant: object, folder: Path, seed: int = 0) -> list[Pairs]:
@@ -258,6 +330,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RERANKER_FILE, help="where to write the reranker")
     parser.add_argument("--no-write", action="store_true", help="print the figures, write nothing")
     parser.add_argument(
+        "--keywords",
+        type=float,
+        default=0.0,
+        help="telegraphic pseudo-queries per MedQuAD training question too (`keyword_query`; tried 2026-12-04, "
+        "not shipped: eval/EXPERIMENTS.md, 'Eleventh session')",
+    )
+    parser.add_argument(
         "--medicationqa",
         action="store_true",
         help="train on MedicationQA's tune questions too (tried 2026-12-03, not shipped: README, 'Answers')",
@@ -276,6 +355,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{len(pairs)} MedQuAD tune questions of the question adapter's pages, each with up to {POSITIVES} "
                 f"sentences of its answer and {NEGATIVES} of its page's other answers"
             )
+            if args.keywords > 0:
+                extra = keyword_pairs(opener("medquad/all", medquad), medquad, round(args.keywords * len(pairs)))
+                trained_on += f", and {len(extra)} telegraphic pseudo-queries of those pages' sentences"
+                pairs = random.Random(0).sample([*pairs, *extra], len(pairs) + len(extra))
             if args.medicationqa:
                 consumer = datasets_dir / "medicationqa"
                 extra = beir_pairs(opener("beir/medicationqa", consumer), consumer)
@@ -291,7 +374,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 trained_on=(
                     f"{trained_on}; {EPOCHS} epochs, AdamW lr {LEARNING_RATE}, LoRA rank {RANK} (scale {SCALE}), seed 0"
                 ),
-                command="python -m eval.train_reranker" + (" --medicationqa" if args.medicationqa else ""),
+                command="python -m eval.train_reranker"
+                + (f" --keywords {args.keywords}" if args.keywords else "")
+                + (" --medicationqa" if args.medicationqa else ""),
             )
             if not args.no_write:
                 # Kept at once: choosing how much it counts takes minutes more, and may fail.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from eval.splits import TUNE, split_of
-from eval.train_reranker import NEGATIVES, POSITIVES, Pairs, Row, beir_pairs, figures, train
+from eval.train_reranker import NEGATIVES, POSITIVES, Pairs, Row, beir_pairs, figures, keyword_query, train
 from qa.answer.rerank import ADAPTED, Reranker, weights_of
 from qa.records import Chunk, Hit
 
@@ -68,6 +69,40 @@ def test_beir_pairs_read_each_tune_question_with_its_judged_passage_against_retr
         assert sum(p.positive) == POSITIVES and len(p.texts) == POSITIVES + NEGATIVES
         # Read in context (the passage's title first); positives from the judged passage, near misses from others.
         assert all(t.startswith(judged) == positive for t, positive in zip(p.texts, p.positive, strict=True))
+
+
+PAGE = [
+    "Fexolan toxicity needs ICU monitoring during treatment.",
+    "Fexolan is cleared by the kidneys.",
+    "Fexolan toxicity causes drowsiness and confusion.",
+    "Fexolan is cleared by hemodialysis in kidney failure.",
+    "See a doctor.",
+]
+
+
+def test_a_keyword_query_is_a_few_words_of_its_sentence_against_page_sentences_without_them() -> None:
+    held = [(t, f"Fexolan (Zorbix): {t}", "Zorbix") for t in PAGE]
+    drawn = [keyword_query(held, random.Random(seed)) for seed in range(200)]
+    pairs = [p for p in drawn if p is not None]
+    assert len(pairs) > 150
+    for pair in pairs:
+        positive = pair.texts[0].removeprefix("Fexolan (Zorbix): ")
+        words = pair.question.removeprefix("Zorbix ").split()
+        # 1-4 of the positive's words, in its order; never a function word; the title first half the time.
+        assert 1 <= len(words) <= 4 and pair.positive == (True,) + (False,) * (len(pair.texts) - 1)
+        assert " ".join(words) in " ".join(w for w in positive.rstrip(".").split() if w in words)
+        assert not {"is", "by", "the", "in", "and"} & {w.lower() for w in words}
+        # No negative holds every word asked: it would answer the query as well.
+        for negative in pair.texts[1:]:
+            bare = negative.removeprefix("Fexolan (Zorbix): ")
+            assert bare in PAGE and not {w.lower() for w in words} <= set(bare.lower().rstrip(".").split())
+    # Words the page's other sentences share ("Fexolan", "cleared") are drawn less than the sentence's own.
+    counts = [w.lower() for p in pairs if PAGE[0] in p.texts[0] for w in p.question.removeprefix("Zorbix ").split()]
+    assert counts.count("icu") > 2 * counts.count("fexolan")
+    assert sum(p.question.startswith("Zorbix ") for p in pairs) > len(pairs) / 4
+    # A page of one sentence, or a sentence of fewer than three content words, gives nothing.
+    assert keyword_query(held[:1], random.Random(0)) is None
+    assert keyword_query([(PAGE[-1], PAGE[-1], "")] * 2, random.Random(0)) is None
 
 
 def test_one_pass_of_fine_tuning_moves_the_adapters_and_ships_them() -> None:
