@@ -247,30 +247,33 @@ def test_a_qualified_phrase_replaces_the_earlier_qualifier_of_its_word(
     assert resolve_followup(question, [earlier], similar=lambda p, parts: [0.1] * len(parts)) == (expected, True)
 
 
-def test_a_number_after_a_part_that_is_no_drug_goes_with_it() -> None:
-    # "eGFR 45" is a measure and its value; "dystonia 6" a name and its number: the substitute takes both's place.
+@pytest.mark.parametrize(
+    ("question", "earlier", "part", "expected"),
+    [
+        # The 10 mg is the dose asked about, not part of the drug that "tizanidine" stands in for.
+        (
+            "what about tizanidine?",
+            "is baclofen 10 mg safe in dialysis?",
+            "baclofen",
+            "is tizanidine 10 mg safe in dialysis?",
+        ),
+        # "eGFR 45" is a measure and its value, "dystonia 6" a name and its number: the substitute takes both's place.
+        ("what about creatinine clearance?", "baclofen dosing eGFR 45", "eGFR", "baclofen dosing creatinine clearance"),
+        (
+            "What about dystrophic epidermolysis bullosa?",
+            "How many people are affected by dystonia 6 ?",
+            "dystonia",
+            "How many people are affected by dystrophic epidermolysis bullosa ?",
+        ),
+    ],
+)
+def test_a_number_after_the_part_replaced_goes_with_it_unless_the_part_is_a_drug(
+    question: str, earlier: str, part: str, expected: str
+) -> None:
     resolved = resolve_followup(
-        "what about creatinine clearance?",
-        ["baclofen dosing eGFR 45"],
-        similar=lambda p, parts: [0.9 if part == "eGFR" else 0.1 for part in parts],
+        question, [earlier], similar=lambda p, parts: [0.9 if x == part else 0.1 for x in parts]
     )
-    assert resolved == ("baclofen dosing creatinine clearance", True)
-    resolved = resolve_followup(
-        "What about dystrophic epidermolysis bullosa?",
-        ["How many people are affected by dystonia 6 ?"],
-        similar=lambda p, parts: [0.9 if part == "dystonia" else 0.1 for part in parts],
-    )
-    assert resolved == ("How many people are affected by dystrophic epidermolysis bullosa ?", True)
-
-
-def test_a_substitute_without_a_number_leaves_the_earlier_number_in_place() -> None:
-    # The 10 mg is the dose asked about, not part of the drug that "tizanidine" stands in for.
-    resolved = resolve_followup(
-        "what about tizanidine?",
-        ["is baclofen 10 mg safe in dialysis?"],
-        similar=lambda p, parts: [0.9 if part == "baclofen" else 0.1 for part in parts],
-    )
-    assert resolved == ("is tizanidine 10 mg safe in dialysis?", True)
+    assert resolved == (expected, True)
 
 
 def test_a_substitute_not_written_like_any_part_is_placed_by_meaning() -> None:
