@@ -452,7 +452,7 @@ def _after_same_preposition(
     opening = _PREPOSITION.match(question)
     if opening is None:
         return None
-    after_word = rf"\b{opening.group('word')}\s+(?:(?:the|a|an|her|his|their)\s+)?"
+    after_word = rf"\b{opening.group('word')}\s+(?:(?:{'|'.join(sorted(_DETERMINERS))})\s+)?"
     places = [m.end() for m in re.finditer(after_word, earlier, re.IGNORECASE)]
     if len(places) != 1:
         return None
