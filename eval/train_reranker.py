@@ -16,10 +16,12 @@ tried 2026-12-04, not shipped: eval/EXPERIMENTS.md, "Eleventh session"). Listwis
 `LEARNING_RATE`, `EPOCHS` passes in batches of `BATCH` questions, seed 0.
 
 Choice of `AnswerSettings.rerank_top` and `rerank_weight` (printed, copied into the settings record by hand):
-over `CHOICES`, the bottom line of the tune splits of the labelled sets (own, answers/*), whose candidates are
-those `Assistant.ask` scores with the shipped scorer; the simplest (fewest sentences read, then the least weight)
-within one standard error of the best macro (`eval.selection.simplest_within_error`). Held-out rows are printed,
-never consulted.
+over `CHOICES`, the bottom line of the tune splits of the labelled sets (own, answers/*) and of MedicationQA (a
+sentence of a judged-relevant document is right there: weighed so much that it overrides the scorer's choice of
+document, a reranker took the bottom line from a relevant document less often than the first passage is relevant),
+whose candidates are those `Assistant.ask` scores with the shipped scorer; the simplest (fewest sentences read,
+then the least weight) within one standard error of the best macro (`eval.selection.simplest_within_error`).
+Held-out rows are printed, never consulted.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import numpy as np
 
 from eval import EvalError, log
 from eval.answers import matches
-from eval.datasets import every_medquad_page, medquad_queries, read_beir, read_own_set, set_corpus
+from eval.datasets import Query, every_medquad_page, medquad_queries, read_beir, read_own_set, set_corpus
 from eval.harness import index_opener
 from eval.plan import ANSWER_SETS, OWN_SET, answer_set_corpus, default_datasets_dir
 from eval.selection import macro, macro_error, simplest_within_error
@@ -53,6 +55,7 @@ from qa.answer.rerank import (
     sentence_in_context,
     weights_of,
 )
+from qa.records import Candidate
 from qa.settings import BUNDLED_MODEL, Settings
 from qa.text import FUNCTION_WORDS, WORD
 
@@ -67,6 +70,8 @@ RANK = 8
 SCALE = 2.0
 # (sentences read, weight of the cross-encoder's score); the scorer alone is printed beside them.
 CHOICES = tuple((top, weight) for top in (4, 8, 12) for weight in (0.25, 0.5, 1.0, 2.0, 4.0))
+# MedicationQA's judged questions among the sources the choice weighs: right is a sentence of a relevant document.
+DOCUMENT_SOURCE = "medicationqa (document)"
 
 
 @dataclass(frozen=True)
@@ -272,7 +277,9 @@ def train(pairs: Sequence[Pairs], *, epochs: int = EPOCHS, seed: int = 0, base: 
 
 
 def labelled_rows(settings: Settings, datasets_dir: Path, reranker: Reranker, top: int) -> list[Row]:
-    """Every labelled question's `top` best candidates by the shipped scorer, with the cross-encoder's reading."""
+    """Every labelled question's `top` best candidates by the shipped scorer, with the cross-encoder's reading; and
+    MedicationQA's judged questions, where a candidate counts as right when its document is judged relevant (the
+    issue's floor: the bottom line from a relevant document at least as often as the first passage's)."""
     opener = index_opener(settings, progress=False)
     sets = [("own", "own", settings.corpus_dir, OWN_SET)]
     for name, file in ANSWER_SETS.items():
@@ -282,23 +289,38 @@ def labelled_rows(settings: Settings, datasets_dir: Path, reranker: Reranker, to
     for name, index_name, corpus, file in sets:
         assistant = opener(index_name, corpus)
         for q in read_own_set(file):
-            with assistant.embedder.sharing_queries():
-                understood, hits, _ = assistant.retrieve(q.text, q.history)
-                asked = assistant.asked(understood)
-                scored = stages.score(
-                    assistant.candidates(hits),
-                    hits,
-                    asked,
-                    assistant.index.phrases.idf,
-                    model=assistant.index.manifest.model,
-                )
-            best = sorted(scored, key=lambda c: -c.score)[:top]
-            if not best:
-                continue
-            reads = reranker.scores(asked.text, [sentence_in_context(c.chunk, c.text) for c in best])
-            positive = np.array([matches(c.text, c.chunk.doc_id, q.answers) for c in best])
-            rows.append(Row(name, q.split, np.array([c.score for c in best]), reads, positive))
+            rows += question_rows(
+                assistant, reranker, top, name, q, lambda c, q=q: matches(c.text, c.chunk.doc_id, q.answers)
+            )
+    consumer = datasets_dir / "medicationqa"
+    assistant = opener("beir/medicationqa", consumer)
+    for q in read_beir(consumer):
+        rows += question_rows(
+            assistant, reranker, top, DOCUMENT_SOURCE, q, lambda c, q=q: q.relevant.get(c.chunk.doc_id, 0) > 0
+        )
     return rows
+
+
+def question_rows(
+    assistant: object, reranker: Reranker, top: int, source: str, q: Query, right: Callable[[Candidate], bool]
+) -> list[Row]:
+    """One question's row (none when it has no candidate): the `top` best candidates by the scorer, read."""
+    with assistant.embedder.sharing_queries():
+        understood, hits, _ = assistant.retrieve(q.text, q.history)
+        asked = assistant.asked(understood)
+        scored = stages.score(
+            assistant.candidates(hits),
+            hits,
+            asked,
+            assistant.index.phrases.idf,
+            model=assistant.index.manifest.model,
+        )
+    best = sorted(scored, key=lambda c: -c.score)[:top]
+    if not best:
+        return []
+    reads = reranker.scores(asked.text, [sentence_in_context(c.chunk, c.text) for c in best])
+    positive = np.array([right(c) for c in best])
+    return [Row(source, q.split, np.array([c.score for c in best]), reads, positive)]
 
 
 def figures(rows: Sequence[Row], top: int, weight: float) -> dict[str, dict[str, float]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import random
 from pathlib import Path
@@ -10,10 +12,21 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from eval.datasets import Query
 from eval.splits import TUNE, split_of
-from eval.train_reranker import NEGATIVES, POSITIVES, Pairs, Row, beir_pairs, figures, keyword_query, train
+from eval.train_reranker import (
+    NEGATIVES,
+    POSITIVES,
+    Pairs,
+    Row,
+    beir_pairs,
+    figures,
+    keyword_query,
+    question_rows,
+    train,
+)
 from qa.answer.rerank import ADAPTED, Reranker, weights_of
-from qa.records import Chunk, Hit
+from qa.records import Candidate, Chunk, Hit
 
 
 def _row(source: str, split: str, scores, reads, positive) -> Row:
@@ -69,6 +82,42 @@ def test_beir_pairs_read_each_tune_question_with_its_judged_passage_against_retr
         assert sum(p.positive) == POSITIVES and len(p.texts) == POSITIVES + NEGATIVES
         # Read in context (the passage's title first); positives from the judged passage, near misses from others.
         assert all(t.startswith(judged) == positive for t, positive in zip(p.texts, p.positive, strict=True))
+
+
+def test_a_document_judged_row_holds_the_scorers_best_few_read_and_marks_those_of_relevant_documents(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    chunks = [_chunk(f"d{i}", [f"Drug d{i} sentence {n} says something." for n in range(2)]) for i in range(3)]
+    hits = [Hit(c, 1.0) for c in chunks]
+    candidates = [Candidate(h, *h.chunk.sentences[n]) for h in hits for n in range(2)]
+    # The scorer ranks d2's sentences first, then d1's, then d0's.
+    scores = {c.chunk.doc_id: float(c.chunk.doc_id[1]) for c in candidates}
+    monkeypatch.setattr(
+        "eval.train_reranker.stages.score",
+        lambda found, *_, **__: [dataclasses.replace(c, score=scores[c.chunk.doc_id] - c.start / 100) for c in found],
+    )
+    assistant = SimpleNamespace(
+        embedder=SimpleNamespace(sharing_queries=contextlib.nullcontext),
+        retrieve=lambda text, history: (text, hits, 1.0),
+        asked=lambda understood: SimpleNamespace(text=understood),
+        candidates=lambda found: candidates,
+        index=SimpleNamespace(phrases=SimpleNamespace(idf={}), manifest=SimpleNamespace(model="m")),
+    )
+    read: list[tuple[str, list[str]]] = []
+    reranker = SimpleNamespace(scores=lambda q, texts: read.append((q, texts)) or np.arange(len(texts), dtype=float))
+    q = Query("q1", "what is drug d1 for?", {"d1": 2}, split=TUNE)
+    (row,) = question_rows(
+        assistant, reranker, 3, "medicationqa (document)", q, lambda c: q.relevant.get(c.chunk.doc_id, 0) > 0
+    )
+    assert (row.source, row.split) == ("medicationqa (document)", TUNE)
+    assert row.positive.tolist() == [False, False, True]
+    assert row.scores.tolist() == sorted(row.scores.tolist(), reverse=True) and len(row.scores) == 3
+    assert row.reads.tolist() == [0.0, 1.0, 2.0]
+    assert read[0][0] == "what is drug d1 for?" and read[0][1][0].startswith("Drug d2")
+    assert (
+        question_rows(SimpleNamespace(**{**vars(assistant), "candidates": lambda found: []}), reranker, 3, "x", q, bool)
+        == []
+    )
 
 
 PAGE = [
