@@ -3,6 +3,7 @@
     .venv/bin/python -m eval.train_reranker                 # build pairs, fine-tune (about 20 min on 2 cores), choose
     .venv/bin/python -m eval.train_reranker --no-write      # the same, writing nothing
     .venv/bin/python -m eval.train_reranker --keywords 0.5 --out FILE  # with pseudo-queries too (not shipped)
+    .venv/bin/python -m eval.train_reranker --near-misses 3 --out FILE  # other retrieved pages' sentences too
     .venv/bin/python -m eval.train_reranker --weights FILE  # no training: choose and report for a trained file
     .venv/bin/python -m eval.train_reranker --medicationqa --out FILE  # MedicationQA's tune questions too (not shipped)
 
@@ -12,7 +13,9 @@ half; the labelled sets in eval/sets/ are never trained on), each against senten
 `POSITIVES` of its own answer's (the positives) and `NEGATIVES` of the page's other answers (same topic, another
 question), each read in context (`sentence_in_context`); with `--keywords K`, K times as many telegraphic
 pseudo-queries of those pages' sentences too (`keyword_query`: "ICU monitoring" against the page's other sentences;
-tried 2026-12-04, not shipped: eval/EXPERIMENTS.md, "Eleventh session"). Listwise softmax per question, AdamW at
+tried 2026-12-04, not shipped: eval/EXPERIMENTS.md, "Eleventh session"); with `--near-misses N`, each MedQuAD
+question against N sentences of other pages that medcite retrieves for it too, pages of the same focus left out
+(`same_focus`; eval/EXPERIMENTS.md, "Twelfth session"). Listwise softmax per question, AdamW at
 `LEARNING_RATE`, `EPOCHS` passes in batches of `BATCH` questions, seed 0.
 
 Choice of `AnswerSettings.rerank_top` and `rerank_weight` (printed, copied into the settings record by hand):
@@ -55,6 +58,7 @@ from qa.answer.rerank import (
     sentence_in_context,
     weights_of,
 )
+from qa.bm25 import stems
 from qa.records import Candidate
 from qa.settings import BUNDLED_MODEL, Settings
 from qa.text import FUNCTION_WORDS, WORD
@@ -180,10 +184,13 @@ def keyword_query(held: Sequence[tuple[str, str, str]], rng: random.Random) -> P
     return Pairs(" ".join(words), (read, *others), (True,) + (False,) * len(others))
 
 
-def medquad_pairs(assistant: object, folder: Path, seed: int = 0) -> list[Pairs]:
-    """The training questions (see the module docstring), shuffled with `seed`."""
+def medquad_pairs(assistant: object, folder: Path, seed: int = 0, near: int = 0) -> list[Pairs]:
+    """The training questions (see the module docstring), shuffled with `seed`; with `near`, each also against up
+    to `near` sentences of the other pages medcite retrieves for it whose focus differs (`same_focus`), so the
+    reading learns which document as well as which sentence."""
     sentences = _sentences_of(assistant.index)
     rows = {chunk.doc_id for chunk in assistant.index.chunks}
+    titles = {chunk.doc_id: chunk.title for chunk in assistant.index.chunks}
     facts = fact_pages()
     asked = [
         q
@@ -202,9 +209,27 @@ def medquad_pairs(assistant: object, folder: Path, seed: int = 0) -> list[Pairs]
         page = medquad_page_key(q.qid)
         positives = sentences(q.qid)
         negatives = [t for doc_id in pages[page] if doc_id != q.qid for t in sentences(doc_id)]
-        out += _drawn(q.text, positives, negatives, rng)
+        drawn = _drawn(q.text, positives, negatives, rng)
+        if near and drawn:
+            _, hits, _ = assistant.retrieve(q.text)
+            others = dict.fromkeys(
+                h.chunk.doc_id
+                for h in hits
+                if medquad_page_key(h.chunk.doc_id) != page and not same_focus(h.chunk.title, titles[q.qid])
+            )
+            misses = [t for doc_id in list(others)[:3] for t in sentences(doc_id)]
+            extra = rng.sample(misses, min(near, len(misses)))
+            drawn = [Pairs(p.question, (*p.texts, *extra), (*p.positive, *(False,) * len(extra))) for p in drawn]
+        out += drawn
     rng.shuffle(out)
     return out
+
+
+def same_focus(title: str, other: str) -> bool:
+    """Whether two MedQuAD pages' titles name one focus: the stems of one's content words hold the other's (pages
+    of several sources on one disease answer the same questions, so neither is a near miss of the other)."""
+    a, b = ({stem for stem in stems(_content_words(t.lower()))} for t in (title, other))
+    return bool(a) and bool(b) and (a <= b or b <= a)
 
 
 def beir_pairs(assistant: object, folder: Path, seed: int = 0) -> list[Pairs]:
@@ -359,6 +384,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "not shipped: eval/EXPERIMENTS.md, 'Eleventh session')",
     )
     parser.add_argument(
+        "--near-misses",
+        type=int,
+        default=0,
+        help="sentences of other retrieved MedQuAD pages per training question as negatives too (`medquad_pairs`)",
+    )
+    parser.add_argument(
         "--medicationqa",
         action="store_true",
         help="train on MedicationQA's tune questions too (tried 2026-12-03, not shipped: README, 'Answers')",
@@ -372,10 +403,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             medquad = datasets_dir / "medquad"
             opener = index_opener(settings, progress=False)
-            pairs = medquad_pairs(opener("medquad/all", medquad), medquad)
+            pairs = medquad_pairs(opener("medquad/all", medquad), medquad, near=args.near_misses)
             trained_on = (
                 f"{len(pairs)} MedQuAD tune questions of the question adapter's pages, each with up to {POSITIVES} "
                 f"sentences of its answer and {NEGATIVES} of its page's other answers"
+                + (f" and {args.near_misses} of other pages it retrieves" if args.near_misses else "")
             )
             if args.keywords > 0:
                 extra = keyword_pairs(opener("medquad/all", medquad), medquad, round(args.keywords * len(pairs)))
@@ -398,6 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ),
                 command="python -m eval.train_reranker"
                 + (f" --keywords {args.keywords}" if args.keywords else "")
+                + (f" --near-misses {args.near_misses}" if args.near_misses else "")
                 + (" --medicationqa" if args.medicationqa else ""),
             )
             if not args.no_write:

@@ -23,6 +23,7 @@ from eval.train_reranker import (
     figures,
     keyword_query,
     question_rows,
+    same_focus,
     train,
 )
 from qa.answer.rerank import ADAPTED, Reranker, weights_of
@@ -118,6 +119,20 @@ def test_a_document_judged_row_holds_the_scorers_best_few_read_and_marks_those_o
         question_rows(SimpleNamespace(**{**vars(assistant), "candidates": lambda found: []}), reranker, 3, "x", q, bool)
         == []
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "other", "same"),
+    [
+        ("Parkinson's disease", "Parkinson disease", True),
+        ("Chronic Kidney Disease", "Kidney Disease", True),
+        ("Lesch-Nyhan syndrome", "Lesch-Nyhan Syndrome", True),
+        ("Chronic Kidney Disease", "Kidney Stones", False),
+        ("Adult Acute Lymphoblastic Leukemia", "Childhood Acute Lymphoblastic Leukemia", False),
+    ],
+)
+def test_pages_name_one_focus_when_one_titles_content_words_hold_the_others(title: str, other: str, same: bool) -> None:
+    assert same_focus(title, other) == same_focus(other, title) == same
 
 
 PAGE = [
