@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import random
 import sys
 from collections import Counter
@@ -228,7 +229,7 @@ def medquad_pairs(assistant: object, folder: Path, seed: int = 0, near: int = 0)
 def same_focus(title: str, other: str) -> bool:
     """Whether two MedQuAD pages' titles name one focus: the stems of one's content words hold the other's (pages
     of several sources on one disease answer the same questions, so neither is a near miss of the other)."""
-    a, b = ({stem for stem in stems(_content_words(t.lower()))} for t in (title, other))
+    a, b = (set(stems(_content_words(t.lower()))) for t in (title, other))
     return bool(a) and bool(b) and (a <= b or b <= a)
 
 
@@ -387,7 +388,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--near-misses",
         type=int,
         default=0,
-        help="sentences of other retrieved MedQuAD pages per training question as negatives too (`medquad_pairs`)",
+        help="sentences of other retrieved MedQuAD pages per training question as negatives too (`medquad_pairs`; "
+        "tried 2026-12-04, not shipped: eval/EXPERIMENTS.md, 'Twelfth session')",
     )
     parser.add_argument(
         "--medicationqa",
@@ -395,6 +397,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="train on MedicationQA's tune questions too (tried 2026-12-03, not shipped: README, 'Answers')",
     )
     args = parser.parse_args(argv)
+    if args.near_misses < 0 or not 0 <= args.keywords < math.inf:
+        parser.error(f"--near-misses and --keywords must be 0 or more, got {args.near_misses}, {args.keywords}")
     settings = Settings.from_env()
     datasets_dir = Path(args.datasets_dir).expanduser() if args.datasets_dir else default_datasets_dir()
     try:

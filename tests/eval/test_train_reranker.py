@@ -22,6 +22,7 @@ from eval.train_reranker import (
     beir_pairs,
     figures,
     keyword_query,
+    main,
     question_rows,
     same_focus,
     train,
@@ -133,6 +134,16 @@ def test_a_document_judged_row_holds_the_scorers_best_few_read_and_marks_those_o
 )
 def test_pages_name_one_focus_when_one_titles_content_words_hold_the_others(title: str, other: str, same: bool) -> None:
     assert same_focus(title, other) == same_focus(other, title) == same
+
+
+@pytest.mark.parametrize("argv", [["--near-misses", "-1"], ["--keywords", "-0.5"], ["--keywords", "nan"]])
+def test_a_negative_count_of_extra_pairs_is_refused_before_anything_loads(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([*argv, "--no-write"])
+    assert exited.value.code == 2
+    assert "must be 0 or more" in capsys.readouterr().err
 
 
 PAGE = [
