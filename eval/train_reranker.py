@@ -60,7 +60,7 @@ from qa.answer.rerank import (
     weights_of,
 )
 from qa.bm25 import stems
-from qa.records import Candidate
+from qa.records import Candidate, Hit
 from qa.settings import BUNDLED_MODEL, Settings
 from qa.text import FUNCTION_WORDS, WORD
 
@@ -77,6 +77,8 @@ SCALE = 2.0
 CHOICES = tuple((top, weight) for top in (4, 8, 12) for weight in (0.25, 0.5, 1.0, 2.0, 4.0))
 # MedicationQA's judged questions among the sources the choice weighs: right is a sentence of a relevant document.
 DOCUMENT_SOURCE = "medicationqa (document)"
+# Retrieved documents that near misses are drawn from, best first.
+NEAR_DOCUMENTS = 3
 
 
 @dataclass(frozen=True)
@@ -212,13 +214,14 @@ def medquad_pairs(assistant: object, folder: Path, seed: int = 0, near: int = 0)
         negatives = [t for doc_id in pages[page] if doc_id != q.qid for t in sentences(doc_id)]
         drawn = _drawn(q.text, positives, negatives, rng)
         if near and drawn:
-            _, hits, _ = assistant.retrieve(q.text)
-            others = dict.fromkeys(
-                h.chunk.doc_id
-                for h in hits
-                if medquad_page_key(h.chunk.doc_id) != page and not same_focus(h.chunk.title, titles[q.qid])
+            misses = _near_misses(
+                assistant,
+                q.text,
+                sentences,
+                lambda h, page=page, title=titles[q.qid]: (
+                    medquad_page_key(h.chunk.doc_id) != page and not same_focus(h.chunk.title, title)
+                ),
             )
-            misses = [t for doc_id in list(others)[:3] for t in sentences(doc_id)]
             extra = rng.sample(misses, min(near, len(misses)))
             drawn = [Pairs(p.question, (*p.texts, *extra), (*p.positive, *(False,) * len(extra))) for p in drawn]
         out += drawn
@@ -243,12 +246,20 @@ def beir_pairs(assistant: object, folder: Path, seed: int = 0) -> list[Pairs]:
     out: list[Pairs] = []
     for q in sorted((q for q in read_beir(folder) if q.split == TUNE), key=lambda q: q.qid):
         positives = [t for doc_id in sorted(q.relevant) for t in sentences(doc_id)]
-        _, hits, _ = assistant.retrieve(q.text)
-        near = dict.fromkeys(h.chunk.doc_id for h in hits if h.chunk.doc_id not in q.relevant)
-        negatives = [t for doc_id in list(near)[:3] for t in sentences(doc_id)]
+        negatives = _near_misses(assistant, q.text, sentences, lambda h, q=q: h.chunk.doc_id not in q.relevant)
         out += _drawn(q.text, positives, negatives, rng)
     rng.shuffle(out)
     return out
+
+
+def _near_misses(
+    assistant: object, question: str, sentences: Callable[[str], list], wrong: Callable[[Hit], bool]
+) -> list[str]:
+    """The sentences of the first `NEAR_DOCUMENTS` documents medcite retrieves for `question` whose hits are `wrong`
+    (another page, a passage not judged relevant): the near misses a reranker must tell apart."""
+    _, hits, _ = assistant.retrieve(question)
+    near = dict.fromkeys(h.chunk.doc_id for h in hits if wrong(h))
+    return [t for doc_id in list(near)[:NEAR_DOCUMENTS] for t in sentences(doc_id)]
 
 
 def _drawn(question: str, positives: Sequence[str], negatives: Sequence[str], rng: random.Random) -> list[Pairs]:

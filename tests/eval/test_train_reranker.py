@@ -15,6 +15,7 @@ import pytest
 from eval.datasets import Query
 from eval.splits import TUNE, split_of
 from eval.train_reranker import (
+    DOCUMENT_SOURCE,
     NEGATIVES,
     POSITIVES,
     Pairs,
@@ -108,10 +109,8 @@ def test_a_document_judged_row_holds_the_scorers_best_few_read_and_marks_those_o
     read: list[tuple[str, list[str]]] = []
     reranker = SimpleNamespace(scores=lambda q, texts: read.append((q, texts)) or np.arange(len(texts), dtype=float))
     q = Query("q1", "what is drug d1 for?", {"d1": 2}, split=TUNE)
-    (row,) = question_rows(
-        assistant, reranker, 3, "medicationqa (document)", q, lambda c: q.relevant.get(c.chunk.doc_id, 0) > 0
-    )
-    assert (row.source, row.split) == ("medicationqa (document)", TUNE)
+    (row,) = question_rows(assistant, reranker, 3, DOCUMENT_SOURCE, q, lambda c: q.relevant.get(c.chunk.doc_id, 0) > 0)
+    assert (row.source, row.split) == (DOCUMENT_SOURCE, TUNE)
     assert row.positive.tolist() == [False, False, True]
     assert row.scores.tolist() == sorted(row.scores.tolist(), reverse=True) and len(row.scores) == 3
     assert row.reads.tolist() == [0.0, 1.0, 2.0]
