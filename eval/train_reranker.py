@@ -4,6 +4,7 @@
     .venv/bin/python -m eval.train_reranker --no-write      # the same, writing nothing
     .venv/bin/python -m eval.train_reranker --keywords 0.5 --out FILE  # with pseudo-queries too (not shipped)
     .venv/bin/python -m eval.train_reranker --near-misses 3 --out FILE  # other retrieved pages' sentences too
+    .venv/bin/python -m eval.train_reranker --findings --out FILE  # PubMedQA: results against aims and methods
     .venv/bin/python -m eval.train_reranker --weights FILE  # no training: choose and report for a trained file
     .venv/bin/python -m eval.train_reranker --medicationqa --out FILE  # MedicationQA's tune questions too (not shipped)
 
@@ -43,7 +44,16 @@ import numpy as np
 
 from eval import EvalError, log
 from eval.answers import matches
-from eval.datasets import Query, every_medquad_page, medquad_queries, read_beir, read_own_set, set_corpus
+from eval.datasets import (
+    Query,
+    every_medquad_page,
+    medquad_queries,
+    pubmedqa_file,
+    read_beir,
+    read_own_set,
+    read_pubmedqa,
+    set_corpus,
+)
 from eval.harness import index_opener
 from eval.plan import ANSWER_SETS, OWN_SET, answer_set_corpus, default_datasets_dir
 from eval.selection import macro, macro_error, simplest_within_error
@@ -79,6 +89,9 @@ CHOICES = tuple((top, weight) for top in (4, 8, 12) for weight in (0.25, 0.5, 1.
 DOCUMENT_SOURCE = "medicationqa (document)"
 # Retrieved documents that near misses are drawn from, best first.
 NEAR_DOCUMENTS = 3
+# The PubMedQA section label whose sentences report what a study found (`pubmedqa_pairs`); a label naming results
+# with another part ("METHODS AND RESULTS") is neither a finding nor a wrong answer.
+FINDINGS = "RESULTS"
 
 
 @dataclass(frozen=True)
@@ -225,6 +238,38 @@ def medquad_pairs(assistant: object, folder: Path, seed: int = 0, near: int = 0)
             extra = rng.sample(misses, min(near, len(misses)))
             drawn = [Pairs(p.question, (*p.texts, *extra), (*p.positive, *(False,) * len(extra))) for p in drawn]
         out += drawn
+    rng.shuffle(out)
+    return out
+
+
+def pubmedqa_pairs(assistant: object, path: Path, seed: int = 0) -> list[Pairs]:
+    """PubMedQA's tune questions whose abstracts no labelled set asks about, each against up to `POSITIVES`
+    sentences of its abstract's results (`FINDINGS`) and `NEGATIVES` of its sections that name no result
+    (background, objective, methods), shuffled with `seed`.
+
+    On one abstract the sentence most about the question is often its aim ("This study examines whether ..."),
+    which restates the question and answers nothing; negatives from other pages never show the reranker such a
+    sentence as wrong. Any results sentence is a positive (the listwise loss asks only that one of them beat the
+    rest), so no one sentence has to be the answer: the section labels are the authors', not a rule of ours.
+    """
+    asked = read_own_set(ANSWER_SETS["answers/pubmedqa"])
+    labelled = {p.doc for q in asked for p in (*q.answers, *q.passages)}
+    sections: dict[str, dict[bool, list[str]]] = {}
+    for chunk in assistant.index.chunks:
+        label = chunk.heading_path[0].upper() if chunk.heading_path else ""
+        if label != FINDINGS and "RESULT" in label:
+            continue
+        held = sections.setdefault(chunk.doc_id, {True: [], False: []})[label == FINDINGS]
+        for start, end in chunk.sentences:
+            text = chunk.text[start:end].strip()
+            if len(text.split()) >= 2:
+                held.append(sentence_in_context(chunk, text))
+    rng = random.Random(seed)
+    out: list[Pairs] = []
+    for q in sorted((q for q in read_pubmedqa(path) if q.split == TUNE), key=lambda q: q.qid):
+        (doc_id,) = q.relevant
+        if doc_id not in labelled and doc_id in sections:
+            out += _drawn(q.text, sections[doc_id][True], sections[doc_id][False], rng)
     rng.shuffle(out)
     return out
 
@@ -403,6 +448,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "tried 2026-12-04, not shipped: eval/EXPERIMENTS.md, 'Twelfth session')",
     )
     parser.add_argument(
+        "--findings",
+        action="store_true",
+        help="PubMedQA's tune questions too, its abstract's results against its aims and methods (`pubmedqa_pairs`)",
+    )
+    parser.add_argument(
         "--medicationqa",
         action="store_true",
         help="train on MedicationQA's tune questions too (tried 2026-12-03, not shipped: README, 'Answers')",
@@ -428,6 +478,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 extra = keyword_pairs(opener("medquad/all", medquad), medquad, round(args.keywords * len(pairs)))
                 trained_on += f", and {len(extra)} telegraphic pseudo-queries of those pages' sentences"
                 pairs = random.Random(0).sample([*pairs, *extra], len(pairs) + len(extra))
+            if args.findings:
+                extra = pubmedqa_pairs(
+                    opener(*answer_set_corpus("pubmedqa", datasets_dir)), pubmedqa_file(datasets_dir / "pubmedqa")
+                )
+                trained_on += f", and {len(extra)} PubMedQA tune questions, results against aims and methods"
+                pairs = random.Random(0).sample([*pairs, *extra], len(pairs) + len(extra))
             if args.medicationqa:
                 consumer = datasets_dir / "medicationqa"
                 extra = beir_pairs(opener("beir/medicationqa", consumer), consumer)
@@ -446,6 +502,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 command="python -m eval.train_reranker"
                 + (f" --keywords {args.keywords}" if args.keywords else "")
                 + (f" --near-misses {args.near_misses}" if args.near_misses else "")
+                + (" --findings" if args.findings else "")
                 + (" --medicationqa" if args.medicationqa else ""),
             )
             if not args.no_write:

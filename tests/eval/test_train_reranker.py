@@ -12,7 +12,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from eval.datasets import Query
+from eval.datasets import Query, read_own_set
+from eval.plan import ANSWER_SETS
 from eval.splits import TUNE, split_of
 from eval.train_reranker import (
     DOCUMENT_SOURCE,
@@ -24,6 +25,7 @@ from eval.train_reranker import (
     figures,
     keyword_query,
     main,
+    pubmedqa_pairs,
     question_rows,
     same_focus,
     train,
@@ -85,6 +87,37 @@ def test_beir_pairs_read_each_tune_question_with_its_judged_passage_against_retr
         assert sum(p.positive) == POSITIVES and len(p.texts) == POSITIVES + NEGATIVES
         # Read in context (the passage's title first); positives from the judged passage, near misses from others.
         assert all(t.startswith(judged) == positive for t, positive in zip(p.texts, p.positive, strict=True))
+
+
+def test_pubmedqa_pairs_read_tune_questions_with_results_against_aims_and_methods(tmp_path: Path) -> None:
+    # An abstract a labelled set asks about, in the tune split: left out all the same.
+    (labelled, *_) = (
+        p.doc for q in read_own_set(ANSWER_SETS["answers/pubmedqa"]) for p in q.answers if split_of(p.doc) == TUNE
+    )
+    pmids = [str(n) for n in range(1000, 1040)] + [labelled.removeprefix("pubmed/")]
+    records = {pmid: {"QUESTION": f"Does treatment {pmid} work?", "CONTEXTS": [], "LABELS": []} for pmid in pmids}
+    (tmp_path / "ori_pqal.json").write_text(json.dumps(records), "utf-8")
+    chunks = []
+    for pmid in pmids:
+        doc_id = f"pubmed/{pmid}"
+        for label, kind in (("Objective", "aim"), ("Methods", "method"), ("Results", "finding")):
+            chunks.append(
+                dataclasses.replace(
+                    _chunk(doc_id, [f"The {kind} {n} of {pmid}." for n in range(4)]), heading_path=(label,)
+                )
+            )
+        # A section that names results with another part is neither a finding nor a wrong answer.
+        chunks.append(
+            dataclasses.replace(_chunk(doc_id, [f"The mixed part of {pmid}."]), heading_path=("Methods And Results",))
+        )
+    pairs = pubmedqa_pairs(SimpleNamespace(index=SimpleNamespace(chunks=chunks)), tmp_path / "ori_pqal.json")
+    tune = {f"Does treatment {pmid} work?" for pmid in pmids if split_of(f"pubmed/{pmid}") == TUNE}
+    labelled_question = f"Does treatment {labelled.removeprefix('pubmed/')} work?"
+    assert tune - {labelled_question} and sorted(p.question for p in pairs) == sorted(tune - {labelled_question})
+    for p in pairs:
+        assert sum(p.positive) == POSITIVES and len(p.texts) == POSITIVES + NEGATIVES
+        assert all(("finding" in t) == positive for t, positive in zip(p.texts, p.positive, strict=True))
+        assert not any("mixed" in t for t in p.texts)
 
 
 def test_a_document_judged_row_holds_the_scorers_best_few_read_and_marks_those_of_relevant_documents(
