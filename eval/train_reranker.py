@@ -4,7 +4,7 @@
     .venv/bin/python -m eval.train_reranker --no-write      # the same, writing nothing
     .venv/bin/python -m eval.train_reranker --keywords 0.5 --out FILE  # with pseudo-queries too (not shipped)
     .venv/bin/python -m eval.train_reranker --near-misses 3 --out FILE  # other retrieved pages' sentences too
-    .venv/bin/python -m eval.train_reranker --findings --out FILE  # PubMedQA: results against aims and methods
+    .venv/bin/python -m eval.train_reranker --findings --out FILE  # PubMedQA's results against aims (not shipped)
     .venv/bin/python -m eval.train_reranker --weights FILE  # no training: choose and report for a trained file
     .venv/bin/python -m eval.train_reranker --medicationqa --out FILE  # MedicationQA's tune questions too (not shipped)
 
@@ -16,8 +16,10 @@ question), each read in context (`sentence_in_context`); with `--keywords K`, K 
 pseudo-queries of those pages' sentences too (`keyword_query`: "ICU monitoring" against the page's other sentences;
 tried 2026-12-04, not shipped: eval/EXPERIMENTS.md, "Eleventh session"); with `--near-misses N`, each MedQuAD
 question against N sentences of other pages that medcite retrieves for it too, pages of the same focus left out
-(`same_focus`; eval/EXPERIMENTS.md, "Twelfth session"). Listwise softmax per question, AdamW at
-`LEARNING_RATE`, `EPOCHS` passes in batches of `BATCH` questions, seed 0.
+(`same_focus`; eval/EXPERIMENTS.md, "Twelfth session"); with `--findings`, PubMedQA's tune questions against their
+abstract's results and its other sections (`pubmedqa_pairs`; tried 2026-12-04, not shipped: eval/EXPERIMENTS.md,
+"Thirteenth session"). Listwise softmax per question, AdamW at `LEARNING_RATE`, `EPOCHS` passes in batches of
+`BATCH` questions, seed 0.
 
 Choice of `AnswerSettings.rerank_top` and `rerank_weight` (printed, copied into the settings record by hand):
 over `CHOICES`, the bottom line of the tune splits of the labelled sets (own, answers/*) and of MedicationQA (a
@@ -450,7 +452,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--findings",
         action="store_true",
-        help="PubMedQA's tune questions too, its abstract's results against its aims and methods (`pubmedqa_pairs`)",
+        help="PubMedQA's tune questions too, each abstract's results against its aims and methods (`pubmedqa_pairs`; "
+        "tried 2026-12-04, not shipped: eval/EXPERIMENTS.md, 'Thirteenth session')",
     )
     parser.add_argument(
         "--medicationqa",
