@@ -50,7 +50,6 @@ from eval.datasets import (
     Query,
     every_medquad_page,
     medquad_queries,
-    pubmedqa_file,
     read_beir,
     read_own_set,
     read_pubmedqa,
@@ -72,7 +71,7 @@ from qa.answer.rerank import (
     weights_of,
 )
 from qa.bm25 import stems
-from qa.records import Candidate, Hit
+from qa.records import Candidate, Chunk, Hit
 from qa.settings import BUNDLED_MODEL, Settings
 from qa.text import FUNCTION_WORDS, WORD
 
@@ -116,12 +115,15 @@ class Row:
     positive: np.ndarray
 
 
-def _sentences_of(index: object, *, bare: bool = False) -> Callable[[str], list]:
-    """A document's sentences of two words or more, each read in context (`sentence_in_context`), by document id;
-    with `bare`, (sentence, sentence in context, title) triples."""
+def _sentences_of(
+    index: object, *, bare: bool = False, keep: Callable[[Chunk], bool] = lambda chunk: True
+) -> Callable[[str], list]:
+    """A document's sentences of two words or more in the chunks it `keep`s, each read in context
+    (`sentence_in_context`), by document id; with `bare`, (sentence, sentence in context, title) triples."""
     rows: dict[str, list[int]] = {}
     for row, chunk in enumerate(index.chunks):
-        rows.setdefault(chunk.doc_id, []).append(row)
+        if keep(chunk):
+            rows.setdefault(chunk.doc_id, []).append(row)
 
     def sentences(doc_id: str) -> list:
         out = []
@@ -256,22 +258,18 @@ def pubmedqa_pairs(assistant: object, path: Path, seed: int = 0) -> list[Pairs]:
     """
     asked = read_own_set(ANSWER_SETS["answers/pubmedqa"])
     labelled = {p.doc for q in asked for p in (*q.answers, *q.passages)}
-    sections: dict[str, dict[bool, list[str]]] = {}
-    for chunk in assistant.index.chunks:
-        label = chunk.heading_path[0].upper() if chunk.heading_path else ""
-        if label != FINDINGS and "RESULT" in label:
-            continue
-        held = sections.setdefault(chunk.doc_id, {True: [], False: []})[label == FINDINGS]
-        for start, end in chunk.sentences:
-            text = chunk.text[start:end].strip()
-            if len(text.split()) >= 2:
-                held.append(sentence_in_context(chunk, text))
+
+    def label(chunk: Chunk) -> str:
+        return chunk.heading_path[0].upper() if chunk.heading_path else ""
+
+    findings = _sentences_of(assistant.index, keep=lambda chunk: label(chunk) == FINDINGS)
+    others = _sentences_of(assistant.index, keep=lambda chunk: "RESULT" not in label(chunk))
     rng = random.Random(seed)
     out: list[Pairs] = []
     for q in sorted((q for q in read_pubmedqa(path) if q.split == TUNE), key=lambda q: q.qid):
         (doc_id,) = q.relevant
-        if doc_id not in labelled and doc_id in sections:
-            out += _drawn(q.text, sections[doc_id][True], sections[doc_id][False], rng)
+        if doc_id not in labelled:
+            out += _drawn(q.text, findings(doc_id), others(doc_id), rng)
     rng.shuffle(out)
     return out
 
@@ -482,9 +480,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 trained_on += f", and {len(extra)} telegraphic pseudo-queries of those pages' sentences"
                 pairs = random.Random(0).sample([*pairs, *extra], len(pairs) + len(extra))
             if args.findings:
-                extra = pubmedqa_pairs(
-                    opener(*answer_set_corpus("pubmedqa", datasets_dir)), pubmedqa_file(datasets_dir / "pubmedqa")
-                )
+                name, abstracts = answer_set_corpus("pubmedqa", datasets_dir)
+                extra = pubmedqa_pairs(opener(name, abstracts), abstracts)
                 trained_on += f", and {len(extra)} PubMedQA tune questions, results against aims and methods"
                 pairs = random.Random(0).sample([*pairs, *extra], len(pairs) + len(extra))
             if args.medicationqa:
