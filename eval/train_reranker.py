@@ -1,12 +1,10 @@
 """`python -m eval.train_reranker`: fine-tune the answer reranker (qa/answer/reranker.npz), choose how much it counts.
 
-    .venv/bin/python -m eval.train_reranker                 # build pairs, fine-tune (about 20 min on 2 cores), choose
+    .venv/bin/python -m eval.train_reranker --keywords 0.5 --near-misses 3 --medicationqa  # the shipped one (34 min)
+    .venv/bin/python -m eval.train_reranker                 # MedQuAD's questions alone (16 min on 2 cores)
     .venv/bin/python -m eval.train_reranker --no-write      # the same, writing nothing
-    .venv/bin/python -m eval.train_reranker --keywords 0.5 --out FILE  # with pseudo-queries too (not shipped)
-    .venv/bin/python -m eval.train_reranker --near-misses 3 --out FILE  # other retrieved pages' sentences too
     .venv/bin/python -m eval.train_reranker --findings --out FILE  # PubMedQA's results against aims (not shipped)
     .venv/bin/python -m eval.train_reranker --weights FILE  # no training: choose and report for a trained file
-    .venv/bin/python -m eval.train_reranker --medicationqa --out FILE  # MedicationQA's tune questions too (not shipped)
 
 Training (`qa.answer.rerank`: LoRA adapters and a head on the bundled MiniLM read as a cross-encoder): MedQuAD's
 tune questions of the question adapter's pages (`eval.splits.adapter_page`: the answer scorer trains on the other
@@ -14,12 +12,14 @@ half; the labelled sets in eval/sets/ are never trained on), each against senten
 `POSITIVES` of its own answer's (the positives) and `NEGATIVES` of the page's other answers (same topic, another
 question), each read in context (`sentence_in_context`); with `--keywords K`, K times as many telegraphic
 pseudo-queries of those pages' sentences too (`keyword_query`: "ICU monitoring" against the page's other sentences;
-tried 2026-12-04, not shipped: eval/EXPERIMENTS.md, "Eleventh session"); with `--near-misses N`, each MedQuAD
-question against N sentences of other pages that medcite retrieves for it too, pages of the same focus left out
-(`same_focus`; eval/EXPERIMENTS.md, "Twelfth session"); with `--findings`, PubMedQA's tune questions against their
-abstract's results and its other sections (`pubmedqa_pairs`; tried 2026-12-04, not shipped: eval/EXPERIMENTS.md,
-"Thirteenth session"). Listwise softmax per question, AdamW at `LEARNING_RATE`, `EPOCHS` passes in batches of
-`BATCH` questions, seed 0.
+eval/EXPERIMENTS.md, "Eleventh session"); with `--near-misses N`, each MedQuAD question against N sentences of
+other pages that medcite retrieves for it too, pages of the same focus left out (`same_focus`; eval/EXPERIMENTS.md,
+"Twelfth session"); with `--medicationqa`, MedicationQA's tune questions against sentences of their judged passages
+and of the passages retrieved for them that are not judged (`beir_pairs`); with `--findings`, PubMedQA's tune
+questions against their abstract's results and its other sections (`pubmedqa_pairs`; tried 2026-12-04, not
+shipped: eval/EXPERIMENTS.md, "Thirteenth session"). The shipped reranker has the first three (since the fourteenth
+session, 2026-12-04: eval/EXPERIMENTS.md, "Fourteenth session"). Listwise softmax per question, AdamW at
+`LEARNING_RATE`, `EPOCHS` passes in batches of `BATCH` questions, seed 0.
 
 Choice of `AnswerSettings.rerank_top` and `rerank_weight` (printed, copied into the settings record by hand):
 over `CHOICES`, the bottom line of the tune splits of the labelled sets (own, answers/*) and of MedicationQA (a
@@ -437,15 +437,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--keywords",
         type=float,
         default=0.0,
-        help="telegraphic pseudo-queries per MedQuAD training question too (`keyword_query`; tried 2026-12-04, "
-        "not shipped: eval/EXPERIMENTS.md, 'Eleventh session')",
+        help="telegraphic pseudo-queries per MedQuAD training question too (`keyword_query`; the shipped reranker: "
+        "0.5)",
     )
     parser.add_argument(
         "--near-misses",
         type=int,
         default=0,
         help="sentences of other retrieved MedQuAD pages per training question as negatives too (`medquad_pairs`; "
-        "tried 2026-12-04, not shipped: eval/EXPERIMENTS.md, 'Twelfth session')",
+        "the shipped reranker: 3)",
     )
     parser.add_argument(
         "--findings",
@@ -456,7 +456,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--medicationqa",
         action="store_true",
-        help="train on MedicationQA's tune questions too (tried 2026-12-03, not shipped: README, 'Answers')",
+        help="train on MedicationQA's tune questions too (`beir_pairs`; the shipped reranker does)",
     )
     args = parser.parse_args(argv)
     if args.near_misses < 0 or not 0 <= args.keywords < math.inf:

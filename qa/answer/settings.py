@@ -22,15 +22,18 @@ class AnswerSettings:
     of at least `min_share` of the bottom line's, a warning `min_safety_share`.
 
     Reranking (`qa.answer.rerank`): the scorer's `rerank_top` best are read by the cross-encoder
-    (`qa/answer/reranker.npz`, fine-tuned by `python -m eval.train_reranker` on MedQuAD tune questions of the
-    adapter's pages) and reordered by their score plus `rerank_weight` times its reading (0 turns it off). Chosen by
+    (`qa/answer/reranker.npz`, fine-tuned by `python -m eval.train_reranker --keywords 0.5 --near-misses 3
+    --medicationqa` on MedQuAD tune questions of the adapter's pages, pseudo-queries of their sentences and
+    MedicationQA's tune questions) and reordered by their score plus `rerank_weight` times its reading (0 turns it
+    off). Chosen for the reranker of 2026-12-04 (fourteenth session) by that command: (4, 0.25) at a tune macro of
+    0.750 against the scorer's 0.731 (best 0.756 at (8, 0.5), error 0.029). Chosen for the first reranker by
     the same command, 2026-12-03: over 4, 8 or 12 read and weights 0.25-4, the bottom line on the tune splits of own,
     other-field, PubMedQA facts and MedQuAD facts (scorer alone: macro 0.634); best 0.686 (4, 1.0), error 0.040, and
     the simplest within one standard error kept, (4, 0.25): 0.673 (held-out own 52.7 -> 60.0%, MedQuAD facts 34.8 ->
-    43.5%, PubMedQA facts 50.0 -> 50.0%, other field 91.7 -> 100%). Rechecked 2026-12-04 with MedicationQA's tune
+    43.5%, PubMedQA facts 50.0 -> 50.0%, other field 91.7 -> 100%); rechecked 2026-12-04 with MedicationQA's tune
     questions among the sources (a sentence of a judged-relevant document counts as right; `python -m
-    eval.train_reranker --weights qa/answer/reranker.npz --no-write`): the same choice, (4, 0.25) at macro 0.746
-    against the scorer's 0.731 (best 0.761 at (4, 0.5), error 0.030).
+    eval.train_reranker --weights FILE --no-write`): the same choice, (4, 0.25) at macro 0.746 against the scorer's
+    0.731 (best 0.761 at (4, 0.5), error 0.030).
 
     Disagreement (`qa.answer.disagreement`): two claims of different sources are on one point when their sentence
     vectors have a cosine of at least `same_point`, and one claim and its negation when their clauses that carry the
