@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ import numpy as np
 
 from qa.fusion import FusionWeights, Judged, optimize_fusion
 from qa.records import stable_hash
+from qa.text import words
 
 if TYPE_CHECKING:
     from qa.embedding import Embedder
@@ -50,7 +50,9 @@ DOCUMENT_SIGNALS = ("topic", "aspect", "lead")
 # points on their pseudo-queries), which cost their real questions 3.1 and 5.9 points of nDCG@10 on the tune
 # parts (README, "Choosing the fusion"; bench/fusion_tune.py chose aspect's prior on labelled questions).
 UNJUDGED = frozenset({"aspect"})
-_WORDS = re.compile(r"[A-Za-z][A-Za-z0-9'-]*")
+# How a sentence's words are counted for `CalibrationSettings.min_words`/`max_words` (`_word_count`): part of the
+# settings' version, so an index calibrated under another count is recalibrated by its next ingest.
+SENTENCE_WORDS = "qa.text.words starting with a letter"
 
 
 @dataclass(frozen=True)
@@ -140,15 +142,20 @@ class CalibrationSettings:
         """A hash of these settings and the prior: an index calibrated under others is recalibrated by ingest."""
         return stable_hash(
             repr(self), repr(PRIOR), str(MIN_DOCUMENTS), str(MIN_SHARE), str(SHAPE_RULES), str(sorted(UNJUDGED)),
-            length=12,
+            SENTENCE_WORDS, length=12,
         )
+
+
+def _word_count(sentence: str) -> int:
+    """A pseudo-query's length in words (`SENTENCE_WORDS`): a number or dose ("95/47", "4.5mg") is not one."""
+    return sum(1 for word in words(sentence) if word[0].isalpha())
 
 
 def _eligible_sentences(text: str, spans: Sequence[tuple[int, int]], settings: CalibrationSettings) -> list[str]:
     out = []
     for start, end in spans:
         sentence = " ".join(text[start:end].split())
-        if settings.min_words <= len(_WORDS.findall(sentence)) <= settings.max_words:
+        if settings.min_words <= _word_count(sentence) <= settings.max_words:
             out.append(sentence)
     return out
 

@@ -32,9 +32,9 @@ from qa.embedding import Embedder
 from qa.fusion import SIGNALS, Candidates, FusionWeights, fuse
 from qa.index import Index
 from qa.records import Hit
+from qa.text import WORD, words
 
 MODES = ("hybrid", "dense", "bm25", "rrf")
-_WORD = re.compile(r"[A-Za-z0-9]+")
 _STOP_AFTER_STRIP = re.compile(r"\(\s*[,\s]*\)")
 _COLUMN = {name: i for i, name in enumerate(SIGNALS)}
 
@@ -277,8 +277,9 @@ def index_weights(index: Index) -> FusionWeights:
 
 
 def strip_title(query: str, title: str) -> str | None:
-    """The query without the words of `title`, or None when that removes nothing or leaves no words."""
-    title_words = {w.lower() for w in _WORD.findall(title)}
+    """The query without the words of `title` (words as `qa.text` reads them: "end-stage" is one), or None when
+    that removes nothing or leaves no words."""
+    title_words = set(words(title))
     if not title_words:
         return None
     removed = False
@@ -290,9 +291,9 @@ def strip_title(query: str, title: str) -> str | None:
             return ""
         return match.group(0)
 
-    stripped = _WORD.sub(drop, query)
+    stripped = WORD.sub(drop, query)
     stripped = re.sub(r"\s+", " ", _STOP_AFTER_STRIP.sub("", stripped)).strip()
-    if not removed or not _WORD.search(stripped):
+    if not removed or not WORD.search(stripped):
         return None
     return stripped
 

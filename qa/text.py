@@ -1,7 +1,8 @@
 """The one tokeniser of the question and answer sides: words as typed, and the terms that match them.
 
 Two views of the same text, both defined here so that a word is the same word everywhere it is read for meaning
-(query clean-up, follow-up resolution, coverage, answer scoring, disagreement):
+(query clean-up, follow-up resolution, coverage, answer scoring, disagreement, a page title stripped from a query
+in retrieval, a pseudo-query's length in calibration, a MedQuAD answer's repeated question):
 
 - `words`: words as typed, with their inner punctuation ("mL/min", "end-stage", "baclofen's", "w/"), lower-cased.
   The question side reads these: abbreviations, typo fixes, topic words.
@@ -9,6 +10,9 @@ Two views of the same text, both defined here so that a word is the same word ev
   English stopwords out, Snowball stems. This is exactly the token stream of medcite's BM25 index (bm25s's
   pattern, its English stopword list and the project's one stemmer), so a term's document frequency in the
   index is its weight here. BM25 and the phrase index keep calling `qa.bm25.tokenize` for their own stream.
+
+What is not read for meaning keeps its own pattern: chunking measures sizes in whitespace-separated spans
+(`qa.chunking`), and the phrase index breaks text at punctuation before `qa.bm25.tokenize` reads each piece.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from qa.calibration import (
     CalibrationSettings,
     Previous,
     Shape,
+    _eligible_sentences,
     calibrate,
     judge,
     pseudo_queries,
@@ -155,6 +156,14 @@ def _no_reading(*_args: object) -> None:
 
 
 # --- pseudo-queries ----------------------------------------------------------------------------------------
+
+
+def test_a_pseudo_query_is_counted_in_words_not_numbers() -> None:
+    # Words as `qa.text` reads them, numbers and doses left out: "10 20 40 80" is no sentence, "mL/min" one word.
+    text = "Doses 10 20 40 80 mg. Clearance 128 mL/min by hemodialysis in kidney failure."
+    spans = [(0, 20), (21, len(text))]
+    settings = CalibrationSettings(min_words=4, max_words=7)
+    assert _eligible_sentences(text, spans, settings) == ["Clearance 128 mL/min by hemodialysis in kidney failure."]
 
 
 def test_pseudo_queries_hold_out_their_own_chunk_or_their_own_document(tmp_path: Path) -> None:

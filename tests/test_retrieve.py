@@ -232,6 +232,12 @@ def test_strip_title_drops_an_emptied_bracket() -> None:
     assert strip_title("and the dose? (harlow syndrome)", "Harlow syndrome") == "and the dose?"
 
 
+def test_strip_title_takes_a_hyphenated_word_whole() -> None:
+    # Words as `qa.text` reads them: "end-stage" is one word, so no stray hyphen is left of it.
+    assert strip_title("diet in end-stage renal disease?", "End-stage renal disease") == "diet in ?"
+    assert strip_title("what is end-stage?", "End stage renal disease") is None
+
+
 def test_strip_title_returns_none_when_nothing_or_everything_is_removed() -> None:
     assert strip_title("What is baclofen?", "Harlow syndrome") is None
     assert strip_title("Harlow syndrome", "Harlow syndrome") is None

@@ -15,6 +15,7 @@ from lxml import etree
 
 from qa.errors import LoadError
 from qa.records import Document, Section
+from qa.text import word_matches
 
 # The `source` attribute of a MedQuAD <Document>, as a clinician would name the publisher.
 PUBLISHERS = {
@@ -32,7 +33,6 @@ KIND = "health information page"
 _BULLET = re.compile(r"(?:^|\n|[ \t]{2,})-[ \t]+", re.MULTILINE)
 # The pages' paragraph breaks survive only as long runs of spaces after a sentence ("day.    Your A1C …").
 _PARAGRAPH = re.compile(r"(?<=[.!?:])[ \t]{3,}(?=\S)")
-_WORD = re.compile(r"\w+")
 
 
 def medquad_doc_id(folder_name: str, qid: str, page: str = "") -> str:
@@ -116,15 +116,20 @@ def answer_text(answer: str, question: str) -> str:
 
 def _drop_question(answer: str, question: str) -> str:
     """The answer without a leading copy of its question ("What is (are) X ?" matches "What is X?" too)."""
-    wanted = [w.lower() for w in _WORD.findall(question.replace("(are)", "").replace("(is)", ""))]
+    wanted = [_folded(m) for m in word_matches(question.replace("(are)", "").replace("(is)", ""))]
     if not wanted:
         return answer
-    words = list(islice(_WORD.finditer(answer), len(wanted)))
-    if len(words) < len(wanted) or [w.group(0).lower() for w in words[: len(wanted)]] != wanted:
+    words = list(islice(word_matches(answer), len(wanted)))
+    if len(words) < len(wanted) or [_folded(w) for w in words] != wanted:
         return answer
     end = words[len(wanted) - 1].end()
     # The copy ends at its question mark or colon, if it has one.
     return re.sub(r"^\s*[?:.]?\s*", "", answer[end:])
+
+
+def _folded(match: re.Match[str]) -> str:
+    """A word to compare a copy by: lower case, a typographic apostrophe as a plain one ("Alzheimer\u2019s")."""
+    return match.group(0).lower().replace("\u2019", "'")
 
 
 def _spaces(text: str) -> str:

@@ -95,6 +95,16 @@ def test_answer_text_keeps_single_spaced_dashes() -> None:
     )
 
 
+def test_answer_text_drops_a_repeated_question_whatever_its_apostrophe() -> None:
+    question = "What is (are) Alzheimer's Disease ?"
+    curly = "What is Alzheimer\u2019s disease? It is a brain disorder."
+    assert answer_text(curly, question) == "It is a brain disorder."
+    assert answer_text("What is Alzheimer's disease: a brain disorder.", question) == "a brain disorder."
+    assert answer_text("What is Alzheimer disease? A brain disorder.", question) == (
+        "What is Alzheimer disease? A brain disorder."
+    )
+
+
 @pytest.mark.slow
 def test_a_real_medquad_source_folder() -> None:
     folder = require("medquad/7_SeniorHealth_QA")
