@@ -32,7 +32,7 @@ from qa.embedding import Embedder
 from qa.fusion import SIGNALS, Candidates, FusionWeights, fuse
 from qa.index import Index
 from qa.records import Hit
-from qa.text import WORD, words
+from qa.text import WORD, folded, words
 
 MODES = ("hybrid", "dense", "bm25", "rrf")
 _STOP_AFTER_STRIP = re.compile(r"\(\s*[,\s]*\)")
@@ -279,14 +279,14 @@ def index_weights(index: Index) -> FusionWeights:
 def strip_title(query: str, title: str) -> str | None:
     """The query without the words of `title` (words as `qa.text` reads them: "end-stage" is one), or None when
     that removes nothing or leaves no words."""
-    title_words = set(words(title))
+    title_words = {folded(w) for w in words(title)}
     if not title_words:
         return None
     removed = False
 
     def drop(match: re.Match[str]) -> str:
         nonlocal removed
-        if match.group(0).lower() in title_words:
+        if folded(match.group(0)) in title_words:
             removed = True
             return ""
         return match.group(0)

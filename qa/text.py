@@ -46,6 +46,11 @@ def words(text: str) -> list[str]:
     return [m.group(0).lower() for m in WORD.finditer(text)]
 
 
+def folded(word: str) -> str:
+    """A word to compare by: lower case, a typographic apostrophe as a typed one ("Crohn\u2019s" is "crohn's")."""
+    return word.lower().replace("\u2019", "'")
+
+
 def terms(text: str) -> list[str]:
     """The content terms of `text` in order: BM25's tokens (stopwords out, Snowball stems)."""
     return stems([t for t in _TERM.findall(text.lower()) if t not in STOPWORDS])

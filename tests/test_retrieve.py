@@ -236,6 +236,8 @@ def test_strip_title_takes_a_hyphenated_word_whole() -> None:
     # Words as `qa.text` reads them: "end-stage" is one word, so no stray hyphen is left of it.
     assert strip_title("diet in end-stage renal disease?", "End-stage renal disease") == "diet in ?"
     assert strip_title("what is end-stage?", "End stage renal disease") is None
+    # A page's typographic apostrophe matches a typed one, as the old letters-and-digits split matched them.
+    assert strip_title("diet in Crohn's disease?", "Crohn\u2019s disease") == "diet in ?"
 
 
 def test_strip_title_returns_none_when_nothing_or_everything_is_removed() -> None:

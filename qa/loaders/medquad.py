@@ -15,7 +15,7 @@ from lxml import etree
 
 from qa.errors import LoadError
 from qa.records import Document, Section
-from qa.text import word_matches
+from qa.text import folded, word_matches
 
 # The `source` attribute of a MedQuAD <Document>, as a clinician would name the publisher.
 PUBLISHERS = {
@@ -116,20 +116,15 @@ def answer_text(answer: str, question: str) -> str:
 
 def _drop_question(answer: str, question: str) -> str:
     """The answer without a leading copy of its question ("What is (are) X ?" matches "What is X?" too)."""
-    wanted = [_folded(m) for m in word_matches(question.replace("(are)", "").replace("(is)", ""))]
+    wanted = [folded(m.group(0)) for m in word_matches(question.replace("(are)", "").replace("(is)", ""))]
     if not wanted:
         return answer
     words = list(islice(word_matches(answer), len(wanted)))
-    if len(words) < len(wanted) or [_folded(w) for w in words] != wanted:
+    if len(words) < len(wanted) or [folded(w.group(0)) for w in words] != wanted:
         return answer
     end = words[len(wanted) - 1].end()
     # The copy ends at its question mark or colon, if it has one.
     return re.sub(r"^\s*[?:.]?\s*", "", answer[end:])
-
-
-def _folded(match: re.Match[str]) -> str:
-    """A word to compare a copy by: lower case, a typographic apostrophe as a plain one ("Alzheimer\u2019s")."""
-    return match.group(0).lower().replace("\u2019", "'")
 
 
 def _spaces(text: str) -> str:
