@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from eval import EvalError
 from eval.datasets import (
     medquad_sources,
     read_judged_set,
@@ -16,7 +17,8 @@ from eval.datasets import (
     read_question_set,
     set_corpus,
 )
-from eval.plan import ABSTAIN_SET, ANSWER_SETS, MESSAGE_SETS, OWN_SET, default_datasets_dir
+from eval.plan import ABSTAIN_SET, ANSWER_SETS, MESSAGE_SETS, OWN_SET, answer_set_corpus, default_datasets_dir
+from qa.chunking import split_sentences
 from qa.loaders import load_paths
 from qa.settings import REPO_ROOT
 
@@ -106,3 +108,32 @@ def test_the_other_field_sets_quotes_are_verbatim_in_the_fixture() -> None:
         for passage in query.answers:
             (doc,) = [d for i, d in documents.items() if i == passage.doc or i.endswith("/" + passage.doc)]
             assert sum(s.text.count(passage.quote) for s in doc.sections) == 1, passage.quote
+
+
+@pytest.mark.parametrize("name", ["answers/medquad", "answers/pubmedqa"])
+def test_the_public_answer_sets_quotes_lie_inside_one_sentence_of_their_document(name: str) -> None:
+    # A label is matched against the sentences medcite quotes (`eval.answers.matches`): a quote that spans two of
+    # them, or that a document does not hold, could never be found, and the set would understate every answer.
+    queries = read_own_set(ANSWER_SETS[name])
+    try:
+        _, corpus = answer_set_corpus(set_corpus(ANSWER_SETS[name]), default_datasets_dir())
+    except EvalError as exc:
+        pytest.skip(f"{name}'s corpus is absent: {exc}")
+    assert corpus is not None
+    if corpus.is_dir():  # MedQuAD: only the pages the labels name ("medquad/3_GHR_QA/0000640-3")
+        pages = {p.doc.removeprefix("medquad/").rpartition("-")[0] for q in queries for p in q.answers}
+        paths = [corpus / f"{page}.xml" for page in sorted(pages)]
+    else:
+        paths = [corpus]
+    documents = {d.doc_id: d for d in load_paths(paths).documents}
+    for query in queries:
+        for passage in query.answers:
+            assert passage.doc in documents, f"{query.qid}: {passage.doc} is not in {corpus}"
+            sentences = [
+                section.text[start:end]
+                for section in documents[passage.doc].sections
+                for start, end in split_sentences(section.text)
+            ]
+            assert any(passage.quote in sentence for sentence in sentences), (
+                f"{query.qid}: {passage.quote!r} is not inside one sentence of {passage.doc}"
+            )
