@@ -21,7 +21,13 @@ from tqdm import tqdm
 
 from eval import EvalError
 from eval.abstention import abstention_figures
-from eval.answers import answer_rank, bottom_line_correct, document_figures, labelled_figures
+from eval.answers import (
+    answer_rank,
+    bottom_line_correct,
+    bottom_line_relevant,
+    document_figures,
+    labelled_figures,
+)
 from eval.datasets import (
     PARTS,
     MedquadPage,
@@ -459,12 +465,15 @@ def run_plan(
             if labelled:
                 entry["answers"]["labelled"] = labelled_figures([(a.query, a.answer) for a in asked])
             else:
+                tops = [_top_relevant(assistant, a.query) for a in asked]
                 entry["answers"]["documents"] = document_figures(
-                    [(a.query, a.answer, _top_relevant(assistant, a.query)) for a in asked]
+                    [(a.query, a.answer, top) for a, top in zip(asked, tops, strict=True)]
                 )
-            # Only a labelled set lists its questions, and every one of them is asked.
+                # Each question asked, so that two runs can be compared question by question (`eval.compare`).
+                entry["per_question"] = [_document_row(a, top) for a, top in zip(asked, tops, strict=True)]
+            # A labelled set lists every question with its retrieval; each is asked.
             by_id = {item.query.qid: item for item in asked}
-            for row in entry.get("per_question", ()):
+            for row in entry.get("per_question", ()) if labelled else ():
                 row.update(_answer_row(by_id[row["id"]]))
             results["datasets"][target.name] = entry
             emit(render_dataset(target.name, entry))
@@ -522,6 +531,21 @@ def _answer_row(item: Asked) -> dict[str, Any]:
         "sources_differ": bool(answer.sides),
         "bottom_line_correct": bottom_line_correct(item.query, answer),
         "answer_rank": answer_rank(item.query, answer),
+    }
+
+
+def _document_row(item: Asked, top_relevant: bool) -> dict[str, Any]:
+    """What a per-question row of a document-judged set says: whether the bottom line, and the top-ranked document
+    of retrieval, come from a judged-relevant document (the two `document_figures` counts, one question's)."""
+    answer = item.answer
+    return {
+        "id": item.query.qid,
+        "split": item.query.split,
+        "question": item.query.text,
+        "abstained": answer.abstained,
+        "bottom_line": " ".join(q.text for q in answer.bottom_line) or None,
+        "bottom_line_relevant": bottom_line_relevant(answer, item.query.relevant),
+        "top_document_relevant": top_relevant,
     }
 
 

@@ -22,6 +22,7 @@ from eval.harness import (
     run_plan,
 )
 from eval.plan import Plan, Target
+from eval.splits import split_of
 from qa.settings import Settings
 
 
@@ -212,6 +213,20 @@ def test_run_plan_scores_each_set_and_pools_abstention(tmp_path: Path, make: Sim
             "bottom_line_correct": True,
             "answer_rank": 1,
         }
+    ]
+    # A document-judged set lists its questions too, so two runs can be compared question by question
+    # (`eval.compare`): whether the bottom line and the top-ranked document come from a judged document.
+    assert results["datasets"]["beir/tiny"]["per_question"] == [
+        {
+            "id": qid,
+            "split": split_of(qid),
+            "question": text,
+            "abstained": False,
+            "bottom_line": line,
+            "bottom_line_relevant": True,
+            "top_document_relevant": True,
+        }
+        for qid, text, line in (("1", "gout arthritis", "Gout is arthritis."), ("2", "tea drink", "Tea is a drink."))
     ]
     abstention = results["datasets"]["abstention"]
     # In scope: the own question and the two BEIR questions; out of scope: the abstain set's question (no
