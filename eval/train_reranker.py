@@ -1,9 +1,10 @@
 """`python -m eval.train_reranker`: fine-tune the answer reranker (qa/answer/reranker.npz), choose how much it counts.
 
-    .venv/bin/python -m eval.train_reranker --keywords 0.5 --near-misses 3 --medicationqa  # the shipped one (34 min)
+    .venv/bin/python -m eval.train_reranker --weights A.npz B.npz     # the shipped one: a soup of two trained files
+    .venv/bin/python -m eval.train_reranker --keywords 0.5 --near-misses 3 --medicationqa --out A.npz  # (34 min)
+    .venv/bin/python -m eval.train_reranker --keywords 0.5 --near-misses 3 --findings --medicationqa --out B.npz
     .venv/bin/python -m eval.train_reranker                 # MedQuAD's questions alone (16 min on 2 cores)
     .venv/bin/python -m eval.train_reranker --no-write      # the same, writing nothing
-    .venv/bin/python -m eval.train_reranker --findings --out FILE  # PubMedQA's results against aims (not shipped)
     .venv/bin/python -m eval.train_reranker --weights FILE  # no training: choose and report for a trained file
 
 Training (`qa.answer.rerank`: LoRA adapters and a head on the bundled MiniLM read as a cross-encoder): MedQuAD's
@@ -16,10 +17,12 @@ eval/EXPERIMENTS.md, "Eleventh session"); with `--near-misses N`, each MedQuAD q
 other pages that medcite retrieves for it too, pages of the same focus left out (`same_focus`; eval/EXPERIMENTS.md,
 "Twelfth session"); with `--medicationqa`, MedicationQA's tune questions against sentences of their judged passages
 and of the passages retrieved for them that are not judged (`beir_pairs`); with `--findings`, PubMedQA's tune
-questions against their abstract's results and its other sections (`pubmedqa_pairs`; tried 2026-12-04, not
-shipped: eval/EXPERIMENTS.md, "Thirteenth session"). The shipped reranker has the first three (since the fourteenth
-session, 2026-12-04: eval/EXPERIMENTS.md, "Fourteenth session"). Listwise softmax per question, AdamW at
-`LEARNING_RATE`, `EPOCHS` passes in batches of `BATCH` questions, seed 0.
+questions against their abstract's results and its other sections (`pubmedqa_pairs`; eval/EXPERIMENTS.md,
+"Thirteenth session" to "Sixteenth session"). With `--weights` given several trained files, no training: their
+soup (`qa.answer.rerank.soup`, the mean of their weight changes) is chosen for and written. The shipped reranker
+is, since the sixteenth session (2026-12-05), the soup of the fourteenth session's (the first three; A above, read
+then without a paper's part) and the fifteenth's (all four; B above, 51 min): eval/EXPERIMENTS.md. Listwise
+softmax per question, AdamW at `LEARNING_RATE`, `EPOCHS` passes in batches of `BATCH` questions, seed 0.
 
 Choice of `AnswerSettings.rerank_top` and `rerank_weight` (printed, copied into the settings record by hand):
 over `CHOICES`, the bottom line of the tune splits of the labelled sets (own, answers/*) and of MedicationQA (a
@@ -68,6 +71,7 @@ from qa.answer.rerank import (
     RerankerWeights,
     lora_model,
     sentence_in_context,
+    soup,
     weights_of,
 )
 from qa.bm25 import stems
@@ -430,7 +434,12 @@ def _summary(table: dict[str, dict[str, float]], split: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets-dir", type=Path, help="folder of the shared data sets")
-    parser.add_argument("--weights", type=Path, help="a trained reranker file: skip training")
+    parser.add_argument(
+        "--weights",
+        type=Path,
+        nargs="+",
+        help="trained reranker file(s): skip training; several are averaged into one (a soup, `rerank.soup`)",
+    )
     parser.add_argument("--out", type=Path, default=RERANKER_FILE, help="where to write the reranker")
     parser.add_argument("--no-write", action="store_true", help="print the figures, write nothing")
     parser.add_argument(
@@ -451,7 +460,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--findings",
         action="store_true",
         help="PubMedQA's tune questions too, each abstract's results against its aims and methods (`pubmedqa_pairs`; "
-        "tried 2026-12-04, not shipped: eval/EXPERIMENTS.md, 'Thirteenth session')",
+        "the second half of the shipped soup: eval/EXPERIMENTS.md, 'Sixteenth session')",
     )
     parser.add_argument(
         "--medicationqa",
@@ -465,7 +474,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     datasets_dir = Path(args.datasets_dir).expanduser() if args.datasets_dir else default_datasets_dir()
     try:
         if args.weights:
-            weights = RerankerWeights.load(args.weights)
+            members = [RerankerWeights.load(path) for path in args.weights]
+            weights = members[0] if len(members) == 1 else soup_of(members, args.weights)
         else:
             medquad = datasets_dir / "medquad"
             opener = index_opener(settings, progress=False)
@@ -530,6 +540,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         weights.save(args.out)
         print(f"wrote {args.out}; set AnswerSettings.rerank_top={top}, rerank_weight={weight}")
     return 0
+
+
+def soup_of(members: Sequence[RerankerWeights], paths: Sequence[Path]) -> RerankerWeights:
+    """The soup of trained files, its header naming each one's training and command."""
+    parts = [
+        f"({i}) {m.trained_on} [`{m.command}`, {p.name}]"
+        for i, (m, p) in enumerate(zip(members, paths, strict=True), 1)
+    ]
+    return soup(
+        members,
+        trained_on=f"a soup (the mean of the weight changes) of {len(members)} fine-tunings: " + "; ".join(parts),
+        command="python -m eval.train_reranker --weights " + " ".join(p.name for p in paths),
+    )
 
 
 def _tune(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:

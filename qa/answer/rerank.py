@@ -7,15 +7,17 @@ primarily eliminated by the kidney."). A cross-encoder reads both in one input, 
 (Nogueira and Cho, "Passage re-ranking with BERT", 2019). No cross-encoder installs here, so this one is the
 bundled MiniLM itself, fine-tuned by `python -m eval.train_reranker` with low-rank adapters on its attention and
 feed-forward layers (LoRA: Hu et al., ICLR 2022) and a linear head on its mean-pooled output. Only the adapters and
-the head ship (`reranker.npz` beside this module, float16, about 0.5 MB, with a header naming what trained it); the
-base weights come from the bundled model package, so nothing is downloaded.
+the head ship (`reranker.npz` beside this module, float16, about 1 MB, with a header naming what trained it); the
+base weights come from the bundled model package, so nothing is downloaded. What ships is the soup (`soup`) of two
+such fine-tunings, one of them also trained on PubMedQA abstracts' results against their aims: one pass, where
+averaging the two models' scores would take two.
 
-Each sentence is read with what names its topic (its chunk's title and section: "Clinical Presentation of Baclofen
-Toxicity: Hemodynamic instability"), since a list item alone does not say what it is about. Each costs a pass of
-the model, so only the scorer's `AnswerSettings.rerank_top` best are read, and they are reordered among themselves
-by their score plus `rerank_weight` times their cross-encoder score. They keep the scorer's scores, handed out in
-the new order: how likely the scorer thinks the rest are, against the best (the share floors of warnings and
-evidence, `qa.answer.selection`), does not change.
+Each sentence is read with what names its topic (its chunk's title and headings: "Clinical Presentation of Baclofen
+Toxicity: Hemodynamic instability", "PubMed 123 Results: ..."), since a list item alone does not say what it is
+about. Each costs a pass of the model, so only the scorer's `AnswerSettings.rerank_top` best are read, and they
+are reordered among themselves by their score plus `rerank_weight` times their cross-encoder score. They keep the
+scorer's scores, handed out in the new order: how likely the scorer thinks the rest are, against the best (the
+share floors of warnings and evidence, `qa.answer.selection`), does not change.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from typing import Any
 import numpy as np
 
 from qa import learned
-from qa.answer.features import section_names
 from qa.answer.settings import AnswerSettings
 from qa.records import Candidate, Chunk
 
@@ -47,8 +48,12 @@ ADAPTED = ("attention.self.query", "attention.self.value", "intermediate.dense",
 
 
 def sentence_in_context(chunk: Chunk, text: str) -> str:
-    """What the cross-encoder reads of a sentence: its chunk's title and section, then the sentence."""
-    names = " ".join(part for part in (chunk.title, section_names(chunk)) if part)
+    """What the cross-encoder reads of a sentence: its chunk's title and every heading above it, then the sentence.
+
+    A heading naming a part of a paper ("Results", "Objective") is read too: what a study found answers a question
+    that its aims only restate (eval/EXPERIMENTS.md, "Fifteenth session" and "Sixteenth session")."""
+    sections = " ".join(h for h in chunk.heading_path if h != chunk.title)
+    names = " ".join(part for part in (chunk.title, sections) if part)
     return f"{names}: {text}" if names else text
 
 
@@ -117,6 +122,41 @@ class RerankerWeights:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{where} is malformed ({type(exc).__name__}: {exc}); run {RETRAIN}") from exc
+
+
+def soup(members: Sequence[RerankerWeights], **header: Any) -> RerankerWeights:
+    """One reranker whose every layer changes the base by the mean of what `members` change it by: a model soup
+    (Wortsman et al., "Model soups", ICML 2022), for fine-tunings of one base that share its starting point.
+
+    Two fine-tunings on different data err on different sentences (eval/EXPERIMENTS.md, "Sixteenth session");
+    averaging their scores needs a pass of each, averaging their weights one pass. Low-rank changes average
+    exactly into one of their summed rank: the downs stacked, the ups side by side, each up scaled by its
+    member's scale over the soup's (the first member's) and divided by their count. The heads and biases are
+    averaged. `header` (trained_on, command, figures) describes the soup.
+
+    Raises:
+        ValueError: no members, or members of different bases or adapted layers.
+    """
+    if not members:
+        raise ValueError("a soup needs at least one fine-tuning")
+    first = members[0]
+    if any(m.base != first.base for m in members):
+        raise ValueError(f"a soup's fine-tunings must share the same base, got {sorted({m.base for m in members})}")
+    if any(set(m.adapters) != set(first.adapters) for m in members):
+        raise ValueError("a soup's fine-tunings must adapt the same layers")
+    share = 1.0 / len(members)
+    adapters = {
+        name: (
+            np.concatenate([m.adapters[name][0] for m in members], axis=0).astype(np.float32),
+            np.concatenate([m.adapters[name][1] * (m.scale / first.scale * share) for m in members], axis=1).astype(
+                np.float32
+            ),
+        )
+        for name in first.adapters
+    }
+    head = np.mean([m.head.astype(np.float32) for m in members], axis=0)
+    bias = float(np.mean([m.bias for m in members]))
+    return RerankerWeights(first.base, sum(m.rank for m in members), first.scale, adapters, head, bias, **header)
 
 
 def lora_model(base: str, rank: int, scale: float) -> Any:

@@ -22,10 +22,17 @@ class AnswerSettings:
     of at least `min_share` of the bottom line's, a warning `min_safety_share`.
 
     Reranking (`qa.answer.rerank`): the scorer's `rerank_top` best are read by the cross-encoder
-    (`qa/answer/reranker.npz`, fine-tuned by `python -m eval.train_reranker --keywords 0.5 --near-misses 3
-    --medicationqa` on MedQuAD tune questions of the adapter's pages, pseudo-queries of their sentences and
-    MedicationQA's tune questions) and reordered by their score plus `rerank_weight` times its reading (0 turns it
-    off). Chosen for the reranker of 2026-12-04 (fourteenth session) by that command: (4, 0.25) at a tune macro of
+    (`qa/answer/reranker.npz`: since 2026-12-05, sixteenth session, the soup, `rerank.soup`, of two fine-tunings by
+    `python -m eval.train_reranker`, one with `--keywords 0.5 --near-misses 3 --medicationqa` on MedQuAD tune
+    questions of the adapter's pages, pseudo-queries of their sentences and MedicationQA's tune questions, the
+    other with `--findings` too, PubMedQA's tune abstracts' results against their aims and methods) and reordered
+    by their score plus `rerank_weight` times its reading (0 turns it off). Chosen for the soup by `python -m
+    eval.train_reranker --weights reranker.npz reranker-findings.npz`, on the tune splits of the labelled sets as
+    they grew that session (PubMedQA facts 110, MedQuAD facts 63 tune questions) and MedicationQA: (4, 0.25) at a
+    tune macro of 0.726 against the scorer's 0.694 (best 0.741 at (8, 0.5), error 0.026); the
+    fourteenth session's reranker alone on the same sets (`--weights FILE --no-write` on the code before, which read
+    no paper's part): (4, 0.25) at 0.708 (best 0.718 at (8, 0.25)). Chosen for the reranker of 2026-12-04
+    (fourteenth session) by its command, on the sets then: (4, 0.25) at a tune macro of
     0.750 against the scorer's 0.731 (best 0.756 at (8, 0.5), error 0.029). Chosen for the first reranker by
     the same command, 2026-12-03: over 4, 8 or 12 read and weights 0.25-4, the bottom line on the tune splits of own,
     other-field, PubMedQA facts and MedQuAD facts (scorer alone: macro 0.634); best 0.686 (4, 1.0), error 0.040, and

@@ -13,6 +13,7 @@ from qa.answer.rerank import (
     rerank,
     sentence_in_context,
     shipped_reranker,
+    soup,
 )
 from qa.answer.settings import AnswerSettings
 from qa.records import Chunk
@@ -51,6 +52,12 @@ def test_a_sentence_is_read_with_its_chunks_title_and_section() -> None:
     assert sentence_in_context(bare, "Coma.") == "Coma."
 
 
+def test_a_sentence_is_read_with_the_part_of_the_paper_it_sits_in() -> None:
+    # What a study found (under "Results") answers a question its aims ("Objective") only restate.
+    results = dataclasses.replace(CHUNK, title="PubMed 123", heading_path=("PubMed 123", "Results"))
+    assert sentence_in_context(results, "Coma.") == "PubMed 123 Results: Coma."
+
+
 def test_only_the_scorers_best_few_are_read_and_reordered_among_themselves() -> None:
     scored = [candidate(CHUNK, i, s) for i, s in enumerate((3.0, 2.0, 1.9, 0.5))]
     reads = Reads({"Coma.": 0.0, "Tonic-clonic seizure.": 5.0, "Flaccid extremities.": 1.0})
@@ -82,6 +89,31 @@ def _weights(rank: int = 2, hidden: int = 4) -> RerankerWeights:
     rng = np.random.default_rng(0)
     adapters = {f"0.{p}": (rng.normal(size=(rank, hidden)), rng.normal(size=(hidden, rank))) for p in ADAPTED}
     return RerankerWeights("m", rank, 2.0, adapters, rng.normal(size=hidden), 0.5, trained_on="test")
+
+
+def _delta(weights: RerankerWeights, name: str) -> np.ndarray:
+    """What an adapter adds to its layer's weight matrix once folded in."""
+    down, up = weights.adapters[name]
+    return weights.scale * up @ down
+
+
+def test_a_soup_adds_the_mean_of_its_fine_tunings_changes_to_every_layer() -> None:
+    first, second = _weights(), dataclasses.replace(_weights(rank=2), scale=0.5, bias=-1.5)
+    second = dataclasses.replace(second, adapters={n: (d + 1.0, u - 2.0) for n, (d, u) in second.adapters.items()})
+    both = soup([first, second], trained_on="both", command="soup")
+    assert both.rank == 4 and both.trained_on == "both"
+    for name in first.adapters:
+        assert _delta(both, name) == pytest.approx((_delta(first, name) + _delta(second, name)) / 2)
+    assert both.head == pytest.approx((first.head + second.head) / 2)
+    assert both.bias == pytest.approx(-0.5)
+    alone = soup([first])
+    assert all(_delta(alone, n) == pytest.approx(_delta(first, n)) for n in first.adapters)
+    with pytest.raises(ValueError, match="same base"):
+        soup([first, dataclasses.replace(second, base="other")])
+    with pytest.raises(ValueError, match="same layers"):
+        soup([first, dataclasses.replace(second, adapters={})])
+    with pytest.raises(ValueError, match="at least one"):
+        soup([])
 
 
 def test_weights_round_trip_in_float16_and_refuse_what_is_not_theirs(tmp_path) -> None:

@@ -28,9 +28,10 @@ from eval.train_reranker import (
     pubmedqa_pairs,
     question_rows,
     same_focus,
+    soup_of,
     train,
 )
-from qa.answer.rerank import ADAPTED, Reranker, weights_of
+from qa.answer.rerank import ADAPTED, Reranker, RerankerWeights, weights_of
 from qa.records import Candidate, Chunk, Hit
 
 
@@ -238,3 +239,14 @@ def test_one_pass_of_fine_tuning_moves_the_adapters_and_ships_them() -> None:
         )
     )
     assert scores == pytest.approx(direct.detach().numpy(), abs=0.05)
+
+
+def test_a_soup_of_trained_files_names_each_ones_training_and_command() -> None:
+    rng = np.random.default_rng(1)
+    adapters = {f"0.{p}": (rng.normal(size=(2, 4)), rng.normal(size=(4, 2))) for p in ADAPTED}
+    first = RerankerWeights("m", 2, 2.0, adapters, rng.normal(size=4), trained_on="MedQuAD", command="train A")
+    second = dataclasses.replace(first, trained_on="MedQuAD and PubMedQA", command="train B --findings")
+    both = soup_of([first, second], [Path("a.npz"), Path("b.npz")])
+    assert both.rank == 4
+    assert both.command == "python -m eval.train_reranker --weights a.npz b.npz"
+    assert "(1) MedQuAD [`train A`, a.npz]; (2) MedQuAD and PubMedQA [`train B --findings`, b.npz]" in both.trained_on
