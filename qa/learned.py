@@ -52,11 +52,14 @@ def load(path: Path, *, what: str, fmt: str, retrain: str, build: Callable[[dict
 
 
 def save_arrays(path: Path, fmt: str, header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
-    """Write arrays (float16) and a JSON header tagged with `fmt` as one .npz (no pickle), atomically."""
+    """Write arrays (float16) and a JSON header tagged with `fmt` as one compressed .npz (no pickle), atomically.
+
+    Compressed, since the models ship in the repository: the reranker's soup of two fine-tunings is 1.06 MB stored
+    plainly and 0.97 MB so; `np.load` reads either."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp.npz")
     stored = {name: np.asarray(a, dtype=np.float16) for name, a in arrays.items()}
-    np.savez(tmp, header=np.array(json.dumps({"format": fmt, **header})), **stored)
+    np.savez_compressed(tmp, header=np.array(json.dumps({"format": fmt, **header})), **stored)
     tmp.replace(path)
 
 

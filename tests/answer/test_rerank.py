@@ -149,3 +149,12 @@ def test_the_shipped_reranker_reads_which_sentence_answers() -> None:
     assert reranker.scores("q", []).shape == (0,)
     # The same pair reads the same however it is batched (to bfloat16's precision, where the CPU runs it).
     assert reranker.scores("how does baclofen work?", texts[1:])[0] == pytest.approx(scores[1], abs=0.05)
+
+
+def test_weights_are_stored_compressed(tmp_path) -> None:
+    # The shipped soup is rank 16: stored plainly it passed 1 MiB, and a repository should keep its models small.
+    zeros = {"0.x": (np.zeros((2, 4096)), np.zeros((4096, 2)))}
+    big = dataclasses.replace(_weights(), head=np.zeros(4096), adapters=zeros)
+    big.save(tmp_path / "r.npz")
+    assert (tmp_path / "r.npz").stat().st_size < 4096 * 5 * 2 / 10  # zeros: a tenth of their float16 bytes at most
+    assert RerankerWeights.load(tmp_path / "r.npz").head == pytest.approx(np.zeros(4096))
