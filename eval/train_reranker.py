@@ -72,6 +72,7 @@ from qa.answer.rerank import (
     lora_model,
     sentence_in_context,
     soup,
+    trainable,
     weights_of,
 )
 from qa.bm25 import stems
@@ -88,6 +89,8 @@ BATCH = 4
 LEARNING_RATE = 5e-4
 RANK = 8
 SCALE = 2.0
+# A distilled reader starts from its teachers' soup, which is near them already (`--distil`; not tuned).
+DISTIL_EPOCHS = 1
 # (sentences read, weight of the cross-encoder's score); the scorer alone is printed beside them.
 CHOICES = tuple((top, weight) for top in (4, 8, 12) for weight in (0.25, 0.5, 1.0, 2.0, 4.0))
 # MedicationQA's judged questions among the sources the choice weighs: right is a sentence of a relevant document.
@@ -101,11 +104,13 @@ FINDINGS = "RESULTS"
 
 @dataclass(frozen=True)
 class Pairs:
-    """One question and the sentences it is read with, in context, and which of them answer it."""
+    """One question and the sentences it is read with, in context, and which of them answer it; with `teacher`,
+    the scores trained readers gave them, which a distilled reader learns instead (`taught_by`)."""
 
     question: str
     texts: tuple[str, ...]
     positive: tuple[bool, ...]
+    teacher: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -321,18 +326,42 @@ def _drawn(question: str, positives: Sequence[str], negatives: Sequence[str], rn
     return [Pairs(question, (*chosen, *others), (True,) * len(chosen) + (False,) * len(others))]
 
 
-def train(pairs: Sequence[Pairs], *, epochs: int = EPOCHS, seed: int = 0, base: str = BUNDLED_MODEL) -> object:
-    """A `lora_model` fitted to `pairs` (listwise softmax per question)."""
+def taught_by(pairs: Sequence[Pairs], teachers: Sequence[object]) -> list[Pairs]:
+    """`pairs`, each carrying the mean of `teachers`' scores of its sentences (each teacher has `Reranker.scores`).
+
+    Two readers fine-tuned on different data err on different sentences, and their scores averaged chose better
+    held-out bottom lines than their soup, at a pass of each (eval/EXPERIMENTS.md, "Sixteenth session"); a reader
+    trained to give that average (knowledge distillation: Hinton et al., 2015) needs one pass.
+    """
+    out = []
+    for p in pairs:
+        mean = np.mean([np.asarray(t.scores(p.question, list(p.texts)), dtype=np.float64) for t in teachers], axis=0)
+        out.append(dataclasses.replace(p, teacher=tuple(float(x) for x in mean)))
+    return out
+
+
+def train(
+    pairs: Sequence[Pairs],
+    *,
+    epochs: int = EPOCHS,
+    seed: int = 0,
+    base: str = BUNDLED_MODEL,
+    start: RerankerWeights | None = None,
+) -> object:
+    """A `lora_model` fitted to `pairs`: listwise softmax per question over which answer, or, for pairs with
+    teacher scores, the divergence of its softmax from theirs (`taught_by`); from `start` when given (its base
+    and rank), else from the base with fresh adapters."""
     import torch
     from transformers import AutoTokenizer
 
     from qa.embedding import resolve_model
 
     torch.manual_seed(seed)
+    base = start.base if start is not None else base
     tokenizer = AutoTokenizer.from_pretrained(resolve_model(base))
-    model = lora_model(base, RANK, SCALE)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimiser = torch.optim.AdamW(trainable, lr=LEARNING_RATE, weight_decay=0.0)
+    model = trainable(start) if start is not None else lora_model(base, RANK, SCALE)
+    tuned = [p for p in model.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(tuned, lr=LEARNING_RATE, weight_decay=0.0)
     model.train()
     order = list(range(len(pairs)))
     rng = random.Random(seed)
@@ -350,16 +379,24 @@ def train(pairs: Sequence[Pairs], *, epochs: int = EPOCHS, seed: int = 0, base: 
                 return_tensors="pt",
             )
             scores = model(encoded).split([len(p.texts) for p in batch])
-            loss = sum(
-                torch.logsumexp(s, 0) - torch.logsumexp(s.masked_fill(~torch.tensor(p.positive), -1e9), 0)
-                for s, p in zip(scores, batch, strict=True)
-            ) / len(batch)
+            loss = sum(_loss(s, p) for s, p in zip(scores, batch, strict=True)) / len(batch)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
             total += float(loss.detach()) * len(batch)
         log(f"epoch {epoch + 1}: mean loss {total / max(len(pairs), 1):.3f}")
     return model.eval()
+
+
+def _loss(scores: object, pair: Pairs) -> object:
+    """One question's loss: with teacher scores, KL(teacher's softmax || the reader's); else minus the log of the
+    softmax share of its answers."""
+    import torch
+
+    if pair.teacher:
+        target = torch.log_softmax(torch.tensor(pair.teacher, dtype=scores.dtype), 0)
+        return torch.sum(target.exp() * (target - torch.log_softmax(scores, 0)))
+    return torch.logsumexp(scores, 0) - torch.logsumexp(scores.masked_fill(~torch.tensor(pair.positive), -1e9), 0)
 
 
 def labelled_rows(settings: Settings, datasets_dir: Path, reranker: Reranker, top: int) -> list[Row]:
@@ -440,6 +477,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         nargs="+",
         help="trained reranker file(s): skip training; several are averaged into one (a soup, `rerank.soup`)",
     )
+    parser.add_argument(
+        "--distil",
+        type=Path,
+        nargs="+",
+        help="trained reranker files: train one that gives their mean score (`taught_by`), starting from their "
+        f"soup, {DISTIL_EPOCHS} epoch(s) on the pairs the other options choose",
+    )
     parser.add_argument("--out", type=Path, default=RERANKER_FILE, help="where to write the reranker")
     parser.add_argument("--no-write", action="store_true", help="print the figures, write nothing")
     parser.add_argument(
@@ -468,6 +512,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="train on MedicationQA's tune questions too (`beir_pairs`; the shipped reranker does)",
     )
     args = parser.parse_args(argv)
+    if args.weights and args.distil:
+        parser.error("--weights chooses for trained files and --distil trains one: give one of them")
     if args.near_misses < 0 or not 0 <= args.keywords < math.inf:
         parser.error(f"--near-misses and --keywords must be 0 or more, got {args.near_misses}, {args.keywords}")
     settings = Settings.from_env()
@@ -500,16 +546,31 @@ def main(argv: Sequence[str] | None = None) -> int:
                 trained_on += f", and {len(extra)} MedicationQA tune questions against retrieved near misses"
                 pairs = random.Random(0).sample([*pairs, *extra], len(pairs) + len(extra))
             log(f"{trained_on}: {sum(len(p.texts) for p in pairs)} pairs; fine-tuning")
-            model = train(pairs)
+            if args.distil:
+                teachers = [RerankerWeights.load(path) for path in args.distil]
+                start = soup_of(teachers, args.distil)
+                log(f"scoring them with {len(teachers)} teachers")
+                model = train(taught_by(pairs, [Reranker(t) for t in teachers]), epochs=DISTIL_EPOCHS, start=start)
+                how = (
+                    f"distilled from the mean score of its teachers, starting from their soup; {start.trained_on}; "
+                    f"on {trained_on[0].lower()}{trained_on[1:]}; {DISTIL_EPOCHS} epoch(s) of KL to the teachers' "
+                    f"softmax, AdamW lr {LEARNING_RATE}, LoRA rank {start.rank} (scale {start.scale}), seed 0"
+                )
+                rank, scale = start.rank, start.scale
+            else:
+                model = train(pairs)
+                how = (
+                    f"{trained_on}; {EPOCHS} epochs, AdamW lr {LEARNING_RATE}, LoRA rank {RANK} (scale {SCALE}), seed 0"
+                )
+                rank, scale = RANK, SCALE
             weights = weights_of(
                 model,
                 BUNDLED_MODEL,
-                RANK,
-                SCALE,
-                trained_on=(
-                    f"{trained_on}; {EPOCHS} epochs, AdamW lr {LEARNING_RATE}, LoRA rank {RANK} (scale {SCALE}), seed 0"
-                ),
+                rank,
+                scale,
+                trained_on=how,
                 command="python -m eval.train_reranker"
+                + (" --distil " + " ".join(p.name for p in args.distil) if args.distil else "")
                 + (f" --keywords {args.keywords}" if args.keywords else "")
                 + (f" --near-misses {args.near_misses}" if args.near_misses else "")
                 + (" --findings" if args.findings else "")

@@ -207,6 +207,29 @@ def lora_model(base: str, rank: int, scale: float) -> Any:
     return CrossEncoder()
 
 
+def trainable(weights: RerankerWeights) -> Any:
+    """A `lora_model` that starts where `weights` are (adapters unfolded, so training can go on from them).
+
+    Raises:
+        ValueError: the weights do not fit their base model's layers.
+    """
+    import torch
+
+    model = lora_model(weights.base, weights.rank, weights.scale)
+    layers = model.adapters()
+    if set(layers) != set(weights.adapters):
+        raise ValueError(f"the reranker's adapters do not fit {weights.base}; run {RETRAIN}")
+    with torch.no_grad():
+        for name, (down, up) in weights.adapters.items():
+            if layers[name].down.shape != down.shape or layers[name].up.shape != up.shape:
+                raise ValueError(f"the reranker's adapter {name} does not fit {weights.base}; run {RETRAIN}")
+            layers[name].down.copy_(torch.as_tensor(down))
+            layers[name].up.copy_(torch.as_tensor(up))
+        model.head.weight.copy_(torch.as_tensor(weights.head)[None, :])
+        model.head.bias.fill_(weights.bias)
+    return model
+
+
 def weights_of(model: Any, base: str, rank: int, scale: float, **header: Any) -> RerankerWeights:
     """The trainable part of a `lora_model`, as what ships."""
     adapters = {
@@ -229,20 +252,10 @@ class Reranker:
 
         self.weights = weights
         self.tokenizer = AutoTokenizer.from_pretrained(resolve_model(weights.base))
-        model = lora_model(weights.base, weights.rank, weights.scale)
-        layers = model.adapters()
-        if set(layers) != set(weights.adapters):
-            raise ValueError(f"the reranker's adapters do not fit {weights.base}; run {RETRAIN}")
+        model = trainable(weights)
         with torch.no_grad():
-            for name, (down, up) in weights.adapters.items():
-                if layers[name].down.shape != down.shape or layers[name].up.shape != up.shape:
-                    raise ValueError(f"the reranker's adapter {name} does not fit {weights.base}; run {RETRAIN}")
-                layers[name].down.copy_(torch.as_tensor(down))
-                layers[name].up.copy_(torch.as_tensor(up))
-            model.head.weight.copy_(torch.as_tensor(weights.head)[None, :])
-            model.head.bias.fill_(weights.bias)
             # Each adapter folded into its layer's weights: the same function, without the adapters' extra products.
-            for name, layer in layers.items():
+            for name, layer in model.adapters().items():
                 layer.inner.weight += (layer.up @ layer.down) * weights.scale
                 index, _, path = name.partition(".")
                 owner_path, _, attribute = path.rpartition(".")

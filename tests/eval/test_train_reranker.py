@@ -29,10 +29,12 @@ from eval.train_reranker import (
     question_rows,
     same_focus,
     soup_of,
+    taught_by,
     train,
 )
-from qa.answer.rerank import ADAPTED, Reranker, RerankerWeights, weights_of
+from qa.answer.rerank import ADAPTED, Reranker, RerankerWeights, trainable, weights_of
 from qa.records import Candidate, Chunk, Hit
+from qa.settings import BUNDLED_MODEL as BASE
 
 
 def _row(source: str, split: str, scores, reads, positive) -> Row:
@@ -250,3 +252,34 @@ def test_a_soup_of_trained_files_names_each_ones_training_and_command() -> None:
     assert both.rank == 4
     assert both.command == "python -m eval.train_reranker --weights a.npz b.npz"
     assert "(1) MedQuAD [`train A`, a.npz]; (2) MedQuAD and PubMedQA [`train B --findings`, b.npz]" in both.trained_on
+
+
+class _Reader:
+    """A stand-in cross-encoder: a fixed score per sentence."""
+
+    def __init__(self, scores: dict[str, float]):
+        self.given = scores
+
+    def scores(self, question: str, texts) -> np.ndarray:
+        return np.array([self.given[t] for t in texts])
+
+
+def test_teachers_scores_are_averaged_onto_each_pair() -> None:
+    pair = Pairs("q", ("a", "b"), (True, False))
+    (taught,) = taught_by([pair], [_Reader({"a": 1.0, "b": 3.0}), _Reader({"a": 2.0, "b": -1.0})])
+    assert taught.teacher == pytest.approx((1.5, 1.0))
+    assert (taught.question, taught.texts, taught.positive) == (pair.question, pair.texts, pair.positive)
+
+
+def test_a_student_learns_its_teachers_order_from_where_it_starts() -> None:
+    texts = ("Fexolan blocks the H2 receptor.", "Fexolan is taken twice a day.")
+    start = weights_of(train([Pairs("how does fexolan work?", texts, (True, False))], epochs=1), BASE, 8, 2.0)
+    # Unfolded, the starting weights score as the shipped reader does.
+    question = "what is the dose of fexolan?"
+    batch = Reranker(start).tokenizer([question] * 2, list(texts), padding=True, return_tensors="pt")
+    before = trainable(start)(batch).detach().numpy()
+    assert Reranker(start).scores(question, list(texts)) == pytest.approx(before, abs=0.05)
+    # The teacher prefers the dose sentence by 4; the hard labels say the opposite and must be ignored.
+    taught = [Pairs(question, texts, (True, False), teacher=(-2.0, 2.0))] * 8
+    after = train(taught, epochs=2, start=start)(batch).detach().numpy()
+    assert after[1] - after[0] > max(before[1] - before[0], 0.0) + 0.2
