@@ -53,6 +53,7 @@ from eval.datasets import (
     Query,
     every_medquad_page,
     medquad_queries,
+    own_split_key,
     read_beir,
     read_own_set,
     read_pubmedqa,
@@ -61,7 +62,7 @@ from eval.datasets import (
 from eval.harness import index_opener
 from eval.plan import ANSWER_SETS, OWN_SET, answer_set_corpus, default_datasets_dir
 from eval.selection import macro, macro_error, simplest_within_error
-from eval.splits import HELD_OUT, TUNE, adapter_page, medquad_page_key
+from eval.splits import HELD_OUT, TUNE, adapter_page, fold_of_key, medquad_page_key
 from eval.train_adapter import fact_pages
 from qa import answer as stages
 from qa.answer.rerank import (
@@ -89,8 +90,14 @@ BATCH = 4
 LEARNING_RATE = 5e-4
 RANK = 8
 SCALE = 2.0
-# A distilled reader starts from its teachers' soup, which is near them already (`--distil`; not tuned).
-DISTIL_EPOCHS = 1
+# A reader trained on from trained weights (`--distil`: its teachers' soup; `--start`) starts near where it should
+# end: one epoch (not tuned).
+ONWARD_EPOCHS = 1
+# `--labelled`: each labelled tune question against the scorer's best this many, seen this many times per epoch,
+# and the folds its choice is cross-fitted over (not tuned: fixed before the first run, 2026-12-05).
+LABELLED_TOP = 12
+LABELLED_REPEAT = 3
+LABELLED_FOLDS = 2
 # (sentences read, weight of the cross-encoder's score); the scorer alone is printed beside them.
 CHOICES = tuple((top, weight) for top in (4, 8, 12) for weight in (0.25, 0.5, 1.0, 2.0, 4.0))
 # MedicationQA's judged questions among the sources the choice weighs: right is a sentence of a relevant document.
@@ -122,6 +129,15 @@ class Row:
     scores: np.ndarray
     reads: np.ndarray
     positive: np.ndarray
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """A labelled set's tune question as a training pair (`labelled_pairs`), with its set and its fold."""
+
+    source: str
+    fold: int
+    pairs: Pairs
 
 
 def _sentences_of(
@@ -399,22 +415,66 @@ def _loss(scores: object, pair: Pairs) -> object:
     return torch.logsumexp(scores, 0) - torch.logsumexp(scores.masked_fill(~torch.tensor(pair.positive), -1e9), 0)
 
 
-def labelled_rows(settings: Settings, datasets_dir: Path, reranker: Reranker, top: int) -> list[Row]:
-    """Every labelled question's `top` best candidates by the shipped scorer, with the cross-encoder's reading; and
-    MedicationQA's judged questions, where a candidate counts as right when its document is judged relevant (the
-    issue's floor: the bottom line from a relevant document at least as often as the first passage's)."""
-    opener = index_opener(settings, progress=False)
+def _labelled_sets(settings: Settings, datasets_dir: Path) -> list[tuple[str, str, Path, Path]]:
+    """(name, index name, corpus, file) of the own set and every answer set."""
     sets = [("own", "own", settings.corpus_dir, OWN_SET)]
     for name, file in ANSWER_SETS.items():
         index_name, corpus = answer_set_corpus(set_corpus(file), datasets_dir)
         sets.append((name, index_name, corpus or settings.corpus_dir, file))
-    rows: list[Row] = []
-    for name, index_name, corpus, file in sets:
+    return sets
+
+
+def fold_of(q: Query) -> int:
+    """A labelled question's fold of `LABELLED_FOLDS`, keyed as its split is (a page's questions stay together)."""
+    return fold_of_key(own_split_key(q.qid, q.answers), LABELLED_FOLDS)
+
+
+def labelled_pairs(settings: Settings, datasets_dir: Path) -> list[Labelled]:
+    """The labelled sets' tune questions, each against the shipped scorer's best `LABELLED_TOP` candidates read in
+    context, its quoted sentences the positives (those with no quote or nothing else among them give nothing).
+
+    The other sources teach the reader neighbours of the task: MedQuAD's generic questions, pseudo-queries,
+    abstracts' results against their aims. These are the task itself, a clinician's question against the sentences
+    medcite would choose from, and the tune halves already train the scorer; the held-out halves stay out.
+    """
+    opener = index_opener(settings, progress=False)
+    out: list[Labelled] = []
+    for name, index_name, corpus, file in _labelled_sets(settings, datasets_dir):
         assistant = opener(index_name, corpus)
         for q in read_own_set(file):
+            if q.split != TUNE:
+                continue
+            question, best = _best_candidates(assistant, q, LABELLED_TOP)
+            positive = tuple(bool(matches(c.text, c.chunk.doc_id, q.answers)) for c in best)
+            if any(positive) and not all(positive):
+                texts = tuple(sentence_in_context(c.chunk, c.text) for c in best)
+                out.append(Labelled(name, fold_of(q), Pairs(question, texts, positive)))
+    return out
+
+
+def labelled_rows(
+    settings: Settings,
+    datasets_dir: Path,
+    reranker: Reranker,
+    top: int,
+    *,
+    keep: Callable[[Query], bool] = lambda q: True,
+    medicationqa: bool = True,
+) -> list[Row]:
+    """Every labelled question's (that `keep` keeps) `top` best candidates by the shipped scorer, with the
+    cross-encoder's reading; and, with `medicationqa`, MedicationQA's judged questions, where a candidate counts as
+    right when its document is judged relevant (the issue's floor: the bottom line from a relevant document at least
+    as often as the first passage's)."""
+    opener = index_opener(settings, progress=False)
+    rows: list[Row] = []
+    for name, index_name, corpus, file in _labelled_sets(settings, datasets_dir):
+        assistant = opener(index_name, corpus)
+        for q in filter(keep, read_own_set(file)):
             rows += question_rows(
                 assistant, reranker, top, name, q, lambda c, q=q: matches(c.text, c.chunk.doc_id, q.answers)
             )
+    if not medicationqa:
+        return rows
     consumer = datasets_dir / "medicationqa"
     assistant = opener("beir/medicationqa", consumer)
     for q in read_beir(consumer):
@@ -428,6 +488,17 @@ def question_rows(
     assistant: object, reranker: Reranker, top: int, source: str, q: Query, right: Callable[[Candidate], bool]
 ) -> list[Row]:
     """One question's row (none when it has no candidate): the `top` best candidates by the scorer, read."""
+    question, best = _best_candidates(assistant, q, top)
+    if not best:
+        return []
+    reads = reranker.scores(question, [sentence_in_context(c.chunk, c.text) for c in best])
+    positive = np.array([right(c) for c in best])
+    return [Row(source, q.split, np.array([c.score for c in best]), reads, positive)]
+
+
+def _best_candidates(assistant: object, q: Query, top: int) -> tuple[str, list[Candidate]]:
+    """The question as the cross-encoder reads it (as understood and searched, `Asked.text`) and its `top` best
+    candidates by the shipped scorer, as `Assistant.ask` scores them."""
     with assistant.embedder.sharing_queries():
         understood, hits, _ = assistant.retrieve(q.text, q.history)
         asked = assistant.asked(understood)
@@ -438,12 +509,7 @@ def question_rows(
             assistant.index.phrases.idf,
             model=assistant.index.manifest.model,
         )
-    best = sorted(scored, key=lambda c: -c.score)[:top]
-    if not best:
-        return []
-    reads = reranker.scores(asked.text, [sentence_in_context(c.chunk, c.text) for c in best])
-    positive = np.array([right(c) for c in best])
-    return [Row(source, q.split, np.array([c.score for c in best]), reads, positive)]
+    return asked.text, sorted(scored, key=lambda c: -c.score)[:top]
 
 
 def figures(rows: Sequence[Row], top: int, weight: float) -> dict[str, dict[str, float]]:
@@ -482,7 +548,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         nargs="+",
         help="trained reranker files: train one that gives their mean score (`taught_by`), starting from their "
-        f"soup, {DISTIL_EPOCHS} epoch(s) on the pairs the other options choose",
+        f"soup, {ONWARD_EPOCHS} epoch(s) on the pairs the other options choose",
+    )
+    parser.add_argument(
+        "--start",
+        type=Path,
+        help=f"a trained reranker file to train on from ({ONWARD_EPOCHS} epoch(s)), rather than fresh adapters",
+    )
+    parser.add_argument(
+        "--labelled",
+        action="store_true",
+        help="the labelled sets' tune questions too, against the scorer's candidates (`labelled_pairs`); the choice "
+        "then reads their tune rows cross-fitted (`_cross_fitted`)",
+    )
+    parser.add_argument(
+        "--sample", type=int, help="train on a random this many of the other sources' questions (seed 0)"
     )
     parser.add_argument("--out", type=Path, default=RERANKER_FILE, help="where to write the reranker")
     parser.add_argument("--no-write", action="store_true", help="print the figures, write nothing")
@@ -512,12 +592,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="train on MedicationQA's tune questions too (`beir_pairs`; the shipped reranker does)",
     )
     args = parser.parse_args(argv)
-    if args.weights and args.distil:
-        parser.error("--weights chooses for trained files and --distil trains one: give one of them")
+    if sum(bool(x) for x in (args.weights, args.distil, args.start)) > 1:
+        parser.error("give one of --weights (choose for trained files), --distil and --start (train from them)")
+    if args.sample is not None and args.sample < 1:
+        parser.error(f"--sample must be 1 or more, got {args.sample}")
     if args.near_misses < 0 or not 0 <= args.keywords < math.inf:
         parser.error(f"--near-misses and --keywords must be 0 or more, got {args.near_misses}, {args.keywords}")
     settings = Settings.from_env()
     datasets_dir = Path(args.datasets_dir).expanduser() if args.datasets_dir else default_datasets_dir()
+    pairs: list[Pairs] = []
+    asked: list[Labelled] = []
+    start: RerankerWeights | None = None
     try:
         if args.weights:
             members = [RerankerWeights.load(path) for path in args.weights]
@@ -545,24 +630,34 @@ def main(argv: Sequence[str] | None = None) -> int:
                 extra = beir_pairs(opener("beir/medicationqa", consumer), consumer)
                 trained_on += f", and {len(extra)} MedicationQA tune questions against retrieved near misses"
                 pairs = random.Random(0).sample([*pairs, *extra], len(pairs) + len(extra))
-            log(f"{trained_on}: {sum(len(p.texts) for p in pairs)} pairs; fine-tuning")
+            if args.sample is not None and args.sample < len(pairs):
+                pairs = random.Random(0).sample(pairs, args.sample)
+                trained_on += f" (a random {args.sample} of those)"
+            start = RerankerWeights.load(args.start) if args.start else None
             if args.distil:
                 teachers = [RerankerWeights.load(path) for path in args.distil]
                 start = soup_of(teachers, args.distil)
-                log(f"scoring them with {len(teachers)} teachers")
-                model = train(taught_by(pairs, [Reranker(t) for t in teachers]), epochs=DISTIL_EPOCHS, start=start)
-                how = (
-                    f"distilled from the mean score of its teachers, starting from their soup; {start.trained_on}; "
-                    f"on {trained_on[0].lower()}{trained_on[1:]}; {DISTIL_EPOCHS} epoch(s) of KL to the teachers' "
-                    f"softmax, AdamW lr {LEARNING_RATE}, LoRA rank {start.rank} (scale {start.scale}), seed 0"
+                log(f"scoring {len(pairs)} questions' pairs with {len(teachers)} teachers")
+                pairs = taught_by(pairs, [Reranker(t) for t in teachers])
+            asked = labelled_pairs(settings, datasets_dir) if args.labelled else []
+            if asked:
+                trained_on += (
+                    f", and {len(asked)} tune questions of the labelled sets ({LABELLED_REPEAT} times each) against "
+                    f"the scorer's best {LABELLED_TOP} candidates"
                 )
-                rank, scale = start.rank, start.scale
-            else:
-                model = train(pairs)
+            log(f"{trained_on}: {sum(len(p.texts) for p in pairs)} pairs; fine-tuning")
+            model = _fit(pairs, asked, start)
+            rank, scale = (start.rank, start.scale) if start is not None else (RANK, SCALE)
+            how = (
+                f"{trained_on}; {ONWARD_EPOCHS if start else EPOCHS} epoch(s)"
+                + (", KL to the teachers' mean softmax" if args.distil else "")
+                + f", AdamW lr {LEARNING_RATE}, LoRA rank {rank} (scale {scale}), seed 0"
+            )
+            if start is not None:
                 how = (
-                    f"{trained_on}; {EPOCHS} epochs, AdamW lr {LEARNING_RATE}, LoRA rank {RANK} (scale {SCALE}), seed 0"
+                    f"trained on from {'the soup of its teachers' if args.distil else args.start.name} "
+                    f"({start.trained_on}) with {how[0].lower()}{how[1:]}"
                 )
-                rank, scale = RANK, SCALE
             weights = weights_of(
                 model,
                 BUNDLED_MODEL,
@@ -571,6 +666,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 trained_on=how,
                 command="python -m eval.train_reranker"
                 + (" --distil " + " ".join(p.name for p in args.distil) if args.distil else "")
+                + (f" --start {args.start.name}" if args.start else "")
+                + (" --labelled" if args.labelled else "")
+                + (f" --sample {args.sample}" if args.sample is not None else "")
                 + (f" --keywords {args.keywords}" if args.keywords else "")
                 + (f" --near-misses {args.near_misses}" if args.near_misses else "")
                 + (" --findings" if args.findings else "")
@@ -582,6 +680,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 log(f"wrote {args.out} (the figures follow)")
         reranker = Reranker(weights)
         rows = labelled_rows(settings, datasets_dir, reranker, max(top for top, _ in CHOICES))
+        if asked:
+            rows = _cross_fitted(rows, settings, datasets_dir, pairs, asked, start)
     except EvalError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -601,6 +701,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         weights.save(args.out)
         print(f"wrote {args.out}; set AnswerSettings.rerank_top={top}, rerank_weight={weight}")
     return 0
+
+
+def _fit(pairs: Sequence[Pairs], asked: Sequence[Labelled], start: RerankerWeights | None) -> object:
+    """A reader trained on `pairs` and the labelled questions `asked` (each `LABELLED_REPEAT` times), shuffled
+    together; from `start` for `ONWARD_EPOCHS`, else from fresh adapters."""
+    every = [*pairs, *(a.pairs for a in asked for _ in range(LABELLED_REPEAT))]
+    return train(random.Random(0).sample(every, len(every)), epochs=ONWARD_EPOCHS if start else EPOCHS, start=start)
+
+
+def _cross_fitted(
+    rows: Sequence[Row],
+    settings: Settings,
+    datasets_dir: Path,
+    pairs: Sequence[Pairs],
+    asked: Sequence[Labelled],
+    start: RerankerWeights | None,
+) -> list[Row]:
+    """`rows` with the labelled sets' tune rows read again, each fold's by a reader trained without that fold's
+    questions: the reader trained on a question reads it too well, and the choice of how much it counts would
+    follow. Held-out rows and MedicationQA's (never among `asked`) stay the final reader's."""
+    out = [r for r in rows if r.split != TUNE or r.source == DOCUMENT_SOURCE]
+    for fold in range(LABELLED_FOLDS):
+        log(f"cross-fitting: fold {fold + 1} of {LABELLED_FOLDS}")
+        model = _fit(pairs, [a for a in asked if a.fold != fold], start)
+        rank, scale = (start.rank, start.scale) if start is not None else (RANK, SCALE)
+        reader = Reranker(weights_of(model, BUNDLED_MODEL, rank, scale))
+        out += labelled_rows(
+            settings,
+            datasets_dir,
+            reader,
+            max(top for top, _ in CHOICES),
+            keep=lambda q, fold=fold: q.split == TUNE and fold_of(q) == fold,
+            medicationqa=False,
+        )
+    return out
 
 
 def soup_of(members: Sequence[RerankerWeights], paths: Sequence[Path]) -> RerankerWeights:

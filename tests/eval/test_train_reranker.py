@@ -19,11 +19,14 @@ from eval.train_reranker import (
     DOCUMENT_SOURCE,
     NEGATIVES,
     POSITIVES,
+    Labelled,
     Pairs,
     Row,
+    _cross_fitted,
     beir_pairs,
     figures,
     keyword_query,
+    labelled_pairs,
     main,
     pubmedqa_pairs,
     question_rows,
@@ -283,3 +286,85 @@ def test_a_student_learns_its_teachers_order_from_where_it_starts() -> None:
     taught = [Pairs(question, texts, (True, False), teacher=(-2.0, 2.0))] * 8
     after = train(taught, epochs=2, start=start)(batch).detach().numpy()
     assert after[1] - after[0] > max(before[1] - before[0], 0.0) + 0.2
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--weights", "a.npz", "--start", "b.npz"],
+        ["--distil", "a.npz", "--start", "b.npz"],
+        ["--sample", "0"],
+    ],
+)
+def test_contradictory_or_empty_training_options_are_refused_before_anything_loads(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([*argv, "--no-write"])
+    assert exited.value.code == 2
+    assert "--" in capsys.readouterr().err
+
+
+def test_labelled_tune_questions_train_against_their_scorers_candidates_held_out_ones_never(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    own = tmp_path / "own.jsonl"
+    rows = [
+        {"id": f"q{n}", "question": f"question {n}?", "answers": [{"doc": "d", "quote": f"Answer {n}."}]}
+        for n in range(40)
+    ]
+    own.write_text("\n".join(json.dumps(r) for r in rows), "utf-8")
+    monkeypatch.setattr("eval.train_reranker._labelled_sets", lambda *_: [("own", "own", tmp_path, own)])
+    monkeypatch.setattr("eval.train_reranker.index_opener", lambda *_, **__: lambda *_: None)
+    chunk = _chunk("d", [f"Answer {n}." for n in range(40)] + ["Nothing."])
+
+    def best(assistant, q, top):
+        # Question 0's candidates hold no answer, question 1's only its answer: neither teaches which one answers.
+        n = int(q.qid[1:])
+        held = {0: [40], 1: [1]}.get(n, [n, 40])
+        return f"asked {n}", [Candidate(Hit(chunk, 1.0), *chunk.sentences[i]) for i in held][:top]
+
+    monkeypatch.setattr("eval.train_reranker._best_candidates", best)
+    taught = labelled_pairs(SimpleNamespace(), tmp_path)
+    tune = {q.qid for q in read_own_set(own) if q.split == TUNE}
+    assert {f"q{t.pairs.question.split()[1]}" for t in taught} == tune - {"q0", "q1"}
+    for t in taught:
+        assert t.source == "own" and t.pairs.positive == (True, False)
+        assert t.pairs.texts[0].endswith(f"Answer {t.pairs.question.split()[1]}.")
+    # Folds are as the split is keyed: both folds are used.
+    assert {t.fold for t in taught} == {0, 1}
+
+
+def test_the_choice_reads_each_tune_fold_with_a_reader_not_trained_on_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = [
+        Labelled("own", fold, Pairs(f"fold {fold} q{n}", ("a", "b"), (True, False)))
+        for fold in (0, 1)
+        for n in range(3)
+    ]
+    fitted: list[set[str]] = []
+    monkeypatch.setattr(
+        "eval.train_reranker._fit",
+        lambda pairs, some, start: fitted.append({a.pairs.question for a in some}) or len(fitted) - 1,
+    )
+    monkeypatch.setattr("eval.train_reranker.weights_of", lambda model, *_, **__: model)
+    monkeypatch.setattr("eval.train_reranker.Reranker", lambda weights: f"reader {weights}")
+    folds = {"q0": 0, "q1": 1}
+    monkeypatch.setattr("eval.train_reranker.fold_of", lambda q: folds[q.qid])
+    queries = [Query(qid, qid, split=split) for qid in folds for split in (TUNE, "heldout")]
+
+    def read(settings, datasets_dir, reader, top, *, keep=lambda q: True, medicationqa=True):
+        assert not medicationqa
+        return [_row(f"{reader} {q.qid}", q.split, [1.0], [0.0], [True]) for q in queries if keep(q)]
+
+    monkeypatch.setattr("eval.train_reranker.labelled_rows", read)
+    final = [
+        _row("own", TUNE, [1.0], [0.0], [True]),
+        _row("own", "heldout", [1.0], [0.0], [True]),
+        _row(DOCUMENT_SOURCE, TUNE, [1.0], [0.0], [True]),
+    ]
+    rows = _cross_fitted(final, None, None, [], asked, None)
+    # Each fold's reader was trained on the other fold's questions only, and read that fold's tune questions only.
+    assert fitted == [{f"fold 1 q{n}" for n in range(3)}, {f"fold 0 q{n}" for n in range(3)}]
+    assert sorted((r.source, r.split) for r in rows) == sorted(
+        [("own", "heldout"), (DOCUMENT_SOURCE, TUNE), ("reader 0 q0", TUNE), ("reader 1 q1", TUNE)]
+    )
