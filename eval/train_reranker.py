@@ -1,6 +1,9 @@
 """`python -m eval.train_reranker`: fine-tune the answer reranker (qa/answer/reranker.npz), choose how much it counts.
 
-    .venv/bin/python -m eval.train_reranker --weights A.npz B.npz     # the shipped one: a soup of two trained files
+    git show 855e0c6:qa/answer/reranker.npz > reranker.npz        # the sixteenth session's soup, then the shipped one:
+    .venv/bin/python -m eval.train_reranker --start reranker.npz --labelled --sample 1500 --keywords 0.5
+        --near-misses 3 --findings --medicationqa      # (one command, 35 min)
+    .venv/bin/python -m eval.train_reranker --weights A.npz B.npz     # the soup of two trained files
     .venv/bin/python -m eval.train_reranker --keywords 0.5 --near-misses 3 --medicationqa --out A.npz  # (34 min)
     .venv/bin/python -m eval.train_reranker --keywords 0.5 --near-misses 3 --findings --medicationqa --out B.npz
     .venv/bin/python -m eval.train_reranker                 # MedQuAD's questions alone (16 min on 2 cores)
@@ -9,7 +12,7 @@
 
 Training (`qa.answer.rerank`: LoRA adapters and a head on the bundled MiniLM read as a cross-encoder): MedQuAD's
 tune questions of the question adapter's pages (`eval.splits.adapter_page`: the answer scorer trains on the other
-half; the labelled sets in eval/sets/ are never trained on), each against sentences of its own page: up to
+half; the labelled sets in eval/sets/ only with `--labelled`), each against sentences of its own page: up to
 `POSITIVES` of its own answer's (the positives) and `NEGATIVES` of the page's other answers (same topic, another
 question), each read in context (`sentence_in_context`); with `--keywords K`, K times as many telegraphic
 pseudo-queries of those pages' sentences too (`keyword_query`: "ICU monitoring" against the page's other sentences;
@@ -19,10 +22,14 @@ other pages that medcite retrieves for it too, pages of the same focus left out 
 and of the passages retrieved for them that are not judged (`beir_pairs`); with `--findings`, PubMedQA's tune
 questions against their abstract's results and its other sections (`pubmedqa_pairs`; eval/EXPERIMENTS.md,
 "Thirteenth session" to "Sixteenth session"). With `--weights` given several trained files, no training: their
-soup (`qa.answer.rerank.soup`, the mean of their weight changes) is chosen for and written. The shipped reranker
-is, since the sixteenth session (2026-12-05), the soup of the fourteenth session's (the first three; A above, read
-then without a paper's part) and the fifteenth's (all four; B above, 51 min): eval/EXPERIMENTS.md. Listwise
-softmax per question, AdamW at `LEARNING_RATE`, `EPOCHS` passes in batches of `BATCH` questions, seed 0.
+soup (`qa.answer.rerank.soup`, the mean of their weight changes) is chosen for and written; with `--distil`, one
+reader is trained from their soup to give their mean score (`taught_by`). With `--start FILE`, training goes on
+from a trained reader for `ONWARD_EPOCHS`; `--sample N` keeps a random N of the questions above; `--labelled` adds
+the labelled sets' tune questions against the candidates the scorer gives them (`labelled_pairs`), the task
+itself. The shipped reranker is, since the seventeenth session (2026-12-05), the sixteenth session's soup (of the
+fourteenth session's, A above, and the fifteenth's, B above, 51 min) trained on so (the first command above):
+eval/EXPERIMENTS.md. Listwise softmax per question, AdamW at `LEARNING_RATE`, `EPOCHS` passes in batches of
+`BATCH` questions, seed 0.
 
 Choice of `AnswerSettings.rerank_top` and `rerank_weight` (printed, copied into the settings record by hand):
 over `CHOICES`, the bottom line of the tune splits of the labelled sets (own, answers/*) and of MedicationQA (a
@@ -30,7 +37,8 @@ sentence of a judged-relevant document is right there: weighed so much that it o
 document, a reranker took the bottom line from a relevant document less often than the first passage is relevant),
 whose candidates are those `Assistant.ask` scores with the shipped scorer; the simplest (fewest sentences read,
 then the least weight) within one standard error of the best macro (`eval.selection.simplest_within_error`).
-Held-out rows are printed, never consulted.
+With `--labelled`, the labelled sets' tune rows are read cross-fitted (`_cross_fitted`: each fold by a reader
+trained without it), as the final reader has learnt their answers. Held-out rows are printed, never consulted.
 """
 
 from __future__ import annotations

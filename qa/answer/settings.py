@@ -22,14 +22,21 @@ class AnswerSettings:
     of at least `min_share` of the bottom line's, a warning `min_safety_share`.
 
     Reranking (`qa.answer.rerank`): the scorer's `rerank_top` best are read by the cross-encoder
-    (`qa/answer/reranker.npz`: since 2026-12-05, sixteenth session, the soup, `rerank.soup`, of two fine-tunings by
+    (`qa/answer/reranker.npz`) and reordered by their score plus `rerank_weight` times its reading (0 turns it off).
+    Since the seventeenth session (2026-12-05) the reader is the sixteenth session's soup trained on for one epoch
+    with the labelled sets' tune questions against the scorer's best 12 (3 times each) and a random 1500 of the
+    soup's own training questions (`python -m eval.train_reranker --start reranker.npz --labelled --sample 1500
+    --keywords 0.5 --near-misses 3 --findings --medicationqa`, 35 min; the file it starts from is the soup, `git show
+    855e0c6:qa/answer/reranker.npz`), which chose (4, 0.5) at a tune macro of
+    0.770 (error 0.026; best 0.790 at (12, 0.5)) against the scorer's 0.694, the labelled sets' tune rows read by
+    readers trained without their fold (two folds, cross-fitted; MedicationQA's by the final reader). Before it
+    (sixteenth session, 2026-12-05) the reader was the soup, `rerank.soup`, of two fine-tunings by
     `python -m eval.train_reranker`, one with `--keywords 0.5 --near-misses 3 --medicationqa` on MedQuAD tune
     questions of the adapter's pages, pseudo-queries of their sentences and MedicationQA's tune questions, the
-    other with `--findings` too, PubMedQA's tune abstracts' results against their aims and methods) and reordered
-    by their score plus `rerank_weight` times its reading (0 turns it off). Chosen for the soup by `python -m
-    eval.train_reranker --weights reranker.npz reranker-findings.npz`, on the tune splits of the labelled sets as
-    they grew that session (PubMedQA facts 110, MedQuAD facts 63 tune questions) and MedicationQA: (4, 0.25) at a
-    tune macro of 0.726 against the scorer's 0.694 (best 0.741 at (8, 0.5), error 0.026); the
+    other with `--findings` too, PubMedQA's tune abstracts' results against their aims and methods; chosen for the
+    soup by `python -m eval.train_reranker --weights reranker.npz reranker-findings.npz`, on the tune splits of the
+    labelled sets as they grew that session (PubMedQA facts 110, MedQuAD facts 63 tune questions) and MedicationQA:
+    (4, 0.25) at a tune macro of 0.726 against the scorer's 0.694 (best 0.741 at (8, 0.5), error 0.026); the
     fourteenth session's reranker alone on the same sets (`--weights FILE --no-write` on the code before, which read
     no paper's part): (4, 0.25) at 0.708 (best 0.718 at (8, 0.25)). Chosen for the reranker of 2026-12-04
     (fourteenth session) by its command, on the sets then: (4, 0.25) at a tune macro of
@@ -86,7 +93,7 @@ class AnswerSettings:
     # Candidates kept on the answer, in the scorer's order (for the harness's answer-sentence MRR).
     max_ranked: int = 20
     rerank_top: int = 4
-    rerank_weight: float = 0.25
+    rerank_weight: float = 0.5
 
     def __post_init__(self) -> None:
         for name in (
