@@ -654,23 +654,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"the scorer's best {LABELLED_TOP} candidates"
                 )
             log(f"{trained_on}: {sum(len(p.texts) for p in pairs)} pairs; fine-tuning")
-            model = _fit(pairs, asked, start)
-            rank, scale = (start.rank, start.scale) if start is not None else (RANK, SCALE)
+            fitted = _fit(pairs, asked, start)
             how = (
                 f"{trained_on}; {ONWARD_EPOCHS if start else EPOCHS} epoch(s)"
                 + (", KL to the teachers' mean softmax" if args.distil else "")
-                + f", AdamW lr {LEARNING_RATE}, LoRA rank {rank} (scale {scale}), seed 0"
+                + f", AdamW lr {LEARNING_RATE}, LoRA rank {fitted.rank} (scale {fitted.scale}), seed 0"
             )
             if start is not None:
                 how = (
                     f"trained on from {'the soup of its teachers' if args.distil else args.start.name} "
                     f"({start.trained_on}) with {how[0].lower()}{how[1:]}"
                 )
-            weights = weights_of(
-                model,
-                BUNDLED_MODEL,
-                rank,
-                scale,
+            weights = dataclasses.replace(
+                fitted,
                 trained_on=how,
                 command="python -m eval.train_reranker"
                 + (" --distil " + " ".join(p.name for p in args.distil) if args.distil else "")
@@ -686,8 +682,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # Kept at once: choosing how much it counts takes minutes more, and may fail.
                 weights.save(args.out)
                 log(f"wrote {args.out} (the figures follow)")
-        reranker = Reranker(weights)
-        rows = labelled_rows(settings, datasets_dir, reranker, max(top for top, _ in CHOICES))
+        # With labelled questions trained on, their tune rows are read cross-fitted instead (`_cross_fitted`).
+        rows = labelled_rows(
+            settings,
+            datasets_dir,
+            Reranker(weights),
+            max(top for top, _ in CHOICES),
+            keep=lambda q: not asked or q.split != TUNE,
+        )
         if asked:
             rows = _cross_fitted(rows, settings, datasets_dir, pairs, asked, start)
     except EvalError as exc:
@@ -711,11 +713,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _fit(pairs: Sequence[Pairs], asked: Sequence[Labelled], start: RerankerWeights | None) -> object:
-    """A reader trained on `pairs` and the labelled questions `asked` (each `LABELLED_REPEAT` times), shuffled
-    together; from `start` for `ONWARD_EPOCHS`, else from fresh adapters."""
+def _fit(pairs: Sequence[Pairs], asked: Sequence[Labelled], start: RerankerWeights | None) -> RerankerWeights:
+    """The weights of a reader trained on `pairs` and the labelled questions `asked` (each `LABELLED_REPEAT` times),
+    shuffled together; from `start` for `ONWARD_EPOCHS` (its base, rank and scale), else from fresh adapters."""
     every = [*pairs, *(a.pairs for a in asked for _ in range(LABELLED_REPEAT))]
-    return train(random.Random(0).sample(every, len(every)), epochs=ONWARD_EPOCHS if start else EPOCHS, start=start)
+    model = train(random.Random(0).sample(every, len(every)), epochs=ONWARD_EPOCHS if start else EPOCHS, start=start)
+    if start is not None:
+        return weights_of(model, start.base, start.rank, start.scale)
+    return weights_of(model, BUNDLED_MODEL, RANK, SCALE)
 
 
 def _cross_fitted(
@@ -732,13 +737,10 @@ def _cross_fitted(
     out = [r for r in rows if r.split != TUNE or r.source == DOCUMENT_SOURCE]
     for fold in range(LABELLED_FOLDS):
         log(f"cross-fitting: fold {fold + 1} of {LABELLED_FOLDS}")
-        model = _fit(pairs, [a for a in asked if a.fold != fold], start)
-        rank, scale = (start.rank, start.scale) if start is not None else (RANK, SCALE)
-        reader = Reranker(weights_of(model, BUNDLED_MODEL, rank, scale))
         out += labelled_rows(
             settings,
             datasets_dir,
-            reader,
+            Reranker(_fit(pairs, [a for a in asked if a.fold != fold], start)),
             max(top for top, _ in CHOICES),
             keep=lambda q, fold=fold: q.split == TUNE and fold_of(q) == fold,
             medicationqa=False,

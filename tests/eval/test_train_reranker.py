@@ -339,7 +339,6 @@ def test_the_choice_reads_each_tune_fold_with_a_reader_not_trained_on_it(monkeyp
         "eval.train_reranker._fit",
         lambda pairs, some, start: fitted.append({a.pairs.question for a in some}) or len(fitted) - 1,
     )
-    monkeypatch.setattr("eval.train_reranker.weights_of", lambda model, *_, **__: model)
     monkeypatch.setattr("eval.train_reranker.Reranker", lambda weights: f"reader {weights}")
     folds = {"q0": 0, "q1": 1}
     monkeypatch.setattr("eval.train_reranker.fold_of", lambda q: folds[q.qid])
