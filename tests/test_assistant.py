@@ -482,12 +482,9 @@ NOTE_ON_NORMAL_KIDNEYS = (
 # them right turns them into failures to promote, and none can silently regress from passing.
 MISSED = "the shipped scorer and its reranker put another sentence first (issue 11, not yet met)"
 BOTTOM_LINES = [
-    pytest.param(
-        "how does baclofen work?",
-        (),
-        ("Baclofen is a presynaptic GABA-B receptor agonist",),
-        marks=pytest.mark.xfail(strict=True, reason=MISSED),
-    ),
+    # Right since the eighteenth session's reranker, trained on the own set's grown tune half, which asks for the
+    # same sentence in other words ("site of action of baclofen - brain or cord?", own-286): not evidence of transfer.
+    ("how does baclofen work?", (), ("Baclofen is a presynaptic GABA-B receptor agonist",)),
     ("elimination rate constant of baclofen on dialysis", (), ("The hemodialysis removal rate constant is 0.152",)),
     ("and if the kidneys are normal?", ("Does hemodialysis remove baclofen?",), NOTE_ON_NORMAL_KIDNEYS),
     (

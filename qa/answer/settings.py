@@ -23,13 +23,16 @@ class AnswerSettings:
 
     Reranking (`qa.answer.rerank`): the scorer's `rerank_top` best are read by the cross-encoder
     (`qa/answer/reranker.npz`) and reordered by their score plus `rerank_weight` times its reading (0 turns it off).
-    Since the seventeenth session (2026-12-05) the reader is the sixteenth session's soup trained on for one epoch
-    with the labelled sets' tune questions against the scorer's best 12 (3 times each) and a random 1500 of the
-    soup's own training questions (`python -m eval.train_reranker --start reranker.npz --labelled --sample 1500
-    --keywords 0.5 --near-misses 3 --findings --medicationqa`, 35 min; the file it starts from is the soup, `git show
-    855e0c6:qa/answer/reranker.npz`), which chose (4, 0.5) at a tune macro of
-    0.770 (error 0.026; best 0.790 at (12, 0.5)) against the scorer's 0.694, the labelled sets' tune rows read by
-    readers trained without their fold (two folds, cross-fitted; MedicationQA's by the final reader). Before it
+    Since the eighteenth session (2026-12-05) the reader is the sixteenth session's soup trained on for one epoch
+    with the labelled sets' tune questions against the scorer's best 12 (3 times each; 426 questions once the tune
+    halves grew by 180 that session) and a random 1500 of the soup's own training questions (`python -m
+    eval.train_reranker --start reranker.npz --labelled --sample 1500 --keywords 0.5 --near-misses 3 --findings
+    --medicationqa`, 51 min; the file it starts from is the soup, `git show 855e0c6:qa/answer/reranker.npz`), which
+    chose (8, 1.0) at a tune macro of 0.785 (error 0.014; (4, 1.0) 0.771, (12, 1.0) 0.786) against the scorer's
+    0.659, the labelled sets' tune rows read by readers trained without their fold (two folds, cross-fitted;
+    MedicationQA's by the final reader). Reading 8 sentences rather than 4 costs about 12 ms of warm `ask()` at p50
+    on one core (README, "Speed"). The seventeenth session's reader was the same training on the tune halves
+    before they grew, chosen at (4, 0.5), tune macro 0.770. Before it
     (sixteenth session, 2026-12-05) the reader was the soup, `rerank.soup`, of two fine-tunings by
     `python -m eval.train_reranker`, one with `--keywords 0.5 --near-misses 3 --medicationqa` on MedQuAD tune
     questions of the adapter's pages, pseudo-queries of their sentences and MedicationQA's tune questions, the
@@ -92,8 +95,8 @@ class AnswerSettings:
     note_gap: float = 0.2
     # Candidates kept on the answer, in the scorer's order (for the harness's answer-sentence MRR).
     max_ranked: int = 20
-    rerank_top: int = 4
-    rerank_weight: float = 0.5
+    rerank_top: int = 8
+    rerank_weight: float = 1.0
 
     def __post_init__(self) -> None:
         for name in (
