@@ -12,6 +12,7 @@ import pytest
 
 from eval import EvalError
 from eval.datasets import (
+    Query,
     medquad_sources,
     read_judged_set,
     read_medquad_pages,
@@ -22,6 +23,7 @@ from eval.datasets import (
 from eval.plan import ABSTAIN_SET, ANSWER_SETS, MESSAGE_SETS, OWN_SET, answer_set_corpus, default_datasets_dir
 from qa.chunking import split_sentences
 from qa.loaders import load_paths
+from qa.records import Document
 from qa.settings import REPO_ROOT
 
 CORPUS = REPO_ROOT / "corpus"
@@ -112,16 +114,27 @@ def test_the_other_field_sets_quotes_are_verbatim_in_the_fixture() -> None:
             assert sum(s.text.count(passage.quote) for s in doc.sections) == 1, passage.quote
 
 
-@pytest.mark.parametrize("name", ["answers/medquad", "answers/pubmedqa"])
-def test_the_public_answer_sets_quotes_lie_inside_one_sentence_of_their_document(name: str) -> None:
-    # A label is matched against the sentences medcite quotes (`eval.answers.matches`): a quote that spans two of
-    # them, or that a document does not hold, could never be found, and the set would understate every answer.
+def _public_set(name: str) -> tuple[tuple[Query, ...], Path]:
+    """A public labelled set's questions and its corpus in `../shared` (the test is skipped when it is absent)."""
     queries = read_own_set(ANSWER_SETS[name])
     try:
         _, corpus = answer_set_corpus(set_corpus(ANSWER_SETS[name]), default_datasets_dir())
     except EvalError as exc:
         pytest.skip(f"{name}'s corpus is absent: {exc}")
     assert corpus is not None
+    return queries, corpus
+
+
+def _sentences(document: Document) -> list[str]:
+    """A document's sentences as medcite splits them."""
+    return [section.text[a:b] for section in document.sections for a, b in split_sentences(section.text)]
+
+
+@pytest.mark.parametrize("name", ["answers/medquad", "answers/pubmedqa"])
+def test_the_public_answer_sets_quotes_lie_inside_one_sentence_of_their_document(name: str) -> None:
+    # A label is matched against the sentences medcite quotes (`eval.answers.matches`): a quote that spans two of
+    # them, or that a document does not hold, could never be found, and the set would understate every answer.
+    queries, corpus = _public_set(name)
     if corpus.is_dir():  # MedQuAD: only the pages the labels name ("medquad/3_GHR_QA/0000640-3")
         pages = {p.doc.removeprefix("medquad/").rpartition("-")[0] for q in queries for p in q.answers}
         paths = [corpus / f"{page}.xml" for page in sorted(pages)]
@@ -131,12 +144,7 @@ def test_the_public_answer_sets_quotes_lie_inside_one_sentence_of_their_document
     for query in queries:
         for passage in query.answers:
             assert passage.doc in documents, f"{query.qid}: {passage.doc} is not in {corpus}"
-            sentences = [
-                section.text[start:end]
-                for section in documents[passage.doc].sections
-                for start, end in split_sentences(section.text)
-            ]
-            assert any(passage.quote in sentence for sentence in sentences), (
+            assert any(passage.quote in sentence for sentence in _sentences(documents[passage.doc])), (
                 f"{query.qid}: {passage.quote!r} is not inside one sentence of {passage.doc}"
             )
 
@@ -146,12 +154,7 @@ def test_the_public_answer_sets_name_every_document_that_holds_a_quoted_sentence
     # MedQuAD repeats sentences across pages ("Passing gas around 13 to 21 times a day is normal." on two NIDDK
     # pages): a bottom line quoting the copy on a page the label does not name would be scored wrong, and the
     # reranker would be trained to push a right answer down.
-    queries = read_own_set(ANSWER_SETS[name])
-    try:
-        _, corpus = answer_set_corpus(set_corpus(ANSWER_SETS[name]), default_datasets_dir())
-    except EvalError as exc:
-        pytest.skip(f"{name}'s corpus is absent: {exc}")
-    assert corpus is not None
+    queries, corpus = _public_set(name)
     documents = load_paths([corpus]).documents
     texts = ["\n".join(section.text for section in d.sections) for d in documents]
     starts = list(itertools.accumulate((len(t) + 1 for t in texts), initial=0))
@@ -162,10 +165,6 @@ def test_the_public_answer_sets_name_every_document_that_holds_a_quoted_sentence
             found = joined.find(quote)
             while found >= 0:
                 document = documents[bisect.bisect_right(starts, found) - 1]
-                holds = any(
-                    quote in section.text[start:end]
-                    for section in document.sections
-                    for start, end in split_sentences(section.text)
-                )
+                holds = any(quote in sentence for sentence in _sentences(document))
                 assert document.doc_id in named or not holds, f"{query.qid}: {document.doc_id} also holds {quote!r}"
                 found = joined.find(quote, found + 1)
