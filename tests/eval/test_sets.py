@@ -152,8 +152,9 @@ def test_the_public_answer_sets_quotes_lie_inside_one_sentence_of_their_document
 @pytest.mark.parametrize("name", ["answers/medquad", "answers/pubmedqa"])
 def test_the_public_answer_sets_name_every_document_that_holds_a_quoted_sentence(name: str) -> None:
     # MedQuAD repeats sentences across pages ("Passing gas around 13 to 21 times a day is normal." on two NIDDK
-    # pages): a bottom line quoting the copy on a page the label does not name would be scored wrong, and the
-    # reranker would be trained to push a right answer down.
+    # pages): a label names every page that holds its sentence, so the set says itself which pages answer.
+    # (`eval.answers.matches` also accepts a quote of five words or more from any page; a shorter one it accepts
+    # only from a page the label names.)
     queries, corpus = _public_set(name)
     documents = load_paths([corpus]).documents
     texts = ["\n".join(section.text for section in d.sections) for d in documents]
