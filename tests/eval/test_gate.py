@@ -131,7 +131,13 @@ def test_the_shipped_floors_fail_when_bottom_line_accuracy_drops() -> None:
     held_out = labelled["splits"]["heldout"]["bottom_line_correct"]
 
     def results(all_splits: float, held: float) -> dict:
-        block = {"bottom_line_correct": all_splits, "answer_mrr": 1.0, "differ_flagged": 1.0, "differ_false": 0.0}
+        block = {
+            "bottom_line_correct": all_splits,
+            "answer_mrr": 1.0,
+            "differ_flagged": 1.0,
+            "differ_false": 0.0,
+            "abstained": 0.0,
+        }
         split = {**block, "bottom_line_correct": held}
         answers = {"labelled": {**block, "splits": {"tune": split, "heldout": split}}}
         return {"datasets": {"own": {"answers": answers}}}
