@@ -599,7 +599,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="train on MedicationQA's tune questions too (`beir_pairs`; the shipped reranker does)",
     )
+    parser.add_argument(
+        "--whole-medicationqa",
+        action="store_true",
+        help="with --medicationqa and --sample: keep every MedicationQA tune question and sample the other sources "
+        "(a sample of all of them keeps about one in four of the consumer questions)",
+    )
     args = parser.parse_args(argv)
+    if args.whole_medicationqa and not args.medicationqa:
+        parser.error("--whole-medicationqa needs --medicationqa")
     if sum(bool(x) for x in (args.weights, args.distil, args.start)) > 1:
         parser.error("give one of --weights (choose for trained files), --distil and --start (train from them)")
     if args.sample is not None and args.sample < 1:
@@ -633,14 +641,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 extra = pubmedqa_pairs(opener(name, abstracts), abstracts)
                 trained_on += f", and {len(extra)} PubMedQA tune questions, results against aims and methods"
                 pairs = random.Random(0).sample([*pairs, *extra], len(pairs) + len(extra))
+            consumers: list[Pairs] = []
             if args.medicationqa:
                 consumer = datasets_dir / "medicationqa"
-                extra = beir_pairs(opener("beir/medicationqa", consumer), consumer)
-                trained_on += f", and {len(extra)} MedicationQA tune questions against retrieved near misses"
-                pairs = random.Random(0).sample([*pairs, *extra], len(pairs) + len(extra))
+                consumers = beir_pairs(opener("beir/medicationqa", consumer), consumer)
+                trained_on += f", and {len(consumers)} MedicationQA tune questions against retrieved near misses"
+                if not args.whole_medicationqa:
+                    pairs = random.Random(0).sample([*pairs, *consumers], len(pairs) + len(consumers))
+                    consumers = []
             if args.sample is not None and args.sample < len(pairs):
                 pairs = random.Random(0).sample(pairs, args.sample)
-                trained_on += f" (a random {args.sample} of those)"
+                kept = ", MedicationQA's all kept" if consumers else ""
+                trained_on += f" (a random {args.sample} of those{kept})"
+            if consumers:
+                pairs = random.Random(0).sample([*pairs, *consumers], len(pairs) + len(consumers))
             start = RerankerWeights.load(args.start) if args.start else None
             if args.distil:
                 teachers = [RerankerWeights.load(path) for path in args.distil]
@@ -676,7 +690,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 + (f" --keywords {args.keywords}" if args.keywords else "")
                 + (f" --near-misses {args.near_misses}" if args.near_misses else "")
                 + (" --findings" if args.findings else "")
-                + (" --medicationqa" if args.medicationqa else ""),
+                + (" --medicationqa" if args.medicationqa else "")
+                + (" --whole-medicationqa" if args.whole_medicationqa else ""),
             )
             if not args.no_write:
                 # Kept at once: choosing how much it counts takes minutes more, and may fail.

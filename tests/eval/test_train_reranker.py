@@ -181,6 +181,7 @@ def test_pages_name_one_focus_when_one_titles_content_words_hold_the_others(titl
         (["--keywords", "-0.5"], "must be 0 or more"),
         (["--keywords", "nan"], "must be 0 or more"),
         (["--sample", "0"], "--sample must be 1 or more"),
+        (["--whole-medicationqa"], "--whole-medicationqa needs --medicationqa"),
         (["--weights", "a.npz", "--start", "b.npz"], "give one of --weights"),
         (["--distil", "a.npz", "--start", "b.npz"], "give one of --weights"),
     ],
