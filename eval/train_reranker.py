@@ -29,7 +29,8 @@ the labelled sets' tune questions against the candidates the scorer gives them (
 itself. The shipped reranker is, since the seventeenth session (2026-12-05), the sixteenth session's soup (of the
 fourteenth session's, A above, and the fifteenth's, B above, 51 min) trained on so (the first command above):
 eval/EXPERIMENTS.md. Listwise softmax per question, AdamW at `LEARNING_RATE`, `EPOCHS` passes in batches of
-`BATCH` questions, seed 0.
+`BATCH` questions, seed 0. Every reader's report ends with its share of the aspect battery (`eval.aspects`: does it
+tell which side of a medicine a question asks about?), which no training reads.
 
 Choice of `AnswerSettings.rerank_top` and `rerank_weight` (printed, copied into the settings record by hand):
 over `CHOICES`, the bottom line of the tune splits of the labelled sets (own, answers/*) and of MedicationQA (a
@@ -57,6 +58,7 @@ import numpy as np
 
 from eval import EvalError, log
 from eval.answers import matches
+from eval.aspects import read_battery, read_with
 from eval.datasets import (
     Query,
     every_medquad_page,
@@ -720,8 +722,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = figures(rows, top, weight)
     print(f"\nchosen: rerank_top={top}, rerank_weight={weight} (the simplest within one standard error)")
     print(f"tune {_summary(chosen, TUNE)}\nheld-out {_summary(chosen, HELD_OUT)}")
+    aspects = read_with(Reranker(weights), read_battery())
+    print(
+        f"aspect battery (eval/aspects.py): {aspects.right} of {aspects.questions} ({aspects.share:.3f}); most "
+        f"confused (asked, read): {aspects.confusions.most_common(3)}"
+    )
     if not args.no_write:
         kept = {f"{k} bottom_line": round(v["bottom_line"], 4) for k, v in chosen.items()}
+        kept["aspects battery"] = round(aspects.share, 4)
         weights = dataclasses.replace(weights, figures={**kept, "rerank_top": top, "rerank_weight": weight})
         weights.save(args.out)
         print(f"wrote {args.out}; set AnswerSettings.rerank_top={top}, rerank_weight={weight}")
