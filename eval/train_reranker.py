@@ -607,7 +607,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="with --medicationqa and --sample: keep every MedicationQA tune question and sample the other sources "
         "(a sample of all of them keeps about one in four of the consumer questions)",
     )
+    parser.add_argument(
+        "--labelled-repeat",
+        type=int,
+        default=LABELLED_REPEAT,
+        help=f"with --labelled: times each labelled tune question is seen per epoch (default {LABELLED_REPEAT})",
+    )
     args = parser.parse_args(argv)
+    if args.labelled_repeat < 1:
+        parser.error(f"--labelled-repeat must be 1 or more, got {args.labelled_repeat}")
     if args.whole_medicationqa and not args.medicationqa:
         parser.error("--whole-medicationqa needs --medicationqa")
     if sum(bool(x) for x in (args.weights, args.distil, args.start)) > 1:
@@ -666,11 +674,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             asked = labelled_pairs(settings, datasets_dir) if args.labelled else []
             if asked:
                 trained_on += (
-                    f", and {len(asked)} tune questions of the labelled sets ({LABELLED_REPEAT} times each) against "
-                    f"the scorer's best {LABELLED_TOP} candidates"
+                    f", and {len(asked)} tune questions of the labelled sets ({args.labelled_repeat} times each) "
+                    f"against the scorer's best {LABELLED_TOP} candidates"
                 )
             log(f"{trained_on}: {sum(len(p.texts) for p in pairs)} pairs; fine-tuning")
-            fitted = _fit(pairs, asked, start)
+            fitted = _fit(pairs, asked, start, args.labelled_repeat)
             how = (
                 f"{trained_on}; {ONWARD_EPOCHS if start else EPOCHS} epoch(s)"
                 + (", KL to the teachers' mean softmax" if args.distil else "")
@@ -688,6 +696,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 + (" --distil " + " ".join(p.name for p in args.distil) if args.distil else "")
                 + (f" --start {args.start.name}" if args.start else "")
                 + (" --labelled" if args.labelled else "")
+                + (f" --labelled-repeat {args.labelled_repeat}" if args.labelled_repeat != LABELLED_REPEAT else "")
                 + (f" --sample {args.sample}" if args.sample is not None else "")
                 + (f" --keywords {args.keywords}" if args.keywords else "")
                 + (f" --near-misses {args.near_misses}" if args.near_misses else "")
@@ -708,7 +717,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             keep=lambda q: not asked or q.split != TUNE,
         )
         if asked:
-            rows = _cross_fitted(rows, settings, datasets_dir, pairs, asked, start)
+            rows = _cross_fitted(rows, settings, datasets_dir, pairs, asked, start, args.labelled_repeat)
     except EvalError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -736,10 +745,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _fit(pairs: Sequence[Pairs], asked: Sequence[Labelled], start: RerankerWeights | None) -> RerankerWeights:
-    """The weights of a reader trained on `pairs` and the labelled questions `asked` (each `LABELLED_REPEAT` times),
+def _fit(
+    pairs: Sequence[Pairs], asked: Sequence[Labelled], start: RerankerWeights | None, repeat: int = LABELLED_REPEAT
+) -> RerankerWeights:
+    """The weights of a reader trained on `pairs` and the labelled questions `asked` (each `repeat` times),
     shuffled together; from `start` for `ONWARD_EPOCHS` (its base, rank and scale), else from fresh adapters."""
-    every = [*pairs, *(a.pairs for a in asked for _ in range(LABELLED_REPEAT))]
+    every = [*pairs, *(a.pairs for a in asked for _ in range(repeat))]
     model = train(random.Random(0).sample(every, len(every)), epochs=ONWARD_EPOCHS if start else EPOCHS, start=start)
     if start is not None:
         return weights_of(model, start.base, start.rank, start.scale)
@@ -753,6 +764,7 @@ def _cross_fitted(
     pairs: Sequence[Pairs],
     asked: Sequence[Labelled],
     start: RerankerWeights | None,
+    repeat: int = LABELLED_REPEAT,
 ) -> list[Row]:
     """`rows` with the labelled sets' tune rows read again, each fold's by a reader trained without that fold's
     questions: the reader trained on a question reads it too well, and the choice of how much it counts would
@@ -763,7 +775,7 @@ def _cross_fitted(
         out += labelled_rows(
             settings,
             datasets_dir,
-            Reranker(_fit(pairs, [a for a in asked if a.fold != fold], start)),
+            Reranker(_fit(pairs, [a for a in asked if a.fold != fold], start, repeat)),
             max(top for top, _ in CHOICES),
             keep=lambda q, fold=fold: q.split == TUNE and fold_of(q) == fold,
             medicationqa=False,

@@ -182,6 +182,7 @@ def test_pages_name_one_focus_when_one_titles_content_words_hold_the_others(titl
         (["--keywords", "nan"], "must be 0 or more"),
         (["--sample", "0"], "--sample must be 1 or more"),
         (["--whole-medicationqa"], "--whole-medicationqa needs --medicationqa"),
+        (["--labelled-repeat", "0"], "--labelled-repeat must be 1 or more"),
         (["--weights", "a.npz", "--start", "b.npz"], "give one of --weights"),
         (["--distil", "a.npz", "--start", "b.npz"], "give one of --weights"),
     ],
@@ -338,7 +339,7 @@ def test_the_choice_reads_each_tune_fold_with_a_reader_not_trained_on_it(monkeyp
     fitted: list[set[str]] = []
     monkeypatch.setattr(
         "eval.train_reranker._fit",
-        lambda pairs, some, start: fitted.append({a.pairs.question for a in some}) or len(fitted) - 1,
+        lambda pairs, some, start, repeat=3: fitted.append({a.pairs.question for a in some}) or len(fitted) - 1,
     )
     monkeypatch.setattr("eval.train_reranker.Reranker", lambda weights: f"reader {weights}")
     folds = {"q0": 0, "q1": 1}
