@@ -19,7 +19,7 @@ from qa import answer as stages
 from qa.abstention import AbstentionModel, shipped_model
 from qa.answer import AnswerSettings, Asked
 from qa.answer.adapter import shipped_adapter
-from qa.answer.rerank import Reranker, shipped_reranker
+from qa.answer.rerank import Readers, Reranker, shipped_reranker
 from qa.confidence import Confidence, Signals
 from qa.embedding import Embedder, EmbeddingCache
 from qa.index import Index
@@ -43,11 +43,11 @@ class Assistant:
         *,
         answer_settings: AnswerSettings | None = None,
         abstention: AbstentionModel | None = None,
-        reranker: Reranker | None = None,
+        reranker: Reranker | Readers | None = None,
     ):
         """`abstention`: the model that decides when the sources do not answer (default: the shipped one,
         `qa/abstention.json`); `reranker`: the cross-encoder that reorders the scorer's best sentences (default:
-        the shipped one, `qa/answer/reranker.npz`; `AnswerSettings.rerank_top=0` turns it off)."""
+        the shipped readers, `AnswerSettings.readers`; `AnswerSettings.rerank_top=0` turns it off)."""
         self.index = index
         self.embedder = embedder
         # Answering encodes a handful of short texts: one thread each is fastest, and with two cores shared by
@@ -65,7 +65,9 @@ class Assistant:
         fits = adapter is not None and adapter.applies_to(index.manifest.model, index.manifest.dim)
         self.adapter = adapter if fits else None
         # The cross-encoder reads text, not the index's vectors: it applies to an index of any model.
-        self.reranker = reranker or (shipped_reranker() if self.answer_settings.rerank_top else None)
+        self.reranker = reranker or (
+            shipped_reranker(self.answer_settings.readers) if self.answer_settings.rerank_top else None
+        )
         # The corpus's words (with counts, so a typo fix can prefer the word the corpus uses far more often),
         # their stems, its acronyms and the abbreviations it defines: counted at ingest (`qa.lexicon`), not at
         # each load.

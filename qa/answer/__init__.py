@@ -20,7 +20,7 @@ from qa.answer.compose import abstain, compose, nearest_topics
 from qa.answer.disagreement import Relate
 from qa.answer.features import Asked
 from qa.answer.render import DISCLAIMER, render_markdown, render_text
-from qa.answer.rerank import Reranker, rerank
+from qa.answer.rerank import Readers, Reranker, rerank
 from qa.answer.safety import EMERGENCY_LINE, is_emergency
 from qa.answer.scoring import Selector, score
 from qa.answer.settings import AnswerSettings
@@ -30,6 +30,7 @@ __all__ = [
     "EMERGENCY_LINE",
     "AnswerSettings",
     "Asked",
+    "Readers",
     "Relate",
     "Reranker",
     "Selector",

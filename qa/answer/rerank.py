@@ -8,9 +8,9 @@ primarily eliminated by the kidney."). A cross-encoder reads both in one input, 
 bundled MiniLM itself, fine-tuned by `python -m eval.train_reranker` with low-rank adapters on its attention and
 feed-forward layers (LoRA: Hu et al., ICLR 2022) and a linear head on its mean-pooled output. Only the adapters and
 the head ship (`reranker.npz` beside this module, float16, about 1 MB, with a header naming what trained it); the
-base weights come from the bundled model package, so nothing is downloaded. What ships is the soup (`soup`) of two
-such fine-tunings, one of them also trained on PubMedQA abstracts' results against their aims: one pass, where
-averaging the two models' scores would take two.
+base weights come from the bundled model package, so nothing is downloaded. What ships is one such reader, trained
+on from the soup (`soup`) of two fine-tunings. `AnswerSettings.readers` names the files read; several are read as
+one, the mean of their scores (`Readers`), at the cost of a pass each.
 
 Each sentence is read with what names its topic (its chunk's title and headings: "Clinical Presentation of Baclofen
 Toxicity: Hemodynamic instability", "PubMed 123 Results: ..."), since a list item alone does not say what it is
@@ -39,6 +39,8 @@ from qa.answer.settings import AnswerSettings
 from qa.records import Candidate, Chunk
 
 RERANKER_FILE = Path(__file__).with_name("reranker.npz")
+# Where the shipped readers (`AnswerSettings.readers`) live: beside this module.
+RERANKERS = RERANKER_FILE.parent
 FORMAT = "medcite-reranker-1"
 RETRAIN = "python -m eval.train_reranker"
 # Word pieces of one question-sentence pair the model reads (question and sentence are cut, longest first).
@@ -295,14 +297,40 @@ def native_bfloat16() -> bool:
     return bool(re.search(r"\b(?:avx512_bf16|amx_bf16)\b", flags))
 
 
-@lru_cache(maxsize=1)
-def shipped_reranker() -> Reranker | None:
-    """The reranker that ships with medcite (`reranker.npz` beside this module), or None when there is none."""
-    return Reranker(RerankerWeights.load(RERANKER_FILE)) if RERANKER_FILE.exists() else None
+class Readers:
+    """Several fine-tuned readers read as one: the mean of their scores (an output ensemble).
+
+    Readers trained on different mixes err on different questions, and the mean of their scores can err less than
+    either; their weights averaged into one model (`soup`) read in one pass, but do not always keep what each got
+    right (eval/EXPERIMENTS.md, "Twenty-first session"). Each member is a pass of its own: reading costs the sum.
+    """
+
+    def __init__(self, members: Sequence[Reranker]):
+        if not members:
+            raise ValueError("Readers needs at least one reader")
+        self.members = tuple(members)
+
+    def scores(self, question: str, texts: Sequence[str]) -> np.ndarray:
+        """One score per text: the mean of the members' (each on its own scale, as trained; higher is better)."""
+        if not texts:
+            return np.zeros(0, dtype=np.float32)
+        return np.mean([m.scores(question, texts) for m in self.members], axis=0)
+
+
+@lru_cache(maxsize=4)
+def shipped_reranker(names: tuple[str, ...] = AnswerSettings().readers) -> Reranker | Readers:
+    """The reader that ships with medcite: the files `names` beside this module (`AnswerSettings.readers`), one
+    reranker or the mean of several.
+
+    Raises:
+        ValueError: a named file is missing or malformed; the message names it and the command that writes it.
+    """
+    members = [Reranker(RerankerWeights.load(RERANKERS / name)) for name in names]
+    return members[0] if len(members) == 1 else Readers(members)
 
 
 def rerank(
-    candidates: Sequence[Candidate], question: str, reranker: Reranker | None, settings: AnswerSettings
+    candidates: Sequence[Candidate], question: str, reranker: Reranker | Readers | None, settings: AnswerSettings
 ) -> list[Candidate]:
     """The scored candidates (in the order given), the scorer's `rerank_top` best reordered by their score plus
     `rerank_weight` times the cross-encoder's: the best of them by that takes the highest of their scores, and so

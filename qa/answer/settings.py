@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+
+# A reader's file name: a plain name beside the reranking module, never a path.
+_READER_FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\.npz")
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,13 @@ class AnswerSettings:
 
     Reranking (`qa.answer.rerank`): the scorer's `rerank_top` best are read by the cross-encoder
     (`qa/answer/reranker.npz`) and reordered by their score plus `rerank_weight` times its reading (0 turns it off).
+    `readers` names the reader files beside `qa/answer/rerank.py`; several are read as one, the mean of their
+    scores (`rerank.Readers`), a pass each. One is shipped: the twenty-first session (2026-12-05) measured two, the
+    shipped one and the same training with MedicationQA's tune questions kept whole (`--whole-medicationqa`), at
+    (8, 1.0) with the four commands of eval/EXPERIMENTS.md: held-out bottom lines up on PubMedQA facts (64.0 ->
+    68.6%), MedQuAD facts (75.0 -> 77.9%), own (70.9 -> 72.7%) and MedicationQA (78.2 -> 78.8%), but our long
+    MedQuAD messages fell below their first passage (64.1 -> 56.4% against 59.0%), the gate's PubMedQA lost a
+    question on each split, and warm `ask()` took 37-48 ms more at p50, about 1.4x (`bench/ask_bench.py`, one thread).
     Since the eighteenth session (2026-12-05) the reader is the sixteenth session's soup trained on for one epoch
     with the labelled sets' tune questions against the scorer's best 12 (3 times each; 426 questions once the tune
     halves grew by 180 that session) and a random 1500 of the soup's own training questions (`python -m
@@ -97,6 +108,7 @@ class AnswerSettings:
     max_ranked: int = 20
     rerank_top: int = 8
     rerank_weight: float = 1.0
+    readers: tuple[str, ...] = ("reranker.npz",)
 
     def __post_init__(self) -> None:
         for name in (
@@ -114,6 +126,15 @@ class AnswerSettings:
             raise ValueError(
                 f"AnswerSettings.rerank_top and rerank_weight must be 0 or more, got {self.rerank_top}, "
                 f"{self.rerank_weight}"
+            )
+        if (
+            not self.readers
+            or len(set(self.readers)) != len(self.readers)
+            or not all(_READER_FILE.fullmatch(r) for r in self.readers)
+        ):
+            raise ValueError(
+                f"AnswerSettings.readers names one or more distinct .npz files beside qa/answer/rerank.py, got "
+                f"{self.readers!r}"
             )
         for name in (
             "near_duplicate",

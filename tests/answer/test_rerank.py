@@ -9,6 +9,9 @@ import pytest
 
 from qa.answer.rerank import (
     ADAPTED,
+    RERANKERS,
+    Readers,
+    Reranker,
     RerankerWeights,
     rerank,
     sentence_in_context,
@@ -85,6 +88,29 @@ def test_settings_refuse_a_negative_reranking() -> None:
         AnswerSettings(rerank_weight=float("inf"))
 
 
+def test_readers_read_the_mean_of_their_members() -> None:
+    first = Reads({"Coma.": 1.0, "Flaccid extremities.": -2.0})
+    second = Reads({"Coma.": 3.0, "Flaccid extremities.": 0.0})
+    both = Readers((first, second))
+    texts = ["t: Coma.", "t: Flaccid extremities."]
+    assert both.scores("q", texts) == pytest.approx([2.0, -1.0])
+    assert first.read == second.read == texts
+    assert both.scores("q", []).shape == (0,)
+    with pytest.raises(ValueError, match="at least one"):
+        Readers(())
+
+
+def test_settings_name_the_readers_as_files_beside_the_module() -> None:
+    for readers in ((), ("../reranker.npz",), ("reranker.json",), ("reranker.npz", "reranker.npz")):
+        with pytest.raises(ValueError, match="readers"):
+            AnswerSettings(readers=readers)
+
+
+def test_a_missing_reader_file_is_named_with_the_command_that_writes_it() -> None:
+    with pytest.raises(ValueError, match=r"no-such-reader\.npz.*python -m eval\.train_reranker"):
+        shipped_reranker(("no-such-reader.npz",))
+
+
 def _weights(rank: int = 2, hidden: int = 4) -> RerankerWeights:
     rng = np.random.default_rng(0)
     adapters = {f"0.{p}": (rng.normal(size=(rank, hidden)), rng.normal(size=(hidden, rank))) for p in ADAPTED}
@@ -134,6 +160,16 @@ def test_weights_round_trip_in_float16_and_refuse_what_is_not_theirs(tmp_path) -
         RerankerWeights("m", 3, 2.0, weights.adapters, weights.head)
     with pytest.raises(ValueError, match="finite"):
         RerankerWeights("m", 2, 2.0, {}, np.array([np.nan]))
+
+
+def test_the_shipped_reader_is_the_mean_of_the_readers_the_settings_name() -> None:
+    names = AnswerSettings().readers
+    shipped = shipped_reranker()
+    members = shipped.members if isinstance(shipped, Readers) else (shipped,)
+    assert [m.weights.trained_on for m in members] == [RerankerWeights.load(RERANKERS / n).trained_on for n in names]
+    texts = ["Baclofen: Baclofen is primarily eliminated by the kidney.", "Baclofen: Take it with food."]
+    each = [Reranker(RerankerWeights.load(RERANKERS / n)).scores("how is baclofen eliminated?", texts) for n in names]
+    assert shipped.scores("how is baclofen eliminated?", texts) == pytest.approx(np.mean(each, axis=0), abs=1e-4)
 
 
 def test_the_shipped_reranker_reads_which_sentence_answers() -> None:
