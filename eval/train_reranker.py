@@ -1,8 +1,12 @@
 """`python -m eval.train_reranker`: fine-tune the answer reranker (qa/answer/reranker.npz), choose how much it counts.
 
-    git show 855e0c6:qa/answer/reranker.npz > reranker.npz        # the sixteenth session's soup, then the shipped one:
-    .venv/bin/python -m eval.train_reranker --start reranker.npz --labelled --sample 1500 --keywords 0.5
-        --near-misses 3 --findings --medicationqa      # (one command, 35 min)
+    git show 855e0c6:qa/answer/reranker.npz > soup.npz      # the sixteenth session's soup, then the shipped one:
+    .venv/bin/python -m eval.train_reranker --start soup.npz --labelled --sample 1500 --keywords 0.5
+        --near-misses 3 --findings --medicationqa      # qa/answer/reranker.npz (one command, 35-51 min)
+    .venv/bin/python -m eval.train_reranker --start soup.npz --labelled --sample 1500 --keywords 0.5
+        --near-misses 3 --findings --medicationqa --whole-medicationqa --out whole.npz  # MedicationQA kept whole
+    .venv/bin/python -m eval.train_reranker --weights qa/answer/reranker.npz whole.npz --mean
+                                                        # report for the two read as one (`Readers`), writing nothing
     .venv/bin/python -m eval.train_reranker --weights A.npz B.npz     # the soup of two trained files
     .venv/bin/python -m eval.train_reranker --keywords 0.5 --near-misses 3 --medicationqa --out A.npz  # (34 min)
     .venv/bin/python -m eval.train_reranker --keywords 0.5 --near-misses 3 --findings --medicationqa --out B.npz
@@ -78,6 +82,7 @@ from qa import answer as stages
 from qa.answer.rerank import (
     MAX_TOKENS,
     RERANKER_FILE,
+    Readers,
     Reranker,
     RerankerWeights,
     lora_model,
@@ -465,7 +470,7 @@ def labelled_pairs(settings: Settings, datasets_dir: Path) -> list[Labelled]:
 def labelled_rows(
     settings: Settings,
     datasets_dir: Path,
-    reranker: Reranker,
+    reranker: Reranker | Readers,
     top: int,
     *,
     keep: Callable[[Query], bool] = lambda q: True,
@@ -495,7 +500,7 @@ def labelled_rows(
 
 
 def question_rows(
-    assistant: object, reranker: Reranker, top: int, source: str, q: Query, right: Callable[[Candidate], bool]
+    assistant: object, reranker: Reranker | Readers, top: int, source: str, q: Query, right: Callable[[Candidate], bool]
 ) -> list[Row]:
     """One question's row (none when it has no candidate): the `top` best candidates by the scorer, read."""
     question, best = _best_candidates(assistant, q, top)
@@ -574,6 +579,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--sample", type=int, help="train on a random this many of the other sources' questions (seed 0)"
     )
+    parser.add_argument(
+        "--mean",
+        action="store_true",
+        help="with --weights of several files: read them as one reader giving their mean score (`Readers`, what "
+        "AnswerSettings.readers ships) rather than their soup; writes nothing",
+    )
     parser.add_argument("--out", type=Path, default=RERANKER_FILE, help="where to write the reranker")
     parser.add_argument("--no-write", action="store_true", help="print the figures, write nothing")
     parser.add_argument(
@@ -616,6 +627,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.labelled_repeat < 1:
         parser.error(f"--labelled-repeat must be 1 or more, got {args.labelled_repeat}")
+    if args.mean and len(args.weights or ()) < 2:
+        parser.error("--mean reads several trained files as one: give them with --weights")
     if args.whole_medicationqa and not args.medicationqa:
         parser.error("--whole-medicationqa needs --medicationqa")
     if sum(bool(x) for x in (args.weights, args.distil, args.start)) > 1:
@@ -632,7 +645,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.weights:
             members = [RerankerWeights.load(path) for path in args.weights]
-            weights = members[0] if len(members) == 1 else soup_of(members, args.weights)
+            if args.mean:
+                reader = Readers([Reranker(m) for m in members])
+            else:
+                weights = members[0] if len(members) == 1 else soup_of(members, args.weights)
         else:
             medquad = datasets_dir / "medquad"
             opener = index_opener(settings, progress=False)
@@ -708,11 +724,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # Kept at once: choosing how much it counts takes minutes more, and may fail.
                 weights.save(args.out)
                 log(f"wrote {args.out} (the figures follow)")
+        if not args.mean:
+            reader = Reranker(weights)
         # With labelled questions trained on, their tune rows are read cross-fitted instead (`_cross_fitted`).
         rows = labelled_rows(
             settings,
             datasets_dir,
-            Reranker(weights),
+            reader,
             max(top for top, _ in CHOICES),
             keep=lambda q: not asked or q.split != TUNE,
         )
@@ -731,12 +749,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = figures(rows, top, weight)
     print(f"\nchosen: rerank_top={top}, rerank_weight={weight} (the simplest within one standard error)")
     print(f"tune {_summary(chosen, TUNE)}\nheld-out {_summary(chosen, HELD_OUT)}")
-    aspects = read_with(Reranker(weights), read_battery())
+    aspects = read_with(reader, read_battery())
     print(
         f"aspect battery (eval/aspects.py): {aspects.right} of {aspects.questions} ({aspects.share:.3f}); most "
         f"confused (asked, read): {aspects.confusions.most_common(3)}"
     )
-    if not args.no_write:
+    if not (args.no_write or args.mean):
         kept = {f"{k} bottom_line": round(v["bottom_line"], 4) for k, v in chosen.items()}
         kept["aspects battery"] = round(aspects.share, 4)
         weights = dataclasses.replace(weights, figures={**kept, "rerank_top": top, "rerank_weight": weight})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import json
@@ -12,6 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from eval.aspects import BatteryResult
 from eval.datasets import Query, read_own_set
 from eval.plan import ANSWER_SETS
 from eval.splits import TUNE, split_of
@@ -185,6 +187,8 @@ def test_pages_name_one_focus_when_one_titles_content_words_hold_the_others(titl
         (["--labelled-repeat", "0"], "--labelled-repeat must be 1 or more"),
         (["--weights", "a.npz", "--start", "b.npz"], "give one of --weights"),
         (["--distil", "a.npz", "--start", "b.npz"], "give one of --weights"),
+        (["--mean"], "--mean reads several trained files as one"),
+        (["--mean", "--weights", "a.npz"], "--mean reads several trained files as one"),
     ],
 )
 def test_a_negative_count_or_contradictory_options_are_refused_before_anything_loads(
@@ -328,6 +332,28 @@ def test_labelled_tune_questions_train_against_their_scorers_candidates_held_out
         assert t.pairs.texts[0].endswith(f"Answer {t.pairs.question.split()[1]}.")
     # Folds are as the split is keyed: both folds are used.
     assert {t.fold for t in taught} == {0, 1}
+
+
+def test_mean_chooses_for_several_files_read_as_one_and_writes_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("eval.train_reranker.RerankerWeights.load", lambda path: Path(path).name)
+    monkeypatch.setattr("eval.train_reranker.Reranker", lambda weights: f"reader {weights}")
+    read_by: list[object] = []
+
+    def read(settings, datasets_dir, reader, top, *, keep=lambda q: True, medicationqa=True):
+        read_by.append(reader)
+        return [_row("own", split, [1.0, 0.5], [0.0, 1.0], [False, True]) for split in (TUNE, "heldout")]
+
+    monkeypatch.setattr("eval.train_reranker.labelled_rows", read)
+    battery = BatteryResult(1, 2, collections.Counter())
+    monkeypatch.setattr("eval.train_reranker.read_with", lambda reader, medicines: read_by.append(reader) or battery)
+    out = tmp_path / "r.npz"
+    assert main(["--weights", "a.npz", "b.npz", "--mean", "--out", str(out)]) == 0
+    # Both reads (the choice's rows and the battery) are by one reader averaging the two files, not their soup.
+    assert [r.members for r in read_by] == [("reader a.npz", "reader b.npz")] * 2
+    assert not out.exists()
+    assert "chosen: rerank_top=" in capsys.readouterr().out
 
 
 def test_the_choice_reads_each_tune_fold_with_a_reader_not_trained_on_it(monkeypatch: pytest.MonkeyPatch) -> None:
