@@ -582,8 +582,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--mean",
         action="store_true",
-        help="with --weights of several files: read them as one reader giving their mean score (`Readers`, what "
-        "AnswerSettings.readers ships) rather than their soup; writes nothing",
+        help="with --weights of several files: read them as one reader giving their mean score (`Readers`, as "
+        "AnswerSettings.readers can name several) rather than their soup; writes nothing. The labelled sets' tune "
+        "rows are read by the files as trained, not cross-fitted: a choice that follows them is biased",
     )
     parser.add_argument("--out", type=Path, default=RERANKER_FILE, help="where to write the reranker")
     parser.add_argument("--no-write", action="store_true", help="print the figures, write nothing")
