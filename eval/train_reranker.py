@@ -364,11 +364,10 @@ def taught_by(pairs: Sequence[Pairs], teachers: Sequence[object]) -> list[Pairs]
     held-out bottom lines than their soup, at a pass of each (eval/EXPERIMENTS.md, "Sixteenth session"); a reader
     trained to give that average (knowledge distillation: Hinton et al., 2015) needs one pass.
     """
-    out = []
-    for p in pairs:
-        mean = np.mean([np.asarray(t.scores(p.question, list(p.texts)), dtype=np.float64) for t in teachers], axis=0)
-        out.append(dataclasses.replace(p, teacher=tuple(float(x) for x in mean)))
-    return out
+    mean = Readers(teachers)
+    return [
+        dataclasses.replace(p, teacher=tuple(float(x) for x in mean.scores(p.question, list(p.texts)))) for p in pairs
+    ]
 
 
 def train(
@@ -646,9 +645,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.weights:
             members = [RerankerWeights.load(path) for path in args.weights]
-            if args.mean:
-                reader = Readers([Reranker(m) for m in members])
-            else:
+            if not args.mean:
                 weights = members[0] if len(members) == 1 else soup_of(members, args.weights)
         else:
             medquad = datasets_dir / "medquad"
@@ -725,8 +722,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # Kept at once: choosing how much it counts takes minutes more, and may fail.
                 weights.save(args.out)
                 log(f"wrote {args.out} (the figures follow)")
-        if not args.mean:
-            reader = Reranker(weights)
+        reader = Readers([Reranker(m) for m in members]) if args.mean else Reranker(weights)
         # With labelled questions trained on, their tune rows are read cross-fitted instead (`_cross_fitted`).
         rows = labelled_rows(
             settings,

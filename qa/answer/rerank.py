@@ -314,7 +314,7 @@ class Readers:
         """One score per text: the mean of the members' (each on its own scale, as trained; higher is better)."""
         if not texts:
             return np.zeros(0, dtype=np.float32)
-        return np.mean([m.scores(question, texts) for m in self.members], axis=0)
+        return np.mean([np.asarray(m.scores(question, texts), dtype=np.float64) for m in self.members], axis=0)
 
 
 @lru_cache(maxsize=4)
