@@ -382,7 +382,8 @@ def held_out_sentences(path: Path, into: Path) -> tuple[Path, tuple[Query, ...]]
 
 
 def read_judged_set(path: Path) -> tuple[Query, ...]:
-    """Questions judged by document id: `{"id", "question", "relevant": {doc_id: grade > 0}, "history"?}`.
+    """Questions judged by document id: `{"id", "question", "relevant": {doc_id: grade > 0}, "history"?}`, each in
+    the split its id hashes to (a message is its own key, as a BEIR query is).
 
     Raises:
         EvalError: a line is not JSON, lacks a field, judges nothing, or repeats an id.
@@ -397,7 +398,7 @@ def read_judged_set(path: Path) -> tuple[Query, ...]:
         ):
             raise EvalError(f"{where}: 'relevant' must map each answering document id to a grade (a whole number > 0)")
         question = _text(item, "question", where)
-        queries.append(Query(qid, question, dict(relevant), history=_history(item, where)))
+        queries.append(Query(qid, question, dict(relevant), history=_history(item, where), split=split_of(qid)))
     if not queries:
         raise EvalError(f"{path} holds no questions")
     return tuple(queries)

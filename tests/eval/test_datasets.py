@@ -15,6 +15,7 @@ from eval.datasets import (
     medquad_sources,
     read_beir,
     read_beir_qrels,
+    read_judged_set,
     read_medquad,
     read_medquad_pages,
     read_own_set,
@@ -22,6 +23,7 @@ from eval.datasets import (
     read_question_set,
     sample,
 )
+from eval.splits import split_of
 from qa.loaders import load_paths
 
 
@@ -208,6 +210,15 @@ def test_own_set_names_the_bad_line(tmp_path: Path, row: dict, message: str) -> 
     with pytest.raises(EvalError, match=message) as caught:
         read_own_set(path)
     assert "own.jsonl:1" in str(caught.value)
+
+
+def test_judged_set_puts_each_message_in_a_split_by_its_id(tmp_path: Path) -> None:
+    # Our long messages are judged by document; their answer figures are reported per split like every other set,
+    # keyed by the message itself, as the abstention and disagreement tuners already key them.
+    rows = [{"id": f"m-{i}", "question": f"question {i}?", "relevant": {"d": 2}} for i in range(40)]
+    queries = read_judged_set(_lines(tmp_path / "m.jsonl", rows))
+    assert [q.split for q in queries] == [split_of(f"m-{i}") for i in range(40)]
+    assert {q.split for q in queries} == {"tune", "heldout"}
 
 
 def test_question_set_rejects_broken_json_with_its_line(tmp_path: Path) -> None:
