@@ -10,7 +10,7 @@
     compose.compose / abstain          the Answer structure, then its renderings (render)
 
 Every tuned number is in `settings.AnswerSettings`; the scorer's weights are `selector.json`, the question
-adapter's matrix `adapter.npz`, the cross-encoder's adapters `reranker.npz`.
+adapter's matrix `adapter.npz`, the cross-encoders' adapters `reranker.npz` and `reranker-whole.npz` (read as one).
 """
 
 from __future__ import annotations

@@ -8,9 +8,10 @@ primarily eliminated by the kidney."). A cross-encoder reads both in one input, 
 bundled MiniLM itself, fine-tuned by `python -m eval.train_reranker` with low-rank adapters on its attention and
 feed-forward layers (LoRA: Hu et al., ICLR 2022) and a linear head on its mean-pooled output. Only the adapters and
 the head ship (`reranker.npz` beside this module, float16, about 1 MB, with a header naming what trained it); the
-base weights come from the bundled model package, so nothing is downloaded. What ships is one such reader, trained
-on from the soup (`soup`) of two fine-tunings. `AnswerSettings.readers` names the files read; several are read as
-one, the mean of their scores (`Readers`), at the cost of a pass each.
+base weights come from the bundled model package, so nothing is downloaded. Two such readers ship, each trained on
+from the soup (`soup`) of two fine-tunings, the second with MedicationQA's tune questions kept whole
+(`reranker-whole.npz`). `AnswerSettings.readers` names the files read; several are read as one, the mean of their
+scores (`Readers`), at the cost of a pass each.
 
 Each sentence is read with what names its topic (its chunk's title and headings: "Clinical Presentation of Baclofen
 Toxicity: Hemodynamic instability", "PubMed 123 Results: ..."), since a list item alone does not say what it is

@@ -25,15 +25,19 @@ class AnswerSettings:
     `python -m eval.train_adapter`; see each file's "trained_on"). A supporting sentence needs a softmax share
     of at least `min_share` of the bottom line's, a warning `min_safety_share`.
 
-    Reranking (`qa.answer.rerank`): the scorer's `rerank_top` best are read by the cross-encoder
-    (`qa/answer/reranker.npz`) and reordered by their score plus `rerank_weight` times its reading (0 turns it off).
+    Reranking (`qa.answer.rerank`): the scorer's `rerank_top` best are read by the cross-encoders (`readers`) and
+    reordered by their score plus `rerank_weight` times their reading (0 turns it off).
     `readers` names the reader files beside `qa/answer/rerank.py`; several are read as one, the mean of their
-    scores (`rerank.Readers`), a pass each. One is shipped: the twenty-first session (2026-12-05) measured two, the
-    shipped one and the same training with MedicationQA's tune questions kept whole (`--whole-medicationqa`), at
-    (8, 1.0) with the four commands of eval/EXPERIMENTS.md: held-out bottom lines up on PubMedQA facts (64.0 ->
-    68.6%), MedQuAD facts (75.0 -> 77.9%), own (70.9 -> 72.7%) and MedicationQA (78.2 -> 78.8%), but our long
-    MedQuAD messages fell below their first passage (64.1 -> 56.4% against 59.0%), the gate's PubMedQA lost a
-    question on each split, and warm `ask()` took 37-48 ms more at p50, about 1.4x (`bench/ask_bench.py`, one thread).
+    scores (`rerank.Readers`), a pass each. Two are shipped since the twenty-third session (2026-12-05): the
+    eighteenth session's reader below and the same training with MedicationQA's tune questions kept whole
+    (`reranker-whole.npz`: `python -m eval.train_reranker --start soup.npz --labelled --sample 1500 --keywords 0.5
+    --near-misses 3 --findings --medicationqa --whole-medicationqa`, 67 min, from the same soup), read at the same
+    (8, 1.0), not re-chosen (both readers trained on the tune rows a choice would read). Measured with the four
+    commands of eval/EXPERIMENTS.md, one reader -> two, held out: own 70.9 -> 72.7%, PubMedQA facts 64.0 -> 68.6%,
+    MedQuAD facts 75.0 -> 77.9%, MedicationQA 78.2 -> 78.8% (its first passage 78.2%), our long messages over
+    MedQuAD 71.4% both, judged against every page that answers them (first passage 67.9%); the gate's PubMedQA lost
+    one question per split (100 / 96.6 -> 97.6 / 94.8%, first passage 100%), and warm `ask()` costs about 1.5x at
+    p50 (`bench/ask_bench.py`, one thread).
     Since the eighteenth session (2026-12-05) the reader is the sixteenth session's soup trained on for one epoch
     with the labelled sets' tune questions against the scorer's best 12 (3 times each; 426 questions once the tune
     halves grew by 180 that session) and a random 1500 of the soup's own training questions (`python -m
@@ -108,7 +112,7 @@ class AnswerSettings:
     max_ranked: int = 20
     rerank_top: int = 8
     rerank_weight: float = 1.0
-    readers: tuple[str, ...] = ("reranker.npz",)
+    readers: tuple[str, ...] = ("reranker.npz", "reranker-whole.npz")
 
     def __post_init__(self) -> None:
         for name in (
