@@ -88,10 +88,12 @@ from qa.answer.rerank import (
     RerankerWeights,
     lora_model,
     sentence_in_context,
+    settled,
     soup,
     trainable,
     weights_of,
 )
+from qa.answer.settings import AnswerSettings
 from qa.bm25 import stems
 from qa.records import Candidate, Chunk, Hit
 from qa.settings import BUNDLED_MODEL, Settings
@@ -116,6 +118,9 @@ LABELLED_REPEAT = 3
 LABELLED_FOLDS = 2
 # (sentences read, weight of the cross-encoder's score); the scorer alone is printed beside them.
 CHOICES = tuple((top, weight) for top in (4, 8, 12) for weight in (0.25, 0.5, 1.0, 2.0, 4.0))
+# With --mean: the margins within which the first reader's best two send a question to the others (a cascade,
+# `AnswerSettings.second_reading_margin`); 0 reads the first alone, inf every reader for every question.
+MARGINS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, math.inf)
 # MedicationQA's judged questions among the sources the choice weighs: right is a sentence of a relevant document.
 DOCUMENT_SOURCE = "medicationqa (document)"
 # Retrieved documents that near misses are drawn from, best first.
@@ -145,6 +150,8 @@ class Row:
     scores: np.ndarray
     reads: np.ndarray
     positive: np.ndarray
+    # With several readers (`Readers`): the first one's reading alone, for the cascade's figures; else None.
+    first: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -506,9 +513,13 @@ def question_rows(
     question, best = _best_candidates(assistant, q, top)
     if not best:
         return []
-    reads = reranker.scores(question, [sentence_in_context(c.chunk, c.text) for c in best])
+    texts = [sentence_in_context(c.chunk, c.text) for c in best]
     positive = np.array([right(c) for c in best])
-    return [Row(source, q.split, np.array([c.score for c in best]), reads, positive)]
+    scores = np.array([c.score for c in best])
+    if isinstance(reranker, Readers) and len(reranker.members) > 1:
+        each = [np.asarray(m.scores(question, texts), dtype=np.float64) for m in reranker.members]
+        return [Row(source, q.split, scores, np.mean(each, axis=0), positive, first=each[0])]
+    return [Row(source, q.split, scores, reranker.scores(question, texts), positive)]
 
 
 def _best_candidates(assistant: object, q: Query, top: int) -> tuple[str, list[Candidate]]:
@@ -542,6 +553,30 @@ def figures(rows: Sequence[Row], top: int, weight: float) -> dict[str, dict[str,
             right += bool(r.positive[int(np.argmax(final[: max(len(read), 1)]))])
         table[f"{source} {split}"] = {"questions": len(chosen), "bottom_line": right / len(chosen)}
     return table
+
+
+def cascade_figures(
+    rows: Sequence[Row], top: int, weight: float, margin: float
+) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """`figures` for readers read as a cascade (`Readers.scores` with the scorer's scores): a question takes the
+    first reader's reading where it leads the best two apart by `margin` or more (`rerank.settled`), the mean of
+    all readers' otherwise; and per split, the share of questions read by more than the first."""
+    table: dict[str, dict[str, float]] = {}
+    paid: dict[str, list[bool]] = {}
+    for source, split in sorted({(r.source, r.split) for r in rows}):
+        chosen = [r for r in rows if r.source == source and r.split == split]
+        right = 0
+        for r in chosen:
+            if r.first is None:
+                raise ValueError("cascade_figures needs rows read by several readers (Row.first)")
+            n = max(min(top, len(r.reads)), 1)
+            alone = r.scores[:n] + weight * r.first[:n]
+            again = not settled(alone, margin)
+            final = r.scores[:n] + weight * r.reads[:n] if again else alone
+            right += bool(r.positive[int(np.argmax(final))])
+            paid.setdefault(split, []).append(again)
+        table[f"{source} {split}"] = {"questions": len(chosen), "bottom_line": right / len(chosen)}
+    return table, {split: float(np.mean(flags)) for split, flags in paid.items()}
 
 
 def _summary(table: dict[str, dict[str, float]], split: str) -> str:
@@ -752,6 +787,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"aspect battery (eval/aspects.py): {aspects.right} of {aspects.questions} ({aspects.share:.3f}); most "
         f"confused (asked, read): {aspects.confusions.most_common(3)}"
     )
+    if args.mean:
+        _choose_margin(rows)
     if not (args.no_write or args.mean):
         kept = {f"{k} bottom_line": round(v["bottom_line"], 4) for k, v in chosen.items()}
         kept["aspects battery"] = round(aspects.share, 4)
@@ -810,6 +847,28 @@ def soup_of(members: Sequence[RerankerWeights], paths: Sequence[Path]) -> Rerank
         trained_on=f"a soup (the mean of the weight changes) of {len(members)} fine-tunings: " + "; ".join(parts),
         command="python -m eval.train_reranker --weights " + " ".join(p.name for p in paths),
     )
+
+
+def _choose_margin(rows: Sequence[Row]) -> float:
+    """Print the cascade's figures at the shipped reading (`AnswerSettings` rerank_top, rerank_weight) for every
+    margin of `MARGINS`, and the one kept: the smallest (the fewest second passes) whose tune macro is within one
+    standard error of the best."""
+    shipped = AnswerSettings()
+    top, weight = shipped.rerank_top, shipped.rerank_weight
+    print(f"\ncascade at the shipped reading ({top}, {weight}): the first reader alone, then all where its best two")
+    print("lie within the margin (AnswerSettings.second_reading_margin); share of questions read again")
+    tables: dict[float, dict[str, dict[str, float]]] = {}
+    for margin in MARGINS:
+        table, paid = cascade_figures(rows, top, weight, margin)
+        tables[margin] = _tune(table)
+        shares = ", ".join(f"{split} {share:.0%}" for split, share in sorted(paid.items()))
+        print(
+            f"margin {margin:4}: tune macro {macro(tables[margin]):.3f} (error {macro_error(tables[margin]):.3f}); "
+            f"read again {shares}; held-out {_summary(table, HELD_OUT)}"
+        )
+    margin = simplest_within_error(tables, lambda m: m)
+    print(f"chosen: second_reading_margin={margin} (the smallest within one standard error of the best tune macro)")
+    return margin
 
 
 def _tune(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:

@@ -311,11 +311,37 @@ class Readers:
             raise ValueError("Readers needs at least one reader")
         self.members = tuple(members)
 
-    def scores(self, question: str, texts: Sequence[str]) -> np.ndarray:
-        """One score per text: the mean of the members' (each on its own scale, as trained; higher is better)."""
+    def scores(
+        self,
+        question: str,
+        texts: Sequence[str],
+        *,
+        base: np.ndarray | None = None,
+        weight: float = 1.0,
+        margin: float = math.inf,
+    ) -> np.ndarray:
+        """One score per text: the mean of the members' (each on its own scale, as trained; higher is better).
+
+        With `base`, the scorer's score of each text, the members after the first read only where the first leaves
+        the question open: where `base + weight x` its reading puts the best two within `margin` of each other
+        (a cascade; `AnswerSettings.second_reading_margin`). Elsewhere the first member's reading is returned alone:
+        the order it gives is the one `rerank` keeps, and the other passes are saved."""
         if not texts:
             return np.zeros(0, dtype=np.float32)
-        return np.mean([np.asarray(m.scores(question, texts), dtype=np.float64) for m in self.members], axis=0)
+        first = np.asarray(self.members[0].scores(question, texts), dtype=np.float64)
+        if base is not None and settled(np.asarray(base, dtype=np.float64) + weight * first, margin):
+            return first
+        rest = [np.asarray(m.scores(question, texts), dtype=np.float64) for m in self.members[1:]]
+        return np.mean([first, *rest], axis=0)
+
+
+def settled(combined: np.ndarray, margin: float) -> bool:
+    """Whether the best of `combined` leads the next best by `margin` or more (always, for fewer than two): then a
+    second reader is not read. A margin of 0 never reads one; an infinite margin always does."""
+    if len(combined) < 2:
+        return True
+    best, second = np.sort(combined)[::-1][:2]
+    return bool(best - second >= margin)
 
 
 @lru_cache(maxsize=4)
@@ -339,7 +365,13 @@ def rerank(
     if reranker is None or settings.rerank_top == 0 or settings.rerank_weight == 0 or len(candidates) < 2:
         return list(candidates)
     top = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)[: settings.rerank_top]
-    read = reranker.scores(question, [sentence_in_context(candidates[i].chunk, candidates[i].text) for i in top])
+    texts = [sentence_in_context(candidates[i].chunk, candidates[i].text) for i in top]
+    if isinstance(reranker, Readers):
+        base = np.array([candidates[i].score for i in top])
+        margin = settings.second_reading_margin
+        read = reranker.scores(question, texts, base=base, weight=settings.rerank_weight, margin=margin)
+    else:
+        read = reranker.scores(question, texts)
     combined = [candidates[i].score + settings.rerank_weight * float(r) for i, r in zip(top, read, strict=True)]
     reordered = [top[k] for k in sorted(range(len(top)), key=lambda k: -combined[k])]
     out = list(candidates)

@@ -113,6 +113,7 @@ class AnswerSettings:
     rerank_top: int = 8
     rerank_weight: float = 1.0
     readers: tuple[str, ...] = ("reranker.npz", "reranker-whole.npz")
+    second_reading_margin: float = math.inf
 
     def __post_init__(self) -> None:
         for name in (
@@ -131,6 +132,9 @@ class AnswerSettings:
                 f"AnswerSettings.rerank_top and rerank_weight must be 0 or more, got {self.rerank_top}, "
                 f"{self.rerank_weight}"
             )
+        if not self.second_reading_margin >= 0.0:
+            margin = self.second_reading_margin
+            raise ValueError(f"AnswerSettings.second_reading_margin must be 0 or more (inf: always), got {margin}")
         if (
             not self.readers
             or len(set(self.readers)) != len(self.readers)

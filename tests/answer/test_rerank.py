@@ -100,6 +100,44 @@ def test_readers_read_the_mean_of_their_members() -> None:
         Readers(())
 
 
+def test_readers_read_the_rest_only_where_the_first_leaves_the_best_two_close() -> None:
+    # A cascade: the scorer's scores plus the first reader's, 1.0 + 1.0 against 0.0 - 2.0, lead by 4.
+    texts = ["t: Coma.", "t: Flaccid extremities."]
+    base = np.array([1.0, 0.0])
+    for margin, second_read, expected in ((4.5, True, [2.0, -1.0]), (4.0, False, [1.0, -2.0]), (0.0, False, None)):
+        first = Reads({"Coma.": 1.0, "Flaccid extremities.": -2.0})
+        second = Reads({"Coma.": 3.0, "Flaccid extremities.": 0.0})
+        read = Readers((first, second)).scores("q", texts, base=base, weight=1.0, margin=margin)
+        assert first.read == texts and bool(second.read) == second_read
+        assert read == pytest.approx(expected or [1.0, -2.0])
+    # Without the scorer's scores, or with no margin to settle by, every member reads.
+    second = Reads({"Coma.": 3.0, "Flaccid extremities.": 0.0})
+    both = Readers((Reads({"Coma.": 1.0, "Flaccid extremities.": -2.0}), second))
+    assert both.scores("q", texts, base=base, weight=1.0, margin=float("inf")) == pytest.approx([2.0, -1.0])
+    assert both.scores("q", texts[:1], base=base[:1], weight=1.0, margin=1.0) == pytest.approx([1.0])
+
+
+def test_rerank_hands_the_readers_the_scorers_scores_and_the_margin() -> None:
+    scored = [candidate(CHUNK, i, s) for i, s in enumerate((3.0, 2.0, 1.9, 0.5))]
+    first = Reads({"Coma.": 0.0, "Tonic-clonic seizure.": 0.5, "Flaccid extremities.": 0.0})
+    second = Reads({"Coma.": 0.0, "Tonic-clonic seizure.": 5.0, "Flaccid extremities.": 0.0})
+    settings = AnswerSettings(rerank_top=3, rerank_weight=1.0, second_reading_margin=0.4)
+    # 3.0 + 0 against 2.0 + 0.5 leads by 0.5: settled by the first reader, the second never reads.
+    kept = rerank(scored, "q", Readers((first, second)), settings)
+    assert [c.score for c in kept] == pytest.approx([3.0, 2.0, 1.9, 0.5])
+    assert second.read == []
+    wider = dataclasses.replace(settings, second_reading_margin=1.0)
+    out = rerank(scored, "q", Readers((first, second)), wider)
+    assert len(second.read) == 3 and out[1].score == pytest.approx(3.0)
+
+
+def test_settings_refuse_a_negative_or_missing_second_reading_margin() -> None:
+    for margin in (-0.5, float("nan")):
+        with pytest.raises(ValueError, match="second_reading_margin"):
+            AnswerSettings(second_reading_margin=margin)
+    assert AnswerSettings(second_reading_margin=float("inf")).second_reading_margin == float("inf")
+
+
 def test_settings_name_the_readers_as_files_beside_the_module() -> None:
     for readers in ((), ("../reranker.npz",), ("reranker.json",), ("reranker.npz", "reranker.npz")):
         with pytest.raises(ValueError, match="readers"):

@@ -26,6 +26,7 @@ from eval.train_reranker import (
     Row,
     _cross_fitted,
     beir_pairs,
+    cascade_figures,
     figures,
     keyword_query,
     labelled_pairs,
@@ -58,6 +59,21 @@ def test_figures_add_the_weighted_reading_of_the_best_few_only() -> None:
     assert figures(rows, 3, 1.0)["own tune"]["bottom_line"] == 0.0
     assert figures(rows, 2, 0.5)["own tune"]["bottom_line"] == 0.0
     assert figures(rows, 2, 1.0)["own heldout"] == {"questions": 1, "bottom_line": 1.0}
+
+
+def test_cascade_figures_read_the_mean_only_where_the_first_reader_leaves_the_best_two_close() -> None:
+    # The first reader alone: 2.5 + 0 against 1.0 + 1.0 (lead 0.5); the mean of both moves the second past the first.
+    row = Row("own", "tune", np.array([2.5, 1.0]), np.array([0.0, 2.0]), np.array([False, True]), np.array([0.0, 1.0]))
+    close = Row("own", "heldout", np.array([2.0, 1.0]), np.array([1.0, 0.0]), np.array([True, False]), np.zeros(2))
+    table, paid = cascade_figures([row, close], 2, 1.0, 0.4)
+    assert table["own tune"]["bottom_line"] == 0.0 and paid == {"tune": 0.0, "heldout": 0.0}
+    table, paid = cascade_figures([row, close], 2, 1.0, 0.6)
+    assert table["own tune"]["bottom_line"] == 1.0 and paid == {"tune": 1.0, "heldout": 0.0}
+    # An infinite margin reads every question again: the figures of the mean (`figures`).
+    table, paid = cascade_figures([row, close], 2, 1.0, float("inf"))
+    assert table == figures([row, close], 2, 1.0) and paid == {"tune": 1.0, "heldout": 1.0}
+    with pytest.raises(ValueError, match="several readers"):
+        cascade_figures([_row("own", "tune", [1.0], [0.0], [True])], 2, 1.0, 1.0)
 
 
 def _chunk(doc_id: str, sentences: list[str]) -> Chunk:
@@ -343,7 +359,9 @@ def test_mean_chooses_for_several_files_read_as_one_and_writes_nothing(
 
     def read(settings, datasets_dir, reader, top, *, keep=lambda q: True, medicationqa=True):
         read_by.append(reader)
-        return [_row("own", split, [1.0, 0.5], [0.0, 1.0], [False, True]) for split in (TUNE, "heldout")]
+        # The first file alone keeps the scorer's best (lead 0.5); the mean of both moves the right one up.
+        row = Row("own", TUNE, np.array([1.0, 0.5]), np.array([0.0, 1.0]), np.array([False, True]), np.zeros(2))
+        return [row, dataclasses.replace(row, split="heldout")]
 
     monkeypatch.setattr("eval.train_reranker.labelled_rows", read)
     battery = BatteryResult(1, 2, collections.Counter())
@@ -353,7 +371,11 @@ def test_mean_chooses_for_several_files_read_as_one_and_writes_nothing(
     # Both reads (the choice's rows and the battery) are by one reader averaging the two files, not their soup.
     assert [r.members for r in read_by] == [("reader a.npz", "reader b.npz")] * 2
     assert not out.exists()
-    assert "chosen: rerank_top=" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "chosen: rerank_top=" in printed
+    # The cascade's margin: the smallest that reads the others where the first leaves the best two 0.5 apart.
+    assert "margin  0.5: tune macro 0.000" in printed and "margin  inf: tune macro 1.000" in printed
+    assert "chosen: second_reading_margin=1.0 " in printed
 
 
 def test_the_choice_reads_each_tune_fold_with_a_reader_not_trained_on_it(monkeypatch: pytest.MonkeyPatch) -> None:
