@@ -27,24 +27,23 @@ class AnswerSettings:
 
     Reranking (`qa.answer.rerank`): the scorer's `rerank_top` best are read by the cross-encoders (`readers`) and
     reordered by their score plus `rerank_weight` times their reading (0 turns it off).
-    `readers` names the reader files beside `qa/answer/rerank.py`; several are read as one, the mean of their
-    scores (`rerank.Readers`), a pass each. Two are shipped since the twenty-third session (2026-12-05): the
-    eighteenth session's reader below and the same training with MedicationQA's tune questions kept whole
-    (`reranker-whole.npz`: `python -m eval.train_reranker --start soup.npz --labelled --sample 1500 --keywords 0.5
-    --near-misses 3 --findings --medicationqa --whole-medicationqa`, 67 min, from the same soup), read at the same
-    (8, 1.0), not re-chosen (both readers trained on the tune rows a choice would read). Measured with the four
-    commands of eval/EXPERIMENTS.md, one reader -> two, held out: own 70.9 -> 72.7%, PubMedQA facts 64.0 -> 68.6%,
-    MedQuAD facts 75.0 -> 77.9%, MedicationQA 78.2 -> 78.8% (its first passage 78.2%), our long messages over
-    MedQuAD 71.4% both, judged against every page that answers them (first passage 67.9%); the gate's PubMedQA lost
-    one question per split (100 / 96.6 -> 97.6 / 94.8%, first passage 100%), pubmedqa/sentences one (77 -> 76%,
-    first passage 79%), and warm `ask()` costs about 1.5x at p50 (`bench/ask_bench.py`, one thread).
-    `second_reading_margin` makes the readers a cascade: the second reads a
-    question only where the first leaves the best two (score + weight x reading) within the margin (0: the first
-    alone; inf: both always). `python -m eval.train_reranker --weights reranker.npz reranker-whole.npz --mean`
-    prints each margin's figures: both always has the best tune macro (0.853; the first alone 0.817), and the
-    one-standard-error rule would keep 1.0 (0.845, error 0.021; 24% of tune questions read twice). Measured end to
-    end, 1.0 put held-out MedicationQA below its first passage (77.9% against 78.2%) and our long MedicationQA
-    messages too (82.1% against 85.7%): both readers are read always.
+    `readers` names the reader files beside `qa/answer/rerank.py`; several are read as one, the mean of their scores
+    (`rerank.Readers`), a pass each. Two are shipped since the twenty-third session (2026-12-05): the eighteenth
+    session's reader below and the same training with MedicationQA's tune questions kept whole (`reranker-whole.npz`:
+    `python -m eval.train_reranker --start soup.npz --labelled --sample 1500 --keywords 0.5 --near-misses 3 --findings
+    --medicationqa --whole-medicationqa`, 67 min, from the same soup), read at the same (8, 1.0), not re-chosen (both
+    readers trained on the tune rows a choice would read). Measured with the four commands of eval/EXPERIMENTS.md, one
+    reader -> two, held out: own 70.9 -> 72.7%, PubMedQA facts 64.0 -> 68.6%, MedQuAD facts 75.0 -> 77.9%, MedicationQA
+    78.2 -> 78.8% (its first passage 78.2%), our long messages over MedQuAD 71.4% both, judged against every page that
+    answers them (first passage 67.9%), over MedicationQA 100 -> 96.3%, judged the same way (first passage 100%); the
+    gate's PubMedQA lost one question per split (100 / 96.6 -> 97.6 / 94.8%, first passage 100%), pubmedqa/sentences one
+    (77 -> 76%, first passage 79%), and warm `ask()` costs about 1.5x at p50 (`bench/ask_bench.py`, one thread).
+    `second_reading_margin` makes the readers a cascade: the second reads a question only where the first leaves the
+    best two (score + weight x reading) within the margin (0: the first alone; inf: both always). `python -m
+    eval.train_reranker --weights reranker.npz reranker-whole.npz --mean` prints each margin's figures: both always has
+    the best tune macro (0.853; the first alone 0.817), and the one-standard-error rule would keep 1.0 (0.845, error
+    0.021; 24% of tune questions read twice). Measured end to end, 1.0 put held-out MedicationQA below its first passage
+    (77.9% against 78.2%) and our long MedicationQA messages too (82.1% against 85.7%): both readers are read always.
     Since the eighteenth session (2026-12-05) the reader is the sixteenth session's soup trained on for one epoch
     with the labelled sets' tune questions against the scorer's best 12 (3 times each; 426 questions once the tune
     halves grew by 180 that session) and a random 1500 of the soup's own training questions (`python -m
