@@ -561,22 +561,16 @@ def cascade_figures(
     """`figures` for readers read as a cascade (`Readers.scores` with the scorer's scores): a question takes the
     first reader's reading where it leads the best two apart by `margin` or more (`rerank.settled`), the mean of
     all readers' otherwise; and per split, the share of questions read by more than the first."""
-    table: dict[str, dict[str, float]] = {}
+    read: list[Row] = []
     paid: dict[str, list[bool]] = {}
-    for source, split in sorted({(r.source, r.split) for r in rows}):
-        chosen = [r for r in rows if r.source == source and r.split == split]
-        right = 0
-        for r in chosen:
-            if r.first is None:
-                raise ValueError("cascade_figures needs rows read by several readers (Row.first)")
-            n = max(min(top, len(r.reads)), 1)
-            alone = r.scores[:n] + weight * r.first[:n]
-            again = not settled(alone, margin)
-            final = r.scores[:n] + weight * r.reads[:n] if again else alone
-            right += bool(r.positive[int(np.argmax(final))])
-            paid.setdefault(split, []).append(again)
-        table[f"{source} {split}"] = {"questions": len(chosen), "bottom_line": right / len(chosen)}
-    return table, {split: float(np.mean(flags)) for split, flags in paid.items()}
+    for r in rows:
+        if r.first is None:
+            raise ValueError("cascade_figures needs rows read by several readers (Row.first)")
+        n = max(min(top, len(r.reads)), 1)
+        again = not settled(r.scores[:n] + weight * r.first[:n], margin)
+        read.append(r if again else dataclasses.replace(r, reads=r.first))
+        paid.setdefault(r.split, []).append(again)
+    return figures(read, top, weight), {split: float(np.mean(flags)) for split, flags in paid.items()}
 
 
 def _summary(table: dict[str, dict[str, float]], split: str) -> str:
@@ -849,7 +843,7 @@ def soup_of(members: Sequence[RerankerWeights], paths: Sequence[Path]) -> Rerank
     )
 
 
-def _choose_margin(rows: Sequence[Row]) -> float:
+def _choose_margin(rows: Sequence[Row]) -> None:
     """Print the cascade's figures at the shipped reading (`AnswerSettings` rerank_top, rerank_weight) for every
     margin of `MARGINS`, and the one kept: the smallest (the fewest second passes) whose tune macro is within one
     standard error of the best."""
@@ -868,7 +862,6 @@ def _choose_margin(rows: Sequence[Row]) -> float:
         )
     margin = simplest_within_error(tables, lambda m: m)
     print(f"chosen: second_reading_margin={margin} (the smallest within one standard error of the best tune macro)")
-    return margin
 
 
 def _tune(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
