@@ -1,9 +1,11 @@
 """Stage 3 of an answer: which scored candidates are quoted, and where.
 
-The bottom line is the scorer's best candidate; when it leads into a list ("Her symptoms were:"), the items on the
-lines after it in its passage come with it, since the lead-in alone says nothing. Warnings the clinician must not
-miss get their own place when the scorer finds them likely enough; then the key evidence, the next most likely
-sentences. No sentence is quoted twice, nor one that only repeats another in other words (word-set overlap).
+The bottom line is the scorer's best candidate; when it leads into a list ("Her symptoms were:", "Some common
+symptoms of hypothyroidism are"), the items on the lines after it in its passage come with it, since the lead-in
+alone says nothing; when it is an item of a list ("weight gain"), its lead-in comes before it, which says what the
+item is. Warnings the clinician must not miss get their own place when the scorer finds them likely enough; then the
+key evidence, the next most likely sentences. No sentence is quoted twice, nor one that only repeats another in
+other words (word-set overlap).
 """
 
 from __future__ import annotations
@@ -15,8 +17,13 @@ from dataclasses import dataclass
 
 from qa.answer.safety import QUANTITY, WARNING
 from qa.answer.settings import AnswerSettings
-from qa.records import Candidate
+from qa.records import Candidate, Chunk
 from qa.text import term_sets
+
+# A sentence's end: its punctuation, then perhaps closing quotes or brackets and a footnote's number ("organs.2").
+_ENDS = re.compile(r"[.!?][\"'”’)\]]*[\d,]*$")
+# Text that opens as a sentence does: a capital letter (after any quote or bracket).
+_OPENS = re.compile(r"[\"'“‘(\[]*[A-Z]")
 
 
 @dataclass(frozen=True)
@@ -110,19 +117,63 @@ def select(
 
 
 def with_list(chosen: Sequence[Candidate], candidates: Sequence[Candidate], limit: int) -> list[Candidate]:
-    """`chosen` (one candidate), followed by its list when it is a lead-in (ends with a colon): the candidates that
-    come next in its passage, each starting a line of its own, up to `limit`, stopping at another lead-in."""
-    if len(chosen) != 1 or not chosen[0].text.rstrip().endswith(":"):
+    """`chosen` (one candidate) with the list it belongs to: followed by its items when it is a lead-in (up to
+    `limit`), or after its lead-in when it is an item, since "weight gain" alone does not say whose symptom it is.
+
+    Items are quoted whether or not they are candidates: a one-word item ("fatigue") is never quoted alone, but it
+    is part of the list its lead-in announces."""
+    if len(chosen) != 1:
         return list(chosen)
     head = chosen[0]
-    by_sentence = {c.sentence: c for c in candidates if c.chunk.chunk_id == head.chunk.chunk_id}
-    items: list[Candidate] = []
-    after = head.sentence + 1
-    while after in by_sentence and len(items) < limit:
-        item = by_sentence[after]
-        start = head.chunk.sentences[after][0]
-        if "\n" not in head.chunk.text[head.chunk.sentences[after - 1][1] : start] or item.text.rstrip().endswith(":"):
-            break
-        items.append(item)
-        after += 1
-    return [head, *items]
+    found = lists(head.chunk)
+    if head.sentence in found:
+        return [head, *(_quoted(head, k, candidates) for k in found[head.sentence][:limit])]
+    lead = next((lead for lead, items in found.items() if head.sentence in items), None)
+    return [head] if lead is None else [_quoted(head, lead, candidates), head]
+
+
+def lists(chunk: Chunk) -> dict[int, list[int]]:
+    """The lists of `chunk`: each lead-in's sentence number, and its items' (the sentences after it that each
+    start a line, up to the next lead-in).
+
+    A lead-in either ends with a colon ("Her symptoms were:"), and its items may be full sentences; or it opens as a
+    sentence does and ends without a sentence's punctuation, and runs on into each line below it that opens in lower
+    case ("Some common symptoms of hypothyroidism are" / "fatigue"), as MedQuAD's pages write their lists. Lines that
+    each open with a capital and lack a full stop are bullets side by side ("Do not assume ..." / "Do not delay
+    ..."), and a heading is followed by a paragraph, not by items."""
+    sentences = [text.strip() for text in chunk.sentence_texts()]
+    found: dict[int, list[int]] = {}
+    number = 0
+    while number < len(sentences):
+        head = sentences[number]
+        colon = head.endswith(":")
+        items: list[int] = []
+        if colon or (_OPENS.match(head) and not _ENDS.search(head)):
+            for item in range(number + 1, len(sentences)):
+                text = sentences[item]
+                if not _starts_line(chunk, item) or text.endswith(":"):
+                    break
+                if not colon and _OPENS.match(text):
+                    break
+                items.append(item)
+        if items:
+            found[number] = items
+        number = items[-1] + 1 if items else number + 1
+    return found
+
+
+def _starts_line(chunk: Chunk, number: int) -> bool:
+    """Whether sentence `number` of `chunk` starts a line of its own (a line break since the sentence before)."""
+    if number == 0:
+        return False
+    return "\n" in chunk.text[chunk.sentences[number - 1][1] : chunk.sentences[number][0]]
+
+
+def _quoted(head: Candidate, number: int, candidates: Sequence[Candidate]) -> Candidate:
+    """Sentence `number` of `head`'s chunk as a quote: its candidate when it is one, else made from `head`'s hit
+    (with `head`'s score, since it is quoted as part of `head`'s list)."""
+    for c in candidates:
+        if c.chunk.chunk_id == head.chunk.chunk_id and c.sentence == number:
+            return c
+    start, end = head.chunk.sentences[number]
+    return Candidate(head.hit, start, end, sentence=number, score=head.score)

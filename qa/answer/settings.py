@@ -16,9 +16,9 @@ class AnswerSettings:
 
     Candidates and layout (chosen for a 30-second read, not tuned): `max_chunks` chunks, at most `per_document`
     from one document, every sentence of them a candidate; a bottom line that leads into a list carries up to
-    `max_list_items` of its items; up to `max_sentences` sentences of key evidence in `max_groups` groups,
-    `max_safety` warnings; `near_duplicate` and `near_duplicate_safety` are the word-set
-    Jaccard above which a sentence repeats one already quoted.
+    `max_list_items` of its items (one that is an item comes after its lead-in); up to `max_sentences` sentences of
+    key evidence in `max_groups` groups, `max_safety` warnings; `near_duplicate` and `near_duplicate_safety` are the
+    word-set Jaccard above which a sentence repeats one already quoted.
 
     Selection: the bottom line is the scorer's best candidate (`qa/answer/selector.json`, trained by
     `python -m eval.train_selector`, and the question adapter it reads, `qa/answer/adapter.npz`, fitted by

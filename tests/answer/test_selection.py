@@ -1,0 +1,130 @@
+"""Which candidates an answer quotes: a bottom line that is part of a list comes with what makes it readable."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from qa.answer.candidates import gather
+from qa.answer.selection import select
+from qa.answer.settings import AnswerSettings
+from qa.records import Candidate, Chunk, Hit
+
+
+def line_chunk(marked: str) -> Chunk:
+    """A chunk whose sentences are its lines, a line split after each ". " within it and at each " | " (a space in
+    the text: where a sentence ends without a full stop and another follows on its line)."""
+    text, spans, start = "", [], 0
+    for piece in re.split(r"(?<=[.?!]) |\n| \| ", marked):
+        start = marked.index(piece, start)
+        text = marked[:start].replace(" | ", " ")
+        spans.append((len(text), len(text) + len(piece)))
+        start += len(piece)
+    return Chunk(
+        "c-0", "page.txt", "Page", ("Page",), 0, 0, len(text) + len(piece), marked.replace(" | ", " "), tuple(spans)
+    )
+
+
+def bottom_line_of(text: str, best: str, settings: AnswerSettings | None = None) -> list[str]:
+    """The bottom line selected when `best` is the best-scored candidate of a chunk of `text` (the others as gathered:
+    a lone word is not a candidate)."""
+    chunk = line_chunk(text)
+    scored = [
+        Candidate(c.hit, c.start, c.end, sentence=c.sentence, score=3.0 if c.text == best else -float(c.sentence))
+        for c in gather([Hit(chunk, 1.0)])
+    ]
+    assert best in [c.text for c in scored]
+    return [c.text for c in select(scored, settings).bottom_line]
+
+
+HYPOTHYROIDISM = (
+    "Hypothyroidism has many symptoms that can vary from person to person. Some common symptoms of hypothyroidism are\n"
+    "fatigue\n"
+    "weight gain\n"
+    "dry, thinning hair\n"
+    "However, hypothyroidism develops slowly, so many people dont notice symptoms of the disease.\n"
+    "Symptoms more specific to Hashimotos disease are a goiter and a feeling of fullness in the throat."
+)
+
+CASE = (
+    "Case: 14 year old woman ingested 60 tablets of baclofen.\n"
+    "Her symptoms were:\n"
+    "Coma\n"
+    "Tonic-clonic seizure\n"
+    "Initially intubated for airway protection.\n"
+    "Baclofen level: 882 ng/mL"
+)
+
+
+def test_a_lead_in_without_a_colon_carries_its_items_up_to_the_line_that_opens_a_sentence() -> None:
+    # The sentence runs on into each line below it ("... are fatigue"); a capitalised line ends the list.
+    assert bottom_line_of(HYPOTHYROIDISM, "Some common symptoms of hypothyroidism are") == [
+        "Some common symptoms of hypothyroidism are",
+        "fatigue",
+        "weight gain",
+        "dry, thinning hair",
+    ]
+
+
+def test_a_list_keeps_its_one_word_items_though_they_are_not_candidates() -> None:
+    # "Coma" is never quoted alone, but it is an item of the list the lead-in announces; a colon's list may hold
+    # full sentences, and ends at the next lead-in or at a sentence that does not start a line.
+    assert bottom_line_of(CASE, "Her symptoms were:") == [
+        "Her symptoms were:",
+        "Coma",
+        "Tonic-clonic seizure",
+        "Initially intubated for airway protection.",
+        "Baclofen level: 882 ng/mL",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "best", "lead"),
+    [
+        (HYPOTHYROIDISM, "weight gain", "Some common symptoms of hypothyroidism are"),
+        (CASE, "Tonic-clonic seizure", "Her symptoms were:"),
+    ],
+)
+def test_a_list_item_chosen_alone_comes_after_its_lead_in(text: str, best: str, lead: str) -> None:
+    # "weight gain" alone does not say whose symptom it is; the lead-in does, and the item stays the point.
+    assert bottom_line_of(text, best) == [lead, best]
+
+
+@pytest.mark.parametrize(
+    ("text", "best"),
+    [
+        # A heading above a paragraph: the line after it is a full sentence, not an item.
+        (
+            "Autoimmune Disorders\nUp to 80 percent of cases are caused by an autoimmune disorder.2",
+            "Autoimmune Disorders",
+        ),
+        # A sentence cut without its full stop, followed on the same line: nothing hangs from it.
+        (
+            "Vertigo may be treated with the drug diazepam | Other drugs help too.",
+            "Vertigo may be treated with the drug diazepam",
+        ),
+        # Bullets side by side, each opening with a capital and without a full stop, are not a lead-in and its items.
+        (
+            "Do not assume standard doses are safe\nDo not delay dialysis\nDo not expect",
+            "Do not assume standard doses are safe",
+        ),
+        ("Do not assume standard doses are safe\nDo not delay dialysis\nDo not expect", "Do not delay dialysis"),
+        # Lines that each end a sentence are not a list.
+        ("Rest is advised.\nFluids help recovery.", "Fluids help recovery."),
+        # The last line of a chunk.
+        ("Rest is advised.\nSome common symptoms are", "Some common symptoms are"),
+    ],
+)
+def test_a_sentence_that_neither_leads_into_nor_belongs_to_a_list_stands_alone(text: str, best: str) -> None:
+    assert bottom_line_of(text, best) == [best]
+
+
+def test_a_long_list_is_cut_at_the_limit_and_keeps_the_item_chosen() -> None:
+    items = [f"item number {i}" for i in range(1, 7)]
+    text = "\n".join(["The options include", *items, "Ask your doctor which one suits you."])
+    assert bottom_line_of(text, "The options include", AnswerSettings(max_list_items=2)) == [
+        "The options include",
+        *items[:2],
+    ]
+    assert bottom_line_of(text, "item number 5", AnswerSettings(max_list_items=2)) == ["The options include", items[4]]
