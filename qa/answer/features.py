@@ -60,6 +60,8 @@ _YES_NO_QUESTION = re.compile(
 )
 _YES_NO_ANSWER = re.compile(r"^\W*(yes|no)\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
+# Fewer words than this, and no sentence's end: a heading-like fragment ("Hemodynamic instability").
+FRAGMENT_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,7 @@ def feature_matrix(candidates: Sequence[Candidate], hits: Sequence[Hit], asked: 
         "log_words": [math.log1p(n) for n in counts],
         # A list's lead-in ("Her symptoms were:") or a heading-like fragment says little on its own.
         "fragment": [
-            e.endswith(":") or (n < 8 and e[-1:] not in ".!?" and not _DIGIT.search(e))
+            e.endswith(":") or (n < FRAGMENT_WORDS and e[-1:] not in ".!?" and not _DIGIT.search(e))
             for e, n in zip(endings, counts, strict=True)
         ],
         "dense_gap": [

@@ -15,10 +15,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from qa.answer.features import FRAGMENT_WORDS
 from qa.answer.safety import QUANTITY, WARNING
 from qa.answer.settings import AnswerSettings
 from qa.records import Candidate, Chunk
-from qa.text import term_sets
+from qa.text import term_sets, words
 
 # A sentence's end: its punctuation, then perhaps closing quotes or brackets and a footnote's number ("organs.2").
 _ENDS = re.compile(r"[.!?][\"'”’)\]]*[\d,]*$")
@@ -118,7 +119,10 @@ def select(
 
 def with_list(chosen: Sequence[Candidate], candidates: Sequence[Candidate], limit: int) -> list[Candidate]:
     """`chosen` (one candidate) with the list it belongs to: followed by its items when it is a lead-in (up to
-    `limit`), or after its lead-in when it is an item, since "weight gain" alone does not say whose symptom it is.
+    `limit`); after its lead-in when it is an item that says little alone, since "weight gain" does not say whose
+    symptom it is (an item that opens in lower case runs on from its lead-in; one of fewer than `FRAGMENT_WORDS`
+    words without a sentence's end is a fragment). An item that is a sentence of its own ("The hemodialysis removal
+    rate constant is 0.152 h⁻¹, ...") is the bottom line alone.
 
     Items are quoted whether or not they are candidates: a one-word item ("fatigue") is never quoted alone, but it
     is part of the list its lead-in announces."""
@@ -129,7 +133,14 @@ def with_list(chosen: Sequence[Candidate], candidates: Sequence[Candidate], limi
     if head.sentence in found:
         return [head, *(_quoted(head, k, candidates) for k in found[head.sentence][:limit])]
     lead = next((lead for lead, items in found.items() if head.sentence in items), None)
-    return [head] if lead is None else [_quoted(head, lead, candidates), head]
+    return [head] if lead is None or _stands_alone(head.text) else [_quoted(head, lead, candidates), head]
+
+
+def _stands_alone(text: str) -> bool:
+    """Whether a list item reads as a sentence of its own: it opens as one, and has a sentence's end or enough
+    words not to be a fragment."""
+    text = text.strip()
+    return bool(_OPENS.match(text)) and (bool(_ENDS.search(text)) or len(words(text)) >= FRAGMENT_WORDS)
 
 
 def lists(chunk: Chunk) -> dict[int, list[int]]:

@@ -86,9 +86,21 @@ def test_a_list_keeps_its_one_word_items_though_they_are_not_candidates() -> Non
         (CASE, "Tonic-clonic seizure", "Her symptoms were:"),
     ],
 )
-def test_a_list_item_chosen_alone_comes_after_its_lead_in(text: str, best: str, lead: str) -> None:
+def test_a_list_item_that_says_little_alone_comes_after_its_lead_in(text: str, best: str, lead: str) -> None:
     # "weight gain" alone does not say whose symptom it is; the lead-in does, and the item stays the point.
     assert bottom_line_of(text, best) == [lead, best]
+
+
+@pytest.mark.parametrize(
+    "best",
+    [
+        "Initially intubated for airway protection.",
+        "The hemodialysis removal rate constant is 0.152 per hour during a standard session",
+    ],
+)
+def test_a_list_item_that_is_a_sentence_of_its_own_is_the_bottom_line_alone(best: str) -> None:
+    text = "\n".join(["Her symptoms were:", "Coma", best, "Tonic-clonic seizure"])
+    assert bottom_line_of(text, best) == [best]
 
 
 @pytest.mark.parametrize(
