@@ -43,9 +43,15 @@ def gather(hits: Sequence[Hit], settings: AnswerSettings | None = None) -> list[
     for hit in pick_chunks(hits, settings):
         for number, (start, end) in enumerate(hit.chunk.sentences):
             text = hit.chunk.text[start:end]
-            if len(words(text)) >= MIN_WORDS and not _PAGE_INSTRUCTION.search(text):
+            if len(words(text)) >= MIN_WORDS and quotable(text):
                 out.append(Candidate(hit, start, end, sentence=number))
     return out
+
+
+def quotable(text: str) -> bool:
+    """Whether a sentence may be quoted at all: it holds a word, and it is not an instruction to the reader of a web
+    page. (A lone word is quotable, but only as an item of its list: `qa.answer.selection.with_list`.)"""
+    return bool(words(text)) and not _PAGE_INSTRUCTION.search(text)
 
 
 class SentenceVectors(Protocol):

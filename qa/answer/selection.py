@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from qa.answer.candidates import quotable
 from qa.answer.features import FRAGMENT_WORDS
 from qa.answer.safety import QUANTITY, WARNING
 from qa.answer.settings import AnswerSettings
@@ -131,9 +132,11 @@ def with_list(chosen: Sequence[Candidate], candidates: Sequence[Candidate], limi
     head = chosen[0]
     found = lists(head.chunk)
     if head.sentence in found:
-        return [head, *(_quoted(head, k, candidates) for k in found[head.sentence][:limit])]
+        items = [_quoted(head, k, candidates) for k in found[head.sentence]]
+        return [head, *[item for item in items if item is not None][:limit]]
     lead = next((lead for lead, items in found.items() if head.sentence in items), None)
-    return [head] if lead is None or _stands_alone(head.text) else [_quoted(head, lead, candidates), head]
+    quoted = _quoted(head, lead, candidates) if lead is not None and not _stands_alone(head.text) else None
+    return [head] if quoted is None else [quoted, head]
 
 
 def _stands_alone(text: str) -> bool:
@@ -180,11 +183,14 @@ def _starts_line(chunk: Chunk, number: int) -> bool:
     return "\n" in chunk.text[chunk.sentences[number - 1][1] : chunk.sentences[number][0]]
 
 
-def _quoted(head: Candidate, number: int, candidates: Sequence[Candidate]) -> Candidate:
+def _quoted(head: Candidate, number: int, candidates: Sequence[Candidate]) -> Candidate | None:
     """Sentence `number` of `head`'s chunk as a quote: its candidate when it is one, else made from `head`'s hit
-    (with `head`'s score, since it is quoted as part of `head`'s list)."""
+    (with `head`'s score, since it is quoted as part of `head`'s list) when it is quotable; None when it is not (an
+    instruction to a web page's reader is never quoted, in a list or not)."""
     for c in candidates:
         if c.chunk.chunk_id == head.chunk.chunk_id and c.sentence == number:
             return c
     start, end = head.chunk.sentences[number]
+    if not quotable(head.chunk.text[start:end]):
+        return None
     return Candidate(head.hit, start, end, sentence=number, score=head.score)

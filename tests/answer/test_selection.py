@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from qa.answer.candidates import gather
+from qa.answer.candidates import gather, quotable
 from qa.answer.selection import select
 from qa.answer.settings import AnswerSettings
 from qa.records import Candidate, Chunk, Hit
@@ -140,3 +142,53 @@ def test_a_long_list_is_cut_at_the_limit_and_keeps_the_item_chosen() -> None:
         *items[:2],
     ]
     assert bottom_line_of(text, "item number 5", AnswerSettings(max_list_items=2)) == ["The options include", items[4]]
+
+
+def test_an_item_that_tells_a_web_page_reader_what_to_do_is_never_quoted() -> None:
+    text = "Some common symptoms are\nfatigue\nclick here for more symptoms\nweight gain\nRest helps."
+    assert bottom_line_of(text, "Some common symptoms are") == ["Some common symptoms are", "fatigue", "weight gain"]
+
+
+# Lines as a page writes them: lead-ins with and without a colon, items in lower case and capitalised, sentences.
+LINES = st.lists(
+    st.sampled_from(
+        [
+            "Her symptoms were:",
+            "Some common symptoms are",
+            "fatigue",
+            "weight gain",
+            "Coma",
+            "Tonic-clonic seizure",
+            "Initially intubated for airway protection.",
+            "Do not delay dialysis",
+            "click here for more",
+            "Rest is advised. Fluids help too.",
+        ]
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(lines=LINES, pick=st.integers(min_value=0), limit=st.integers(min_value=1, max_value=4))
+@settings(max_examples=300, deadline=None)
+def test_a_bottom_line_is_its_sentence_with_distinct_quotable_sentences_of_its_passage_in_order(
+    lines: list[str], pick: int, limit: int
+) -> None:
+    chunk = line_chunk("\n".join(lines))
+    candidates = gather([Hit(chunk, 1.0)])
+    assume(candidates)
+    best = candidates[pick % len(candidates)]
+    scored = [
+        Candidate(c.hit, c.start, c.end, sentence=c.sentence, score=3.0 if c is best else 0.0) for c in candidates
+    ]
+    bottom = select(scored, AnswerSettings(max_list_items=limit)).bottom_line
+    numbers = [q.sentence for q in bottom]
+    # The chosen sentence is quoted, once; the rest are other sentences of its chunk, quoted verbatim and in the
+    # passage's order, a lead-in before it or up to `limit` items after it.
+    assert numbers.count(best.sentence) == 1
+    assert numbers == sorted(set(numbers))
+    assert len(bottom) <= limit + 1
+    assert all(q.chunk is chunk and q.text == chunk.text[slice(*chunk.sentences[q.sentence])] for q in bottom)
+    assert all(quotable(q.text) for q in bottom)
+    assert numbers[0] == best.sentence or len(bottom) == 2
