@@ -20,7 +20,8 @@ from qa.records import Chunk, Document, Section, Span, chunk_context, stable_has
 # refuses a mismatch. tests/test_chunking.py pins what each version makes of one document, so a change without a
 # bump fails there.
 # 3: the same chunks; what is embedded of them spells out the abbreviations their document defines (`qa.ingest`).
-CHUNKER_VERSION = "3"
+# 4: a reference number after a sentence's period ("population.1 However") ends the sentence there.
+CHUNKER_VERSION = "4"
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 # A sentence, or a piece of an over-long one: [start, end) in its section's text and its word-piece count.
@@ -36,7 +37,10 @@ _CANDIDATE = re.compile(
     # A dash or star only counts as a bullet after a run of spaces ("...cell).    - Leukemia may") or a colon
     # ("signs are: - a cough"), because "10 - 20" and "well - tolerated" use a dash inside a sentence.
     r"|(?:(?<=[ \t\u00a0]{2})|(?<=:[ \t\u00a0]))(?P<dash>)(?=[-–*]\s)"
-    r"|(?P<term>[.?!…]+)(?P<close>[\"'”’»)\]}]*)(?=\s)"
+    r"|(?P<term>[.?!…]+)(?P<close>[\"'”’»)\]}]*)"
+    # A reference number after the period of a word or bracket ("population.1 However", "rare.[4][5] The", "(n=3).2
+    # The", "rare.¹ The"): the sentence ends after it. Not after a digit's period, a decimal's ("4.2 Units").
+    r"(?P<note>(?:(?<=[^\W\d_][.])|(?<=[)\]\"'”’][.]))(?:\d{1,3}(?:[,–-]\d{1,3})*|(?:\[\d{1,3}(?:[,–-]\d{1,3})*\])+|[¹²³⁰⁴-⁹]+))?(?=\s)"
 )
 _WORD = re.compile(r"\S+")
 _OPENERS = "\"'“‘«([{¿¡*•●▪◦‣∙-–"
@@ -104,7 +108,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     for match in _CANDIDATE.finditer(text):
         if match.group("term") is None:
             cut = match.start()
-        elif _ends_sentence(text, match.start(), match.group("term"), match.end("close"), last_cut):
+        elif _ends_sentence(text, match.start(), match.group("term"), match.end("close"), last_cut, match.end()):
             cut = match.end()
         else:
             continue
@@ -147,13 +151,17 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
     return start + lead, start + lead + len(stripped)
 
 
-def _ends_sentence(text: str, term_start: int, term: str, after: int, segment_start: int) -> bool:
-    """Whether the punctuation `term` at `term_start` (closers included up to `after`) ends a sentence."""
-    following = _WORD.match(text, _skip_space(text, after))
+def _ends_sentence(text: str, term_start: int, term: str, after: int, segment_start: int, note_end: int) -> bool:
+    """Whether the punctuation `term` at `term_start` (closers included up to `after`, a reference number after
+    them up to `note_end`) ends a sentence."""
+    following = _WORD.match(text, _skip_space(text, note_end))
     if following is None:
         return False  # only whitespace follows: the end of the text is a cut anyway
     next_token = following.group()
     kind = _kind(next_token)
+    if note_end > after and kind != "upper":
+        # "vitamin B.12 tablets": a number a lower-case word follows is no reference.
+        return False
     if kind == "lower":
         # "(e.g. the", "? she asked", "U.S. patients": a lower-case word continues the sentence.
         return False
