@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from qa.bm25 import stems
 from qa.drugs import is_drug_name
-from qa.query import Query, QueryBuilder, content_words
+from qa.query import Query, QueryBuilder, content_words, spell_out_ages
 from qa.text import words
 
 # The threshold of the hand-made formula alone (`Confidence.of`), calibrated with `medcite eval` before the
@@ -125,7 +125,11 @@ class Confidence:
         return _share(self.topic(text, rare_only=rare_only))
 
     def topic(self, text: str, *, rare_only: bool = False) -> tuple[TopicWord, ...]:
-        """The question's topic words, each with whether the corpus holds it and what it weighs in `coverage`."""
+        """The question's topic words, each with whether the corpus holds it and what it weighs in `coverage`.
+
+        An age in shorthand is read as retrieval searches it (`QueryBuilder.expand`): "y/o" is no word the corpus
+        lacks."""
+        text = spell_out_ages(text)
         context = self._story_words(text)
         # A piece of a word typed apart ("level iracetam") is covered, loosely, by the word the pieces make.
         apart = self.queries.typed_apart(text)

@@ -110,6 +110,13 @@ _THANKS = re.compile(
 )
 # An age in clinical shorthand ("14yo", "14 y/o", "80 y.o.", "65yr old", "6 yrs old"): sources write "14 year old".
 _AGE = re.compile(r"\b(\d{1,3})\s?-?\s?(?:y/?o\b|y\.o\.?|yrs?\.?[\s-]old\b)", re.IGNORECASE)
+
+
+def spell_out_ages(text: str) -> str:
+    """The text with each age in shorthand written as sources write it ("14 y/o" -> "14 year old")."""
+    return _AGE.sub(lambda m: f"{m.group(1)} year old", text)
+
+
 _NDC = re.compile(r"\b(?:NDC[:#\s]*)?\d{4,5}-\d{3,4}-\d{1,2}\b", re.IGNORECASE)
 # The words that open a question of a message of several (after a full stop, a new part begins with one).
 _QUESTION_OPENING = r"(?:also|and|what|how|is|are|can|does|do|should|when|which|why)\b"

@@ -98,3 +98,16 @@ def test_a_contraction_of_everyday_words_is_an_everyday_word() -> None:
     assert not confidence.is_common("baclofen's") and not confidence.is_common("ondansetron")
     found = confidence.signals(0.6, confidence.queries.build("We're scared."))
     assert found.missing_rare == 0
+
+
+@pytest.mark.parametrize("age", ["14 y/o", "14yo", "14 y.o.", "14-yr-old", "14 yrs old"])
+def test_an_age_in_shorthand_counts_as_the_age_it_spells(confidence: Confidence, age: str) -> None:
+    # Retrieval searches "14 year old" for "14 y/o" (QueryBuilder.expand); coverage must not count "y/o" as a rare
+    # word the corpus lacks, which made questions about the case report's patient abstain.
+    shorthand = signals(confidence, f"is baclofen cleared by hemodialysis in a {age}?")
+    spelt = signals(confidence, "is baclofen cleared by hemodialysis in a 14 year old?")
+    assert (shorthand.coverage, shorthand.missing_rare, shorthand.topic_words) == (
+        spelt.coverage,
+        spelt.missing_rare,
+        spelt.topic_words,
+    )
