@@ -12,6 +12,7 @@ import math
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
 from qa.errors import LoadError
 from qa.records import Chunk, Document, Section, Span, chunk_context, stable_hash
@@ -20,7 +21,8 @@ from qa.records import Chunk, Document, Section, Span, chunk_context, stable_has
 # refuses a mismatch. tests/test_chunking.py pins what each version makes of one document, so a change without a
 # bump fails there.
 # 3: the same chunks; what is embedded of them spells out the abbreviations their document defines (`qa.ingest`).
-# 4: a reference number after a sentence's period ("population.1 However") ends the sentence there.
+# 4: a reference number after a sentence's period ("population.1 However") ends the sentence there, and a chunk
+# never ends with a list's lead-in ("Her symptoms were:"), which goes with its items into the next chunk.
 CHUNKER_VERSION = "4"
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
@@ -43,6 +45,8 @@ _CANDIDATE = re.compile(
     r"(?P<note>(?:(?<=[^\W\d_][.])|(?<=[)\]\"'”’][.]))(?:\d{1,3}(?:[,–-]\d{1,3})*|(?:\[\d{1,3}(?:[,–-]\d{1,3})*\])+|[¹²³⁰⁴-⁹]+))?(?=\s)"
 )
 _WORD = re.compile(r"\S+")
+# The end of a sentence: its punctuation, then perhaps closing quotes or brackets and a reference number.
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*[\d,]*$")
 _OPENERS = "\"'“‘«([{¿¡*•●▪◦‣∙-–"
 _CLOSERS = "\"'”’»)]}"
 _TRAILING = _CLOSERS + ".?!…,;:"
@@ -308,7 +312,7 @@ def chunk_document(
     groups: list[tuple[int, list[_Unit]]] = []
     for index, section_units in enumerate(units):
         head = head_sizes[index]
-        packed = _pack(section_units, head, target)
+        packed = _pack(section_units, head, target, _lead_ins(sections[index].text, section_units))
         if len(packed) > 1:
             tail = sum(u[2] for u in packed[-1])
             if tail < target / 4 and head + sum(u[2] for u in packed[-2]) + tail <= max_tokens:
@@ -335,20 +339,40 @@ def _count(count_tokens: TokenCounter, texts: list[str]) -> list[int]:
     return [int(c) for c in counts]
 
 
-def _pack(units: list[_Unit], head: int, limit: int) -> list[list[_Unit]]:
-    """Greedy runs of units whose estimated context (head + units) stays within `limit`; none empty."""
+def _pack(units: list[_Unit], head: int, limit: int, lead_ins: frozenset[int] = frozenset()) -> list[list[_Unit]]:
+    """Greedy runs of units whose estimated context (head + units) stays within `limit`; none empty.
+
+    A run never ends with a lead-in (`lead_ins`: the starts of units that introduce the next line) unless it is
+    all the run holds: the lead-in moves to the next run, with the items it introduces."""
     groups: list[list[_Unit]] = []
     current: list[_Unit] = []
     size = head
     for unit in units:
         if current and size + unit[2] > limit:
+            carried: list[_Unit] = []
+            while len(current) > 1 and current[-1][0] in lead_ins:
+                carried.insert(0, current.pop())
             groups.append(current)
-            current, size = [], head
+            current, size = carried, head + sum(u[2] for u in carried)
         current.append(unit)
         size += unit[2]
     if current:
         groups.append(current)
     return groups
+
+
+def _lead_ins(text: str, units: Sequence[_Unit]) -> frozenset[int]:
+    """The starts of the units that introduce the line after them: a line that ends with a colon ("Her symptoms
+    were:"), or one that ends without a sentence's end and runs on into a line opening in lower case ("Some common
+    symptoms are" / "fatigue"), as `qa.answer.selection.lists` reads lists. A heading before a paragraph is none."""
+    found: set[int] = set()
+    for (start, end, _), (after, _, _) in pairwise(units):
+        if "\n" not in text[end:after]:
+            continue
+        line = text[start:end].rstrip()
+        if line.endswith(":") or (not _SENTENCE_END.search(line) and text[after : after + 1].islower()):
+            found.add(start)
+    return frozenset(found)
 
 
 def _split_oversize(

@@ -181,6 +181,30 @@ def test_a_tiny_remainder_joins_the_previous_chunk_only_if_that_still_fits() -> 
     assert [c.sentence_texts() for c in kept_apart] == [[S1, S2], [S4]]
 
 
+@pytest.mark.parametrize(
+    ("lead_in", "item"),
+    [
+        ("Her symptoms were:", "Coma and seizures"),  # a colon's lead-in, an item that opens with a capital
+        ("Some common symptoms are", "fatigue and weight gain"),  # MedQuAD's lead-in, a lower-case item
+    ],
+)
+def test_a_lead_in_is_packed_with_its_first_item_not_left_at_a_chunk_s_end(lead_in: str, item: str) -> None:
+    # Title "Guide" is 1 word; target 14. Greedily, 1+6+3+4 = 14 would end the first chunk with the lead-in, and
+    # its items would open the next chunk, where neither retrieval nor the answer knows what they list.
+    text = f"{S1} {S2}\n{lead_in}\n{item}\n{item}"
+    doc = doc_of(Section(heading_path=(), text=text))
+    chunks = chunk_document(doc, words, max_tokens=40, target_tokens=14)
+    assert [c.sentence_texts() for c in chunks] == [[S1, S2], [lead_in, item, item]]
+
+
+def test_a_line_that_only_looks_like_a_lead_in_is_packed_greedily() -> None:
+    # A heading before a paragraph (a capital follows) and a sentence that ends with a full stop bind nothing.
+    for first in ("Treatment options", "Treatment is simple."):
+        text = f"{S1} {S2}\n{first}\nThe drug is stopped at once"
+        chunks = chunk_document(doc_of(Section(heading_path=(), text=text)), words, max_tokens=40, target_tokens=13)
+        assert chunks[0].sentence_texts()[-1] == first
+
+
 def test_chunks_never_cross_sections_and_empty_sections_give_none() -> None:
     doc = doc_of(
         Section(heading_path=("Renal",), text=f"{S1} {S2}"),
@@ -318,7 +342,8 @@ CHUNKS_MADE_BY_VERSION = {
     "2": "deb8482bcfcb79b8f01b6bd33691a34a",
     # Version 3 makes the same chunks; it embeds them with the abbreviations their document defines spelled out.
     "3": "deb8482bcfcb79b8f01b6bd33691a34a",
-    # Version 4 splits sentences after a reference number ("population.1 However"); this document has none.
+    # Version 4 splits sentences after a reference number ("population.1 However") and keeps a list's lead-in with
+    # its items; this document has neither.
     "4": "deb8482bcfcb79b8f01b6bd33691a34a",
 }
 PINNED_DOCUMENT = Document(
