@@ -26,6 +26,12 @@ from qa.text import term_sets, words
 _ENDS = re.compile(r"[.!?][\"'”’)\]]*[\d,]*$")
 # Text that opens as a sentence does: a capital letter (after any quote or bracket).
 _OPENS = re.compile(r"[\"'“‘(\[]*[A-Z]")
+# In a heading every word this long opens with a capital: "of", "for", "in" and "and" may not.
+_HEADING_WORD = 4
+# Headings one under another that a heading's sentence may sit below ("Treatment Options" / "Low-Risk Disease").
+_NESTED_HEADINGS = 2
+# A word as written, capitals kept: a letter, then letters, digits, hyphens and apostrophes.
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
 @dataclass(frozen=True)
@@ -135,8 +141,37 @@ def with_list(chosen: Sequence[Candidate], candidates: Sequence[Candidate], limi
         items = [_quoted(head, k, candidates) for k in found[head.sentence]]
         return [head, *[item for item in items if item is not None][:limit]]
     lead = next((lead for lead, items in found.items() if head.sentence in items), None)
-    quoted = _quoted(head, lead, candidates) if lead is not None and not _stands_alone(head.text) else None
+    if lead is None:
+        body = _headed(head, candidates)
+        return [head] if body is None else [head, body]
+    quoted = _quoted(head, lead, candidates) if not _stands_alone(head.text) else None
     return [head] if quoted is None else [quoted, head]
+
+
+def _headed(head: Candidate, candidates: Sequence[Candidate]) -> Candidate | None:
+    """The sentence that `head` heads, when `head` is a heading: a line of its own, without a sentence's end, whose
+    words of `_HEADING_WORD` letters or more all open with a capital ("Other Causes of Hypoglycemia"), followed by
+    lines. Chosen as the bottom line, a heading names what the page says next and says none of it, so the first
+    sentence below it (and below any headings under it, up to `_NESTED_HEADINGS`) comes with it. None otherwise."""
+    chunk, number = head.chunk, head.sentence
+    sentences = [text.strip() for text in chunk.sentence_texts()]
+    if not _is_heading(sentences[number]) or (number > 0 and not _starts_line(chunk, number)):
+        return None
+    for below in range(number + 1, min(number + 2 + _NESTED_HEADINGS, len(sentences))):
+        if not _starts_line(chunk, below):
+            return None
+        if not _is_heading(sentences[below]):
+            return _quoted(head, below, candidates)
+    return None
+
+
+def _is_heading(text: str) -> bool:
+    """A line that reads as a title: no sentence's end or colon, and two words or more of `_HEADING_WORD` letters
+    or more, each opening with a capital."""
+    if _ENDS.search(text) or text.endswith(":"):
+        return False
+    long = [w for w in _WORD.findall(text) if len(w) >= _HEADING_WORD]
+    return len(long) >= 2 and all(w[0].isupper() for w in long)
 
 
 def _stands_alone(text: str) -> bool:

@@ -108,11 +108,6 @@ def test_a_list_item_that_is_a_sentence_of_its_own_is_the_bottom_line_alone(best
 @pytest.mark.parametrize(
     ("text", "best"),
     [
-        # A heading above a paragraph: the line after it is a full sentence, not an item.
-        (
-            "Autoimmune Disorders\nUp to 80 percent of cases are caused by an autoimmune disorder.2",
-            "Autoimmune Disorders",
-        ),
         # A sentence cut without its full stop, followed on the same line: nothing hangs from it.
         (
             "Vertigo may be treated with the drug diazepam | Other drugs help too.",
@@ -131,6 +126,44 @@ def test_a_list_item_that_is_a_sentence_of_its_own_is_the_bottom_line_alone(best
     ],
 )
 def test_a_sentence_that_neither_leads_into_nor_belongs_to_a_list_stands_alone(text: str, best: str) -> None:
+    assert bottom_line_of(text, best) == [best]
+
+
+@pytest.mark.parametrize(
+    ("text", "best", "body"),
+    [
+        # A heading above a paragraph: the line after it is a full sentence, not an item, and what the heading names.
+        (
+            "Autoimmune Disorders\nUp to 80 percent of cases are caused by an autoimmune disorder. TB is rarer.",
+            "Autoimmune Disorders",
+            "Up to 80 percent of cases are caused by an autoimmune disorder.",
+        ),
+        # Headings one under another: the first sentence below them.
+        (
+            "Rest is advised.\nTreatment Options for LCH in Children\nTreatment of Low-Risk Disease\nMany children "
+            "need no treatment.",
+            "Treatment Options for LCH in Children",
+            "Many children need no treatment.",
+        ),
+    ],
+)
+def test_a_heading_chosen_as_the_bottom_line_comes_with_the_sentence_it_heads(text: str, best: str, body: str) -> None:
+    # "Other Causes of Hypoglycemia" alone answers nothing: what it heads does.
+    assert bottom_line_of(text, best) == [best, body]
+
+
+@pytest.mark.parametrize(
+    ("text", "best"),
+    [
+        # A line in sentence case is a statement or an item, not a heading.
+        ("Hemodynamic instability\nDialysis helps.", "Hemodynamic instability"),
+        # The last line of its chunk heads nothing there.
+        ("Rest is advised.\nOther Causes of Hypoglycemia", "Other Causes of Hypoglycemia"),
+        # A sentence on the same line is not headed by it.
+        ("Other Causes of Hypoglycemia | Sepsis is one.", "Other Causes of Hypoglycemia"),
+    ],
+)
+def test_a_line_that_heads_nothing_in_its_chunk_stands_alone(text: str, best: str) -> None:
     assert bottom_line_of(text, best) == [best]
 
 
