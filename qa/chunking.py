@@ -42,10 +42,12 @@ _CANDIDATE = re.compile(
     r"|(?P<term>[.?!…]+)(?P<close>[\"'”’»)\]}]*)"
     # A reference number after the period of a word or bracket ("population.1 However", "rare.[4][5] The", "(n=3).2
     # The", "rare.¹ The"): the sentence ends after it. Not after a digit's period, a decimal's ("4.2 Units").
-    r"(?P<note>(?:(?<=[^\W\d_][.])|(?<=[)\]\"'”’][.]))(?:\d{1,3}(?:[,–-]\d{1,3})*|(?:\[\d{1,3}(?:[,–-]\d{1,3})*\])+|[¹²³⁰⁴-⁹]+))?(?=\s)"
+    r"(?P<note>(?:(?<=[^\W\d_][.])|(?<=[)\]\"'”’][.]))"
+    r"(?:\d{1,3}(?:[,–-]\d{1,3})*|(?:\[\d{1,3}(?:[,–-]\d{1,3})*\])+|[¹²³⁰⁴-⁹]+))?(?=\s)"
 )
 _WORD = re.compile(r"\S+")
-# The end of a sentence: its punctuation, then perhaps closing quotes or brackets and a reference number.
+# The end of a sentence: its punctuation, then perhaps closing quotes or brackets and a reference number (as
+# `qa.answer.selection` reads a list's lines, an ellipsis counted too).
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*[\d,]*$")
 _OPENERS = "\"'“‘«([{¿¡*•●▪◦‣∙-–"
 _CLOSERS = "\"'”’»)]}"
