@@ -20,7 +20,7 @@ from qa.answer.features import FRAGMENT_WORDS
 from qa.answer.safety import QUANTITY, WARNING
 from qa.answer.settings import AnswerSettings
 from qa.records import Candidate, Chunk
-from qa.text import term_sets, words
+from qa.text import term_sets, word_matches, words
 
 # A sentence's end: its punctuation, then perhaps closing quotes or brackets and a footnote's number ("organs.2").
 _ENDS = re.compile(r"[.!?][\"'”’)\]]*[\d,]*$")
@@ -30,8 +30,6 @@ _OPENS = re.compile(r"[\"'“‘(\[]*[A-Z]")
 _HEADING_WORD = 4
 # Headings one under another that a heading's sentence may sit below ("Treatment Options" / "Low-Risk Disease").
 _NESTED_HEADINGS = 2
-# A word as written, capitals kept: a letter, then letters, digits, hyphens and apostrophes.
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
 @dataclass(frozen=True)
@@ -170,7 +168,8 @@ def _is_heading(text: str) -> bool:
     or more, each opening with a capital."""
     if _ENDS.search(text) or text.endswith(":"):
         return False
-    long = [w for w in _WORD.findall(text) if len(w) >= _HEADING_WORD]
+    written = (m.group(0) for m in word_matches(text))
+    long = [w for w in written if len(w) >= _HEADING_WORD and w[0].isalpha()]
     return len(long) >= 2 and all(w[0].isupper() for w in long)
 
 
