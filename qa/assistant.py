@@ -251,13 +251,14 @@ class Assistant:
         return cosines
 
     def rank_sentences(self, query: Query, hits: Sequence[Hit]) -> list[Candidate]:
-        """The candidate sentences scored by the answer scorer, its best few reordered by the cross-encoder (in
-        candidate order)."""
+        """The candidate sentences scored by the answer scorer, its best few reordered by the cross-encoder, then
+        those about another range of a quantity asked put after those about its range (in candidate order)."""
         asked = self.asked(query)
         scored = stages.score(
             self.candidates(hits), hits, asked, self.index.phrases.idf, model=self.index.manifest.model
         )
-        return stages.rerank(scored, asked.text, self.reranker, self.answer_settings)
+        reread = stages.rerank(scored, asked.text, self.reranker, self.answer_settings)
+        return stages.prefer_agreeing(reread, asked.text, self.answer_settings.quantity_window)
 
     def suggest(self, query: Query, hits: Sequence[Hit], *, exclude: str = "", limit: int = 5) -> list[str]:
         """Follow-up questions the corpus answers with confidence (`qa.suggest`)."""

@@ -504,6 +504,25 @@ BOTTOM_LINES = [
 ]
 
 
+# The seeds give baclofen one sentence per eGFR band; none of these phrasings is in the own set.
+EGFR_BANDS = [
+    ("can baclofen be used if eGFR is below 30?", (), "eGFR <30"),
+    ("baclofen in a patient with eGFR 15", (), "eGFR <30"),
+    ("eGFR 45, baclofen dose?", (), "eGFR 30-60"),
+    ("and with eGFR 12?", ("baclofen dosing in CKD",), "eGFR <30"),
+]
+
+
+@pytest.mark.parametrize(("question", "history", "band"), EGFR_BANDS)
+def test_the_bottom_line_speaks_of_the_egfr_asked(
+    assistant: Assistant, question: str, history: tuple[str, ...], band: str
+) -> None:
+    """A sentence about another eGFR band is about other patients (`qa.answer.quantities`)."""
+    answer = assistant.ask(question, list(history))
+    assert not answer.abstained and not answer.sides
+    assert band in answer.bottom_line[0].text, answer.bottom_line[0].text
+
+
 def test_a_question_about_a_past_case_gets_no_emergency_line(assistant: Assistant) -> None:
     answer = assistant.ask("was the 14 year old who overdosed given dialysis?")
     assert not answer.emergency and EMERGENCY_LINE not in answer.markdown

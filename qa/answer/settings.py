@@ -73,6 +73,11 @@ class AnswerSettings:
     eval.train_reranker --weights FILE --no-write`): the same choice, (4, 0.25) at macro 0.746 against the scorer's
     0.731 (best 0.761 at (4, 0.5), error 0.030).
 
+    Quantities (`qa.answer.quantities`): among the `quantity_window` best after reading (0 turns it off), a sentence
+    stating another range of a measure the question states ("eGFR 30-60" for "eGFR <30") goes after those stating a
+    range that meets it. Set by design to the readers' window (`rerank_top`), not tuned: the sentences ranked close
+    enough to the question to be read.
+
     Disagreement (`qa.answer.disagreement`): two claims of different sources are on one point when their sentence
     vectors have a cosine of at least `same_point`, and one claim and its negation when their clauses that carry the
     opposed term have a cosine of at least `same_claim`. They are the point asked when the question may ask whether
@@ -120,6 +125,7 @@ class AnswerSettings:
     rerank_weight: float = 1.0
     readers: tuple[str, ...] = ("reranker.npz", "reranker-whole.npz")
     second_reading_margin: float = math.inf
+    quantity_window: int = 8
 
     def __post_init__(self) -> None:
         for name in (
@@ -138,6 +144,8 @@ class AnswerSettings:
                 f"AnswerSettings.rerank_top and rerank_weight must be 0 or more, got {self.rerank_top}, "
                 f"{self.rerank_weight}"
             )
+        if self.quantity_window < 0:
+            raise ValueError(f"AnswerSettings.quantity_window must be 0 or more, got {self.quantity_window}")
         if not self.second_reading_margin >= 0.0:
             margin = self.second_reading_margin
             raise ValueError(f"AnswerSettings.second_reading_margin must be 0 or more (inf: always), got {margin}")

@@ -1,0 +1,117 @@
+"""The quantities stage: the ranges a text states of a measure, and a sentence about another range put later."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qa.answer.quantities import Interval, prefer_agreeing, stated
+from qa.records import Candidate, Chunk, Hit
+
+SENTENCES = (
+    "For patients with eGFR 30-60 mL/min: reduce the dose.",
+    "For patients with eGFR <30 mL/min: avoid the drug.",
+    "The drug is cleared by the kidneys.",
+    "Patients aged 65 and over need a lower dose.",
+)
+
+
+def _chunk(sentences: tuple[str, ...]) -> Chunk:
+    spans, at = [], 0
+    for sentence in sentences:
+        spans.append((at, at + len(sentence)))
+        at += len(sentence) + 1
+    text = " ".join(sentences)
+    return Chunk("c", "doc.txt", "Dosing", ("Dosing",), 0, 0, len(text), text, tuple(spans))
+
+
+CHUNK = _chunk(SENTENCES)
+
+
+def _scored(*scores: float) -> list[Candidate]:
+    return [Candidate(Hit(CHUNK, 1.0), *CHUNK.sentences[i], sentence=i, score=s) for i, s in enumerate(scores)]
+
+
+def _ranges(text: str) -> dict[str, list[tuple[float, float]]]:
+    return {measure: [(r.low, r.high) for r in ranges] for measure, ranges in stated(text).items()}
+
+
+@pytest.mark.parametrize(
+    ("text", "ranges"),
+    [
+        ("eGFR <30 mL/min/1.73m²", {"egfr": [(-math.inf, 30.0)]}),
+        ("(eGFR 30-60 mL/min/1.73m²):", {"egfr": [(30.0, 60.0)]}),
+        ("if the eGFR is below 30?", {"egfr": [(-math.inf, 30.0)]}),
+        ("pt w eGFR 22, ok to start?", {"egfr": [(22.0, 22.0)]}),
+        ("eGFR ~40", {"egfr": [(40.0, 40.0)]}),
+        ("INR 4.5 to 10, not bleeding", {"inr": [(4.5, 10.0)]}),
+        ("aged 65 and over", {"aged": [(65.0, math.inf)]}),
+        ("at age 40 or younger", {"age": [(-math.inf, 40.0)]}),
+        ("roughly 3,000 bodies", {"roughly": [(3000.0, 3000.0)]}),
+        ("type 2 diabetes", {"type": [(2.0, 2.0)]}),
+    ],
+)
+def test_a_measure_is_the_word_before_its_number(text: str, ranges: dict) -> None:
+    assert _ranges(text) == ranges
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["HbA1c rose", "FSHD1 and FSHD2", "IL-4 one day after", "in 2004", "of 13 patients", "eGFR 60-30", "no numbers"],
+)
+def test_names_with_digits_function_words_and_backward_ranges_state_nothing(text: str) -> None:
+    assert stated(text) == {}
+
+
+def test_an_excluded_end_does_not_meet_the_range_that_starts_there() -> None:
+    below = Interval(-math.inf, 30.0, high_open=True)
+    assert not below.meets(Interval(30.0, 60.0)) and not Interval(30.0, 60.0).meets(below)
+    assert Interval(-math.inf, 30.0).meets(Interval(30.0, 60.0))
+    assert Interval(22.0, 22.0).meets(below) and not Interval(45.0, 45.0).meets(below)
+
+
+def test_a_sentence_about_another_range_goes_after_the_one_about_the_range_asked() -> None:
+    scored = _scored(3.0, 2.0, 1.0, 0.5)
+    out = prefer_agreeing(scored, "can I give it if eGFR is below 30?", window=4)
+    # The <30 sentence takes the best score; the 30-60 one the next; scores are handed out, not changed.
+    assert [c.score for c in out] == [2.0, 3.0, 1.0, 0.5]
+    assert [c.text for c in out] == [c.text for c in scored]
+
+
+def test_a_conflicting_sentence_goes_only_just_after_the_last_that_agrees() -> None:
+    # Order 30-60 (conflicts), kidneys (says nothing of eGFR), <30 (agrees): the neutral sentence keeps its place
+    # ahead of the agreeing one; the conflicting one goes after both.
+    scored = _scored(3.0, 1.0, 2.0, 0.5)
+    out = prefer_agreeing(scored, "eGFR 22, what dose?", window=4)
+    assert sorted(range(4), key=lambda i: -out[i].score) == [2, 1, 0, 3]
+
+
+@pytest.mark.parametrize(
+    ("question", "window"),
+    [
+        ("is it safe with eGFR >60?", 4),  # nothing agrees: no better sentence to put first
+        ("what dose in kidney failure?", 4),  # no range asked
+        ("can I give it if eGFR is below 30?", 0),  # turned off
+        ("can I give it if eGFR is below 30?", 1),  # the agreeing sentence is not among the best one
+    ],
+)
+def test_nothing_moves_without_a_range_asked_and_a_sentence_that_meets_it(question: str, window: int) -> None:
+    scored = _scored(3.0, 2.0, 1.0, 0.5)
+    assert prefer_agreeing(scored, question, window) == scored
+
+
+@given(
+    st.lists(st.floats(-5, 5, allow_nan=False), min_size=4, max_size=4),
+    st.sampled_from(["eGFR 45", "eGFR <30", "eGFR >60", "patients aged 70", "no numbers here"]),
+    st.integers(0, 6),
+)
+def test_reordering_hands_out_the_same_scores_and_keeps_the_rest(scores, question, window) -> None:
+    scored = _scored(*scores)
+    out = prefer_agreeing(scored, question, window)
+    assert sorted(c.score for c in out) == sorted(scores)
+    assert [c.text for c in out] == [c.text for c in scored]
+    best = sorted(range(4), key=lambda i: -scored[i].score)[:window]
+    assert all(out[i].score == scored[i].score for i in range(4) if i not in best)
