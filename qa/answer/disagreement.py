@@ -1,6 +1,6 @@
 """Stage 4 of an answer: do two sources make opposite claims on the point asked?
 
-Four tests, none of them a list of words about a topic:
+Five tests, none of them a list of words about a topic:
 
 - Different sources: two documents of different pages (MedQuAD indexes each answer of one page as its own
   document; they share the page's URL and never disagree with themselves).
@@ -20,6 +20,12 @@ Four tests, none of them a list of words about a topic:
   celiac disease does not improve with a gluten-free diet" are both true. Such pairs (frequency, proportion and
   possibility words, a closed class of English, not a topic's) were 10 of the 11 false alarms of the predicate test
   (below) among our long consumer messages and samples of MedQuAD and MedicationQA questions (2026-12-03).
+- Claims that name what they are about: a sentence that opens with a pronoun or a demonstrative ("It has been
+  associated with an increased risk of colon cancer.", after "Ulcerative colitis is ..." on its page; "This is
+  called the Philadelphia chromosome.") claims something of what another sentence names, so it cannot be shown to
+  deny a claim about the thing asked ("microscopic colitis does not increase a person's risk of getting colon
+  cancer"). Such sentences were a side of two of the three "sources differ" answers to MedQuAD fact questions
+  (twenty-sixth session).
 
 A negated verb negates its object and adverbs ("does not remove X effectively"), not what a preposition adds
 ("cannot compensate through alternative elimination pathways" denies no elimination; "no history of the
@@ -148,6 +154,8 @@ _NOT_ASSERTED = re.compile(r"^\W*(?:(?:and|but|so|or)\W+)?(?:if|unless|whether|w
 # Logic of Conventional Implicatures", 2005). One that ends the sentence ("..., which means a person can live
 # normally without it") carries the claim on.
 _ASIDE = re.compile(r"^\W*which\b", re.IGNORECASE)
+# A sentence opening with a pronoun, a possessive or a demonstrative refers back to what another sentence names.
+_REFERS_BACK = re.compile(r"^\W*(?:it|its|they|their|them|this|these|that|those|he|she|his|her|such)\b", re.IGNORECASE)
 # How many sentences of each document's context accompany its claim.
 CONTEXT = 2
 
@@ -273,7 +281,7 @@ def find(
         vector = embed([head])[0]
         near = best_first(candidates, by=lambda c: float(np.dot(c.vector, vector)) if c.vector is not None else -1.0)
         leads |= {id(c) for c in near[: settings.point_rank]}
-    pool = [c for c in closest if c.relevance >= best - settings.note_gap][:24]
+    pool = [c for c in closest if c.relevance >= best - settings.note_gap and not _REFERS_BACK.match(c.text)][:24]
     names: dict[str, frozenset[str]] = {}
     clauses: dict[tuple[int, frozenset[str]], float] = {}
     # Per candidate, computed once rather than once per pair (24 candidates make 276 pairs).

@@ -181,6 +181,18 @@ def test_no_disagreement_with_a_claim_about_part_of_a_group_or_what_may_happen(p
         assert find(*pair("Hemodialysis removes fexolan effectively.", categorical_claim), question=ASKED) is not None
 
 
+@pytest.mark.parametrize(
+    "referring", ["It is removed by hemodialysis.", "This drug is removed by hemodialysis.", "They are removed by it."]
+)
+def test_a_sentence_about_what_another_sentence_names_is_no_side(referring: str) -> None:
+    # "It has been associated with an increased risk of colon cancer." follows "Ulcerative colitis is ..." on its page:
+    # what it claims something of is named elsewhere, so it cannot be shown to deny "microscopic colitis does not
+    # increase a persons risk of getting colon cancer" (MedQuAD).
+    assert find(*pair("Hemodialysis does not remove fexolan.", referring), question=ASKED) is None
+    named = find(*pair("Hemodialysis does not remove fexolan.", "Fexolan is removed by hemodialysis."), question=ASKED)
+    assert named is not None
+
+
 def test_a_condition_asserts_nothing_of_its_own() -> None:
     # What an "if" clause denies is only supposed: no term of it is affirmed or negated.
     signs = polarity("If people do not get chickenpox, they cannot get shingles.")
