@@ -523,9 +523,8 @@ class QueryBuilder:
         """The message cleaned, resolved against history, split and expanded; `leaning` forces the follow-up
         reading (for a question that only the conversation's topic makes answerable)."""
         cleaned = clean_message(message) or message.strip()
-        resolved, used, restated = _resolve(
-            cleaned, history, leaning=leaning, similar=self.similar, everyday=self._everyday
-        )
+        similar = self._similar_spelled_out()
+        resolved, used, restated = _resolve(cleaned, history, leaning=leaning, similar=similar, everyday=self._everyday)
         if used:
             parts: tuple[str, ...] = (resolved,)
         else:
@@ -535,7 +534,7 @@ class QueryBuilder:
             parts = (first,)
             for part in rest:
                 parts += (
-                    resolve_followup(part, [*history, *parts], similar=self.similar, everyday=self._everyday)[0],
+                    resolve_followup(part, [*history, *parts], similar=similar, everyday=self._everyday)[0],
                 )
         expanded = tuple(self.expand(p) for p in parts)
         return Query(
@@ -548,6 +547,36 @@ class QueryBuilder:
             restated=restated,
         )
 
+    def _similar_spelled_out(self) -> Similar | None:
+        """`similar` (None without it) measuring a follow-up's phrase and the earlier question's parts each with the
+        long forms of its abbreviations after it: the model reads "eGFR" as letters, so "patients on dialysis" was as
+        close to "baclofen" as to "eGFR" (0.08 both) and replaced the drug; to "eGFR (estimated glomerular filtration
+        rate)" it is 0.25. Only abbreviations: a synonym or a typo fix (`expand`) moves a phrase of everyday words."""
+        similar = self.similar
+        if similar is None:
+            return None
+
+        def spelled(text: str) -> str:
+            shouting = text.isupper()
+            forms = [f for f in (self._long_form(m.group(0), shouting) for m in _words(text)) if f]
+            return f"{text} ({', '.join(forms)})" if forms else text
+
+        def measure(phrase: str, parts: Sequence[str]) -> Sequence[float]:
+            return similar(spelled(phrase), [spelled(part) for part in parts])
+
+        return measure
+
+    def _long_form(self, raw: str, shouting: bool) -> str | None:
+        """What an abbreviation typed as `raw` stands for, if it reads as one here: written in capitals (unless the
+        whole message is, `shouting`), short and no everyday word, or one of the built-in abbreviations."""
+        word = raw.lower().strip("'-")
+        long_form = self.abbreviations.get(word)
+        written_as_one = raw.isupper() and len(raw) > 1 and not shouting
+        unknown_short = len(word) <= 4 and word not in self._everyday
+        if long_form and (written_as_one or unknown_short or word in BUILTIN_ABBREVIATIONS):
+            return long_form
+        return None
+
     def expand(self, text: str) -> str:
         """The text plus corrected spellings and the long forms of abbreviations and brand names."""
         extra: list[str] = []
@@ -555,10 +584,9 @@ class QueryBuilder:
         for match in _words(text):
             raw = match.group(0)
             word = raw.lower().strip("'-")
-            long_form = self.abbreviations.get(word)
             written_as_one = raw.isupper() and len(raw) > 1 and not shouting
-            unknown_short = len(word) <= 4 and word not in self._everyday
-            if long_form and (written_as_one or unknown_short or word in BUILTIN_ABBREVIATIONS):
+            long_form = self._long_form(raw, shouting)
+            if long_form:
                 extra.append(long_form)
             synonym = BUILTIN_SYNONYMS.get(word)
             if synonym:

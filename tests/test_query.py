@@ -392,6 +392,17 @@ def test_correct_fixes_a_typo_to_the_nearest_corpus_word(typo: str, fixed: str) 
     assert builder().correct(typo) == fixed
 
 
+def test_a_substitute_is_measured_against_the_parts_spelled_out() -> None:
+    # The model reads "eGFR" poorly: "patients on dialysis" is as far from it (0.08) as from "baclofen" (0.08), and
+    # replaced the drug. Spelled out, "estimated glomerular filtration rate" is the population it stands in for.
+    def similar(phrase: str, parts):
+        return [0.3 if "glomerular" in part else 0.08 for part in parts]
+
+    queries = builder(similar=similar, known_words=["patients", "on", "dosing"])
+    query = queries.build("what about patients on dialysis?", ["baclofen dosing eGFR 45"])
+    assert query.text == "baclofen dosing patients on dialysis"
+
+
 def test_correct_never_changes_a_known_word() -> None:
     queries = builder(known_words=["table"])
     # In the corpus, or a real word the corpus lacks: both stay as typed, though "table" is one edit from "tablet".
