@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from qa.bm25 import stems
 from qa.drugs import MAX_WORDS, drug_names, is_drug_name
-from qa.text import word_matches
+from qa.text import FUNCTION_WORDS, word_matches
 
 # Abbreviations clinicians type, expanded for both BM25 and the embedding model. Corpus-defined ones
 # ("end-stage renal disease (ESRD)") are learned at ingest by `qa.abbreviations.learn_abbreviations` and added to these.
@@ -174,6 +174,10 @@ _FOLLOWUP_START = re.compile(
 )
 # "how fast do they wake up after?": the event is left out, so it must be the one asked about before.
 _ELIDED_EVENT = re.compile(r"\b(after|afterwards?|before|during)\W*$", re.IGNORECASE)
+# "these pts", "these side effects": "these" before a noun points back to what an earlier turn named, however many
+# topic words the question has; before a function word it stands alone ("are these safe?"). "this morning" and
+# "that time" often point nowhere, and "those" is mostly a pronoun naming whom it means ("those given surgery").
+_POINTS_BACK = re.compile(r"\bthese\s+([a-z][\w'-]*)", re.IGNORECASE)
 _PRONOUN = re.compile(
     r"\b(it|its|it's|this|that|these|those|they|them|their|he|she|him|her|his|the drug|the same)\b", re.IGNORECASE
 )
@@ -233,6 +237,8 @@ def content_words(text: str) -> list[str]:
 def is_followup(question: str) -> bool:
     """True when a question leans on the conversation: it opens like a follow-up, points back, or names no topic."""
     if _FOLLOWUP_START.match(question) or _ELIDED_EVENT.search(question):
+        return True
+    if any(m.group(1).lower() not in FUNCTION_WORDS for m in _POINTS_BACK.finditer(question)):
         return True
     words = content_words(question)
     if not words:

@@ -164,6 +164,22 @@ def test_a_question_that_leaves_out_its_event_is_a_followup(question: str) -> No
     assert used and "baclofen" in resolved
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's the usual sx that tips you off to tox in these pts?",
+        "How often do these side effects go away on treatment?",
+    ],
+)
+def test_these_before_a_noun_points_back_however_long_the_question(question: str) -> None:
+    # More than two topic words, no pronoun standing alone: "these pts" are the patients of the turn before.
+    assert is_followup(question)
+    resolved, used = resolve_followup(question, [EARLIER])
+    assert used and "baclofen" in resolved
+    # "those" as a pronoun names whom it means: a question of its own.
+    assert not is_followup("How did mortality compare between patients given oxygen and those given surgery alone?")
+
+
 def test_after_inside_a_question_does_not_make_it_a_followup() -> None:
     assert not is_followup("Is baclofen cleared by dialysis after an overdose?")
 
