@@ -24,8 +24,8 @@ Five tests, none of them a list of words about a topic:
   associated with an increased risk of colon cancer.", after "Ulcerative colitis is ..." on its page; "This is
   called the Philadelphia chromosome.") claims something of what another sentence names, so it cannot be shown to
   deny a claim about the thing asked ("microscopic colitis does not increase a person's risk of getting colon
-  cancer"). Such sentences were a side of two of the three "sources differ" answers to MedQuAD fact questions
-  (twenty-sixth session).
+  cancer"). Such a sentence was a side of each of the three "sources differ" answers to MedQuAD fact questions;
+  one of the three now gets its answer, the other two find another pair (twenty-sixth session).
 
 A negated verb negates its object and adverbs ("does not remove X effectively"), not what a preposition adds
 ("cannot compensate through alternative elimination pathways" denies no elimination; "no history of the

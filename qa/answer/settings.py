@@ -74,9 +74,9 @@ class AnswerSettings:
     0.731 (best 0.761 at (4, 0.5), error 0.030).
 
     Quantities (`qa.answer.quantities`): among the `quantity_window` best after reading (0 turns it off), a sentence
-    stating another range of a measure the question states ("eGFR 30-60" for "eGFR <30") goes after those stating a
-    range that meets it. Set by design to the readers' window (`rerank_top`), not tuned: the sentences ranked close
-    enough to the question to be read.
+    stating another range of a measure the question states ("eGFR 30-60" for "eGFR <30") goes just after the last
+    one stating a range that meets it. Set by design to the readers' window (`rerank_top`), not tuned: the sentences
+    ranked close enough to the question to be read.
 
     Disagreement (`qa.answer.disagreement`): two claims of different sources are on one point when their sentence
     vectors have a cosine of at least `same_point`, and one claim and its negation when their clauses that carry the

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qa.answer.quantities import Interval, prefer_agreeing, stated
+from qa.answer.settings import AnswerSettings
 from qa.records import Candidate, Chunk, Hit
 
 SENTENCES = (
@@ -115,3 +116,9 @@ def test_reordering_hands_out_the_same_scores_and_keeps_the_rest(scores, questio
     assert [c.text for c in out] == [c.text for c in scored]
     best = sorted(range(4), key=lambda i: -scored[i].score)[:window]
     assert all(out[i].score == scored[i].score for i in range(4) if i not in best)
+
+
+def test_settings_refuse_a_negative_window() -> None:
+    with pytest.raises(ValueError, match="quantity_window"):
+        AnswerSettings(quantity_window=-1)
+    assert AnswerSettings().quantity_window == AnswerSettings().rerank_top
