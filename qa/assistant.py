@@ -23,7 +23,7 @@ from qa.answer.rerank import Readers, Reranker, shipped_reranker
 from qa.confidence import Confidence, Signals
 from qa.embedding import Embedder, EmbeddingCache
 from qa.index import Index
-from qa.query import Query, QueryBuilder
+from qa.query import PageSubjects, Query, QueryBuilder
 from qa.records import Answer, Candidate, Hit
 from qa.retrieve import Retriever, check_mode
 from qa.settings import Settings
@@ -79,6 +79,7 @@ class Assistant:
             abbreviations=lexicon.abbreviations,
             acronyms=lexicon.acronyms,
             similar=self._similar,
+            subjects=PageSubjects(index.titles),
         )
         self.confidence_model = Confidence(lexicon.counts, known, self.queries, vocabulary_stems=lexicon.stems)
         self.vocabulary = self.confidence_model.vocabulary

@@ -435,6 +435,10 @@ class Index:
         """Close the store's connection (the arrays are unmapped when the index is dropped)."""
         self._store.close()
 
+    def titles(self) -> list[str]:
+        """The documents' titles, once each (`Store.titles`)."""
+        return self._store.titles()
+
     def chunk_rows_of(self, doc_id: str) -> list[int]:
         """Rows of the document's chunks, in document order (empty for an unknown id)."""
         return self._store.rows_of_document(doc_id)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from qa.bm25 import stems
 from qa.drugs import MAX_WORDS, drug_names, is_drug_name
-from qa.text import FUNCTION_WORDS, word_matches
+from qa.text import FUNCTION_WORDS, folded, word_matches
 
 # Abbreviations clinicians type, expanded for both BM25 and the embedding model. Corpus-defined ones
 # ("end-stage renal disease (ESRD)") are learned at ingest by `qa.abbreviations.learn_abbreviations` and added to these.
@@ -301,6 +302,7 @@ def resolve_followup(
     leaning: bool = False,
     similar: Similar | None = None,
     everyday: Collection[str] = frozenset(),
+    subjects: Container[str] = frozenset(),
 ) -> tuple[str, bool]:
     """The question as if its topic had been restated, and whether history was used.
 
@@ -313,7 +315,7 @@ def resolve_followup(
     ...?"), instead of appending X to the whole earlier question (`substitute`). Other follow-ups carry the
     earlier turn's topic words along.
     """
-    return _resolve(question, history, leaning=leaning, similar=similar, everyday=everyday)[:2]
+    return _resolve(question, history, leaning=leaning, similar=similar, everyday=everyday, subjects=subjects)[:2]
 
 
 def _resolve(
@@ -323,6 +325,7 @@ def _resolve(
     leaning: bool = False,
     similar: Similar | None = None,
     everyday: Collection[str] = frozenset(),
+    subjects: Container[str] = frozenset(),
 ) -> tuple[str, bool, bool]:
     """`resolve_followup`, and whether the follow-up restated the earlier question with its phrase in place."""
     if not history or not (leaning or is_followup(question)):
@@ -335,21 +338,30 @@ def _resolve(
             if is_followup(earlier) and at > 0:
                 # A follow-up of a follow-up asks about what that one did: "how fast do they wake up after?" after
                 # "and how do you treat tox?" after "baclofen in ESRD" carries baclofen and ESRD, not tox alone.
-                stated = resolve_followup(earlier, history[:at], similar=similar, everyday=everyday)[0]
+                stated = resolve_followup(
+                    earlier, history[:at], similar=similar, everyday=everyday, subjects=subjects
+                )[0]
                 topic = topic_of(stated)
-            replaced = substitute(question, stated, similar, everyday)
+            replaced = substitute(question, stated, similar, everyday, subjects)
             return (replaced, True, True) if replaced else (f"{question} ({topic})", True, False)
     return question, False, False
 
 
 def substitute(
-    question: str, earlier: str, similar: Similar | None = None, everyday: Collection[str] = frozenset()
+    question: str,
+    earlier: str,
+    similar: Similar | None = None,
+    everyday: Collection[str] = frozenset(),
+    subjects: Container[str] = frozenset(),
 ) -> str | None:
     """`earlier` with the part that the follow-up's phrase stands in for replaced by it, or None.
 
     The phrase is what follows "what about", "and (in/for/with)", "same for" ...; a clause ("and if the kidneys
-    are normal?") or a phrase of aspect words only ("and the dose?") names no substitute. The part replaced is a
-    run of the earlier question's topic words, or a piece of one (at most three words):
+    are normal?") or a phrase of aspect words only ("and the dose?") names no substitute. A phrase that names the
+    subject of one of the corpus's pages (`subjects`, `PageSubjects`) takes the place of the longest part of the
+    earlier question that names another ("What about Anxiety Disorders?" after "What are the symptoms of
+    Alzheimer's Disease ?"), function words and all ("Absence of the Septum Pellucidum"). Otherwise the part
+    replaced is a run of the earlier question's topic words, or a piece of one (at most three words):
 
     - the longest that ends in a word of the phrase ("dialysis" for "peritoneal dialysis"), with the qualifier that
       follows it when the phrase qualifies that word too ("patients with CKD" for "patients with cirrhosis");
@@ -387,6 +399,13 @@ def substitute(
         # is the dose asked about ("baclofen 10 mg" -> "tizanidine 10 mg").
         return _put(phrase, earlier, span, (sides[0], sides[1] or not drug(earlier[slice(*span)])))
 
+    subject = phrase if phrase in subjects else rest if rest in subjects else None
+    if subject is not None:
+        named_before = _subject_spans(earlier, subjects)
+        if named_before:
+            # The whole name as typed ("type 2 diabetes": "type" alone is an aspect word), and only the part.
+            longest = max(named_before, key=lambda span: (span[1] - span[0], -span[0]))
+            return _put(subject, earlier, longest, (False, False))
     phrase_stems = set(stems([w.group(0).lower() for w in wanted]))
     heads = [_with_qualifier(phrase, earlier, (start, end)) for start, end, last in spans if last in phrase_stems]
     if heads:
@@ -473,6 +492,62 @@ def _after_same_preposition(
     return max(after, key=lambda span: span[1]) if after else None
 
 
+def _subject_spans(text: str, subjects: Container[str]) -> list[tuple[int, int]]:
+    """Every part of `text` that names a page's subject: runs of up to `_SUBJECT_WORDS` words (numbers too: "Type 2
+    Diabetes") that open and end with a word other than a function word."""
+    matches = list(word_matches(text))
+    spans = []
+    for i, first in enumerate(matches):
+        if folded(first.group(0)) in FUNCTION_WORDS:
+            continue
+        for last in matches[i : i + _SUBJECT_WORDS]:
+            if folded(last.group(0)) not in FUNCTION_WORDS and text[first.start() : last.end()] in subjects:
+                spans.append((first.start(), last.end()))
+    return spans
+
+
+# The longest subject looked for in an earlier question, in words (MedQuAD's page titles run to 14, most to 1-4).
+_SUBJECT_WORDS = 12
+# An abbreviation in parentheses is another name of what precedes it; after a colon, a title names its kind of page.
+_PARENTHESES = re.compile(r"\([^)]*\)")
+
+
+def subject_key(text: str) -> tuple[str, ...]:
+    """What a subject is compared by: its words in order, lower case, with neither function words ("the") nor an
+    abbreviation in parentheses ("Von Hippel-Lindau Disease (VHL)")."""
+    words = (folded(m.group(0)) for m in word_matches(_PARENTHESES.sub(" ", text)))
+    return tuple(w for w in words if w not in FUNCTION_WORDS)
+
+
+class PageSubjects(Container[str]):
+    """The subjects of the corpus's pages: their titles, and a title's part before a colon ("Coumadin: ward handout
+    for nurses" is about Coumadin), compared by `subject_key`.
+
+    A follow-up that names one ("what about anxiety disorders?") changes the subject, whatever the embedding model
+    says of its closeness to the earlier one: a page's subject stands in for another page's subject, and a phrase
+    that names no page ("children") is a condition or a population added to the question. The titles are read
+    when a follow-up first asks (`titles`, one query of the index's store), not when the assistant loads.
+    """
+
+    def __init__(self, titles: Callable[[], Iterable[str]]):
+        self._titles = titles
+        self._keys: frozenset[tuple[str, ...]] | None = None
+        self._lock = threading.Lock()
+
+    def __contains__(self, text: object) -> bool:
+        if not isinstance(text, str):
+            return False
+        key = subject_key(text)
+        return bool(key) and key in self._read()
+
+    def _read(self) -> frozenset[tuple[str, ...]]:
+        with self._lock:
+            if self._keys is None:
+                names = (name for title in self._titles() for name in (title, title.split(":")[0]))
+                self._keys = frozenset(key for key in map(subject_key, names) if key)
+            return self._keys
+
+
 def _topic_spans(text: str) -> list[tuple[int, int, str]]:
     """Every run of up to three adjacent topic words of `text` (start, end, stem of its last word)."""
     matches = _words(text)
@@ -501,12 +576,15 @@ class QueryBuilder:
         abbreviations: Mapping[str, str] | None = None,
         acronyms: Iterable[str] = (),
         similar: Similar | None = None,
+        subjects: Container[str] = frozenset(),
     ):
         """`vocabulary`: the corpus's words (typo fixes aim at these), or a mapping of them to how often the
         corpus uses them (to choose between equally close fixes); `known_words`: real words never "fixed";
         `acronyms`: the capitalised abbreviations the corpus uses ("HELLP"), defined there or not; `similar`: the
-        closeness in meaning of phrases, for follow-ups that name a substitute ("what about apixaban?")."""
+        closeness in meaning of phrases, for follow-ups that name a substitute ("what about apixaban?");
+        `subjects`: what the corpus's pages are about (`PageSubjects`), for follow-ups that change the subject."""
         self.similar = similar
+        self.subjects = subjects
         self._counts = Counter(
             {w.lower(): n for w, n in vocabulary.items()} if isinstance(vocabulary, Mapping) else {}
         )
@@ -530,7 +608,9 @@ class QueryBuilder:
         reading (for a question that only the conversation's topic makes answerable)."""
         cleaned = clean_message(message) or message.strip()
         similar = self._similar_spelled_out()
-        resolved, used, restated = _resolve(cleaned, history, leaning=leaning, similar=similar, everyday=self._everyday)
+        resolved, used, restated = _resolve(
+            cleaned, history, leaning=leaning, similar=similar, everyday=self._everyday, subjects=self.subjects
+        )
         if used:
             parts: tuple[str, ...] = (resolved,)
         else:
@@ -540,7 +620,9 @@ class QueryBuilder:
             parts = (first,)
             for part in rest:
                 parts += (
-                    resolve_followup(part, [*history, *parts], similar=similar, everyday=self._everyday)[0],
+                    resolve_followup(
+                        part, [*history, *parts], similar=similar, everyday=self._everyday, subjects=self.subjects
+                    )[0],
                 )
         expanded = tuple(self.expand(p) for p in parts)
         return Query(

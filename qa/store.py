@@ -191,6 +191,12 @@ class Store:
         """Every document id, in id order, read a page at a time."""
         return self._paged("SELECT doc_id FROM documents WHERE doc_id > ? ORDER BY doc_id LIMIT ?", "")
 
+    def titles(self) -> list[str]:
+        """Every document title, once each (untitled documents have none), read in one query without parsing a
+        document: what the corpus's pages are about (`qa.query.PageSubjects`)."""
+        found = self._query("SELECT DISTINCT json_extract(json, '$.title') FROM documents")
+        return [title for (title,) in found if title]
+
     def content_hash_items(self) -> Iterator[tuple[str, str]]:
         last = ""
         while True:

@@ -466,6 +466,15 @@ def test_records_are_read_lazily_from_the_store(tmp_path: Path) -> None:
     assert dict(index.content_hashes.items()) == {"d1": DOCS[0].content_hash, "d2": DOCS[1].content_hash}
 
 
+def test_the_titles_of_the_documents_are_read_in_one_query_without_parsing_them(tmp_path: Path) -> None:
+    # Follow-ups that change the subject compare a phrase with the pages' titles (`qa.query.PageSubjects`).
+    docs = [*DOCS, make_doc("d3", "Baclofen", "Baclofen is a muscle relaxant."), make_doc("d4", "", "Untitled.")]
+    build(tmp_path, docs, vectors=np.vstack([VECTORS, VECTORS[:2]]))
+    index = Index.load(tmp_path)
+    assert sorted(index.titles()) == ["Baclofen", "Cats"]
+    assert len(index._store._documents._items) == 0
+
+
 def test_a_reader_keeps_its_records_after_a_new_build_replaces_its_own(tmp_path: Path) -> None:
     build(tmp_path)
     reader = Index.load(tmp_path)

@@ -52,6 +52,13 @@ def test_a_brand_name_finds_the_document_that_uses_the_generic_name(
     assert generic in answer.text.lower()
 
 
+def test_the_assistant_reads_what_its_pages_are_about_from_their_titles(assistant: Assistant) -> None:
+    # For follow-ups that change the subject (`qa.query.PageSubjects`): a title, or its part before a colon.
+    subjects = assistant.queries.subjects
+    assert "Coumadin" in subjects and "inhaled corticosteroids for asthma" in subjects
+    assert "asthma" not in subjects and "children" not in subjects
+
+
 def test_a_follow_up_keeps_the_topic_of_the_conversation(assistant: Assistant) -> None:
     answer = assistant.ask("What about children?", history=["Ventolin dose?"])
     assert not answer.abstained, answer.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.query import (
+    PageSubjects,
     QueryBuilder,
     clean_message,
     content_words,
@@ -386,6 +387,85 @@ def test_clinical_shorthand_for_an_aspect_names_no_drug_or_disease() -> None:
     )
     assert used and "baclofen" in resolved
     assert set(content_words("tx and dx w/o sx")) == set()
+
+
+# Titles of a corpus's pages, as the index holds them (MedQuAD names a page by its subject, a handout may add a
+# subtitle after a colon).
+TITLES = [
+    "Alzheimer's Disease",
+    "Anxiety Disorders",
+    "Absence of the Septum Pellucidum",
+    "Acid Lipase Disease",
+    "Von Hippel-Lindau Disease (VHL)",
+    "Type 2 Diabetes",
+    "Coumadin: ward handout for nurses",
+    "Warfarin: a leaflet for patients",
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        # Everyday words, far from the subject in meaning (0.44 by the bundled model): the old subject was carried
+        # along, "What about Anxiety Disorders? (alzheimer's disease)", and the aspect asked was lost.
+        (
+            "What about Anxiety Disorders?",
+            "What are the symptoms of Alzheimer's Disease ?",
+            "What are the symptoms of Anxiety Disorders ?",
+        ),
+        # The whole subject, not the piece closest in meaning: "Absence of the Acid Lipase Disease Pellucidum".
+        (
+            "What about Acid Lipase Disease?",
+            "What are the treatments for Absence of the Septum Pellucidum ?",
+            "What are the treatments for Acid Lipase Disease ?",
+        ),
+        (
+            "what about type 2 diabetes?",
+            "how is von hippel-lindau disease diagnosed in adults?",
+            "how is type 2 diabetes diagnosed in adults?",
+        ),
+        ("and coumadin?", "can warfarin be taken with food?", "can coumadin be taken with food?"),
+    ],
+)
+def test_a_page_subject_takes_the_place_of_the_page_subject_asked_about(
+    question: str, earlier: str, expected: str
+) -> None:
+    subjects = PageSubjects(lambda: TITLES)
+    far = lambda p, parts: [0.1] * len(parts)  # noqa: E731
+    assert resolve_followup(question, [earlier], similar=far, subjects=subjects) == (expected, True)
+
+
+def test_a_phrase_that_names_no_page_leaves_the_earlier_subject_alone() -> None:
+    # "children" is no page's subject: a population added to the question, as before; and a page's subject
+    # named after a question that names none is placed as any other phrase.
+    subjects = PageSubjects(lambda: TITLES)
+    far = lambda p, parts: [0.1] * len(parts)  # noqa: E731
+    earlier = "What are the symptoms of Alzheimer's Disease ?"
+    assert resolve_followup("what about children?", [earlier], similar=far, subjects=subjects) == (
+        "what about children? (alzheimer's disease)",
+        True,
+    )
+    resolved, used = resolve_followup(
+        "what about Anxiety Disorders?", ["baclofen dose"], similar=far, subjects=subjects
+    )
+    assert used and "baclofen" in resolved
+
+
+def test_page_subjects_compare_words_not_spelling_and_read_the_titles_once() -> None:
+    reads = []
+
+    def titles() -> list[str]:
+        reads.append(1)
+        return TITLES
+
+    subjects = PageSubjects(titles)
+    assert not reads, "titles are read when first needed, not when the assistant loads"
+    assert "alzheimer\u2019s disease" in subjects and "the Anxiety Disorders" in subjects
+    # An abbreviation in parentheses and a subtitle after a colon are not part of the subject's name.
+    assert "Von Hippel-Lindau Disease" in subjects and "von hippel-lindau disease (VHL)" in subjects
+    assert "Coumadin" in subjects and "ward handout" not in subjects
+    assert "Type 1 Diabetes" not in subjects and "Disease" not in subjects and "" not in subjects
+    assert len(reads) == 1
 
 
 def test_followup_without_history_is_left_as_typed() -> None:
