@@ -404,8 +404,7 @@ def substitute(
         named_before = _subject_spans(earlier, subjects)
         if named_before:
             # The whole name as typed ("type 2 diabetes": "type" alone is an aspect word), and only the part.
-            longest = max(named_before, key=lambda span: (span[1] - span[0], -span[0]))
-            return _put(subject, earlier, longest, (False, False))
+            return _put(subject, earlier, _closest_subject(subject, earlier, named_before, similar), (False, False))
     phrase_stems = set(stems([w.group(0).lower() for w in wanted]))
     heads = [_with_qualifier(phrase, earlier, (start, end)) for start, end, last in spans if last in phrase_stems]
     if heads:
@@ -493,8 +492,8 @@ def _after_same_preposition(
 
 
 def _subject_spans(text: str, subjects: Container[str]) -> list[tuple[int, int]]:
-    """Every part of `text` that names a page's subject: runs of up to `_SUBJECT_WORDS` words (numbers too: "Type 2
-    Diabetes") that open and end with a word other than a function word."""
+    """Every part of `text` that names a page's subject and lies in no longer one: runs of up to `_SUBJECT_WORDS`
+    words (numbers too: "Type 2 Diabetes") that open and end with a word other than a function word."""
     matches = list(word_matches(text))
     spans = []
     for i, first in enumerate(matches):
@@ -503,7 +502,17 @@ def _subject_spans(text: str, subjects: Container[str]) -> list[tuple[int, int]]
         for last in matches[i : i + _SUBJECT_WORDS]:
             if folded(last.group(0)) not in FUNCTION_WORDS and text[first.start() : last.end()] in subjects:
                 spans.append((first.start(), last.end()))
-    return spans
+    return [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]
+
+
+def _closest_subject(
+    subject: str, text: str, spans: Sequence[tuple[int, int]], similar: Similar | None
+) -> tuple[int, int]:
+    """Of the subjects `text` names, the one `subject` stands in for: the closest in meaning ("tizanidine" for
+    "baclofen" in "can seizures be caused by baclofen?"), then the longest, then the first."""
+    closeness = list(similar(subject, [text[slice(*s)] for s in spans])) if similar and len(spans) > 1 else []
+    best = max(range(len(spans)), key=lambda i: (closeness[i] if closeness else 0.0, spans[i][1] - spans[i][0], -i))
+    return spans[best]
 
 
 # The longest subject looked for in an earlier question, in words (MedQuAD's page titles run to 14, most to 1-4).

@@ -435,6 +435,23 @@ def test_a_page_subject_takes_the_place_of_the_page_subject_asked_about(
     assert resolve_followup(question, [earlier], similar=far, subjects=subjects) == (expected, True)
 
 
+def test_of_several_page_subjects_the_closest_in_meaning_is_replaced() -> None:
+    # Seizures, baclofen and tizanidine each have a page: the drug stands in for the drug, not for the first or the
+    # longest subject named; a subject inside a longer one is never replaced alone.
+    subjects = PageSubjects(lambda: ["Seizures", "Baclofen", "Tizanidine", "Septum"])
+    near = lambda p, parts: [0.6 if part == "baclofen" else 0.2 for part in parts]  # noqa: E731
+    assert resolve_followup(
+        "what about tizanidine?", ["can seizures be caused by baclofen?"], similar=near, subjects=subjects
+    ) == ("can seizures be caused by tizanidine?", True)
+    subjects = PageSubjects(lambda: [*TITLES, "Septum"])
+    assert resolve_followup(
+        "what about Anxiety Disorders?",
+        ["is the septum pellucidum absent in Absence of the Septum Pellucidum ?"],
+        similar=lambda p, parts: [0.9 if part == "Septum" else 0.1 for part in parts],
+        subjects=subjects,
+    ) == ("is the septum pellucidum absent in Anxiety Disorders ?", True)
+
+
 def test_a_phrase_that_names_no_page_leaves_the_earlier_subject_alone() -> None:
     # "children" is no page's subject: a population added to the question, as before; and a page's subject
     # named after a question that names none is placed as any other phrase.
