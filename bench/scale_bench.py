@@ -22,6 +22,7 @@ weights chosen for the source at its ingest (its manifest's `fusion`). Per size 
   (OMP_NUM_THREADS=1, as `ask_bench.py`), twice, on distinct questions: first as the fresh process left the page
   cache (the index's files mostly on disk), then, the figure the goal is about, with the files read into the page
   cache as a long-running server's are; and the median cost of dense search, BM25 scoring and the phrase signal;
+- seconds to read every document title once, as the first follow-up naming a page's subject does (`Index.titles`);
 - recall@10 and recall@100 of `Index.dense_search` against exact search of the same vectors (brute force).
 
 First, on the source index itself (real vectors), MedQuAD retrieval nDCG@10 (hybrid and dense) with each kind
@@ -266,6 +267,10 @@ def child_serve(args: argparse.Namespace) -> int:
         t = time.perf_counter()
         index.phrases.coverage(question, rows[0][rows[0] >= 0])
         parts["phrases"].append(time.perf_counter() - t)
+    # The first follow-up that names a subject reads every title once (`qa.query.PageSubjects`): a one-off cost.
+    started_titles = time.perf_counter()
+    titles = len(index.titles())
+    titles_s = time.perf_counter() - started_titles
     ms = np.asarray(seconds) * 1000
     cold_ms = np.asarray(cold) * 1000
     print(
@@ -288,6 +293,8 @@ def child_serve(args: argparse.Namespace) -> int:
                 "cold_p50_ms": float(np.percentile(cold_ms, 50)),
                 "cold_p95_ms": float(np.percentile(cold_ms, 95)),
                 "mean_ms": float(ms.mean()),
+                "titles": titles,
+                "titles_s": titles_s,
                 **{f"{name}_p50_ms": float(np.median(v) * 1000) for name, v in parts.items()},
             }
         )
@@ -584,6 +591,7 @@ def table(rows: Sequence[dict]) -> str:
         "hybrid p95 ms",
         "p50 / p95 ms, files just evicted",
         "dense / BM25 / phrase p50 ms",
+        "titles read once s (titles)",
         "recall@10",
         "recall@100",
     ]
@@ -603,6 +611,7 @@ def table(rows: Sequence[dict]) -> str:
             f"{r['p95_ms']:.1f}",
             f"{r['cold_p50_ms']:.1f} / {r['cold_p95_ms']:.1f}" if "cold_p50_ms" in r else "-",
             f"{r['dense_p50_ms']:.2f} / {r['bm25_p50_ms']:.2f} / {r['phrases_p50_ms']:.2f}",
+            f"{r['titles_s']:.2f} ({r['titles']:,})" if "titles_s" in r else "-",
             f"{r['recall10']:.3f}",
             f"{r['recall100']:.3f}",
         ]
