@@ -501,7 +501,9 @@ def _subject_spans(text: str, subjects: Container[str]) -> list[tuple[int, int]]
             continue
         for last in matches[i : i + _SUBJECT_WORDS]:
             if folded(last.group(0)) not in FUNCTION_WORDS and text[first.start() : last.end()] in subjects:
-                spans.append((first.start(), last.end()))
+                # The abbreviation in parentheses after a name goes with it: "Von Hippel-Lindau Disease (VHL)".
+                abbreviation = _ABBREVIATION_AFTER.match(text, last.end())
+                spans.append((first.start(), abbreviation.end() if abbreviation else last.end()))
     return [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]
 
 
@@ -519,6 +521,7 @@ def _closest_subject(
 _SUBJECT_WORDS = 12
 # An abbreviation in parentheses is another name of what precedes it; after a colon, a title names its kind of page.
 _PARENTHESES = re.compile(r"\([^)]*\)")
+_ABBREVIATION_AFTER = re.compile(r"\s*\([^()]*\)")
 
 
 def subject_key(text: str) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from qa.loaders.html import load_html
 from qa.loaders.sniff import sniff
 from qa.loaders.text import load_text
 from qa.markup import escape_markdown
-from qa.query import QueryBuilder, clean_message, resolve_followup, split_questions
+from qa.query import PageSubjects, QueryBuilder, clean_message, resolve_followup, split_questions
 from qa.records import Document, Hit, Section
 
 BOUNDED = settings(
@@ -202,6 +202,34 @@ def test_a_followup_qualifier_replaces_the_earlier_qualifier_of_the_same_word(
     earlier = f"is fexolan safe in {person} {old_word} {old}?"
     resolved, used = resolve_followup(f"what about {person} {new_word} {new}?", [earlier])
     assert used and resolved == f"is fexolan safe in {person} {new_word} {new}?"
+
+
+# Page titles as corpora write them: a subject alone, with an abbreviation, with a subtitle, with a number.
+subject_titles = st.sampled_from(
+    ["Anxiety Disorders", "Absence of the Septum Pellucidum", "Von Hippel-Lindau Disease (VHL)", "Type 2 Diabetes",
+     "Coumadin: ward handout", "Alzheimer\u2019s Disease", "Gum (Periodontal) Disease", "Holmes-Adie"]
+)  # fmt: skip
+
+
+@BOUNDED
+@given(subject_titles, subject_titles, st.sampled_from(["What are the symptoms of {} ?", "how is {} treated in adults?",
+       "Who is at risk for {}? ?", "{} - any genetic tests?"]), st.booleans(), texts)
+def test_a_followup_naming_a_page_subject_replaces_the_earlier_subject_and_nothing_else(
+    old: str, new: str, form: str, lower: bool, noise: str
+) -> None:
+    # Whatever the wording around it, the earlier subject (as its title names it) is replaced by the new one as typed,
+    # and every other character of the earlier question stays; other titles and open-ended text never raise.
+    subjects = PageSubjects(lambda: ["Anxiety Disorders", "Absence of the Septum Pellucidum", "Type 2 Diabetes",
+                                     "Von Hippel-Lindau Disease (VHL)", "Coumadin: ward handout", "Holmes-Adie",
+                                     "Alzheimer's Disease", "Gum (Periodontal) Disease", noise])  # fmt: skip
+    named = old.split(":")[0]
+    typed = new.split(":")[0].lower() if lower else new.split(":")[0]
+    earlier = form.format(named)
+    resolved, used = resolve_followup(
+        f"what about {typed}?", [earlier], similar=lambda p, parts: [0.1] * len(parts), subjects=subjects
+    )
+    assert used and resolved == form.format(typed)
+    resolve_followup(f"and {noise}?", [earlier + noise], similar=lambda p, parts: [0.1] * len(parts), subjects=subjects)
 
 
 CORPUS_WORDS = {"metoprolol": 40, "testosterone": 12, "estrone": 4, "dialysis": 30, "hemodialysis": 9, "baclofen": 20}

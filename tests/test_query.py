@@ -419,6 +419,12 @@ TITLES = [
             "What are the treatments for Absence of the Septum Pellucidum ?",
             "What are the treatments for Acid Lipase Disease ?",
         ),
+        # The abbreviation in parentheses goes with the name it stands for, not with the new subject.
+        (
+            "What about Acid Lipase Disease?",
+            "What are the treatments for Von Hippel-Lindau Disease (VHL) ?",
+            "What are the treatments for Acid Lipase Disease ?",
+        ),
         (
             "what about type 2 diabetes?",
             "how is von hippel-lindau disease diagnosed in adults?",
