@@ -358,9 +358,10 @@ def substitute(
 
     The phrase is what follows "what about", "and (in/for/with)", "same for" ...; a clause ("and if the kidneys
     are normal?") or a phrase of aspect words only ("and the dose?") names no substitute. A phrase that names the
-    subject of one of the corpus's pages (`subjects`, `PageSubjects`) takes the place of the longest part of the
-    earlier question that names another ("What about Anxiety Disorders?" after "What are the symptoms of
-    Alzheimer's Disease ?"), function words and all ("Absence of the Septum Pellucidum"). Otherwise the part
+    subject of one of the corpus's pages (`subjects`, `PageSubjects`) takes the place of the part of the earlier
+    question that names another ("What about Anxiety Disorders?" after "What are the symptoms of Alzheimer's
+    Disease ?"), whole: function words and an abbreviation in parentheses too ("Absence of the Septum Pellucidum",
+    "Von Hippel-Lindau Disease (VHL)"); of several, the closest in meaning, then the longest. Otherwise the part
     replaced is a run of the earlier question's topic words, or a piece of one (at most three words):
 
     - the longest that ends in a word of the phrase ("dialysis" for "peritoneal dialysis"), with the qualifier that
