@@ -357,12 +357,13 @@ def substitute(
     """`earlier` with the part that the follow-up's phrase stands in for replaced by it, or None.
 
     The phrase is what follows "what about", "and (in/for/with)", "same for" ...; a clause ("and if the kidneys
-    are normal?") or a phrase of aspect words only ("and the dose?") names no substitute. A phrase that names the
-    subject of one of the corpus's pages (`subjects`, `PageSubjects`) takes the place of the part of the earlier
-    question that names another ("What about Anxiety Disorders?" after "What are the symptoms of Alzheimer's
-    Disease ?"), whole: function words and an abbreviation in parentheses too ("Absence of the Septum Pellucidum",
-    "Von Hippel-Lindau Disease (VHL)"); of several, the closest in meaning, then the longest. Otherwise the part
-    replaced is a run of the earlier question's topic words, or a piece of one (at most three words):
+    are normal?"), unless a page's title word for word ("Preparing for Pregnancy if You Have Diabetes"), or a phrase
+    of aspect words only ("and the dose?") names no substitute. A phrase that names the subject of one of the
+    corpus's pages (`subjects`, `PageSubjects`) takes the place of the part of the earlier question that names
+    another ("What about Anxiety Disorders?" after "What are the symptoms of Alzheimer's Disease ?"), whole:
+    function words and an abbreviation in parentheses too ("Absence of the Septum Pellucidum", "Von Hippel-Lindau
+    Disease (VHL)"); of several, the closest in meaning, then the longest. Otherwise the part replaced is a run of
+    the earlier question's topic words, or a piece of one (at most three words):
 
     - the longest that ends in a word of the phrase ("dialysis" for "peritoneal dialysis"), with the qualifier that
       follows it when the phrase qualifies that word too ("patients with CKD" for "patients with cirrhosis");
@@ -377,7 +378,12 @@ def substitute(
         return None
     match = _SUBSTITUTE.match(question)
     rest = match.group("rest") if match else ""
-    if not rest or _CLAUSE_WORD.search(rest) or _OWN_QUESTION.match(question):
+    if not rest or _OWN_QUESTION.match(question):
+        return None
+    # A clause word ("if", "can") opens a condition, unless the phrase is a page's title word for word ("Preparing
+    # for Pregnancy if You Have Diabetes"): function words aside, a condition often names a page too.
+    titled = isinstance(subjects, PageSubjects) and subjects.titled(rest)
+    if _CLAUSE_WORD.search(rest) and not titled:
         return None
     wanted = [m for m in _words(rest) if m.group(0).lower().strip("'-/") not in ASPECT_WORDS]
     if not wanted:
@@ -400,7 +406,7 @@ def substitute(
         # is the dose asked about ("baclofen 10 mg" -> "tizanidine 10 mg").
         return _put(phrase, earlier, span, (sides[0], sides[1] or not drug(earlier[slice(*span)])))
 
-    subject = phrase if phrase in subjects else rest if rest in subjects else None
+    subject = rest if titled else phrase if phrase in subjects else rest if rest in subjects else None
     if subject is not None:
         named_before = _subject_spans(earlier, subjects)
         if named_before:
@@ -532,6 +538,16 @@ def subject_key(text: str) -> tuple[str, ...]:
     return tuple(w for w in words if w not in FUNCTION_WORDS)
 
 
+def _title_words(text: str) -> tuple[str, ...]:
+    """A title's words in order, lower case, function words included, less an abbreviation in parentheses and a
+    leading article: what `PageSubjects.titled` compares."""
+    words = [folded(m.group(0)) for m in word_matches(_PARENTHESES.sub(" ", text))]
+    return tuple(words[1:] if words and words[0] in _ARTICLES else words)
+
+
+_ARTICLES = frozenset({"the", "a", "an"})
+
+
 class PageSubjects(Container[str]):
     """The subjects of the corpus's pages: their titles, and a title's part before a colon ("Coumadin: ward handout
     for nurses" is about Coumadin), compared by `subject_key`.
@@ -544,20 +560,30 @@ class PageSubjects(Container[str]):
 
     def __init__(self, titles: Callable[[], Iterable[str]]):
         self._titles = titles
-        self._keys: frozenset[tuple[str, ...]] | None = None
+        # Each subject by `subject_key`, and word for word (`_title_words`).
+        self._keys: tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]] | None = None
         self._lock = threading.Lock()
 
     def __contains__(self, text: object) -> bool:
         if not isinstance(text, str):
             return False
         key = subject_key(text)
-        return bool(key) and key in self._read()
+        return bool(key) and key in self._read()[0]
 
-    def _read(self) -> frozenset[tuple[str, ...]]:
+    def titled(self, text: str) -> bool:
+        """Whether `text` is a page's subject word for word, function words included: a phrase holding a word that
+        opens a clause ("if", "can") names a page only so."""
+        words = _title_words(text)
+        return bool(words) and words in self._read()[1]
+
+    def _read(self) -> tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]]:
         with self._lock:
             if self._keys is None:
-                names = (name for title in self._titles() for name in (title, title.split(":")[0]))
-                self._keys = frozenset(key for key in map(subject_key, names) if key)
+                names = [name for title in self._titles() for name in (title, title.split(":")[0])]
+                self._keys = (
+                    frozenset(key for key in map(subject_key, names) if key),
+                    frozenset(words for words in map(_title_words, names) if words),
+                )
             return self._keys
 
 

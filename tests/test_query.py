@@ -474,6 +474,52 @@ def test_a_phrase_that_names_no_page_leaves_the_earlier_subject_alone() -> None:
     assert used and "baclofen" in resolved
 
 
+# Titles that hold a word opening a clause ("if", "can"), as many of a public-health agency's handouts do.
+CLAUSE_TITLES = [*TITLES, "Preparing for Pregnancy if You Have Diabetes", "I Can Lower My Risk for Heart Disease"]
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        # Read as a clause ("and if the kidneys are normal?") for its "if", the title was appended to the earlier
+        # question, which was searched with both subjects.
+        (
+            "What about Preparing for Pregnancy if You Have Diabetes?",
+            "What are the symptoms of Alzheimer's Disease ?",
+            "What are the symptoms of Preparing for Pregnancy if You Have Diabetes ?",
+        ),
+        (
+            "what about I Can Lower My Risk for Heart Disease?",
+            "How to diagnose Anxiety Disorders ?",
+            "How to diagnose I Can Lower My Risk for Heart Disease ?",
+        ),
+        # A title with a clause word is also replaced whole when a follow-up names another page.
+        (
+            "What about Anxiety Disorders?",
+            "What are the symptoms of Preparing for Pregnancy if You Have Diabetes ?",
+            "What are the symptoms of Anxiety Disorders ?",
+        ),
+    ],
+)
+def test_a_title_that_holds_a_clause_word_is_a_page_subject(question: str, earlier: str, expected: str) -> None:
+    subjects = PageSubjects(lambda: CLAUSE_TITLES)
+    far = lambda p, parts: [0.1] * len(parts)  # noqa: E731
+    assert resolve_followup(question, [earlier], similar=far, subjects=subjects) == (expected, True)
+
+
+def test_a_clause_that_names_a_page_subject_is_still_a_clause() -> None:
+    # Function words aside, "if you have type 2 diabetes" names the page "Type 2 Diabetes"; typed as a condition,
+    # it adds that condition to the earlier question rather than replacing its subject. Only a whole title, word for
+    # word, is read as a page's subject when it holds a clause word.
+    subjects = PageSubjects(lambda: CLAUSE_TITLES)
+    far = lambda p, parts: [0.1] * len(parts)  # noqa: E731
+    earlier = "What are the symptoms of Alzheimer's Disease ?"
+    resolved, used = resolve_followup("and if you have type 2 diabetes?", [earlier], similar=far, subjects=subjects)
+    assert used and resolved == "and if you have type 2 diabetes? (alzheimer's disease)"
+    assert subjects.titled("preparing for pregnancy if you have diabetes")
+    assert not subjects.titled("if you have type 2 diabetes") and subjects.titled("the type 2 diabetes")
+
+
 def test_page_subjects_compare_words_not_spelling_and_read_the_titles_once() -> None:
     reads = []
 
