@@ -500,7 +500,8 @@ def _after_same_preposition(
 
 def _subject_spans(text: str, subjects: Container[str]) -> list[tuple[int, int]]:
     """Every part of `text` that names a page's subject and lies in no longer one: runs of up to `_SUBJECT_WORDS`
-    words (numbers too: "Type 2 Diabetes") that open and end with a word other than a function word."""
+    words (numbers too: "Type 2 Diabetes") that open and end with a word other than a function word, with the
+    function words before them where the whole is a title word for word ("What I need to know about Gas")."""
     matches = list(word_matches(text))
     spans = []
     for i, first in enumerate(matches):
@@ -510,8 +511,23 @@ def _subject_spans(text: str, subjects: Container[str]) -> list[tuple[int, int]]
             if folded(last.group(0)) not in FUNCTION_WORDS and text[first.start() : last.end()] in subjects:
                 # The abbreviation in parentheses after a name goes with it: "Von Hippel-Lindau Disease (VHL)".
                 abbreviation = _ABBREVIATION_AFTER.match(text, last.end())
-                spans.append((first.start(), abbreviation.end() if abbreviation else last.end()))
+                end = abbreviation.end() if abbreviation else last.end()
+                spans.append((_titled_start(text, matches[:i], first.start(), end, subjects), end))
     return [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]
+
+
+def _titled_start(text: str, before: Sequence[re.Match[str]], start: int, end: int, subjects: Container[str]) -> int:
+    """Where a subject named at `start` opens: earlier, over the function words just before it, where the whole
+    from there is a page's title word for word ("What I need to know about Gas" for "Gas")."""
+    if not isinstance(subjects, PageSubjects):
+        return start
+    opened = start
+    for word in reversed(before):
+        if folded(word.group(0)) not in FUNCTION_WORDS:
+            break
+        if subjects.titled(text[word.start() : end]):
+            opened = word.start()
+    return opened
 
 
 def _closest_subject(
@@ -539,13 +555,9 @@ def subject_key(text: str) -> tuple[str, ...]:
 
 
 def _title_words(text: str) -> tuple[str, ...]:
-    """A title's words in order, lower case, function words included, less an abbreviation in parentheses and a
-    leading article: what `PageSubjects.titled` compares."""
-    words = [folded(m.group(0)) for m in word_matches(_PARENTHESES.sub(" ", text))]
-    return tuple(words[1:] if words and words[0] in _ARTICLES else words)
-
-
-_ARTICLES = frozenset({"the", "a", "an"})
+    """A title's words in order, lower case, function words included, less an abbreviation in parentheses: what
+    `PageSubjects.titled` compares."""
+    return tuple(folded(m.group(0)) for m in word_matches(_PARENTHESES.sub(" ", text)))
 
 
 class PageSubjects(Container[str]):

@@ -204,10 +204,12 @@ def test_a_followup_qualifier_replaces_the_earlier_qualifier_of_the_same_word(
     assert used and resolved == f"is fexolan safe in {person} {new_word} {new}?"
 
 
-# Page titles as corpora write them: a subject alone, with an abbreviation, with a subtitle, with a number.
+# Page titles as corpora write them: a subject alone, with an abbreviation, with a subtitle, with a number, opening
+# with function words, holding a word that opens a clause.
 subject_titles = st.sampled_from(
     ["Anxiety Disorders", "Absence of the Septum Pellucidum", "Von Hippel-Lindau Disease (VHL)", "Type 2 Diabetes",
-     "Coumadin: ward handout", "Alzheimer\u2019s Disease", "Gum (Periodontal) Disease", "Holmes-Adie"]
+     "Coumadin: ward handout", "Alzheimer\u2019s Disease", "Gum (Periodontal) Disease", "Holmes-Adie",
+     "What I need to know about Gas", "Preparing for Pregnancy if You Have Diabetes"]
 )  # fmt: skip
 
 
@@ -221,7 +223,9 @@ def test_a_followup_naming_a_page_subject_replaces_the_earlier_subject_and_nothi
     # and every other character of the earlier question stays; other titles and open-ended text never raise.
     subjects = PageSubjects(lambda: ["Anxiety Disorders", "Absence of the Septum Pellucidum", "Type 2 Diabetes",
                                      "Von Hippel-Lindau Disease (VHL)", "Coumadin: ward handout", "Holmes-Adie",
-                                     "Alzheimer's Disease", "Gum (Periodontal) Disease", noise])  # fmt: skip
+                                     "Alzheimer's Disease", "Gum (Periodontal) Disease",
+                                     "What I need to know about Gas", "Preparing for Pregnancy if You Have Diabetes",
+                                     noise])  # fmt: skip
     named = old.split(":")[0]
     typed = new.split(":")[0].lower() if lower else new.split(":")[0]
     earlier = form.format(named)

@@ -475,7 +475,13 @@ def test_a_phrase_that_names_no_page_leaves_the_earlier_subject_alone() -> None:
 
 
 # Titles that hold a word opening a clause ("if", "can"), as many of a public-health agency's handouts do.
-CLAUSE_TITLES = [*TITLES, "Preparing for Pregnancy if You Have Diabetes", "I Can Lower My Risk for Heart Disease"]
+CLAUSE_TITLES = [
+    *TITLES,
+    "Preparing for Pregnancy if You Have Diabetes",
+    "I Can Lower My Risk for Heart Disease",
+    "What I need to know about Gas",
+    "What I need to know about Kidney Stones",
+]
 
 
 @pytest.mark.parametrize(
@@ -499,6 +505,17 @@ CLAUSE_TITLES = [*TITLES, "Preparing for Pregnancy if You Have Diabetes", "I Can
             "What are the symptoms of Preparing for Pregnancy if You Have Diabetes ?",
             "What are the symptoms of Anxiety Disorders ?",
         ),
+        # A title that opens with function words is replaced with them: not "What causes What I What I need ...".
+        (
+            "What about What I need to know about Kidney Stones?",
+            "What causes What I need to know about Gas ?",
+            "What causes What I need to know about Kidney Stones ?",
+        ),
+        (
+            "What about Anxiety Disorders?",
+            "What causes What I need to know about Gas ?",
+            "What causes Anxiety Disorders ?",
+        ),
     ],
 )
 def test_a_title_that_holds_a_clause_word_is_a_page_subject(question: str, earlier: str, expected: str) -> None:
@@ -517,7 +534,8 @@ def test_a_clause_that_names_a_page_subject_is_still_a_clause() -> None:
     resolved, used = resolve_followup("and if you have type 2 diabetes?", [earlier], similar=far, subjects=subjects)
     assert used and resolved == "and if you have type 2 diabetes? (alzheimer's disease)"
     assert subjects.titled("preparing for pregnancy if you have diabetes")
-    assert not subjects.titled("if you have type 2 diabetes") and subjects.titled("the type 2 diabetes")
+    assert not subjects.titled("if you have type 2 diabetes") and not subjects.titled("the type 2 diabetes")
+    assert subjects.titled("type 2 diabetes (T2D)") and subjects.titled("I can lower my risk for heart disease")
 
 
 def test_page_subjects_compare_words_not_spelling_and_read_the_titles_once() -> None:
