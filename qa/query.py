@@ -501,33 +501,42 @@ def _after_same_preposition(
 def _subject_spans(text: str, subjects: Container[str]) -> list[tuple[int, int]]:
     """Every part of `text` that names a page's subject and lies in no longer one: runs of up to `_SUBJECT_WORDS`
     words (numbers too: "Type 2 Diabetes") that open and end with a word other than a function word, with the
-    function words before them where the whole is a title word for word ("What I need to know about Gas")."""
+    function words around them where the whole is a title word for word ("What I need to know about Hepatitis A")."""
     matches = list(word_matches(text))
     spans = []
     for i, first in enumerate(matches):
         if folded(first.group(0)) in FUNCTION_WORDS:
             continue
-        for last in matches[i : i + _SUBJECT_WORDS]:
+        for j in range(i, min(i + _SUBJECT_WORDS, len(matches))):
+            last = matches[j]
             if folded(last.group(0)) not in FUNCTION_WORDS and text[first.start() : last.end()] in subjects:
+                start, end = _titled(text, matches[:i], matches[j + 1 :], (first.start(), last.end()), subjects)
                 # The abbreviation in parentheses after a name goes with it: "Von Hippel-Lindau Disease (VHL)".
-                abbreviation = _ABBREVIATION_AFTER.match(text, last.end())
-                end = abbreviation.end() if abbreviation else last.end()
-                spans.append((_titled_start(text, matches[:i], first.start(), end, subjects), end))
+                abbreviation = _ABBREVIATION_AFTER.match(text, end)
+                spans.append((start, abbreviation.end() if abbreviation else end))
     return [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]
 
 
-def _titled_start(text: str, before: Sequence[re.Match[str]], start: int, end: int, subjects: Container[str]) -> int:
-    """Where a subject named at `start` opens: earlier, over the function words just before it, where the whole
-    from there is a page's title word for word ("What I need to know about Gas" for "Gas")."""
+def _titled(
+    text: str,
+    before: Sequence[re.Match[str]],
+    after: Sequence[re.Match[str]],
+    span: tuple[int, int],
+    subjects: Container[str],
+) -> tuple[int, int]:
+    """A subject's span widened over the function words just before and after it, as far as the whole is a page's
+    title word for word: "What I need to know about Hepatitis A" around "need to know about Hepatitis", "glycogen
+    storage disease type I" (a Roman one) around "glycogen storage disease type"."""
     if not isinstance(subjects, PageSubjects):
-        return start
-    opened = start
-    for word in reversed(before):
-        if folded(word.group(0)) not in FUNCTION_WORDS:
-            break
-        if subjects.titled(text[word.start() : end]):
-            opened = word.start()
-    return opened
+        return span
+    starts = [span[0], *(w.start() for w in itertools.takewhile(_is_function_word, reversed(before)))]
+    ends = [span[1], *(w.end() for w in itertools.takewhile(_is_function_word, after))]
+    widened = [(s, e) for s in starts for e in ends if (s, e) != span and subjects.titled(text[s:e])]
+    return max(widened, key=lambda s: s[1] - s[0], default=span)
+
+
+def _is_function_word(word: re.Match[str]) -> bool:
+    return folded(word.group(0)) in FUNCTION_WORDS
 
 
 def _closest_subject(
@@ -540,8 +549,9 @@ def _closest_subject(
     return spans[best]
 
 
-# The longest subject looked for in an earlier question, in words (MedQuAD's page titles run to 14, most to 1-4).
-_SUBJECT_WORDS = 12
+# The longest subject looked for in an earlier question, in words: MedQuAD's page titles run to 17 with a subtitle
+# ("Monogenic Forms of Diabetes: Neonatal Diabetes Mellitus and Maturity-onset Diabetes of the Young"), most to 1-4.
+_SUBJECT_WORDS = 20
 # An abbreviation in parentheses is another name of what precedes it; after a colon, a title names its kind of page.
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _ABBREVIATION_AFTER = re.compile(r"\s*\([^()]*\)")

@@ -481,6 +481,10 @@ CLAUSE_TITLES = [
     "I Can Lower My Risk for Heart Disease",
     "What I need to know about Gas",
     "What I need to know about Kidney Stones",
+    "What I need to know about Hepatitis A",
+    "glycogen storage disease type I",
+    "glycogen storage disease type III",
+    "Monogenic Forms of Diabetes: Neonatal Diabetes Mellitus and Maturity-onset Diabetes of the Young",
 ]
 
 
@@ -515,6 +519,24 @@ CLAUSE_TITLES = [
             "What about Anxiety Disorders?",
             "What causes What I need to know about Gas ?",
             "What causes Anxiety Disorders ?",
+        ),
+        # ... or that ends with one ("A", the Roman "I"): not "glycogen storage disease type III I".
+        (
+            "What about glycogen storage disease type III?",
+            "How many people are affected by glycogen storage disease type I ?",
+            "How many people are affected by glycogen storage disease type III ?",
+        ),
+        (
+            "What about What I need to know about Gas?",
+            "Who is at risk for What I need to know about Hepatitis A? ?",
+            "Who is at risk for What I need to know about Gas? ?",
+        ),
+        # A title with its subtitle, 15 words, is replaced whole: not its part before the colon alone.
+        (
+            "What about What I need to know about Gas?",
+            "What to do for Monogenic Forms of Diabetes: Neonatal Diabetes Mellitus and Maturity-onset Diabetes of the"
+            " Young ?",
+            "What to do for What I need to know about Gas ?",
         ),
     ],
 )
