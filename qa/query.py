@@ -572,7 +572,8 @@ def _title_words(text: str) -> tuple[str, ...]:
 
 class PageSubjects(Container[str]):
     """The subjects of the corpus's pages: their titles, and a title's part before a colon ("Coumadin: ward handout
-    for nurses" is about Coumadin), compared by `subject_key`.
+    for nurses" is about Coumadin), compared by `subject_key`, or word for word (`titled`) where a phrase holds a
+    word that opens a clause or a subject is widened over function words.
 
     A follow-up that names one ("what about anxiety disorders?") changes the subject, whatever the embedding model
     says of its closeness to the earlier one: a page's subject stands in for another page's subject, and a phrase
