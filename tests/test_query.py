@@ -474,8 +474,9 @@ def test_a_phrase_that_names_no_page_leaves_the_earlier_subject_alone() -> None:
     assert used and "baclofen" in resolved
 
 
-# Titles that hold a word opening a clause ("if", "can"), as many of a public-health agency's handouts do.
-CLAUSE_TITLES = [
+# Titles as a public-health agency writes its handouts' and a genetics reference its pages': holding a word that opens
+# a clause ("if", "can"), opening or ending with function words ("What I", "type I"), with a long subtitle.
+HANDOUT_TITLES = [
     *TITLES,
     "Preparing for Pregnancy if You Have Diabetes",
     "I Can Lower My Risk for Heart Disease",
@@ -540,8 +541,8 @@ CLAUSE_TITLES = [
         ),
     ],
 )
-def test_a_title_that_holds_a_clause_word_is_a_page_subject(question: str, earlier: str, expected: str) -> None:
-    subjects = PageSubjects(lambda: CLAUSE_TITLES)
+def test_a_title_typed_whole_is_a_page_subject(question: str, earlier: str, expected: str) -> None:
+    subjects = PageSubjects(lambda: HANDOUT_TITLES)
     far = lambda p, parts: [0.1] * len(parts)  # noqa: E731
     assert resolve_followup(question, [earlier], similar=far, subjects=subjects) == (expected, True)
 
@@ -550,7 +551,7 @@ def test_a_clause_that_names_a_page_subject_is_still_a_clause() -> None:
     # Function words aside, "if you have type 2 diabetes" names the page "Type 2 Diabetes"; typed as a condition,
     # it adds that condition to the earlier question rather than replacing its subject. Only a whole title, word for
     # word, is read as a page's subject when it holds a clause word.
-    subjects = PageSubjects(lambda: CLAUSE_TITLES)
+    subjects = PageSubjects(lambda: HANDOUT_TITLES)
     far = lambda p, parts: [0.1] * len(parts)  # noqa: E731
     earlier = "What are the symptoms of Alzheimer's Disease ?"
     resolved, used = resolve_followup("and if you have type 2 diabetes?", [earlier], similar=far, subjects=subjects)
