@@ -505,11 +505,11 @@ def _subject_spans(text: str, subjects: Container[str]) -> list[tuple[int, int]]
     matches = list(word_matches(text))
     spans = []
     for i, first in enumerate(matches):
-        if folded(first.group(0)) in FUNCTION_WORDS:
+        if _is_function_word(first):
             continue
         for j in range(i, min(i + _SUBJECT_WORDS, len(matches))):
             last = matches[j]
-            if folded(last.group(0)) not in FUNCTION_WORDS and text[first.start() : last.end()] in subjects:
+            if not _is_function_word(last) and text[first.start() : last.end()] in subjects:
                 start, end = _titled(text, matches[:i], matches[j + 1 :], (first.start(), last.end()), subjects)
                 # The abbreviation in parentheses after a name goes with it: "Von Hippel-Lindau Disease (VHL)".
                 abbreviation = _ABBREVIATION_AFTER.match(text, end)
@@ -560,8 +560,7 @@ _ABBREVIATION_AFTER = re.compile(r"\s*\([^()]*\)")
 def subject_key(text: str) -> tuple[str, ...]:
     """What a subject is compared by: its words in order, lower case, with neither function words ("the") nor an
     abbreviation in parentheses ("Von Hippel-Lindau Disease (VHL)")."""
-    words = (folded(m.group(0)) for m in word_matches(_PARENTHESES.sub(" ", text)))
-    return tuple(w for w in words if w not in FUNCTION_WORDS)
+    return tuple(w for w in _title_words(text) if w not in FUNCTION_WORDS)
 
 
 def _title_words(text: str) -> tuple[str, ...]:
