@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -263,9 +263,8 @@ class Reranker:
                 index, _, path = name.partition(".")
                 owner_path, _, attribute = path.rpartition(".")
                 setattr(model.bert.encoder.layer[int(index)].get_submodule(owner_path), attribute, layer.inner)
-        # bfloat16 where the CPU multiplies it natively: 3x faster here (4 sentences in 17 ms against 49 ms on one
-        # core), scores within 0.01 of float32's; elsewhere float32, which bfloat16 emulated would be slower than.
-        self.dtype = torch.bfloat16 if native_bfloat16() else torch.float32
+        dense = model.bert.encoder.layer[0].intermediate.dense
+        self.dtype = fastest_dtype(dense.in_features, dense.out_features)
         self.model = model.to(self.dtype).eval()
         self._lock = threading.Lock()
 
@@ -287,15 +286,32 @@ class Reranker:
             return self.model(batch).float().numpy()
 
 
-@lru_cache(maxsize=1)
-def native_bfloat16() -> bool:
-    """Whether this CPU has bfloat16 matrix instructions (AVX-512 BF16 or AMX), by its Linux flags; False when
-    they cannot be read."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return bool(re.search(r"\b(?:avx512_bf16|amx_bf16)\b", flags))
+@cache
+def fastest_dtype(inputs: int, outputs: int, *, tokens: int = 512, repeats: int = 3) -> Any:
+    """float32 or bfloat16, whichever this CPU multiplies faster through a linear layer of this shape (the reader's
+    feed-forward layer; `tokens` rows, about 8 sentences), timed once per process and shape, best of `repeats`.
+
+    The CPU's flags do not say which: where bfloat16 is multiplied natively it was 3x faster (4 sentences in 17
+    ms against 49 ms on one core of the AMD EPYC of 2026-12-03), but on the Xeon of 2026-12-06, whose flags list
+    AVX-512 BF16 and no AMX, a reader's pass over 8 sentences took 136 ms in bfloat16 against 80 ms in float32
+    (eval/EXPERIMENTS.md, "Twenty-ninth session"). The two read the same sentences alike, to about 0.05.
+    """
+    import torch
+
+    timings = {}
+    rows = torch.randn(tokens, inputs)
+    layer = torch.nn.Linear(inputs, outputs)
+    with torch.inference_mode():
+        for dtype in (torch.float32, torch.bfloat16):
+            typed, x = layer.to(dtype), rows.to(dtype)
+            typed(x)  # the first call pays for setting up the kernel
+            spent = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                typed(x)
+                spent.append(time.perf_counter() - started)
+            timings[dtype] = min(spent)
+    return min(timings, key=timings.__getitem__)
 
 
 class Readers:

@@ -13,6 +13,7 @@ from qa.answer.rerank import (
     Readers,
     Reranker,
     RerankerWeights,
+    fastest_dtype,
     rerank,
     sentence_in_context,
     shipped_reranker,
@@ -223,6 +224,36 @@ def test_the_shipped_reranker_reads_which_sentence_answers() -> None:
     assert reranker.scores("q", []).shape == (0,)
     # The same pair reads the same however it is batched (to bfloat16's precision, where the CPU runs it).
     assert reranker.scores("how does baclofen work?", texts[1:])[0] == pytest.approx(scores[1], abs=0.05)
+
+
+def test_the_reader_runs_in_the_dtype_this_cpu_multiplies_faster() -> None:
+    # bfloat16 was 3x faster than float32 on one CPU and 1.7x slower on another whose flags list AVX-512 BF16
+    # (eval/EXPERIMENTS.md, "Twenty-ninth session"): the choice is timed, once per process and layer shape.
+    import torch
+
+    reader = Reranker(RerankerWeights.load(RERANKERS / AnswerSettings().readers[0]))
+    dense = reader.model.bert.encoder.layer[0].intermediate.dense
+    chosen = fastest_dtype(dense.in_features, dense.out_features)
+    assert chosen in (torch.float32, torch.bfloat16)
+    assert reader.dtype == chosen and dense.weight.dtype == chosen
+    assert fastest_dtype(dense.in_features, dense.out_features) is chosen  # timed once, then remembered
+
+
+def test_the_reader_reads_alike_in_either_dtype() -> None:
+    # Which dtype runs may differ from machine to machine; what the reader says must not, beyond rounding.
+    import torch
+
+    reader = Reranker(RerankerWeights.load(RERANKERS / AnswerSettings().readers[0]))
+    question = "how does baclofen work?"
+    texts = [
+        "Baclofen clearance: hemodialysis or kidneys?: Baclofen is primarily eliminated by the kidney.",
+        "Baclofen clearance: hemodialysis or kidneys?: Baclofen is a presynaptic GABA-B receptor agonist.",
+    ]
+    read = {}
+    for dtype in (torch.float32, torch.bfloat16):
+        reader.model = reader.model.to(dtype)
+        read[dtype] = reader.scores(question, texts)
+    assert read[torch.bfloat16] == pytest.approx(read[torch.float32], abs=0.1)
 
 
 def test_weights_are_stored_compressed(tmp_path) -> None:
