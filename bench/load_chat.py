@@ -82,6 +82,27 @@ def searched_for(text: str) -> str:
     return plain.split("searched for: ", 1)[1].split("</sub>", 1)[0].strip()
 
 
+def reply_errors(text: str, condition: str, *, follow_up: bool) -> list[str]:
+    """What is wrong with one reply of the session asking about `condition`.
+
+    The caption says what was searched for when history changed the query. A document may mention any condition,
+    but that query, built from this session's history alone, must name no other user's. The follow-up must have
+    one, naming this user's condition: restated in the earlier question's form ("Is baclofen cleared by dialysis
+    in a children with gout?") or with the earlier topic appended ("What about in children? (gout ...)").
+    """
+    text = text.lower()
+    searched = searched_for(text)
+    errors = []
+    leaked = [c for c in CONDITIONS if c != condition and c in searched]
+    if leaked:
+        errors.append(f"the reply searched for other users' topics {leaked}: {searched!r}")
+    if follow_up and not searched:
+        errors.append(f"follow-up was not resolved against history: {text[:200]!r}")
+    elif follow_up and condition not in searched:
+        errors.append(f"follow-up lost this user's topic {condition!r}: {searched!r}")
+    return errors
+
+
 class HttpSession:
     """One chat session over Gradio's call API: the session hash keeps this user's history on the server."""
 
@@ -139,23 +160,11 @@ def run_user(url: str, client_kind: str, condition: str, start: threading.Barrie
         return
     try:
         start.wait()
-        others = [c for c in CONDITIONS if c != condition]
         for question, must_name in ((first_question(condition), False), (FOLLOW_UP, True)):
             began = time.perf_counter()
             reply = client.ask(question)
             result.latencies.append(time.perf_counter() - began)
-            text = reply_text(reply).lower()
-            # What was searched for (the caption, present when history changed the query): a document may
-            # mention any condition, but the query built from this session's history must name no other's.
-            searched = searched_for(text)
-            leaked = [c for c in others if c in searched]
-            if leaked:
-                result.errors.append(f"reply to {question!r} searched for other users' topics {leaked}")
-            resolved = searched.startswith(FOLLOW_UP.lower())
-            if must_name and not resolved:
-                result.errors.append(f"follow-up was not resolved against history: {text[:200]!r}")
-            elif must_name and condition not in searched:
-                result.errors.append(f"follow-up lost this user's topic {condition!r}: {text[:200]!r}")
+            result.errors.extend(reply_errors(reply_text(reply), condition, follow_up=must_name))
     except Exception as exc:  # a failed request is a result of the load test, not a crash of it
         result.errors.append(f"request failed: {type(exc).__name__}: {exc}")
     finally:
