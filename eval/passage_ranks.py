@@ -4,8 +4,8 @@ For each question of a labelled answer set (default answers/pubmedqa), over the 
 its corpus: the rank of the first chunk holding the quoted answer among the hybrid's candidates, under the
 index's weights (or `--weights`), under each weighted signal alone and with each weight removed; whether the top
 chunk is from the judged document; the passage's place among its document's chunks. Then nDCG@10 per part (tune /
-held-out) of each weighting, as the harness scores a passage-judged set: what the README's diagnosis of
-answers/pubmedqa rests on.
+held-out) of each weighting, as the harness scores a passage-judged set: what the diagnosis of answers/pubmedqa in
+eval/README.md ("Choosing the fusion") rests on.
 """
 
 from __future__ import annotations

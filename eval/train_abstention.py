@@ -9,7 +9,7 @@ MedQuAD with all six sources in one index, a sample of PubMedQA, our long consum
 answer (`OUT_OF_SCOPE`): MedicationQA, PubMedQA and MedQuAD questions asked of the bundled two-page corpus, and
 questions of the other MedQuAD sources asked of NIDDK's pages when NIDDK never names their subject, and
 MedicationQA questions asked of NIDDK's pages when NIDDK names none of the drugs they name.
-Checked by hand (README, "Abstention"): a random 40 of these and the 12 the model was most confident about are
+Checked by hand (eval/README.md, "Abstention"): a random 40 of these and the 12 the model was most confident about are
 unanswered where they are asked.
 
 The model is fitted on the tune split only (`eval.splits`); its L2 penalty is chosen by 5-fold cross-validation on

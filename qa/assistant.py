@@ -142,8 +142,8 @@ class Assistant:
         humulin R") split into its sentences searches "He's on humulin R" on its own, and a part that leans on
         an earlier one is searched with a bag of that part's words: merged by best score, a vague part lifts its
         own best match to the top. One embedding of the whole message keeps the story that says what is asked
-        (on our long messages over MedicationQA, dense nDCG@10 0.905 against 0.836 with the parts: README,
-        "Long questions and long passages"). The parts still serve composition, which answers each in turn.
+        (on our long messages over MedicationQA, dense nDCG@10 0.905 against 0.836 with the parts, as measured on
+        2026-12-01 in commit 4018c40). The parts still serve composition, which answers each in turn.
         """
         if len(query.parts) == 1:
             return query.expanded

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 # Where calibration starts, and the weights of an index too small to calibrate, before the corpus's shape removes
 # what cannot apply to it (`applicable`). Chosen on the tune parts of the development sets, each set counting
-# equally (README, "Choosing the fusion"; `bench/fusion_tune.py`).
+# equally (eval/README.md, "Choosing the fusion"; `bench/fusion_tune.py`).
 PRIOR = FusionWeights(dense=1.0, bm25=1.0, topic=2.0, lead=1.0, aspect=1.0, sentence=1.0, phrase=0.0)
 # A document's opening (lead) ranks a chunk by its document: below this many documents it gets no weight (the
 # bundled two-document corpus is ranked by its passages).
@@ -48,7 +48,7 @@ DOCUMENT_SIGNALS = ("topic", "aspect", "lead")
 # corpus: it has no question type ("what are the treatments for ...") for the aspect signal, the question without
 # the title's words, to match. Left free, the search dropped aspect on MedQuAD CancerGov and GHR (+1.3 and +1.4
 # points on their pseudo-queries), which cost their real questions 3.1 and 5.9 points of nDCG@10 on the tune
-# parts (README, "Choosing the fusion"; bench/fusion_tune.py chose aspect's prior on labelled questions).
+# parts (eval/README.md, "Choosing the fusion"; bench/fusion_tune.py chose aspect's prior on labelled questions).
 UNJUDGED = frozenset({"aspect"})
 # How a sentence's words are counted for `CalibrationSettings.min_words`/`max_words` (`_word_count`): part of the
 # settings' version, so an index calibrated under another count is recalibrated by its next ingest.

@@ -35,7 +35,7 @@ EXACT = "flat-ip"
 class DenseSettings:
     """How each kind of dense index is built and searched.
 
-    Chosen with `bench/scale_bench.py` on MedQuAD's vectors replicated with noise (README, "Scale"): `ivf-sq8`
+    Chosen with `bench/scale_bench.py` on MedQuAD's vectors replicated with noise (bench/README.md, "Scale"): `ivf-sq8`
     with 128 cells probed gave recall@10 against exact search of 0.983 at 30k chunks and 0.990 at 300k; its
     dense index built in 6 s and 58 s where `hnsw` took 32 s at 30k (283 s at 300k in an earlier run, recall@10
     0.959 at efSearch 200), and its codes take a byte a dimension where `hnsw` keeps every float plus a graph.

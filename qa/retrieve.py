@@ -1,8 +1,8 @@
 """Dense, BM25 and hybrid retrieval over a loaded index.
 
 The hybrid mode is a weighted sum of normalised signals over a shared candidate set, chosen on MedQuAD
-(see README, "Choosing the fusion"): plain reciprocal-rank fusion loses to dense alone there because BM25 is much
-weaker, while adding BM25 as a scaled score and three more dense signals wins:
+(see eval/README.md, "Choosing the fusion"): plain reciprocal-rank fusion loses to dense alone there because BM25 is
+much weaker, while adding BM25 as a scaled score and three more dense signals wins:
 
 - topic: the best dense score among chunks that share the candidate's document title. Pages split into several
   passages (one per question type) share a title; the right page is usually found, so a passage inherits its

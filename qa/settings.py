@@ -48,9 +48,9 @@ class Settings:
     # Above this many chunks the dense index is approximate (`qa.dense.DenseSettings.approximate`); below it,
     # exact. Exact search reads every vector, so its cost grows with the corpus: `bench/scale_bench.py` measured
     # a dense search of 10.7 ms at 30k chunks and 110 ms at 300k exact, 19.5 ms at 300k with ivf-sq8 (recall@10
-    # 0.99), on the shared machine at load 8-9 (README, "Scale"). The approximate index costs nothing measurable in
-    # MedQuAD hybrid nDCG@10 (+0.00 points forced on the 26k-chunk index, dense -0.15), so exact search stops
-    # where it would cost ~40 ms on that loaded machine.
+    # 0.99), on the shared machine at load 8-9 (bench/README.md, "Scale"). The approximate index costs nothing
+    # measurable in MedQuAD hybrid nDCG@10 (+0.00 points forced on the 26k-chunk index, dense -0.15), so exact
+    # search stops where it would cost ~40 ms on that loaded machine.
     approximate_above: int = 100_000
     # "auto" chooses by `approximate_above`; a kind of DENSE_KINDS forces it (to evaluate an approximate index on
     # a small corpus, say). Also from MEDCITE_DENSE_KIND.

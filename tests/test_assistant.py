@@ -478,8 +478,8 @@ NOTE_ON_NORMAL_KIDNEYS = (
     "it appears that hemodialysis does not remove baclofen effectively",
     "it is unclear if there is a benefit of using HD in patients with normal kidney function",
 )
-# Known misses of the shipped scorer (README, "Answers"): kept as strict expected failures, so a scorer that gets
-# them right turns them into failures to promote, and none can silently regress from passing.
+# Known misses of the shipped scorer (eval/README.md, "Answers"): kept as strict expected failures, so a scorer that
+# gets them right turns them into failures to promote, and none can silently regress from passing.
 MISSED = "the shipped scorer and its reranker put another sentence first (issue 11, not yet met)"
 BOTTOM_LINES = [
     # Right since the eighteenth session's reranker, trained on the own set's grown tune half, which asks for the

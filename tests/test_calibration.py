@@ -384,7 +384,7 @@ def test_the_reuse_threshold_is_not_part_of_the_calibration_version() -> None:
 def test_the_pseudo_queries_never_move_the_aspect_signal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A pseudo-query is a sentence: it has no question type for the aspect signal to match, so it cannot judge
     it. On MedQuAD CancerGov and GHR it dropped aspect (+1.3 and +1.4 points on the pseudo-queries), which cost
-    real questions 3.1 and 5.9 points of nDCG@10 (tune parts; README, "Choosing the fusion")."""
+    real questions 3.1 and 5.9 points of nDCG@10 (tune parts; eval/README.md, "Choosing the fusion")."""
     import qa.calibration as calibration
 
     index, _ = build(tmp_path, pages=6, passages=4, sentences=8)

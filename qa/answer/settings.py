@@ -52,8 +52,8 @@ class AnswerSettings:
     chose (8, 1.0) at a tune macro of 0.785 (error 0.014; (4, 1.0) 0.771, (12, 1.0) 0.786) against the scorer's
     0.659, the labelled sets' tune rows read by readers trained without their fold (two folds, cross-fitted;
     MedicationQA's by the final reader). Reading 8 sentences rather than 4 costs 12-17 ms of warm `ask()` at p50
-    on one core (README, "Performance"). The seventeenth session's reader was the same training on the tune halves
-    before they grew, chosen at (4, 0.5), tune macro 0.770. Before it
+    on one core (bench/README.md, "Performance"). The seventeenth session's reader was the same training on the tune
+    halves before they grew, chosen at (4, 0.5), tune macro 0.770. Before it
     (sixteenth session, 2026-12-05) the reader was the soup, `rerank.soup`, of two fine-tunings by
     `python -m eval.train_reranker`, one with `--keywords 0.5 --near-misses 3 --medicationqa` on MedQuAD tune
     questions of the adapter's pages, pseudo-queries of their sentences and MedicationQA's tune questions, the
