@@ -9,15 +9,34 @@ The export itself is tested in tests/test_embedding.py, with a folder of its own
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from qa.embedding import Embedder, onnx_installed, resolve_model
 
 _REAL_EXPORT = Embedder.export_for_answering
+
+
+@pytest.fixture(scope="session")
+def load_bench() -> Callable[[str], ModuleType]:
+    """`bench/<name>.py` (scripts, not a package) as the module `name`, for the tests of their pure parts;
+    registered in `sys.modules`, so their dataclasses resolve their own module."""
+
+    def load(name: str) -> ModuleType:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent.parent / "bench" / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        return module
+
+    return load
 
 
 @pytest.fixture(scope="session")

@@ -3,23 +3,12 @@ against this session's history from one that was not, whichever way the follow-u
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("load_chat", REPO / "bench" / "load_chat.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["load_chat"] = module
-    spec.loader.exec_module(module)
-    return module
+def bench(load_bench):
+    return load_bench("load_chat")
 
 
 def reply(caption: str = "") -> str:

@@ -7,9 +7,7 @@ says it measures.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,13 +21,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("scale_bench", REPO / "bench" / "scale_bench.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scale_bench"] = module
-    spec.loader.exec_module(module)
-    return module
+def bench(load_bench):
+    return load_bench("scale_bench")
 
 
 def _corpus(n: int, dim: int = 16) -> tuple[list[Document], list[Chunk], np.ndarray, np.ndarray]:
