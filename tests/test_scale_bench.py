@@ -17,8 +17,6 @@ from qa.chunking import CHUNKER_VERSION
 from qa.index import VECTORS, Index, live_build, read_manifest, write_index
 from qa.records import Chunk, Document, Section, stable_hash
 
-REPO = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture(scope="module")
 def bench(load_bench):
