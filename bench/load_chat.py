@@ -88,7 +88,7 @@ def reply_errors(text: str, condition: str, *, follow_up: bool) -> list[str]:
     The caption says what was searched for when history changed the query. A document may mention any condition,
     but that query, built from this session's history alone, must name no other user's. The follow-up must have
     one, naming this user's condition: restated in the earlier question's form ("Is baclofen cleared by dialysis
-    in a children with gout?") or with the earlier topic appended ("What about in children? (gout ...)").
+    in children with gout?") or with the earlier topic appended ("What about in children? (gout ...)").
     """
     text = text.lower()
     searched = searched_for(text)

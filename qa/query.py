@@ -287,6 +287,12 @@ _QUALIFIER = re.compile(
 )
 _QUALIFIER_TOKEN = re.compile(r"[^\s?!,;:()]+")
 _DETERMINERS = frozenset({"the", "a", "an", "her", "his", "their"})
+# The determiner right before a part of the earlier question, and the one typed right before the follow-up's phrase.
+_DETERMINER_BEFORE = re.compile(rf"\b(?:{'|'.join(sorted(_DETERMINERS))})\s+$", re.IGNORECASE)
+# English plurals that do not end in "s": "a" and "an" never go before them ("in a children with gout").
+_IRREGULAR_PLURALS = frozenset({"children", "men", "women", "people", "feet", "teeth", "mice"})
+# Letters whose name starts with a vowel sound, for an acronym read letter by letter: "an MRI", "an HIV test".
+_VOWEL_SOUND_LETTERS = frozenset("AEFHILMNORSX")
 # The cosine above which a follow-up's phrase of everyday words takes the place of a part of the earlier question
 # not written like it ("children" for "adults" is 0.56; "the kidneys" for "hemodialysis" 0.50, a condition that
 # the clause rule keeps out; single words are rarely closer than 0.5 by the bundled model).
@@ -401,10 +407,14 @@ def substitute(
     def drug(text: str) -> bool:
         return any(is_drug_name(w) and w not in common for w in (m.group(0).lower() for m in _words(text)))
 
+    determiner = _DETERMINER_BEFORE.search(rest, 0, widened[0])
+    typed_determiner = determiner.group(0).strip() if determiner else None
+
     def put(span: tuple[int, int]) -> str:
         # A number right after a part that is no drug is its value ("eGFR 45") and goes with it; after a drug it
         # is the dose asked about ("baclofen 10 mg" -> "tizanidine 10 mg").
-        return _put(phrase, earlier, span, (sides[0], sides[1] or not drug(earlier[slice(*span)])))
+        after = sides[1] or not drug(earlier[slice(*span)])
+        return _put(phrase, earlier, span, (sides[0], after), typed_determiner)
 
     subject = rest if titled else phrase if phrase in subjects else rest if rest in subjects else None
     if subject is not None:
@@ -461,13 +471,42 @@ def _with_qualifier(phrase: str, earlier: str, span: tuple[int, int]) -> tuple[i
     return (span[0], end) if end is not None else span
 
 
-def _put(phrase: str, earlier: str, span: tuple[int, int], sides: tuple[bool, bool]) -> str:
+def _put(
+    phrase: str, earlier: str, span: tuple[int, int], sides: tuple[bool, bool], determiner: str | None = None
+) -> str:
     """`earlier` with `phrase` in place of the part at `span`, and of the number typed with that part on each side
     where the phrase has one (`sides`: before, after): "what about 10 mg?" after "is 5 mg ... ?" asks about 10 mg,
-    and "what about apixaban?" after "is warfarin 5 mg safe ...?" keeps the 5 mg, which is not what it replaces."""
+    and "what about apixaban?" after "is warfarin 5 mg safe ...?" keeps the 5 mg, which is not what it replaces.
+
+    The determiner before the part agrees with the phrase: the one typed with the phrase (`determiner`) takes its
+    place ("what about in a child?" after "... in adults?"), and otherwise "a" or "an" is made to fit the phrase,
+    or dropped before a plural ("What about in children?" after "... in a patient with gout?"). A question's
+    wording is what the readers read and what the chat shows as searched."""
     widened = _with_numbers(earlier, *span)
     start, end = (widened[0] if sides[0] else span[0], widened[1] if sides[1] else span[1])
-    return f"{earlier[:start]}{phrase}{earlier[end:]}"
+    head = earlier[:start]
+    before = _DETERMINER_BEFORE.search(head)
+    if determiner is None and before is not None and before.group(0).strip().lower() in ("a", "an"):
+        determiner = _indefinite_article(phrase)
+    if determiner is not None:
+        head = head[: before.start()] if before is not None else head
+        phrase = f"{determiner} {phrase}" if determiner else phrase
+    return f"{head}{phrase}{earlier[end:]}"
+
+
+def _indefinite_article(phrase: str) -> str:
+    """"a" or "an" for a singular phrase, by the sound it opens with ("an adult", "an MRI", "a child"); "" for a
+    plural one, which takes none ("children", "adults")."""
+    words = phrase.split()
+    if not words:
+        return ""
+    last = words[-1].lower()
+    if last in _IRREGULAR_PLURALS or (last.endswith("s") and not last.endswith(("ss", "us", "is"))):
+        return ""
+    first = words[0]
+    if first.isupper() and len(first) > 1:  # an acronym, read letter by letter
+        return "an" if first[0] in _VOWEL_SOUND_LETTERS else "a"
+    return "an" if first[0].lower() in "aeiou" else "a"
 
 
 def _with_numbers(text: str, start: int, end: int) -> tuple[int, int]:

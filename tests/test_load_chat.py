@@ -20,7 +20,7 @@ def reply(caption: str = "") -> str:
 def test_a_follow_up_restated_in_the_earlier_questions_form_is_resolved(bench) -> None:
     # Since follow-ups replace a part of the earlier question ("What about in children?" puts "children" where
     # "a patient" stood), the caption no longer opens with the follow-up's own words.
-    restated = reply("Is baclofen cleared by dialysis in a children with gout?")
+    restated = reply("Is baclofen cleared by dialysis in children with gout?")
     assert bench.reply_errors(restated, "gout", follow_up=True) == []
 
 
@@ -31,7 +31,7 @@ def test_a_follow_up_with_the_earlier_topic_appended_is_resolved(bench) -> None:
 def test_a_follow_up_searched_as_asked_or_with_another_topic_is_an_error(bench) -> None:
     assert bench.reply_errors(reply(), "gout", follow_up=True)  # no caption: history was not used
     errors = bench.reply_errors(
-        reply("Is baclofen cleared by dialysis in a children with lupus?"), "gout", follow_up=True
+        reply("Is baclofen cleared by dialysis in children with lupus?"), "gout", follow_up=True
     )
     assert any("lupus" in e for e in errors) and any("gout" in e for e in errors)
 

@@ -204,6 +204,24 @@ def test_a_followup_qualifier_replaces_the_earlier_qualifier_of_the_same_word(
     assert used and resolved == f"is fexolan safe in {person} {new_word} {new}?"
 
 
+@BOUNDED
+@given(
+    st.sampled_from(["a patient", "an adult", "a child", "patients", "the elderly"]),
+    st.sampled_from(["", "a ", "an ", "the "]),
+    st.sampled_from(["infant", "adult", "man", "woman", "MRI", "children", "adults", "women", "patients"]),
+)
+def test_the_article_before_a_substituted_person_agrees_with_it(earlier: str, typed: str, person: str) -> None:
+    resolved, used = resolve_followup(f"and in {typed}{person}?", [f"is fexolan safe in {earlier} with gout?"])
+    assert used and resolved.endswith(f" {person} with gout?")
+    said = resolved.removeprefix("is fexolan safe in ").removesuffix(f"{person} with gout?")
+    if typed:
+        assert said == typed  # the determiner typed is the one asked with
+    elif person[-1] == "s" or person in ("children", "women"):
+        assert said == ("the " if earlier.startswith("the ") else "")  # no "a" before a plural
+    elif earlier.startswith(("a ", "an ")):
+        assert said == ("an " if person[0] in "aeiouM" else "a ")
+
+
 # Page titles as corpora write them: a subject alone, with an abbreviation, with a subtitle, with a number, opening
 # with function words, holding a word that opens a clause.
 subject_titles = st.sampled_from(

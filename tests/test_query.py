@@ -247,6 +247,51 @@ def test_a_number_typed_with_the_substitute_replaces_the_number_it_stands_in_for
 @pytest.mark.parametrize(
     ("question", "earlier", "expected"),
     [
+        # "a" does not go before a plural, and "an" goes before a vowel: the caption shows the question as searched.
+        (
+            "What about in children?",
+            "Is baclofen cleared by dialysis in a patient with gout?",
+            "Is baclofen cleared by dialysis in children with gout?",
+        ),
+        (
+            "and in adults?",
+            "Is baclofen cleared by dialysis in a child with gout?",
+            "Is baclofen cleared by dialysis in adults with gout?",
+        ),
+        (
+            "and in adult patients?",
+            "Is baclofen cleared by dialysis in a patient with gout?",
+            "Is baclofen cleared by dialysis in adult patients with gout?",
+        ),
+        (
+            "and in an adult patient?",
+            "Is baclofen safe in a patient with gout?",
+            "Is baclofen safe in an adult patient with gout?",
+        ),
+        ("and an adult?", "Is baclofen safe for a child?", "Is baclofen safe for an adult?"),
+        ("and for a man?", "Is baclofen safe for an elderly woman?", "Is baclofen safe for a man?"),
+        # The determiner typed with the phrase is the one it is asked with.
+        ("what about in a child?", "Is baclofen safe in adults?", "Is baclofen safe in a child?"),
+        (
+            "and in the elderly?",
+            "Is baclofen safe in a child with gout?",
+            "Is baclofen safe in the elderly with gout?",
+        ),
+        # "the" agrees with either number, and is kept.
+        ("and by the kidneys?", "is baclofen removed by the liver?", "is baclofen removed by the kidneys?"),
+    ],
+)
+def test_the_article_before_a_substitute_agrees_with_it(question: str, earlier: str, expected: str) -> None:
+    # A stand-in for the model's closeness that knows baclofen is not a population or an organ.
+    def similar(phrase: str, parts):
+        return [0.1 if "baclofen" in part else 0.9 for part in parts]
+
+    assert resolve_followup(question, [earlier], similar=similar) == (expected, True)
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
         (
             "what about patients with cirrhosis?",
             "is metformin safe in patients with CKD?",
@@ -325,7 +370,7 @@ def test_a_phrase_after_a_preposition_takes_the_place_of_what_followed_it_before
         ["How much baclofen was removed by HD in the case?"],
         similar=lambda p, parts: [0.9 if part == "baclofen" else 0.1 for part in parts],
     )
-    assert (resolved, used) == ("How much baclofen was removed by kidneys in the case?", True)
+    assert (resolved, used) == ("How much baclofen was removed by the kidneys in the case?", True)
     # A preposition the earlier question does not use places nothing by itself.
     resolved, used = resolve_followup(
         "and in children?", ["baclofen dose for adults"], similar=lambda p, parts: [0.1] * len(parts)
@@ -347,7 +392,7 @@ def test_a_query_says_when_a_followup_restated_the_earlier_question() -> None:
     # Only a restated follow-up asks in the earlier question's form; one that carries the topic along asks in its own.
     earlier = ["How much baclofen was removed by HD in the case?"]
     restated = builder().build("and by the kidneys?", earlier)
-    assert restated.restated and restated.text.startswith("How much baclofen was removed by kidneys")
+    assert restated.restated and restated.text.startswith("How much baclofen was removed by the kidneys")
     assert not builder().build("and how long did she stay?", earlier).restated
     assert not builder().build("How much baclofen was removed by HD?").restated
 
