@@ -19,7 +19,7 @@ from qa import answer as stages
 from qa.abstention import AbstentionModel, shipped_model
 from qa.answer import AnswerSettings, Asked
 from qa.answer.adapter import shipped_adapter
-from qa.answer.rerank import Readers, Reranker, shipped_reranker
+from qa.answer.rerank import Reader, Readers, shipped_reranker
 from qa.confidence import Confidence, Signals
 from qa.embedding import Embedder, EmbeddingCache
 from qa.index import Index
@@ -43,7 +43,7 @@ class Assistant:
         *,
         answer_settings: AnswerSettings | None = None,
         abstention: AbstentionModel | None = None,
-        reranker: Reranker | Readers | None = None,
+        reranker: Reader | Readers | None = None,
     ):
         """`abstention`: the model that decides when the sources do not answer (default: the shipped one,
         `qa/abstention.json`); `reranker`: the cross-encoder that reorders the scorer's best sentences (default:
@@ -64,9 +64,12 @@ class Assistant:
         adapter = shipped_adapter()
         fits = adapter is not None and adapter.applies_to(index.manifest.model, index.manifest.dim)
         self.adapter = adapter if fits else None
-        # The cross-encoder reads text, not the index's vectors: it applies to an index of any model.
+        # The cross-encoder reads text, not the index's vectors: it applies to an index of any model. It runs as the
+        # question encoder does: its int8 export where ingest left one in the cache and the runtime allows.
         self.reranker = reranker or (
-            shipped_reranker(self.answer_settings.readers) if self.answer_settings.rerank_top else None
+            shipped_reranker(self.answer_settings.readers, embedder.export_cache, embedder.runtime)
+            if self.answer_settings.rerank_top
+            else None
         )
         # The corpus's words (with counts, so a typo fix can prefer the word the corpus uses far more often),
         # their stems, its acronyms and the abbreviations it defines: counted at ingest (`qa.lexicon`), not at

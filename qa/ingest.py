@@ -19,10 +19,12 @@ import numpy as np
 from tqdm import tqdm
 
 from qa.abbreviations import learn_abbreviations, spell_out
+from qa.answer.onnx_reader import export_readers
+from qa.answer.settings import AnswerSettings
 from qa.calibration import CalibrationCache, CalibrationSettings, Previous, choose, shape_of
 from qa.chunking import CHUNKER_VERSION, chunk_document
 from qa.dense import choose_kind
-from qa.embedding import Embedder, EmbeddingCache
+from qa.embedding import Embedder, EmbeddingCache, onnx_installed
 from qa.errors import IndexLoadError, LoadError
 from qa.index import (
     FORMAT_VERSION,
@@ -347,12 +349,14 @@ def ingest(
 
 
 def _export_for_answering(embedder: Embedder | None, settings: Settings) -> None:
-    """Leave the float32 ONNX export that answering runs the torch backend with in the cache (once per model).
+    """Leave the ONNX exports that answering runs in the cache (once per model): the float32 question encoder of
+    the torch backend, and the readers' int8 exports (`qa.answer.onnx_reader`).
 
     Answering encodes only questions, and ONNX Runtime does that in about 40% of PyTorch's time with the same
-    vectors; answering never exports (it would make the first question wait), so ingest, which has paid for
-    loading the model, does. Not counted in the ingest's seconds: it happens once per model and cache. Without
-    onnxruntime and onnx, or for a model the exporter does not handle (said on stderr), answering runs PyTorch.
+    vectors; the readers' int8 passes take about half of PyTorch's float32 ones. Answering never exports (it would
+    make the first question wait), so ingest, which has paid for loading the model, does. Not counted in the
+    ingest's seconds: it happens once per model and cache. Without onnxruntime and onnx, or for a model the
+    exporter does not handle (said on stderr), answering runs PyTorch.
     """
     if settings.runtime == "pytorch":
         return
@@ -363,6 +367,8 @@ def _export_for_answering(embedder: Embedder | None, settings: Settings) -> None
         return
     try:
         export()
+        if onnx_installed():
+            export_readers(AnswerSettings().readers, embedder.export_cache)
     except Exception as exc:  # the index is published and answers with PyTorch: say so, do not fail the ingest
         print(
             f"medcite: the index is built, but the ONNX export that speeds up answering could not be made "

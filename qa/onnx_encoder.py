@@ -35,7 +35,7 @@ import os
 import shutil
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -94,7 +94,7 @@ class EncoderConfig:
         )
 
 
-def _weights_digest(model_path: str) -> str:
+def weights_digest(model_path: str) -> str:
     """A digest of the model's files, so an export is redone when the weights change (not just the name).
 
     Reading 92 MB takes about 0.1 s, and answering's start and an up-to-date ingest each look the export up, so
@@ -124,7 +124,7 @@ def export_dir(model_path: str, cache_dir: Path, precision: str = "int8") -> Pat
     if precision not in PRECISIONS:
         raise ValueError(f"unknown export precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
     suffix = "" if precision == "int8" else f"-{precision}"  # int8 exports keep the folder names they had
-    return Path(cache_dir) / "onnx" / f"{EXPORT_VERSION}-{_weights_digest(model_path)}{suffix}"
+    return Path(cache_dir) / "onnx" / f"{EXPORT_VERSION}-{weights_digest(model_path)}{suffix}"
 
 
 def has_export(model_path: str, cache_dir: Path, precision: str = "int8") -> bool:
@@ -139,11 +139,19 @@ def ensure_export(model_path: str, cache_dir: Path, precision: str = "int8") -> 
         ModelLoadError: onnxruntime or onnx is not installed, the model cannot be loaded offline, or its
             architecture is not one this exporter handles (a Transformer followed by mean or CLS pooling).
     """
-    final = export_dir(model_path, cache_dir, precision)
-    if (final / CONFIG_FILE).is_file():
+    return write_once(
+        export_dir(model_path, cache_dir, precision), CONFIG_FILE, lambda into: _export(model_path, into, precision)
+    )
+
+
+def write_once(final: Path, last_file: str, write: Callable[[Path], None]) -> Path:
+    """The folder `final`, made by `write` first if it is not there: `write` fills a temporary folder beside it,
+    ending with `last_file`, which is renamed into place, so a killed export leaves nothing a later run trusts.
+    One export at a time per process; of two processes racing, the first to rename wins and the other uses it."""
+    if (final / last_file).is_file():
         return final
     with _EXPORT_LOCK:
-        if (final / CONFIG_FILE).is_file():
+        if (final / last_file).is_file():
             return final
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = final.parent / f".tmp-{final.name}-{os.getpid()}-{threading.get_ident()}"
@@ -151,13 +159,13 @@ def ensure_export(model_path: str, cache_dir: Path, precision: str = "int8") -> 
         tmp.mkdir()
         try:
             with warnings.catch_warnings():
-                # The tracer's notes about Python conditions it froze concern decoder models, not this one.
+                # The tracer's notes about Python conditions it froze concern decoder models, not these.
                 warnings.simplefilter("ignore")
-                _export(model_path, tmp, precision)
+                write(tmp)
             try:
                 os.rename(tmp, final)
             except OSError:
-                if not (final / CONFIG_FILE).is_file():  # another process won the race: use its export
+                if not (final / last_file).is_file():  # another process won the race: use its export
                     raise
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

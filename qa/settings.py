@@ -30,7 +30,9 @@ BACKENDS = ("torch", "onnx-int8")
 # What runs the torch backend's float32 model when answering: "auto" is ONNX Runtime when the float32 export is in
 # the cache (`medcite ingest` writes it when onnxruntime and onnx are installed; qa/onnx_encoder.py) and PyTorch
 # otherwise; "onnxruntime" exports it on first use if needed; "pytorch" never uses the export. The vectors are the
-# same to 3e-7, so an index does not record it. Ingest always embeds with PyTorch, the reference.
+# same to 3e-7, so an index does not record it. Ingest always embeds with PyTorch, the reference. The readers
+# (`qa.answer.rerank`) follow the same setting with their int8 exports (qa/answer/onnx_reader.py), which read to
+# rounding, not exactly, and twice as fast.
 RUNTIMES = ("auto", "onnxruntime", "pytorch")
 
 

@@ -1,10 +1,11 @@
 """Suite-wide fixtures.
 
-`medcite ingest` leaves a float32 ONNX export of the model in its cache for answering (`qa.ingest`), a one-off
-7-20 s per cache folder. Most tests ingest into a cache folder of their own, so each would pay it: instead, the
-first export of the run is made for real, in a folder shared by the run, and every later cache folder links to
-it. Answering then runs as it does for a user (ONNX Runtime on that export) in every test that loads an index.
-The export itself is tested in tests/test_embedding.py, with a folder of its own.
+`medcite ingest` leaves a float32 ONNX export of the model and the readers' int8 exports in its cache for
+answering (`qa.ingest`), a one-off 7-30 s per cache folder. Most tests ingest into a cache folder of their own, so
+each would pay it: instead, the first exports of the run are made for real, in a folder shared by the run, and
+every later cache folder links to them. Answering then runs as it does for a user (ONNX Runtime on those exports)
+in every test that loads an index. The exports themselves are tested in tests/test_embedding.py and
+tests/answer/test_onnx_reader.py, with folders of their own.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+import qa.ingest
+from qa.answer.onnx_reader import export_readers
 from qa.embedding import Embedder, onnx_installed, resolve_model
 
 _REAL_EXPORT = Embedder.export_for_answering
@@ -69,6 +72,17 @@ def _one_float32_export_per_run(tmp_path_factory: pytest.TempPathFactory) -> Ite
                 os.symlink(source, target, target_is_directory=True)
         return target
 
+    def link_the_run_reader_exports(names: Sequence[str], cache_dir: Path) -> list[Path]:
+        targets = []
+        for source in export_readers(names, shared):
+            target = Path(cache_dir) / "onnx" / source.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                os.symlink(source, target, target_is_directory=True)
+            targets.append(target)
+        return targets
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Embedder, "export_for_answering", link_the_run_export)
+        patch.setattr(qa.ingest, "export_readers", link_the_run_reader_exports)
         yield

@@ -19,6 +19,8 @@ import pytest
 
 from qa.abstention import shipped_model
 from qa.answer import DISCLAIMER, EMERGENCY_LINE
+from qa.answer.onnx_reader import OnnxReader
+from qa.answer.rerank import Readers
 from qa.assistant import Assistant
 from qa.embedding import onnx_installed
 from qa.ingest import ingest
@@ -595,13 +597,46 @@ def test_a_message_of_several_questions_is_searched_as_one_query(assistant: Assi
 
 @pytest.mark.slow
 @pytest.mark.skipif(not onnx_installed(), reason="onnxruntime/onnx not installed: answering runs PyTorch only")
+def test_the_readers_run_their_int8_export_and_answer_as_in_pytorch(
+    seed_settings: Settings, assistant: Assistant
+) -> None:
+    # Ingest left the readers' int8 exports in the cache too, and answering reads them (qa.answer.onnx_reader).
+    readers = assistant.reranker.members if isinstance(assistant.reranker, Readers) else (assistant.reranker,)
+    assert readers and all(isinstance(r, OnnxReader) for r in readers)
+    loaded = Assistant.load(Path(seed_settings.index_dir), replace(seed_settings, runtime="pytorch"))
+    assert not isinstance(loaded.reranker, OnnxReader) and not any(
+        isinstance(r, OnnxReader) for r in getattr(loaded.reranker, "members", ())
+    )
+    # int8 reads to rounding: on the seed pages' questions the bottom line is the one the float32 readers choose.
+    turns = [
+        (BACLOFEN, ()),
+        ("what about an overdose with normal kidney function?", (BACLOFEN,)),
+        ("How many dialysis sessions did the case patient need?", ()),
+        ("how does baclofen work?", ()),
+        ("what blood pressure did the girl have?", ()),
+    ]
+    for question, history in turns:
+        mine, theirs = assistant.ask(question, history=history), loaded.ask(question, history=history)
+        assert mine.bottom_line == theirs.bottom_line, question
+    # A near tie can go either way: "in the end" is answered by the day-6 extubation (float32) or the day-14
+    # discharge (int8), both of the case's outcome.
+    history = ("Tell me about the baclofen overdose case in the teaching note",)
+    for reader in (assistant, loaded):
+        (line,) = reader.ask("What happened to the patient in the end?", history=history).bottom_line
+        assert "extubated" in line.text or "discharged" in line.text
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not onnx_installed(), reason="onnxruntime/onnx not installed: answering runs PyTorch only")
 def test_answers_are_the_same_whichever_runtime_encodes_the_questions(
     seed_settings: Settings, assistant: Assistant
 ) -> None:
     # Ingest left the float32 export in the cache, so answering runs ONNX Runtime; PyTorch gives the same answers.
     assert assistant.embedder.model.runtime == "onnxruntime"
-    reference = Assistant.load(Path(seed_settings.index_dir), replace(seed_settings, runtime="pytorch"))
-    assert reference.embedder.model.runtime == "pytorch"
+    loaded = Assistant.load(Path(seed_settings.index_dir), replace(seed_settings, runtime="pytorch"))
+    assert loaded.embedder.model.runtime == "pytorch"
+    # The readers' int8 export is not float32 (the next test): here both read with the same readers.
+    reference = Assistant(loaded.index, loaded.embedder, reranker=assistant.reranker)
     turns = [
         (BACLOFEN, ()),
         ("what about an overdose with normal kidney function?", (BACLOFEN,)),

@@ -273,13 +273,13 @@ def test_an_export_that_cannot_be_run_falls_back_to_pytorch_and_says_so(
         Embedder(export_cache=tmp_path, runtime="onnxruntime").model  # noqa: B018
 
 
-def test_the_weights_digest_is_remembered_but_follows_changed_files(tmp_path: Path) -> None:
-    from qa.onnx_encoder import _weights_digest
+def test_theweights_digest_is_remembered_but_follows_changed_files(tmp_path: Path) -> None:
+    from qa.onnx_encoder import weights_digest
 
     model = tmp_path / "model"
     model.mkdir()
     (model / "weights.bin").write_bytes(b"a" * 100)
-    first = _weights_digest(str(model))
-    assert _weights_digest(str(model)) == first
+    first = weights_digest(str(model))
+    assert weights_digest(str(model)) == first
     (model / "weights.bin").write_bytes(b"b" * 101)
-    assert _weights_digest(str(model)) != first
+    assert weights_digest(str(model)) != first

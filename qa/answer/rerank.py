@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -247,7 +247,8 @@ class Reranker:
     """The cross-encoder built from shipped weights; scores question-sentence pairs. Shared by every chat session
     of an `Assistant`: one pass at a time, under a lock, as answering runs one thread per request."""
 
-    def __init__(self, weights: RerankerWeights):
+    def __init__(self, weights: RerankerWeights, *, dtype: Any = None):
+        """`dtype`: the torch dtype to run in; by default the faster on this CPU (`fastest_dtype`)."""
         import torch
         from transformers import AutoTokenizer
 
@@ -264,7 +265,7 @@ class Reranker:
                 owner_path, _, attribute = path.rpartition(".")
                 setattr(model.bert.encoder.layer[int(index)].get_submodule(owner_path), attribute, layer.inner)
         dense = model.bert.encoder.layer[0].intermediate.dense
-        self.dtype = fastest_dtype(dense.in_features, dense.out_features)
+        self.dtype = dtype or fastest_dtype(dense.in_features, dense.out_features)
         self.model = model.to(self.dtype).eval()
         self._lock = threading.Lock()
 
@@ -284,6 +285,15 @@ class Reranker:
         )
         with self._lock, torch.inference_mode():
             return self.model(batch).float().numpy()
+
+
+class Reader(Protocol):
+    """What reads question-sentence pairs: a `Reranker` in PyTorch, or its export in ONNX Runtime
+    (`qa.answer.onnx_reader.OnnxReader`)."""
+
+    weights: RerankerWeights
+
+    def scores(self, question: str, texts: Sequence[str]) -> np.ndarray: ...
 
 
 @cache
@@ -322,7 +332,7 @@ class Readers:
     right (eval/EXPERIMENTS.md, "Twenty-first session"). Each member is a pass of its own: reading costs the sum.
     """
 
-    def __init__(self, members: Sequence[Reranker]):
+    def __init__(self, members: Sequence[Reader]):
         if not members:
             raise ValueError("Readers needs at least one reader")
         self.members = tuple(members)
@@ -361,19 +371,24 @@ def settled(combined: np.ndarray, margin: float) -> bool:
 
 
 @lru_cache(maxsize=4)
-def shipped_reranker(names: tuple[str, ...] = AnswerSettings().readers) -> Reranker | Readers:
+def shipped_reranker(
+    names: tuple[str, ...] = AnswerSettings().readers, export_cache: Path | None = None, runtime: str = "pytorch"
+) -> Reader | Readers:
     """The reader that ships with medcite: the files `names` beside this module (`AnswerSettings.readers`), one
-    reranker or the mean of several.
+    reranker or the mean of several, each run as `runtime` says with its int8 export in `export_cache`
+    (`qa.answer.onnx_reader.load_reader`; PyTorch without a cache).
 
     Raises:
         ValueError: a named file is missing or malformed; the message names it and the command that writes it.
     """
-    members = [Reranker(RerankerWeights.load(RERANKERS / name)) for name in names]
+    from qa.answer.onnx_reader import load_reader
+
+    members = [load_reader(RERANKERS / name, export_cache, runtime) for name in names]
     return members[0] if len(members) == 1 else Readers(members)
 
 
 def rerank(
-    candidates: Sequence[Candidate], question: str, reranker: Reranker | Readers | None, settings: AnswerSettings
+    candidates: Sequence[Candidate], question: str, reranker: Reader | Readers | None, settings: AnswerSettings
 ) -> list[Candidate]:
     """The scored candidates (in the order given), the scorer's `rerank_top` best reordered by their score plus
     `rerank_weight` times the cross-encoder's: the best of them by that takes the highest of their scores, and so
