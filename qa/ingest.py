@@ -353,7 +353,7 @@ def _export_for_answering(embedder: Embedder | None, settings: Settings) -> None
     the torch backend, and the readers' int8 exports (`qa.answer.onnx_reader`).
 
     Answering encodes only questions, and ONNX Runtime does that in about 40% of PyTorch's time with the same
-    vectors; the readers' int8 passes take about half of PyTorch's float32 ones. Answering never exports (it would
+    vectors; the readers' int8 passes take about 40% of PyTorch's float32 time. Answering never exports (it would
     make the first question wait), so ingest, which has paid for loading the model, does. Not counted in the
     ingest's seconds: it happens once per model and cache. Without onnxruntime and onnx, or for a model the
     exporter does not handle (said on stderr), answering runs PyTorch.

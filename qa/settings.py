@@ -32,7 +32,7 @@ BACKENDS = ("torch", "onnx-int8")
 # otherwise; "onnxruntime" exports it on first use if needed; "pytorch" never uses the export. The vectors are the
 # same to 3e-7, so an index does not record it. Ingest always embeds with PyTorch, the reference. The readers
 # (`qa.answer.rerank`) follow the same setting with their int8 exports (qa/answer/onnx_reader.py), which read to
-# rounding, not exactly, and twice as fast.
+# rounding, not exactly, in about 40% of the time.
 RUNTIMES = ("auto", "onnxruntime", "pytorch")
 
 

@@ -1,5 +1,5 @@
-"""The readers (`qa.answer.rerank`) run by ONNX Runtime with int8 weights: the same cross-encoders, about twice as
-fast on a CPU.
+"""The readers (`qa.answer.rerank`) run by ONNX Runtime with int8 weights: the same cross-encoders, their passes in
+about 40% of PyTorch's float32 time (eval/EXPERIMENTS.md, "Thirtieth session").
 
 Why: the two readers' passes over the scorer's 8 best sentences were about 90% of an answer's time (a profile of
 warm `ask()` on all six MedQuAD sources; eval/EXPERIMENTS.md, "Twenty-ninth session"), and a pass is almost all
@@ -7,16 +7,18 @@ matrix products, which int8 runs faster than float32 on a CPU with AVX-512 VNNI.
 
 What: each shipped reader, its adapters folded into the base weights as `Reranker` folds them, is traced in float32
 (`torch.onnx`, eager attention), and `onnxruntime.quantization.quantize_dynamic` stores every weight matrix as int8
-per output channel; activations are quantised on the fly. Not the transformer optimiser's fused graph: quantised,
-its fused attention ran slower than the plain one here. The export is cached under
-`<cache_dir>/onnx/reader-<version>-<digest>/`, the digest of the reader file and of the base model's weights, so a
-retrained reader is exported again; `medcite ingest` writes it (`export_readers`), and answering reads it if it is
-there (`load_reader`), as the question encoder's float32 export is read (`qa.onnx_encoder`).
+per output channel; activations are quantised on the fly, per batch, so each question-sentence pair is run as a
+batch of its own (`OnnxReader.scores`). Not the transformer optimiser's fused graph: quantised, it ran slower than
+the plain one here. The export is cached under `<cache_dir>/onnx/reader-<version>-<digest>/`, the digest of the
+reader file and of the base model's weights, so a retrained reader is exported again; `medcite ingest` writes it
+(`export_readers`), and answering reads it if it is there (`load_reader`), as the question encoder's float32 export
+is read (`qa.onnx_encoder`).
 
-int8 reads like float32 to rounding, not exactly: scores move by up to about 0.5 on a scale where the readers'
-sentences spread over 5, most of it a shift shared by the sentences of one question, which does not change their
-order. The answers it gives were measured with the four commands against PyTorch's (eval/EXPERIMENTS.md,
-"Thirtieth session").
+int8 reads like float32 to rounding, not exactly: on the own set's 211 questions, each with 8 sentences of the seed
+pages, the first reader's best sentence was the same for 92.9% and the rank correlation 0.94 (eval/EXPERIMENTS.md,
+"Thirtieth session"), and on the seed questions of tests/answer/test_onnx_reader.py a score moves by up to 1.3 where
+the sentences spread over 14. Near ties can go the other way; the answers it gives were measured with the four
+commands against PyTorch's (the same entry). `MEDCITE_RUNTIME=pytorch` reads in PyTorch.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ from the soup (`soup`) of two fine-tunings, the second with MedicationQA's tune 
 (`reranker-whole.npz`). `AnswerSettings.readers` names the files read; several are read as one, the mean of their
 scores (`Readers`), at the cost of a pass each.
 
+Where `medcite ingest` has left their int8 exports in the cache, answering runs the readers under ONNX Runtime
+instead of PyTorch (`qa.answer.onnx_reader`): the same models, to rounding, in about 40% of the time.
+
 Each sentence is read with what names its topic (its chunk's title and headings: "Clinical Presentation of Baclofen
 Toxicity: Hemodynamic instability", "PubMed 123 Results: ..."), since a list item alone does not say what it is
 about. Each costs a pass of the model, so only the scorer's `AnswerSettings.rerank_top` best are read, and they
