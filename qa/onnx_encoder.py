@@ -285,6 +285,18 @@ def _fuse(traced: Path, config, into: Path) -> Path:  # type: ignore[no-untyped-
     return into
 
 
+def cpu_session(model_file: Path, threads: int):  # type: ignore[no-untyped-def]
+    """An ONNX Runtime session on the CPU with `threads` intra-op threads (0: one per core) that do not spin."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    # Busy-waiting threads steal the cores that other processes (and other chat answers) need.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+
+
 class OnnxEncoder:
     """Runs an exported model: vectors as the sentence-transformers model would pool them."""
 
@@ -324,14 +336,7 @@ class OnnxEncoder:
         with self._lock:
             if threads == self._threads:
                 return
-            options = self._runtime.SessionOptions()
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-            # Busy-waiting threads steal the cores that other processes (and other chat answers) need.
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            self._session = self._runtime.InferenceSession(
-                str(self.folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
-            )
+            self._session = cpu_session(self.folder / MODEL_FILE, threads)
             self._threads = threads
 
     def vocabulary(self) -> list[str]:

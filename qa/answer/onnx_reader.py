@@ -24,6 +24,7 @@ commands against PyTorch's (the same entry). `MEDCITE_RUNTIME=pytorch` reads in 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import sys
 import threading
@@ -34,7 +35,7 @@ import numpy as np
 
 from qa.answer.rerank import MAX_TOKENS, Reranker, RerankerWeights
 from qa.errors import ModelLoadError
-from qa.onnx_encoder import install_hint, weights_digest, write_once
+from qa.onnx_encoder import cpu_session, install_hint, weights_digest, write_once
 
 # Bump when the exported files change meaning (another opset or quantisation recipe).
 EXPORT_VERSION = "1"
@@ -66,7 +67,11 @@ def ensure_export(weights_file: Path, cache_dir: Path) -> Path:
         ModelLoadError: onnxruntime or onnx is not installed, or the base model cannot be loaded offline.
         ValueError: the reader file is missing or malformed (the message names the command that writes it).
     """
-    return write_once(export_dir(weights_file, cache_dir), CONFIG_FILE, lambda into: _export(weights_file, into))
+    return _ensure(weights_file, export_dir(weights_file, cache_dir))
+
+
+def _ensure(weights_file: Path, folder: Path) -> Path:
+    return write_once(folder, CONFIG_FILE, lambda into: _export(weights_file, into))
 
 
 def _export(weights_file: Path, into: Path) -> None:
@@ -130,7 +135,7 @@ class OnnxReader:
 
     def __init__(self, weights: RerankerWeights, folder: Path):
         try:
-            import onnxruntime
+            import onnxruntime  # noqa: F401 -- `cpu_session` needs it; fail here with the install hint
             from tokenizers import Tokenizer
         except ImportError as exc:
             raise ModelLoadError(f"the readers' ONNX export needs onnxruntime ({exc}); {install_hint()}") from exc
@@ -141,14 +146,7 @@ class OnnxReader:
         self.tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
         self.tokenizer.enable_truncation(max_length=int(config["max_tokens"]), strategy="longest_first")
         self.tokenizer.no_padding()  # the file keeps the padding the model was saved with
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        # Busy-waiting threads steal the cores that other processes (and other chat answers) need.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(
-            str(self.folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = cpu_session(self.folder / MODEL_FILE, threads=1)
         self._lock = threading.Lock()
 
     def scores(self, question: str, texts: Sequence[str]) -> np.ndarray:
@@ -179,9 +177,13 @@ def load_reader(weights_file: Path, cache_dir: Path | None, runtime: str) -> Rer
         ModelLoadError: "onnxruntime" was asked for and the export cannot be made or run.
     """
     weights = RerankerWeights.load(weights_file)
-    if cache_dir is None or runtime == "pytorch" or (runtime == "auto" and not _runnable(weights_file, cache_dir)):
+    if cache_dir is None or runtime == "pytorch":
         return Reranker(weights)
-    folder = ensure_export(weights_file, cache_dir)
+    folder = export_dir(weights_file, cache_dir)
+    runnable = importlib.util.find_spec("onnxruntime") is not None and (folder / CONFIG_FILE).is_file()
+    if runtime == "auto" and not runnable:
+        return Reranker(weights)
+    folder = _ensure(weights_file, folder)
     try:
         return OnnxReader(weights, folder)
     except Exception as exc:  # ONNX Runtime raises its own types for a file it cannot read
@@ -190,12 +192,6 @@ def load_reader(weights_file: Path, cache_dir: Path | None, runtime: str) -> Rer
             raise ModelLoadError(f"cannot run the reader's ONNX export at {folder} ({exc}); {advice}") from exc
         print(f"medcite: a reader's ONNX export cannot be run ({exc}); it runs in PyTorch; {advice}", file=sys.stderr)
         return Reranker(weights)
-
-
-def _runnable(weights_file: Path, cache_dir: Path) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("onnxruntime") is not None and has_export(weights_file, cache_dir)
 
 
 def export_readers(names: Sequence[str], cache_dir: Path) -> list[Path]:
