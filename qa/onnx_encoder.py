@@ -147,7 +147,8 @@ def ensure_export(model_path: str, cache_dir: Path, precision: str = "int8") -> 
 def write_once(final: Path, last_file: str, write: Callable[[Path], None]) -> Path:
     """The folder `final`, made by `write` first if it is not there: `write` fills a temporary folder beside it,
     ending with `last_file`, which is renamed into place, so a killed export leaves nothing a later run trusts.
-    One export at a time per process; of two processes racing, the first to rename wins and the other uses it."""
+    One export at a time per process; of two processes racing, the first to rename wins and the other uses it.
+    A link at `final` that holds no finished export (its target gone) is replaced."""
     if (final / last_file).is_file():
         return final
     with _EXPORT_LOCK:
@@ -162,6 +163,8 @@ def write_once(final: Path, last_file: str, write: Callable[[Path], None]) -> Pa
                 # The tracer's notes about Python conditions it froze concern decoder models, not these.
                 warnings.simplefilter("ignore")
                 write(tmp)
+            if final.is_symlink():  # a link to an export that is gone (a copied cache): not an export, replace it
+                final.unlink()
             try:
                 os.rename(tmp, final)
             except OSError:

@@ -5,7 +5,8 @@ answering (`qa.ingest`), a one-off 7-30 s per cache folder. Most tests ingest in
 each would pay it: instead, the first exports of the run are made for real, in a folder shared by the run, and
 every later cache folder links to them. Answering then runs as it does for a user (ONNX Runtime on those exports)
 in every test that loads an index. The exports themselves are tested in tests/test_embedding.py and
-tests/answer/test_onnx_reader.py, with folders of their own.
+tests/answer/test_onnx_reader.py, with folders of their own. MEDCITE_HOME and MEDCITE_CACHE point into the run's
+temporary folder, so no default folder (and no link to the run's exports) is the developer's own.
 """
 
 from __future__ import annotations
@@ -46,6 +47,17 @@ def load_bench() -> Callable[[str], ModuleType]:
 def real_export_for_answering() -> Callable[[Embedder], Path | None]:
     """`Embedder.export_for_answering` as shipped, for the tests of the export itself."""
     return _REAL_EXPORT
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_user_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    # First of the session fixtures: nothing a test writes by default (an index, the cache, the links to the run's
+    # exports below) lands in the developer's own MEDCITE_HOME or MEDCITE_CACHE, which outlive the run.
+    home = tmp_path_factory.mktemp("medcite-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MEDCITE_HOME", str(home))
+        patch.setenv("MEDCITE_CACHE", str(home / "cache"))
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

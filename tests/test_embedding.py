@@ -283,3 +283,20 @@ def test_theweights_digest_is_remembered_but_follows_changed_files(tmp_path: Pat
     assert weights_digest(str(model)) == first
     (model / "weights.bin").write_bytes(b"b" * 101)
     assert weights_digest(str(model)) != first
+
+
+def test_an_export_folder_that_is_a_broken_link_is_written_again(tmp_path: Path) -> None:
+    """A cache can hold a link to an export that is gone (a copied cache, a deleted temporary folder): it is not an
+    export, and writing one in its place must not fail on it."""
+    from qa.onnx_encoder import write_once
+
+    final = tmp_path / "onnx" / "export-1"
+    final.parent.mkdir()
+    final.symlink_to(tmp_path / "gone", target_is_directory=True)
+
+    def write(into: Path) -> None:
+        (into / "done.json").write_text("{}", encoding="utf-8")
+
+    assert write_once(final, "done.json", write) == final
+    assert not final.is_symlink()
+    assert (final / "done.json").is_file()

@@ -24,7 +24,7 @@ from qa.errors import IndexLoadError
 from qa.index import Index, read_manifest
 from qa.ingest import IngestReport, NothingToIngestError, ensure_index, ingest, run_ingest_command
 from qa.records import Skipped, stable_hash
-from qa.settings import BUNDLED_MODEL, REPO_ROOT, Settings
+from qa.settings import BUNDLED_MODEL, REPO_ROOT, Settings, default_cache_dir
 
 DIM = 16
 
@@ -421,6 +421,16 @@ def test_another_backend_rebuilds_and_is_recorded(tmp_path: Path) -> None:
     with pytest.raises(IndexLoadError, match="onnx-int8"):
         Index.load(settings.index_dir, backend="torch")
     assert ingest([docs], settings, embedder=CountingEmbedder(backend="onnx-int8")).up_to_date
+
+
+def test_the_suite_writes_nothing_into_the_users_folders(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every default folder a test can reach is inside the run's temporary folder. An ingest given no cache folder
+    exports into the default one, and the conftest links its exports there: in a developer's own cache those links
+    outlived the run and pointed at nothing, so answering fell back to PyTorch and the next ingest could not export."""
+    run = tmp_path_factory.getbasetemp().resolve()
+    settings = Settings.from_env()
+    for folder in (default_cache_dir(), settings.cache_dir, settings.index_dir, Embedder().export_cache):
+        assert Path(folder).resolve().is_relative_to(run), folder
 
 
 def test_backend_setting_from_env_and_validated(monkeypatch: pytest.MonkeyPatch) -> None:
