@@ -31,6 +31,7 @@ import math
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -332,7 +333,11 @@ class Readers:
 
     Readers trained on different mixes err on different questions, and the mean of their scores can err less than
     either; their weights averaged into one model (`soup`) read in one pass, but do not always keep what each got
-    right (eval/EXPERIMENTS.md, "Twenty-first session"). Each member is a pass of its own: reading costs the sum.
+    right (eval/EXPERIMENTS.md, "Twenty-first session"). Each member is a pass of its own, and the passes run at
+    the same time: the first on the caller's thread, the others on threads of their own (ONNX Runtime and PyTorch
+    let go of Python's lock while they compute). Each pass is one thread, so on an idle second core an answer's
+    reading takes about as long as one member's, while under load the work, and so the throughput, is the same as
+    one pass after the other (bench/README.md, "Performance").
     """
 
     def __init__(self, members: Sequence[Reader]):
@@ -357,11 +362,24 @@ class Readers:
         the order it gives is the one `rerank` keeps, and the other passes are saved."""
         if not texts:
             return np.zeros(0, dtype=np.float32)
+        if base is None or margin == math.inf:
+            return np.mean(_read_at_once(self.members, question, texts), axis=0)
         first = np.asarray(self.members[0].scores(question, texts), dtype=np.float64)
-        if base is not None and settled(np.asarray(base, dtype=np.float64) + weight * first, margin):
+        if settled(np.asarray(base, dtype=np.float64) + weight * first, margin):
             return first
-        rest = [np.asarray(m.scores(question, texts), dtype=np.float64) for m in self.members[1:]]
-        return np.mean([first, *rest], axis=0)
+        return np.mean([first, *_read_at_once(self.members[1:], question, texts)], axis=0)
+
+
+def _read_at_once(members: Sequence[Reader], question: str, texts: Sequence[str]) -> list[np.ndarray]:
+    """Each member's scores of `texts` (float64, in `members`' order), the first read on this thread and the others
+    each on a thread of its own, started per call (a pool kept between calls would not survive a fork). A member's
+    error is raised here."""
+    if len(members) == 1:
+        return [np.asarray(members[0].scores(question, texts), dtype=np.float64)]
+    with ThreadPoolExecutor(max_workers=len(members) - 1, thread_name_prefix="medcite-reader") as pool:
+        others = [pool.submit(member.scores, question, texts) for member in members[1:]]
+        first = members[0].scores(question, texts)
+        return [np.asarray(read, dtype=np.float64) for read in (first, *(other.result() for other in others))]
 
 
 def settled(combined: np.ndarray, margin: float) -> bool:

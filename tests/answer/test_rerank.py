@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import numpy as np
 import pytest
@@ -99,6 +100,43 @@ def test_readers_read_the_mean_of_their_members() -> None:
     assert both.scores("q", []).shape == (0,)
     with pytest.raises(ValueError, match="at least one"):
         Readers(())
+
+
+class MeetsTheOthers(Reads):
+    """A stand-in reader that reads only once every member of its `Readers` is reading too."""
+
+    def __init__(self, by_text: dict[str, float], meeting: threading.Barrier):
+        super().__init__(by_text)
+        self.meeting = meeting
+
+    def scores(self, question: str, texts):
+        self.meeting.wait()  # a member read after another, not beside it, waits out the timeout and breaks it
+        return super().scores(question, texts)
+
+
+def test_readers_read_at_the_same_time() -> None:
+    # On two cores the two shipped readers' passes then take about the time of one (bench/README.md).
+    texts = ["t: Coma.", "t: Flaccid extremities."]
+    meeting = threading.Barrier(2, timeout=10)
+    first = MeetsTheOthers({"Coma.": 1.0, "Flaccid extremities.": -2.0}, meeting)
+    second = MeetsTheOthers({"Coma.": 3.0, "Flaccid extremities.": 0.0}, meeting)
+    assert Readers((first, second)).scores("q", texts) == pytest.approx([2.0, -1.0])
+    # In a cascade the others read at the same time once the first has left the question open.
+    meeting = threading.Barrier(2, timeout=10)
+    cascade = [Reads({"Coma.": 1.0, "Flaccid extremities.": 0.5})]
+    cascade += [MeetsTheOthers({"Coma.": 3.0, "Flaccid extremities.": 0.0}, meeting) for _ in range(2)]
+    read = Readers(cascade).scores("q", texts, base=np.zeros(2), weight=1.0, margin=1.0)
+    assert read == pytest.approx([7 / 3, 0.5 / 3])
+
+
+def test_a_reader_that_fails_beside_another_fails_the_reading() -> None:
+    class Fails(Reads):
+        def scores(self, question: str, texts):
+            raise RuntimeError("the export cannot be read")
+
+    both = Readers((Reads({"Coma.": 1.0}), Fails({})))
+    with pytest.raises(RuntimeError, match="cannot be read"):
+        both.scores("q", ["t: Coma."])
 
 
 def test_readers_read_the_rest_only_where_the_first_leaves_the_best_two_close() -> None:
