@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import threading
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qa.answer.rerank import (
     ADAPTED,
@@ -127,6 +130,26 @@ def test_readers_read_at_the_same_time() -> None:
     cascade += [MeetsTheOthers({"Coma.": 3.0, "Flaccid extremities.": 0.0}, meeting) for _ in range(2)]
     read = Readers(cascade).scores("q", texts, base=np.zeros(2), weight=1.0, margin=1.0)
     assert read == pytest.approx([7 / 3, 0.5 / 3])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.floats(-10, 10), min_size=2, max_size=2), min_size=1, max_size=3),
+    st.lists(st.floats(-3, 3), min_size=2, max_size=2),
+    st.sampled_from([0.0, 0.5, 2.0, math.inf]),
+)
+def test_readers_read_at_once_give_what_they_give_one_after_the_other(
+    readings: list[list[float]], base: list[float], margin: float
+) -> None:
+    texts = ["t: Coma.", "t: Flaccid extremities."]
+    members = [Reads(dict(zip(("Coma.", "Flaccid extremities."), r, strict=True))) for r in readings]
+    first = np.array(readings[0])
+    one_after_the_other = np.mean([np.array(r, dtype=np.float64) for r in readings], axis=0)
+    left_open = margin == math.inf or abs((base[0] + first[0]) - (base[1] + first[1])) < margin
+    expected = one_after_the_other if left_open else first
+    read = Readers(members).scores("q", texts, base=np.array(base), weight=1.0, margin=margin)
+    assert read == pytest.approx(expected)
+    assert Readers(members).scores("q", texts) == pytest.approx(one_after_the_other)
 
 
 def test_a_reader_that_fails_beside_another_fails_the_reading() -> None:
