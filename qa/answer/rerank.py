@@ -11,7 +11,7 @@ the head ship (`reranker.npz` beside this module, float16, about 1 MB, with a he
 base weights come from the bundled model package, so nothing is downloaded. Two such readers ship, each trained on
 from the soup (`soup`) of two fine-tunings, the second with MedicationQA's tune questions kept whole
 (`reranker-whole.npz`). `AnswerSettings.readers` names the files read; several are read as one, the mean of their
-scores (`Readers`), at the cost of a pass each.
+scores (`Readers`), at the cost of a pass each, run side by side (on two idle cores, in about 60% of the time).
 
 Where `medcite ingest` has left their int8 exports in the cache, answering runs the readers under ONNX Runtime
 instead of PyTorch (`qa.answer.onnx_reader`): the same models, to rounding, in about 40% of the time.
@@ -335,9 +335,9 @@ class Readers:
     either; their weights averaged into one model (`soup`) read in one pass, but do not always keep what each got
     right (eval/EXPERIMENTS.md, "Twenty-first session"). Each member is a pass of its own, and the passes run at
     the same time: the first on the caller's thread, the others on threads of their own (ONNX Runtime and PyTorch
-    let go of Python's lock while they compute). Each pass is one thread, so on an idle second core an answer's
-    reading takes about as long as one member's, while under load the work, and so the throughput, is the same as
-    one pass after the other (bench/README.md, "Performance").
+    let go of Python's lock while they compute). Each pass is one thread, so with an idle second core the two
+    shipped readers take about 60% of their time one after the other (47-53 against 78-93 ms per question), while
+    under load the work, and so the throughput, is the same (bench/README.md, "Performance").
     """
 
     def __init__(self, members: Sequence[Reader]):
