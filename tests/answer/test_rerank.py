@@ -118,7 +118,7 @@ class MeetsTheOthers(Reads):
 
 
 def test_readers_read_at_the_same_time() -> None:
-    # On two cores the two shipped readers' passes then take about the time of one (bench/README.md).
+    # On two idle cores the two shipped readers then take about 60% of their time one after the other (bench/README.md).
     texts = ["t: Coma.", "t: Flaccid extremities."]
     meeting = threading.Barrier(2, timeout=10)
     first = MeetsTheOthers({"Coma.": 1.0, "Flaccid extremities.": -2.0}, meeting)
