@@ -374,8 +374,8 @@ def _read_at_once(members: Sequence[Reader], question: str, texts: Sequence[str]
     """Each member's scores of `texts` (float64, in `members`' order), the first read on this thread and the others
     each on a thread of its own, started per call (a pool kept between calls would not survive a fork). A member's
     error is raised here."""
-    if len(members) == 1:
-        return [np.asarray(members[0].scores(question, texts), dtype=np.float64)]
+    if len(members) < 2:  # none (a one-member cascade left open) or one: nothing to read beside
+        return [np.asarray(member.scores(question, texts), dtype=np.float64) for member in members]
     with ThreadPoolExecutor(max_workers=len(members) - 1, thread_name_prefix="medcite-reader") as pool:
         others = [pool.submit(member.scores, question, texts) for member in members[1:]]
         first = members[0].scores(question, texts)

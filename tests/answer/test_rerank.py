@@ -8,7 +8,7 @@ import threading
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from qa.answer.rerank import (
@@ -138,13 +138,15 @@ def test_readers_read_at_the_same_time() -> None:
     st.lists(st.floats(-3, 3), min_size=2, max_size=2),
     st.sampled_from([0.0, 0.5, 2.0, math.inf]),
 )
+@example(readings=[[0.0, 0.0]], base=[0.0, 0.0], margin=0.5)  # one member, the question left open: no one else reads
 def test_readers_read_at_once_give_what_they_give_one_after_the_other(
     readings: list[list[float]], base: list[float], margin: float
 ) -> None:
     texts = ["t: Coma.", "t: Flaccid extremities."]
     members = [Reads(dict(zip(("Coma.", "Flaccid extremities."), r, strict=True))) for r in readings]
-    first = np.array(readings[0])
-    one_after_the_other = np.mean([np.array(r, dtype=np.float64) for r in readings], axis=0)
+    read_alone = [m.scores("q", texts).astype(np.float64) for m in members]  # float32, as a reader gives them
+    first = read_alone[0]
+    one_after_the_other = np.mean(read_alone, axis=0)
     left_open = margin == math.inf or abs((base[0] + first[0]) - (base[1] + first[1])) < margin
     expected = one_after_the_other if left_open else first
     read = Readers(members).scores("q", texts, base=np.array(base), weight=1.0, margin=margin)
