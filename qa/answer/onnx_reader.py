@@ -45,13 +45,14 @@ CONFIG_FILE = "reader.json"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def export_dir(weights_file: Path, cache_dir: Path) -> Path:
-    """Where the export of the reader stored at `weights_file` lives in the cache (whether or not it exists yet)."""
+def export_dir(weights_file: Path, cache_dir: Path, base: str | None = None) -> Path:
+    """Where the export of the reader stored at `weights_file` lives in the cache (whether or not it exists yet).
+    `base`: the reader's base model, if its weights are loaded already (read from the file otherwise)."""
     from qa.embedding import resolve_model
 
-    weights = RerankerWeights.load(weights_file)
+    base = base or RerankerWeights.load(weights_file).base
     digest = hashlib.sha256(Path(weights_file).read_bytes())
-    digest.update(weights_digest(resolve_model(weights.base)).encode())
+    digest.update(weights_digest(resolve_model(base)).encode())
     return Path(cache_dir) / "onnx" / f"reader-{EXPORT_VERSION}-{digest.hexdigest()[:20]}"
 
 
@@ -179,7 +180,7 @@ def load_reader(weights_file: Path, cache_dir: Path | None, runtime: str) -> Rer
     weights = RerankerWeights.load(weights_file)
     if cache_dir is None or runtime == "pytorch":
         return Reranker(weights)
-    folder = export_dir(weights_file, cache_dir)
+    folder = export_dir(weights_file, cache_dir, weights.base)  # the file is not loaded a second time
     runnable = importlib.util.find_spec("onnxruntime") is not None and (folder / CONFIG_FILE).is_file()
     if runtime == "auto" and not runnable:
         return Reranker(weights)
