@@ -9,8 +9,8 @@
 # second run on the same machine skips the embedding. Called by .ci/run; usable by hand: `bash eval/gate.sh`.
 #
 # Environment: MEDCITE_DATASETS (default: ../shared/datasets beside the repository), EVAL_GATE_OUT (where the
-# report goes, default out/eval-gate), EVAL_GATE_LIMIT (questions per data set, default 400: above the size of every
-# labelled answer set, which the gate scores whole; tests/eval/test_gate.py checks it), PYTHON. On a
+# report goes, default out/eval-gate), EVAL_GATE_LIMIT (questions per public data set, default 400; `medcite eval`
+# asks every question of a labelled answer set whatever the limit: tests/eval/test_harness.py), PYTHON. On a
 # machine busy with other jobs, OMP_NUM_THREADS=1 keeps torch from thrashing (about 10x faster queries here).
 set -euo pipefail
 

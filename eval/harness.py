@@ -448,14 +448,16 @@ def run_plan(
         if target.kind == "own":
             own = assistant
         if target.retrieval:
-            chosen = sample(queries, plan.limit)
+            labelled = target.kind in ("own", "answers")
+            # `--limit` samples the public sets; a labelled set is asked whole, since its held-out half carries the
+            # targets and the gate's floors, and a sample of it would change whenever its tune half grows.
+            chosen = tuple(queries) if labelled else sample(queries, plan.limit)
             log(f"{target.name}: {len(chosen)} of {len(queries)} questions x {', '.join(plan.systems)}")
             entry = {
                 "kind": "retrieval",
                 **evaluate_retrieval(assistant, chosen, plan.systems, name=target.name),
             }
             entry["info"]["corpus"] = str(corpus_of(target, settings))
-            labelled = target.kind in ("own", "answers")
             # Every labelled question is answered; of a document-judged set, a sample (all of a BEIR folder's, whose
             # bottom-line-from-a-relevant-document figure is the point).
             to_ask = chosen if labelled or target.kind == "beir" else sample(chosen, ANSWER_SAMPLE)

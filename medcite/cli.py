@@ -61,7 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("path", nargs="?", type=Path, help="data set folder or file (for beir: required)")
     evaluate.add_argument("--out", type=Path, help="write results.md, results.json and recall.png here")
-    evaluate.add_argument("--limit", type=int, help="evaluate a sample of N questions per data set")
+    evaluate.add_argument(
+        "--limit", type=int, help="evaluate a sample of N questions per public data set (labelled sets: all of them)"
+    )
     evaluate.add_argument(
         "--systems", default=None, help="comma-separated retrieval systems (default: bm25,dense,rrf,hybrid)"
     )

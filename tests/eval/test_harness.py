@@ -244,6 +244,32 @@ def test_run_plan_scores_each_set_and_pools_abstention(tmp_path: Path, make: Sim
     assert len(shown) == 3 and shown[0].startswith("## own")
 
 
+def test_a_limit_samples_public_sets_but_asks_every_labelled_question(tmp_path: Path, make: SimpleNamespace) -> None:
+    # A labelled set's held-out half carries the targets and the gate's floors: sampled, it would be measured on
+    # a different subset whenever the set grows, and a grown tune half would crowd out held-out questions.
+    own_set, abstain_set = _sets(tmp_path)
+    second = {
+        "id": "o2",
+        "question": "is baclofen renally cleared",
+        "passages": [{"doc": "own.txt", "quote": "cleared"}],
+    }
+    with own_set.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(second) + "\n")
+    folder = _beir(tmp_path / "tiny")
+    plan = Plan(
+        (Target("own", "own", own_set), Target("beir/tiny", "beir", folder)),
+        systems=("hybrid",),
+        abstention=False,
+        limit=1,
+        own_set=own_set,
+        abstain_set=abstain_set,
+    )
+    results = run_plan(plan, Settings(cache_dir=tmp_path / "cache", corpus_dir=tmp_path / "corpus"), _opener(make, []))
+    assert [row["id"] for row in results["datasets"]["own"]["per_question"]] == ["o1", "o2"]
+    assert results["datasets"]["own"]["answers"]["labelled"]["questions"] == 2
+    assert len(results["datasets"]["beir/tiny"]["per_question"]) == 1
+
+
 def test_gate_failure_makes_the_command_exit_1(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: SimpleNamespace, capsys: pytest.CaptureFixture
 ) -> None:
