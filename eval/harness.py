@@ -500,8 +500,7 @@ def run_plan(
         if own is None:
             own = open_assistant("own", settings.corpus_dir)
         if not any(t.kind == "own" and t.retrieval for t in plan.targets):
-            chosen = sample(read_own_set(plan.own_set), plan.limit)
-            asked = ask_all(own, chosen, desc="own answers")
+            asked = ask_all(own, read_own_set(plan.own_set), desc="own answers")  # labelled: whole, as above
             pool.groups.append(Group("own on its own corpus", True, True, tuple(asked)))
         off = sample(read_question_set(plan.abstain_set), plan.limit)
         asked = ask_all(own, off, desc="out-of-scope")

@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("path", nargs="?", type=Path, help="data set folder or file (for beir: required)")
     evaluate.add_argument("--out", type=Path, help="write results.md, results.json and recall.png here")
     evaluate.add_argument(
-        "--limit", type=int, help="evaluate a sample of N questions per public data set (labelled sets: all of them)"
+        "--limit", type=int, help="evaluate a sample of N questions per public data set (labelled answer sets: whole)"
     )
     evaluate.add_argument(
         "--systems", default=None, help="comma-separated retrieval systems (default: bm25,dense,rrf,hybrid)"

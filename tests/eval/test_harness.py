@@ -268,6 +268,12 @@ def test_a_limit_samples_public_sets_but_asks_every_labelled_question(tmp_path: 
     assert [row["id"] for row in results["datasets"]["own"]["per_question"]] == ["o1", "o2"]
     assert results["datasets"]["own"]["answers"]["labelled"]["questions"] == 2
     assert len(results["datasets"]["beir/tiny"]["per_question"]) == 1
+    # Asked only as abstention's in-scope questions, the labelled set is whole too.
+    only_abstention = dataclasses.replace(plan, targets=plan.targets[1:], abstention=True)
+    results = run_plan(
+        only_abstention, Settings(cache_dir=tmp_path / "cache", corpus_dir=tmp_path / "corpus"), _opener(make, [])
+    )
+    assert results["datasets"]["abstention"]["groups"]["own on its own corpus"]["questions"] == 2
 
 
 def test_gate_failure_makes_the_command_exit_1(
