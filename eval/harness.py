@@ -338,7 +338,7 @@ def abstention_entry(groups: Sequence[Group]) -> dict[str, Any]:
 
 
 def target_questions(target: Target) -> tuple[tuple[Query, ...], tuple[MedquadPage, ...]]:
-    if target.kind in ("own", "answers"):
+    if target.labelled:
         return read_own_set(target.path), ()
     if target.kind == "medquad":
         # One source folder, or (medquad/all) the parent of several, all scored in one index.
@@ -448,7 +448,7 @@ def run_plan(
         if target.kind == "own":
             own = assistant
         if target.retrieval:
-            labelled = target.kind in ("own", "answers")
+            labelled = target.labelled
             # `--limit` samples the public sets; a labelled set is asked whole, since its held-out half carries the
             # targets and the gate's floors, and a sample of it would change whenever its tune half grows.
             chosen = tuple(queries) if labelled else sample(queries, plan.limit)

@@ -45,6 +45,12 @@ class Target:
     corpus: Path | None = None
     index_name: str = ""
 
+    @property
+    def labelled(self) -> bool:
+        """Each question carries the sentences that answer it (our own set, the answer sets): it is read with
+        `read_own_set`, and asked whole whatever `--limit` says."""
+        return self.kind in ("own", "answers")
+
 
 @dataclass(frozen=True)
 class Plan:
