@@ -20,6 +20,7 @@ from qa.abstention import AbstentionModel, shipped_model
 from qa.answer import AnswerSettings, Asked
 from qa.answer.adapter import shipped_adapter
 from qa.answer.rerank import Reader, Readers, shipped_reranker
+from qa.cases import about_patient, described_patient
 from qa.confidence import Confidence, Signals
 from qa.embedding import Embedder, EmbeddingCache
 from qa.index import Index
@@ -122,6 +123,8 @@ class Assistant:
         A question that does not look like a follow-up but that the sources do not cover on its own ("how long
         until they wake up after HD?") is read again with the conversation's topic; the better-covered reading
         wins. A change of subject the sources do cover stands alone, so the old topic is not dragged along.
+        A question still not covered that points at one patient ("was the girl hypotensive?") is judged read as
+        the patient of a case the hits describe (`about_a_case`).
         """
         return self._retrieve(self.build_query(question, history), history, check_mode(mode), k)
 
@@ -134,8 +137,24 @@ class Assistant:
                 leaning_hits = self.retriever.search(self.search_texts(leaning), mode=mode, k=k)
                 leaning_confidence = self.confidence(leaning, leaning_hits)
                 if leaning_confidence > confidence:
-                    return leaning, leaning_hits, leaning_confidence
+                    query, hits, confidence = leaning, leaning_hits, leaning_confidence
+        if self.abstains(confidence):
+            confidence = max(confidence, self.about_a_case(query, hits, mode, k))
         return query, hits, confidence
+
+    def about_a_case(self, query: Query, hits: Sequence[Hit], mode: str, k: int) -> float:
+        """The confidence that the sources answer the question read about the patient of a case that `hits`
+        describe, where it points at one patient without naming one ("was the girl hypotensive?" read as "was
+        the 14 year old woman hypotensive?", `qa.cases`); 0 where it does not, or no hit describes a case.
+
+        Only whether to answer changes: the answer is built from the question as asked and its own hits, which
+        picked the right sentence more often than the reading's (eval/EXPERIMENTS.md, "Thirty-fourth session")."""
+        patient = described_patient(hit.chunk.text for hit in hits)
+        reading = about_patient(query.text, patient) if patient else None
+        if reading is None:
+            return 0.0
+        read = self.queries.build(reading)
+        return self.confidence(read, self.retriever.search(self.search_texts(read), mode=mode, k=k))
 
     def search_texts(self, query: Query) -> tuple[str, ...]:
         """What retrieval searches for a question: the whole message as one query, its typo fixes and long forms

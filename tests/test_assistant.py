@@ -276,6 +276,31 @@ def test_a_clinicians_vignette_in_shorthand_is_answered(assistant: Assistant) ->
     assert QA_PAGE in cited_docs(answer)
 
 
+def test_a_question_about_the_case_reports_patient_is_answered(assistant: Assistant) -> None:
+    # "the teenager" is none of the case report's words ("14 year old (51 kg) woman"): read as its patient, the
+    # question is in scope, and its answer is built from the question as asked (`qa.cases`).
+    answer = assistant.ask("was the teenager hypotensive?")
+    assert not answer.abstained
+    assert answer.confidence >= shipped_model().threshold
+    assert "Transient hypotension" in answer.bottom_line[0].text
+    assert answer.query == "was the teenager hypotensive?"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "was the teenager given antibiotics?",
+        "what dose of metformin should the patient get?",
+        "did the man have a fever?",
+    ],
+)
+def test_a_question_about_a_patient_stays_out_of_scope_where_the_sources_do_not_cover_it(
+    assistant: Assistant, question: str
+) -> None:
+    # Read as the case's patient, what else the question asks is still not in the sources.
+    assert assistant.ask(question).abstained
+
+
 @pytest.mark.parametrize(
     "message",
     [
