@@ -55,5 +55,5 @@ def about_patient(question: str, patient: str) -> str | None:
     "was the 14 year old woman hypotensive?"), or None when it makes none. Ages in shorthand are spelled out
     first ("the 14yo"), as `qa.query` spells them out for search."""
     spelled = spell_out_ages(question)
-    reading, count = _REFERENCE.subn(f"the {patient}", spelled)
+    reading, count = _REFERENCE.subn(lambda _: f"the {patient}", spelled)  # a function: no escapes read in it
     return reading if count else None

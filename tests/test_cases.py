@@ -67,6 +67,12 @@ def test_no_reading_without_a_definite_person(question: str) -> None:
     assert about_patient(question, "14 year old woman") is None
 
 
+def test_the_patient_is_put_in_as_written() -> None:
+    # Backslashes and group references in the patient are text, not a replacement template.
+    patient = r"14 year old \1 \g<0> woman"
+    assert about_patient("was the girl seen?", patient) == f"was the {patient} seen?"
+
+
 _NO_REFERENCE = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80).filter(
     lambda s: re.search(r"\b(?:the|this|that)\b", s, re.IGNORECASE) is None
 )
