@@ -375,8 +375,7 @@ def substitute(
       follows it when the phrase qualifies that word too ("patients with CKD" for "patients with cirrhosis");
     - else, given `similar`, for a phrase holding a name (a word not among the `everyday` words, lowercase: a
       drug, a disease), the part holding a name that is closest in meaning ("warfarin" for "apixaban");
-    - else the part closest in meaning if at least `SUBSTITUTE_SIMILARITY` ("adults" for "children");
-    - and in these two, a phrase naming no drug never takes the place of a part naming one.
+    - else the part closest in meaning if at least `SUBSTITUTE_SIMILARITY` ("adults" for "children").
 
     A number right after the part replaced goes with it ("eGFR 45", "dystonia 6") unless the part names a drug
     (`qa.drugs`), where it is the dose asked about.
@@ -437,12 +436,6 @@ def substitute(
         return bool(common) and any(m.group(0).lower() not in common for m in _words(text))
 
     choices = [(start, end) for start, end, _ in spans]
-    if not drug(phrase):
-        # A drug's place is a drug's: "and her UOP?" after "how much baclofen came out in the urine ...?" does not
-        # ask how much UOP came out, nor "what about ESRD?" after "is baclofen safe?" whether ESRD is safe.
-        choices = [span for span in choices if not drug(earlier[slice(*span)])]
-        if not choices:
-            return None
     threshold = SUBSTITUTE_SIMILARITY
     if named(phrase):
         with_names = [(start, end) for start, end in choices if named(earlier[start:end])]
