@@ -98,8 +98,9 @@ class AnswerSettings:
     the command's rule would now take point_rank 2: 14 of 16 and held out 3 of 4, others 1 of 386 / 1 of 404.
     These numbers are kept against that rule, since every "differ" question flagged is the issue's target and
     the budget is the command's guard; the cost is that one own question. Rerun in the thirty-fourth session, once
-    questions about a case's patient are answered (`qa.cases`: 5 more of the own set's among the others), the rule
-    chooses these numbers again: 18 of 20 flagged (held-out 4 of 4), the own set's others 4 of 134 (1 of 51).
+    questions about a case's patient are answered (`qa.cases`: 5 tune and 2 held-out own questions more among the
+    others), the rule chooses these numbers again: 18 of 20 flagged (held-out 4 of 4), the own set's others 4 of 134
+    (1 of 51).
     Without the test of categorical claims, the same numbers flagged
     8 of 386 others (held-out 5 of 404; our long messages about MedQuAD 3 of 21 and 3 of 17). Before both, with the
     leads ranked by the pinned answer scorer of 2026-12-01 and whether-questions only those opening with an
