@@ -227,7 +227,7 @@ def _matrix(rows: Sequence[Row], names: Sequence[str]) -> np.ndarray:
 
 def _weights(rows: Sequence[Row]) -> np.ndarray:
     """Each group weighs the same within its class, and the two classes the same: MedQuAD's many in-scope
-    questions do not drown our small sets, nor the many foreign questions the 29 of abstain.jsonl."""
+    questions do not drown our small sets, nor the many foreign questions the few of abstain.jsonl."""
     groups = {(r.in_scope, r.group) for r in rows}
     per_class = {c: sum(1 for s, _ in groups if s == c) for c in (True, False)}
     sizes: dict[str, int] = {}
