@@ -194,7 +194,7 @@ def read_question_set(path: Path) -> tuple[Query, ...]:
     for number, item in _jsonl(path):
         where = f"{path}:{number}"
         qid, question = _text(item, "id", where), _text(item, "question", where)
-        queries.append(Query(qid, question, history=_history(item, where)))
+        queries.append(Query(qid, question, history=_history(item, where), split=split_of(qid)))
     if not queries:
         raise EvalError(f"{path} holds no questions")
     return tuple(queries)

@@ -243,6 +243,7 @@ class Assistant:
             relate=self.relate(query),
             embed=self.embedder.encode_uncached,
             restated=query.text if query.restated else "",
+            unmatched=self.unmatched(query, confidence),
         )
         timings["compose"] = time.perf_counter() - mark
         mark = time.perf_counter()
@@ -250,6 +251,18 @@ class Assistant:
         timings["suggest"] = time.perf_counter() - mark
         timings["total"] = time.perf_counter() - started
         return replace(answer, suggestions=tuple(suggestions), timings=timings)
+
+    def unmatched(self, query: Query, confidence: float) -> tuple[str, ...]:
+        """The words of the question no indexed source holds (`qa.confidence.Confidence.unmatched`), named on an
+        answer whose confidence is below `AnswerSettings.unmatched_below`; none on a surer one.
+
+        A question about an aspect the sources never mention ("is baclofen safe in pregnancy?") is close to what
+        they do say, and the abstention model cannot tell it from an in-scope question without abstaining on many
+        of those (eval/EXPERIMENTS.md, "Thirty-fifth session"): the answer quotes what the sources say, and says
+        what they do not mention."""
+        if confidence >= self.answer_settings.unmatched_below:
+            return ()
+        return self.confidence_model.unmatched(query)
 
     def candidates(self, hits: Sequence[Hit]) -> list[Candidate]:
         """The candidate sentences of the retrieved chunks, with their stored vectors (unscored)."""

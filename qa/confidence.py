@@ -47,6 +47,8 @@ class TopicWord:
     weight: float
     # Covered only by a loose match: a stem ("lowe" by "low") or a typo fix ("dialisys"), not the word itself.
     loose: bool = False
+    # A typo of an everyday word ("waen") or a word of the story told around the question: not what it asks about.
+    aside: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,9 +147,32 @@ class Confidence:
             # A follow-up's own rare word is what it asks about: there, a near-miss of an everyday word
             # ("statins" of "stations") is not read as a typo.
             typo = not rare_only and self._misspelt_common(word)
-            light = common or typo or word in context
-            found.append(TopicWord(word, light, False, _COMMON_WORD_WEIGHT if light else _MISSING_RARE_WEIGHT))
+            aside = typo or word in context
+            light = common or aside
+            weight = _COMMON_WORD_WEIGHT if light else _MISSING_RARE_WEIGHT
+            found.append(TopicWord(word, light, False, weight, aside=aside))
         return tuple(found)
+
+    def unmatched(self, query: Query) -> tuple[str, ...]:
+        """The words of what a question asks that the corpus lacks, each once, in the question's order: an everyday
+        word as well as a rare one ("is baclofen safe in pregnancy?" -> "pregnancy"), a typo of an everyday word or
+        a word of the story around the question not.
+
+        Retrieval finds the passages closest to the rest, so the answer can quote a confident sentence about another
+        point; naming what no source mentions lets the reader see that (`Answer.unmatched`)."""
+        # The whole message, so that its story is told apart from its question; a follow-up's own words too.
+        readings = [query.text, query.focus] if query.followup and query.focus else [query.text]
+        found = (w for text in readings for w in self.topic(text) if not w.aside)
+        words = dict.fromkeys(w.text for w in found if not w.covered or self._only_abbreviated(w.text))
+        return tuple(_as_written(word, (query.original, query.text)) for word in words)
+
+    def _only_abbreviated(self, word: str) -> bool:
+        """A clinician's abbreviation ("CRRT", "PD") that the corpus holds neither as written nor spelt out: covered
+        for search and scope, which expand it, but not mentioned by any source."""
+        if word in self.vocabulary or word.rstrip("s") in self.vocabulary or word not in self.queries.abbreviations:
+            return False
+        spelt = [w for w in _PARTS.sub(" ", self.queries.abbreviations[word]).split() if len(w) > 2]
+        return not all(w in self.vocabulary for w in spelt)
 
     def of(self, best_dense: float, query: Query) -> float:
         """The confidence of a question whose nearest evidence has cosine `best_dense` (the hand-made formula,
@@ -255,6 +280,16 @@ class Confidence:
         the generic name of the drug it names ("eliquis": "apixaban")."""
         synonym = [w for w in (self.queries.synonym(word) or "").split() if len(w) > 2]
         return bool(synonym) and all(w in self.vocabulary for w in synonym)
+
+
+def _as_written(word: str, texts: Iterable[str]) -> str:
+    """`word` as the first of `texts` that holds it writes it ("CRRT" for "crrt"), else as it is."""
+    pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE)
+    for text in texts:
+        found = pattern.search(text)
+        if found:
+            return found.group(0)
+    return word
 
 
 def _share(words: tuple[TopicWord, ...]) -> float:

@@ -318,6 +318,9 @@ class Answer:
     # The topics named when abstaining; the candidates in the scorer's order (the best few).
     nearest: tuple[str, ...] = ()
     ranked: tuple[Ranked, ...] = ()
+    # Words of the question that no indexed source holds, named when the answer is not sure of its scope
+    # (`qa.confidence.Confidence.unmatched`, `AnswerSettings.unmatched_below`): what the quotes may not speak to.
+    unmatched: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         """The JSON form printed by `medcite ask --json`."""
@@ -338,6 +341,7 @@ class Answer:
             "note": [asdict(s) for s in self.note],
             "safety": [asdict(q) for q in self.safety],
             "groups": [asdict(g) for g in self.groups],
+            "unmatched": list(self.unmatched),
             "nearest": list(self.nearest),
         }
 

@@ -21,6 +21,7 @@ from qa.abstention import shipped_model
 from qa.answer import DISCLAIMER, EMERGENCY_LINE
 from qa.answer.onnx_reader import OnnxReader
 from qa.answer.rerank import Readers
+from qa.answer.settings import AnswerSettings
 from qa.assistant import Assistant
 from qa.embedding import onnx_installed
 from qa.ingest import ingest
@@ -299,6 +300,24 @@ def test_a_question_about_a_patient_stays_out_of_scope_where_the_sources_do_not_
 ) -> None:
     # Read as the case's patient, what else the question asks is still not in the sources.
     assert assistant.ask(question).abstained
+
+
+def test_an_answer_names_what_it_was_asked_that_no_source_mentions(assistant: Assistant) -> None:
+    # The seeds say much of baclofen and nothing of pregnancy: the question is answered with what they do say (the
+    # abstention model cannot tell it from an in-scope question, eval/EXPERIMENTS.md), and the answer names
+    # "pregnancy" so the reader sees that the quotes do not speak to it.
+    answer = assistant.ask("can baclofen be used during pregnancy?")
+    assert not answer.abstained and answer.confidence < assistant.answer_settings.unmatched_below
+    assert answer.unmatched == ("pregnancy",)
+    assert "No indexed source mentions: \u201cpregnancy\u201d." in answer.text
+    # The notice is only for an answer not sure of its scope: a sure one names nothing, whatever word it lacks.
+    sure_question = "what are the symptoms of baclofen toxicity in elderly dialysis patients?"
+    assert assistant.confidence_model.unmatched(assistant.build_query(sure_question)) == ("elderly",)
+    sure = assistant.ask(sure_question)
+    assert sure.confidence >= assistant.answer_settings.unmatched_below and sure.unmatched == ()
+    assert assistant.ask(BACLOFEN).unmatched == ()
+    off = Assistant(assistant.index, assistant.embedder, answer_settings=AnswerSettings(unmatched_below=0.0))
+    assert off.ask("can baclofen be used during pregnancy?").unmatched == ()
 
 
 @pytest.mark.parametrize(

@@ -111,3 +111,39 @@ def test_an_age_in_shorthand_counts_as_the_age_it_spells(confidence: Confidence,
         spelt.missing_rare,
         spelt.topic_words,
     )
+
+
+def test_unmatched_names_the_words_of_the_question_the_corpus_lacks(confidence: Confidence) -> None:
+    # "pregnancy" names what is asked, and no source holds it: an answer about baclofen quotes something else.
+    assert confidence.unmatched(confidence.queries.build("is baclofen cleared by hemodialysis in pregnancy?")) == (
+        "pregnancy",
+    )
+    assert confidence.unmatched(confidence.queries.build("is baclofen cleared by hemodialysis?")) == ()
+    # A rare word is named as an everyday one is; each word once.
+    both = confidence.queries.build("is ondansetron cleared by hemodialysis? and ondansetron in pregnancy?")
+    assert confidence.unmatched(both) == ("ondansetron", "pregnancy")
+    # Named as the question writes them. An abbreviation clinicians type counts as covered for scope and search,
+    # which spell it out, but it is named when the corpus holds neither it nor every word of its long form.
+    assert confidence.unmatched(confidence.queries.build("Is baclofen cleared by CRRT?")) == ("CRRT",)
+    assert confidence.unmatched(confidence.queries.build("Is baclofen cleared by HD in CKD?")) == ("CKD",)
+    assert confidence.unmatched(confidence.queries.build("Is baclofen cleared by HD?")) == ()
+
+
+def test_unmatched_leaves_out_typos_and_the_story_around_a_question(confidence: Confidence) -> None:
+    # "waen" is a typo of an everyday word (a swap), not something asked about.
+    assert confidence.unmatched(confidence.queries.build("how to waen off baclofen?")) == ()
+    assert confidence.unmatched(confidence.queries.build("how to wean off baclofen?")) == ("wean",)
+    # The story's words ("ortho", "started") tell how the patient came to be asked about, not what is asked.
+    story = confidence.queries.build(
+        "Pt on hemodialysis, started baclofen by ortho. Is baclofen cleared by hemodialysis?"
+    )
+    assert confidence.unmatched(story) == ()
+
+
+def test_unmatched_names_a_follow_ups_own_words() -> None:
+    vocabulary = corpus_words([CORPUS])
+    everyday = EVERYDAY | {"about", "pregnancy"}
+    confidence = Confidence(vocabulary, everyday, QueryBuilder(vocabulary, known_words=everyday))
+    query = confidence.queries.build("what about in pregnancy?", ["is baclofen cleared by hemodialysis?"])
+    assert query.followup
+    assert confidence.unmatched(query) == ("pregnancy",)

@@ -29,12 +29,14 @@ def compose(
     relate: Relate | None = None,
     embed: Embed | None = None,
     restated: str = "",
+    unmatched: Sequence[str] = (),
 ) -> Answer:
     """The cited answer built from scored candidates (`qa.answer.scoring.score`), or an abstention when none is
     quotable. `hits` are the retrieved chunks (their topics are named when abstaining); `relate` and `embed`, the
     question's encoder, let the disagreement stage measure a claim's clause against the question and against the
     other claim's. `restated`: a follow-up's question as restated from the earlier one (`Query.restated`), whose
-    form says too whether it asks yes or no."""
+    form says too whether it asks yes or no. `unmatched`: words of the question no source holds, named after the
+    bottom line (`Answer.unmatched`)."""
     settings = settings or AnswerSettings()
     if not candidates:
         # Every sentence was filtered out (lone words, page instructions): nothing can be quoted, so say so.
@@ -76,6 +78,7 @@ def compose(
             Ranked(c.text, c.chunk.doc_id, c.chunk.chunk_id, c.score)
             for c in best_first(candidates)[: settings.max_ranked]
         ),
+        unmatched=tuple(unmatched),
     )
     return dataclasses.replace(answer, markdown=render_markdown(answer), text=render_text(answer))
 

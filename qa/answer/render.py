@@ -24,6 +24,7 @@ DIFFER = "the sources differ on this point."
 RELATED = "The sources differ on a related point:"
 NOT_COVERED = "The indexed sources do not cover this question, so medcite will not answer it."
 NEAREST = "The nearest topics they do cover:"
+UNMATCHED = "No indexed source mentions:"
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,10 @@ def _lines(answer: Answer, style: _Style) -> list[str]:
         first, *items = answer.bottom_line
         # A lead-in and its list ("Her symptoms were:" then one item per line).
         lines += [f"{label} {_quote(first, style)}", *(f"- {_quote(q, style)}" for q in items)]
+    if answer.unmatched:
+        # The user's words, shown back: escaped as a document's are.
+        named = ", ".join(f"\u201c{style.doc(word)}\u201d" for word in answer.unmatched)
+        lines.append(f"{style.strong(UNMATCHED)} {named}.")
     if answer.note:
         lines += ["", style.strong(RELATED), *(_side(s, style) for s in answer.note)]
     if answer.safety:

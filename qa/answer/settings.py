@@ -78,6 +78,14 @@ class AnswerSettings:
     one stating a range that meets it. Set by design to the readers' window (`rerank_top`), not tuned: the sentences
     ranked close enough to the question to be read.
 
+    Words no source holds (`Answer.unmatched`, `qa.confidence.Confidence.unmatched`): an answer whose confidence is
+    below `unmatched_below` names them after its bottom line (0: never). Chosen by `python -m eval.tune_unmatched`
+    (2026-12-07, thirty-fifth session): the highest gate at which at most 10% of every in-scope set's answered tune
+    questions carry the notice (own 8.5%, MedicationQA 2.0%, the other field, PubMedQA and MedQuAD facts 0%). Of the
+    questions about aspects of the bundled corpus's subject it never mentions (`eval/sets/near_scope.jsonl`), 64.3 /
+    56.2% (tune / held out) are then warned, by abstaining or by the notice, against 21.4 / 25.0% abstained on alone;
+    held out, the notice shows on 3.7% of own and 2.4% of MedicationQA answers.
+
     Disagreement (`qa.answer.disagreement`): two claims of different sources are on one point when their sentence
     vectors have a cosine of at least `same_point`, and one claim and its negation when their clauses that carry the
     opposed term have a cosine of at least `same_claim`. They are the point asked when the question may ask whether
@@ -129,6 +137,7 @@ class AnswerSettings:
     readers: tuple[str, ...] = ("reranker.npz", "reranker-whole.npz")
     second_reading_margin: float = math.inf
     quantity_window: int = 8
+    unmatched_below: float = 0.8
 
     def __post_init__(self) -> None:
         for name in (
@@ -147,6 +156,8 @@ class AnswerSettings:
                 f"AnswerSettings.rerank_top and rerank_weight must be 0 or more, got {self.rerank_top}, "
                 f"{self.rerank_weight}"
             )
+        if not 0.0 <= self.unmatched_below < math.inf:
+            raise ValueError(f"AnswerSettings.unmatched_below must be 0 or more, got {self.unmatched_below}")
         if self.quantity_window < 0:
             raise ValueError(f"AnswerSettings.quantity_window must be 0 or more, got {self.quantity_window}")
         if not self.second_reading_margin >= 0.0:

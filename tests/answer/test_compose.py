@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from qa.answer import DISCLAIMER, EMERGENCY_LINE, abstain, compose
 from qa.answer.candidates import gather
-from qa.answer.render import reference_line, render_text
+from qa.answer.render import UNMATCHED, reference_line, render_text
 from qa.answer.settings import AnswerSettings
 from qa.markup import escape_markdown
 from qa.records import Answer, Chunk, Citation, Document, Hit, Section
@@ -96,6 +96,25 @@ def test_a_bottom_line_that_leads_into_a_list_carries_the_list() -> None:
         settings=AnswerSettings(max_list_items=2),
     )
     assert [q.text for q in short.bottom_line] == ["Her symptoms were:", "Coma", "Tonic-clonic seizure"]
+
+
+def test_words_no_source_holds_are_named_right_after_the_bottom_line() -> None:
+    # "is fexolan cleared by hemodialysis in pregnancy?": the sources say nothing of pregnancy, and the reader must
+    # see that before trusting a confident quote about fexolan and hemodialysis.
+    asked = "Is fexolan cleared by hemodialysis in pregnancy?"
+    for sides in (False, True):
+        result = compose(
+            asked, HITS, scored_candidates(sides), DOCUMENTS, confidence=0.6, unmatched=("pregnancy", "*x*")
+        )
+        assert result.unmatched == ("pregnancy", "*x*")
+        text = result.text.splitlines()
+        bottom = text.index(next(line for line in text if line.startswith("Bottom line")))
+        # Right after the bottom line: its one sentence, or the two sides.
+        assert text[bottom + (3 if sides else 1)] == f"{UNMATCHED} “pregnancy”, “*x*”."
+        # The words are the user's: in Markdown they are escaped as a document's are.
+        assert f"**{UNMATCHED}** “pregnancy”, “{escape_markdown('*x*')}”." in result.markdown
+        assert result.to_json()["unmatched"] == ["pregnancy", "*x*"]
+    assert UNMATCHED not in answer(disagreeing=False).text
 
 
 def test_opposite_claims_on_the_point_asked_are_the_bottom_line_with_both_sources_named() -> None:

@@ -20,7 +20,15 @@ from eval.datasets import (
     read_question_set,
     set_corpus,
 )
-from eval.plan import ABSTAIN_SET, ANSWER_SETS, MESSAGE_SETS, OWN_SET, answer_set_corpus, default_datasets_dir
+from eval.plan import (
+    ABSTAIN_SET,
+    ANSWER_SETS,
+    MESSAGE_SETS,
+    NEAR_SCOPE_SET,
+    OWN_SET,
+    answer_set_corpus,
+    default_datasets_dir,
+)
 from qa.chunking import split_sentences
 from qa.loaders import load_paths
 from qa.records import Document
@@ -59,6 +67,20 @@ def test_abstain_set_is_separate_and_off_topic() -> None:
     assert not any("baclofen" in q.text.lower() for q in queries)
     own = {q.text.lower() for q in read_own_set(OWN_SET)}
     assert not own & {q.text.lower() for q in queries}
+
+
+def test_near_scope_set_asks_of_the_bundled_corpus_what_it_never_says() -> None:
+    # About the seeds' subject (baclofen, dialysis, the case report's patient) or following a question on it, and
+    # asking what no sentence of theirs answers: none of them is in the own set or the abstention set.
+    queries = read_question_set(NEAR_SCOPE_SET)
+    assert len(queries) >= 40 and len({q.qid for q in queries}) == len(queries)
+    assert len({q.text.lower() for q in queries}) == len(queries)
+    subject = re.compile(r"baclofen|dialys|\bHD\b|CRRT|teen|girl|14 year", re.IGNORECASE)
+    assert all(subject.search(" ".join([q.text, *q.history])) for q in queries)
+    asked = {q.text.lower() for q in (*read_own_set(OWN_SET), *read_question_set(ABSTAIN_SET))}
+    assert not asked & {q.text.lower() for q in queries}
+    # Both splits hold questions, and some are follow-ups.
+    assert {q.split for q in queries} == {"tune", "heldout"} and sum(1 for q in queries if q.history) >= 5
 
 
 @pytest.mark.parametrize(("name", "questions", "corpus", "index"), MESSAGE_SETS)
