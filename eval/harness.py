@@ -49,7 +49,7 @@ from eval.metrics import BASELINE, DEPTH, latency, score_systems
 from eval.passages import IndexLike, PassageJudge
 from eval.plan import DEFAULT_SYSTEMS, Plan, Target, default_datasets_dir, parse_systems, resolve_plan
 from eval.report import render_dataset, write_outputs
-from eval.splits import SPLITS, split_of
+from eval.splits import HELD_OUT, SPLITS, TUNE, split_of
 from qa.markup import escape_markdown
 from qa.records import stable_hash
 from qa.settings import Settings
@@ -334,6 +334,32 @@ def abstention_entry(groups: Sequence[Group]) -> dict[str, Any]:
     }
 
 
+def near_scope_figures(asked: Sequence[Asked]) -> dict[str, Any]:
+    """Of questions about what the sources never mention, close to what they do ("is baclofen safe in pregnancy?"
+    of the baclofen pages), per split and over all: the share abstained on, the share answered naming a word of the
+    question no source holds (`Answer.unmatched`), and the share warned either way.
+
+    Kept apart from the pooled abstention figures (AUROC, recall): the abstention model cannot tell these from
+    in-scope questions (eval/EXPERIMENTS.md, "Thirty-fifth session"), and pooled they would hide what the other
+    out-of-scope groups measure."""
+
+    def figures(chosen: Sequence[Asked]) -> dict[str, Any]:
+        count = len(chosen)
+        abstained = sum(1 for a in chosen if a.answer.abstained)
+        named = sum(1 for a in chosen if not a.answer.abstained and a.answer.unmatched)
+        return {
+            "questions": count,
+            "abstained": abstained / count if count else None,
+            "named": named / count if count else None,
+            "warned": (abstained + named) / count if count else None,
+        }
+
+    return {
+        "all": figures(asked),
+        "splits": {split: figures([a for a in asked if a.query.split == split]) for split in (TUNE, HELD_OUT)},
+    }
+
+
 # --- running -----------------------------------------------------------------------------------------------
 
 
@@ -509,6 +535,8 @@ def run_plan(
             asked = ask_all(own, queries, desc=f"{name} on own corpus")
             pool.groups.append(Group(f"{name} on own corpus", False, True, tuple(asked)))
         entry = abstention_entry(pool.groups)
+        near = ask_all(own, sample(read_question_set(plan.near_scope_set), plan.limit), desc="near-scope")
+        entry["near_scope"] = near_scope_figures(near)
         results["datasets"]["abstention"] = entry
         emit(render_dataset("abstention", entry))
     if plan.emergency:

@@ -247,6 +247,21 @@ def _abstention_section(entry: Mapping[str, Any]) -> list[str]:
         for group, g in entry.get("groups", {}).items()
     ]
     lines += _table(["group", "in scope", "questions", "mean confidence", "abstained"], rows)
+    near = entry.get("near_scope")
+    if near:
+        lines += [
+            "",
+            "Near-scope questions (eval/sets/near_scope.jsonl, of the bundled corpus: an aspect of its subject it "
+            "never mentions; not pooled above): abstained on, answered naming a word of the question no source "
+            "holds, and warned either way.",
+            "",
+        ]
+        parts = [("all", near["all"]), *near.get("splits", {}).items()]
+        rows = [
+            [name, str(f["questions"]), _pct(f["abstained"]), _pct(f["named"]), _pct(f["warned"])]
+            for name, f in parts
+        ]
+        lines += _table(["split", "questions", "abstained", "named", "warned"], rows)
     return lines
 
 

@@ -14,15 +14,18 @@ import pytest
 from eval import harness
 from eval.datasets import Passage, Query
 from eval.harness import (
+    Asked,
     answer_figures,
     ask_all,
     eval_index_dir,
     evaluate_followups,
     evaluate_retrieval,
+    near_scope_figures,
     run_plan,
 )
 from eval.plan import Plan, Target
 from eval.splits import split_of
+from qa.records import Answer
 from qa.settings import Settings
 
 
@@ -184,12 +187,18 @@ def test_run_plan_scores_each_set_and_pools_abstention(tmp_path: Path, make: Sim
     own_set, abstain_set = _sets(tmp_path)
     folder = _beir(tmp_path / "tiny")
     settings = Settings(cache_dir=tmp_path / "cache", corpus_dir=tmp_path / "corpus")
+    near_scope = tmp_path / "near.jsonl"
+    questions = ["baclofen in pregnancy", "tea"]
+    near_scope.write_text(
+        "".join(json.dumps({"id": f"n{i}", "question": q}) + "\n" for i, q in enumerate(questions)), encoding="utf-8"
+    )
     plan = Plan(
         (Target("own", "own", own_set), Target("beir/tiny", "beir", folder)),
         systems=("bm25", "hybrid"),
         abstention=True,
         own_set=own_set,
         abstain_set=abstain_set,
+        near_scope_set=near_scope,
     )
     opened: list = []
     shown: list[str] = []
@@ -241,6 +250,11 @@ def test_run_plan_scores_each_set_and_pools_abstention(tmp_path: Path, make: Sim
         "mean_confidence": 0.0,
         "abstained": 1.0,
     }
+    # Near-scope questions are reported apart, not pooled: "baclofen in pregnancy" is answered from the baclofen
+    # page (the stand-in assistant names no missing word), "tea" abstained on.
+    assert abstention["near_scope"]["all"] == {"questions": 2, "abstained": 0.5, "named": 0.0, "warned": 0.5}
+    assert set(abstention["near_scope"]["splits"]) == {"tune", "heldout"}
+    assert sum(f["questions"] for f in abstention["near_scope"]["splits"].values()) == 2
     assert len(shown) == 3 and shown[0].startswith("## own")
 
 
@@ -322,3 +336,21 @@ def test_medquad_all_asks_every_sources_questions(tmp_path: Path) -> None:
     assert len(pages) == 2 and len({q.qid for q in queries}) == 2  # the same qid in two sources: two documents
     alone, _ = harness.target_questions(Target("medquad/1_A_QA", "medquad", tmp_path / "1_A_QA"))
     assert alone == queries[:1]
+
+
+def test_near_scope_figures_count_a_question_warned_when_abstained_on_or_naming_a_missing_word() -> None:
+    def asked(qid: str, split: str, abstained: bool, unmatched: tuple[str, ...]) -> Asked:
+        answer = Answer("q", "", "", (), 0.5, abstained, unmatched=unmatched)
+        return Asked(Query(qid, "q", split=split), answer, 0.0)
+
+    figures = near_scope_figures(
+        [
+            asked("a", "tune", True, ()),
+            asked("b", "tune", False, ("pregnancy",)),
+            asked("c", "tune", False, ()),
+            asked("d", "heldout", False, ()),
+        ]
+    )
+    assert figures["all"] == {"questions": 4, "abstained": 0.25, "named": 0.25, "warned": 0.5}
+    assert figures["splits"]["tune"] == {"questions": 3, "abstained": 1 / 3, "named": 1 / 3, "warned": 2 / 3}
+    assert figures["splits"]["heldout"]["warned"] == 0.0

@@ -100,6 +100,17 @@ def test_abstention_section_lists_groups() -> None:
     assert "| own | yes | 2 | 0.800 | 0.0% |" in text
     assert "| all groups | 1.000 | n/a | 0.000 | n/a | 0.000 | 0.500 | 1.000 |" in text
     assert "| bundled corpus only | 0.750 | 0.500 | n/a |" in text
+    assert "Near-scope" not in text  # a run before the near-scope set reports none
+
+
+def test_abstention_section_reports_near_scope_questions_apart() -> None:
+    entry = _results()["datasets"]["abstention"]
+    block = {"questions": 4, "abstained": 0.25, "named": 0.5, "warned": 0.75}
+    entry["near_scope"] = {"all": block, "splits": {"tune": block | {"questions": 2}, "heldout": block}}
+    text = render_dataset("abstention", entry)
+    assert "| split | questions | abstained | named | warned |" in text
+    assert "| all | 4 | 25.0% | 50.0% | 75.0% |" in text
+    assert "| tune | 2 | 25.0% | 50.0% | 75.0% |" in text
 
 
 def _scored(held: float, tune: float, every: float, questions: int) -> dict:
