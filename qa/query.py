@@ -254,7 +254,7 @@ def topic_of(question: str) -> str:
 
 # "What about X?", "and in X?", "same for X": the follow-up names X in place of a part of the earlier question.
 _SUBSTITUTE = re.compile(
-    r"^\s*(?:and\s+)?(?:what about|how about|same (?:for|in|with)|but (?:for|in|with)|(?:for|in|with|during))?"
+    r"^\s*(?:and\s+)?(?:what about|how about|same (?:for|in|with)|but (?:for|in|with)|(?:for|in|with|during)\b)?"
     r"\s*(?P<rest>.+?)[\s?.!]*$",
     re.IGNORECASE,
 )
@@ -278,7 +278,7 @@ _NUMBER_AFTER = re.compile(rf"\s+{_NUMBER}")
 # "and by the kidneys?" after "... removed by HD ...": the phrase stands where the same preposition's object stood.
 _PREPOSITION = re.compile(
     r"^\s*(?:and\s+|but\s+)?(?:what about\s+|how about\s+|same\s+)?"
-    r"(?P<word>by|in|for|with|without|during|after|before|on|via|from|at|under)\s",
+    r"(?P<word>by|in|for|with|without|within|during|after|before|on|via|from|at|under|into|over|below|above)\s",
     re.IGNORECASE,
 )
 # What qualifies a word: "patients with CKD", "children over 12", "a patient on hemodialysis".
@@ -286,6 +286,12 @@ _QUALIFIER = re.compile(
     r"\s+(?:with|without|on|in|under|over|after|during|at|from|of|aged|below|above)\s+", re.IGNORECASE
 )
 _QUALIFIER_TOKEN = re.compile(r"[^\s?!,;:()]+")
+# A preposition in the earlier question right before the part a follow-up's phrase replaces, a determiner between
+# them aside (the follow-up's own is `_PREPOSITION`'s).
+_PREPOSITIONS = r"with|without|within|by|in|into|on|for|from|at|after|before|during|under|over|via|below|above"
+_PREPOSITION_BEFORE = re.compile(
+    rf"\b(?P<word>{_PREPOSITIONS})\s+(?:(?P<determiner>the|a|an|her|his|their)\s+)?$", re.IGNORECASE
+)
 _DETERMINERS = frozenset({"the", "a", "an", "her", "his", "their"})
 # The determiner right before a part of the earlier question, and the one typed right before the follow-up's phrase.
 _DETERMINER_BEFORE = re.compile(rf"\b(?:{'|'.join(sorted(_DETERMINERS))})\s+$", re.IGNORECASE)
@@ -410,10 +416,17 @@ def substitute(
     determiner = _DETERMINER_BEFORE.search(rest, 0, widened[0])
     typed_determiner = determiner.group(0).strip() if determiner else None
 
+    leading = _PREPOSITION.match(question)
+
     def put(span: tuple[int, int]) -> str:
         # A number right after a part that is no drug is its value ("eGFR 45") and goes with it; after a drug it
         # is the dose asked about ("baclofen 10 mg" -> "tizanidine 10 mg").
         after = sides[1] or not drug(earlier[slice(*span)])
+        if leading is not None:
+            word = leading.group("word")
+            changed = _with_preposition(word, phrase, earlier, span, (sides[0], after), typed_determiner)
+            if changed is not None:
+                return changed
         return _put(phrase, earlier, span, (sides[0], after), typed_determiner)
 
     subject = rest if titled else phrase if phrase in subjects else rest if rest in subjects else None
@@ -446,6 +459,37 @@ def substitute(
     if closeness[best] < threshold:
         return None
     return put(choices[best])
+
+
+def _with_preposition(
+    word: str,
+    phrase: str,
+    earlier: str,
+    span: tuple[int, int],
+    sides: tuple[bool, bool],
+    determiner: str | None = None,
+) -> str | None:
+    """`earlier` with the follow-up's preposition and phrase ("without dialysis") in place of the preposition and
+    part they answer ("with dialysis"), where the earlier question puts another preposition right before the part;
+    None where it puts the same one or none, for `_put` to place the phrase alone. "and without dialysis?" asks the
+    earlier question the other way round. The determiner typed with the phrase (`determiner`) goes with it, else the
+    earlier one, made to agree."""
+    widened = _with_numbers(earlier, *span)
+    # The phrase's own number ("within 24 hours") stands for the one the earlier part has ("in 4 hours").
+    numbered = any(c.isdigit() for c in phrase)
+    start, end = (widened[0] if sides[0] or numbered else span[0], widened[1] if sides[1] else span[1])
+    before = _PREPOSITION_BEFORE.search(earlier, 0, start)
+    if before is None or before.group("word").lower() == word.lower():
+        return None
+    # A preposition that is no aspect word ("within") is in the phrase already.
+    if phrase.lower().startswith(f"{word.lower()} "):
+        phrase = phrase[len(word) + 1 :]
+    if determiner is None:
+        determiner = before.group("determiner")
+        if determiner and determiner.lower() in ("a", "an"):
+            determiner = _indefinite_article(phrase)
+    words = " ".join(part for part in (word, determiner, phrase) if part)
+    return f"{earlier[: before.start()]}{words}{earlier[end:]}"
 
 
 def _with_qualifier(phrase: str, earlier: str, span: tuple[int, int]) -> tuple[int, int]:

@@ -397,6 +397,38 @@ def test_a_query_says_when_a_followup_restated_the_earlier_question() -> None:
     assert not builder().build("How much baclofen was removed by HD?").restated
 
 
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        # "without" is one word, not "with" and "out": its phrase takes the place of "with dialysis", preposition too.
+        (
+            "and without dialysis?",
+            "how long does recovery from baclofen toxicity take with dialysis?",
+            "how long does recovery from baclofen toxicity take without dialysis?",
+        ),
+        (
+            "and with dialysis?",
+            "how long does recovery take without dialysis?",
+            "how long does recovery take with dialysis?",
+        ),
+        (
+            "and within 24 hours?",
+            "how much baclofen is removed in 4 hours?",
+            "how much baclofen is removed within 24 hours?",
+        ),
+        # An opening preposition that only repeats the earlier one leaves the earlier wording as it was.
+        ("and in children?", "baclofen dose in adults", "baclofen dose in children"),
+    ],
+)
+def test_a_phrase_opening_with_another_preposition_replaces_the_earlier_one_too(
+    question: str, earlier: str, expected: str
+) -> None:
+    def similar(phrase: str, parts):
+        return [0.9 if any(w in part for w in ("dialysis", "HD", "hours", "adults")) else 0.1 for part in parts]
+
+    assert resolve_followup(question, [earlier], similar=similar) == (expected, True)
+
+
 def test_a_phrase_after_a_preposition_is_placed_in_another_field_too() -> None:
     # Anticoagulation, not the seeds: "by mouth" stands where "by injection" stood, whatever the closest part says.
     resolved, used = resolve_followup(
