@@ -21,6 +21,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eval import EvalError
 from eval.datasets import Query, read_beir, read_judged_set, read_own_set, read_question_set, set_corpus
@@ -29,14 +30,18 @@ from eval.plan import ANSWER_SETS, MESSAGE_SETS, NEAR_SCOPE_SET, OWN_SET, answer
 from eval.splits import HELD_OUT, TUNE, split_of
 from qa.settings import Settings
 
+if TYPE_CHECKING:
+    from qa.assistant import Assistant
+
 GATES = (0.0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0, 1.01)
-# The largest share of an in-scope set's answered tune questions that may carry the notice.
+# The largest share of an in-scope set's answered tune questions that may carry the notice: a design choice, not
+# tuned. A notice on one answer in ten is still read; one on every other answer would be skimmed past.
 MAX_NOISE = 0.10
 NEAR = "near_scope.jsonl"
 
 
 @dataclass(frozen=True)
-class Asked:
+class Retrieved:
     """One question retrieved as `Assistant.ask` retrieves it: its confidence, whether it is abstained on, and the
     words of it that no source holds."""
 
@@ -49,12 +54,13 @@ class Asked:
         return not self.abstained and self.confidence < gate and bool(self.unmatched)
 
 
-def ask(assistant, queries: Sequence[Query]) -> list[Asked]:  # type: ignore[no-untyped-def]
+def ask(assistant: Assistant, queries: Sequence[Query]) -> list[Retrieved]:
+    """Each question retrieved and judged as `Assistant.ask` does, not answered: the gate needs no answer."""
     out = []
     for query in queries:
         read, _, confidence = assistant.retrieve(query.text, list(query.history))
         out.append(
-            Asked(
+            Retrieved(
                 query.split or split_of(query.qid),
                 confidence,
                 assistant.abstains(confidence),
@@ -64,7 +70,7 @@ def ask(assistant, queries: Sequence[Query]) -> list[Asked]:  # type: ignore[no-
     return out
 
 
-def shares(asked: Sequence[Asked], gate: float, *, near: bool) -> dict[str, float | None]:
+def shares(asked: Sequence[Retrieved], gate: float, *, near: bool) -> dict[str, float | None]:
     """Per split: of near-scope questions the share warned (abstained on or named); of in-scope ones, the share of
     the answered that are named."""
     out: dict[str, float | None] = {}
@@ -78,7 +84,7 @@ def shares(asked: Sequence[Asked], gate: float, *, near: bool) -> dict[str, floa
     return out
 
 
-def choose(groups: dict[str, list[Asked]]) -> float:
+def choose(groups: dict[str, list[Retrieved]]) -> float:
     """The highest gate at which every in-scope set's answered tune questions carry the notice at most `MAX_NOISE`
     of the time (0, never, when none qualifies)."""
     in_scope = [asked for name, asked in groups.items() if name != NEAR]
@@ -90,7 +96,7 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}"
 
 
-def table(groups: dict[str, list[Asked]], chosen: float) -> str:
+def table(groups: dict[str, list[Retrieved]], chosen: float) -> str:
     names = [NEAR, *(n for n in groups if n != NEAR)]
     head = "| gate | " + " | ".join(f"{n} (tune / held-out)" for n in names) + " |"
     lines = [head, "|" + "---|" * (len(names) + 1)]

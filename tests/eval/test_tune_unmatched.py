@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from eval.splits import HELD_OUT, TUNE
-from eval.tune_unmatched import MAX_NOISE, NEAR, Asked, choose, shares
+from eval.tune_unmatched import MAX_NOISE, NEAR, Retrieved, choose, shares
 
 
-def _asked(confidences: list[float], *, split: str = TUNE, words: tuple[str, ...] = ("x",)) -> list[Asked]:
-    return [Asked(split, c, c < 0.3, words) for c in confidences]
+def _asked(confidences: list[float], *, split: str = TUNE, words: tuple[str, ...] = ("x",)) -> list[Retrieved]:
+    return [Retrieved(split, c, c < 0.3, words) for c in confidences]
 
 
 def test_a_question_is_named_only_when_answered_below_the_gate_with_a_missing_word() -> None:
-    assert Asked(TUNE, 0.6, False, ("pregnancy",)).named(0.7)
-    assert not Asked(TUNE, 0.6, False, ("pregnancy",)).named(0.6)  # at the gate: sure enough
-    assert not Asked(TUNE, 0.6, False, ()).named(0.7)  # nothing missing
-    assert not Asked(TUNE, 0.1, True, ("pregnancy",)).named(0.7)  # abstained on: no answer to carry it
+    assert Retrieved(TUNE, 0.6, False, ("pregnancy",)).named(0.7)
+    assert not Retrieved(TUNE, 0.6, False, ("pregnancy",)).named(0.6)  # at the gate: sure enough
+    assert not Retrieved(TUNE, 0.6, False, ()).named(0.7)  # nothing missing
+    assert not Retrieved(TUNE, 0.1, True, ("pregnancy",)).named(0.7)  # abstained on: no answer to carry it
 
 
 def test_near_scope_questions_count_warned_either_way_and_in_scope_ones_count_the_answered_named() -> None:
