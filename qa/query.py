@@ -275,24 +275,22 @@ _OWN_QUESTION = re.compile(
 _NUMBER = r"[<>\u2264\u2265]?\d(?:[\w%]|[.,/-](?=\w))*"
 _NUMBER_BEFORE = re.compile(rf"(?<![\w.,/<>\u2264\u2265-]){_NUMBER}\s+$")
 _NUMBER_AFTER = re.compile(rf"\s+{_NUMBER}")
+_PREPOSITIONS = r"by|in|for|with|without|within|during|after|before|on|via|from|at|under|into|over|below|above"
 # "and by the kidneys?" after "... removed by HD ...": the phrase stands where the same preposition's object stood.
 _PREPOSITION = re.compile(
-    r"^\s*(?:and\s+|but\s+)?(?:what about\s+|how about\s+|same\s+)?"
-    r"(?P<word>by|in|for|with|without|within|during|after|before|on|via|from|at|under|into|over|below|above)\s",
-    re.IGNORECASE,
+    rf"^\s*(?:and\s+|but\s+)?(?:what about\s+|how about\s+|same\s+)?(?P<word>{_PREPOSITIONS})\s", re.IGNORECASE
 )
 # What qualifies a word: "patients with CKD", "children over 12", "a patient on hemodialysis".
 _QUALIFIER = re.compile(
     r"\s+(?:with|without|on|in|under|over|after|during|at|from|of|aged|below|above)\s+", re.IGNORECASE
 )
 _QUALIFIER_TOKEN = re.compile(r"[^\s?!,;:()]+")
+_DETERMINERS = frozenset({"the", "a", "an", "her", "his", "their"})
 # A preposition in the earlier question right before the part a follow-up's phrase replaces, a determiner between
 # them aside (the follow-up's own is `_PREPOSITION`'s).
-_PREPOSITIONS = r"with|without|within|by|in|into|on|for|from|at|after|before|during|under|over|via|below|above"
 _PREPOSITION_BEFORE = re.compile(
-    rf"\b(?P<word>{_PREPOSITIONS})\s+(?:(?P<determiner>the|a|an|her|his|their)\s+)?$", re.IGNORECASE
+    rf"\b(?P<word>{_PREPOSITIONS})\s+(?:(?P<determiner>{'|'.join(sorted(_DETERMINERS))})\s+)?$", re.IGNORECASE
 )
-_DETERMINERS = frozenset({"the", "a", "an", "her", "his", "their"})
 # The determiner right before a part of the earlier question, and the one typed right before the follow-up's phrase.
 _DETERMINER_BEFORE = re.compile(rf"\b(?:{'|'.join(sorted(_DETERMINERS))})\s+$", re.IGNORECASE)
 # English plurals that do not end in "s": "a" and "an" never go before them ("in a children with gout").
@@ -474,10 +472,9 @@ def _with_preposition(
     None where it puts the same one or none, for `_put` to place the phrase alone. "and without dialysis?" asks the
     earlier question the other way round. The determiner typed with the phrase (`determiner`) goes with it, else the
     earlier one, made to agree."""
-    widened = _with_numbers(earlier, *span)
     # The phrase's own number ("within 24 hours") stands for the one the earlier part has ("in 4 hours").
     numbered = any(c.isdigit() for c in phrase)
-    start, end = (widened[0] if sides[0] or numbered else span[0], widened[1] if sides[1] else span[1])
+    start, end = _replaced(earlier, span, (sides[0] or numbered, sides[1]))
     before = _PREPOSITION_BEFORE.search(earlier, 0, start)
     if before is None or before.group("word").lower() == word.lower():
         return None
@@ -526,8 +523,7 @@ def _put(
     place ("what about in a child?" after "... in adults?"), and otherwise "a" or "an" is made to fit the phrase,
     or dropped before a plural ("What about in children?" after "... in a patient with gout?"). A question's
     wording is what the readers read and what the chat shows as searched."""
-    widened = _with_numbers(earlier, *span)
-    start, end = (widened[0] if sides[0] else span[0], widened[1] if sides[1] else span[1])
+    start, end = _replaced(earlier, span, sides)
     head = earlier[:start]
     before = _DETERMINER_BEFORE.search(head)
     if determiner is None and before is not None and before.group(0).strip().lower() in ("a", "an"):
@@ -536,6 +532,13 @@ def _put(
         head = head[: before.start()] if before is not None else head
         phrase = f"{determiner} {phrase}" if determiner else phrase
     return f"{head}{phrase}{earlier[end:]}"
+
+
+def _replaced(earlier: str, span: tuple[int, int], sides: tuple[bool, bool]) -> tuple[int, int]:
+    """What of `earlier` a phrase replaces: the part at `span`, with the number typed beside it on each side that
+    `sides` (before, after) says the phrase replaces too."""
+    widened = _with_numbers(earlier, *span)
+    return (widened[0] if sides[0] else span[0], widened[1] if sides[1] else span[1])
 
 
 def _indefinite_article(phrase: str) -> str:
