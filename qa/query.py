@@ -275,6 +275,7 @@ _OWN_QUESTION = re.compile(
 _NUMBER = r"[<>\u2264\u2265]?\d(?:[\w%]|[.,/-](?=\w))*"
 _NUMBER_BEFORE = re.compile(rf"(?<![\w.,/<>\u2264\u2265-]){_NUMBER}\s+$")
 _NUMBER_AFTER = re.compile(rf"\s+{_NUMBER}")
+_NUMBER_ALONE = re.compile(rf"(?<![\w.,/<>\u2264\u2265-]){_NUMBER}")
 _PREPOSITIONS = r"by|in|for|with|without|within|during|after|before|on|via|from|at|under|into|over|below|above"
 # "and by the kidneys?" after "... removed by HD ...": the phrase stands where the same preposition's object stood.
 _PREPOSITION = re.compile(
@@ -382,7 +383,8 @@ def substitute(
     - else the part closest in meaning if at least `SUBSTITUTE_SIMILARITY` ("adults" for "children").
 
     A number right after the part replaced goes with it ("eGFR 45", "dystonia 6") unless the part names a drug
-    (`qa.drugs`), where it is the dose asked about.
+    (`qa.drugs`), where it is the dose asked about. A number typed alone ("and 20?") takes the place of the earlier
+    question's one number ("... with an eGFR of 40?").
     """
     if not _SUBSTITUTE_OPENER.match(question):
         return None
@@ -397,7 +399,7 @@ def substitute(
         return None
     wanted = [m for m in _words(rest) if m.group(0).lower().strip("'-/") not in ASPECT_WORDS]
     if not wanted:
-        return None
+        return _with_number(rest, earlier)
     typed = (wanted[0].start(), wanted[-1].end())
     widened = _with_numbers(rest, *typed)
     phrase = rest[slice(*widened)]
@@ -457,6 +459,18 @@ def substitute(
     if closeness[best] < threshold:
         return None
     return put(choices[best])
+
+
+def _with_number(typed: str, earlier: str) -> str | None:
+    """`earlier` with the number `typed` alone ("and 20?", "what about <30?") in place of the one number it has
+    ("... with an eGFR of 40?"); None where `typed` is more than a number, or `earlier` has none or several (which
+    would be a guess)."""
+    if not re.fullmatch(_NUMBER, typed.strip()):
+        return None
+    numbers = list(_NUMBER_ALONE.finditer(earlier))
+    if len(numbers) != 1:
+        return None
+    return f"{earlier[: numbers[0].start()]}{typed.strip()}{earlier[numbers[0].end() :]}"
 
 
 def _with_preposition(
@@ -696,14 +710,17 @@ class PageSubjects(Container[str]):
 
 
 def _topic_spans(text: str) -> list[tuple[int, int, str]]:
-    """Every run of up to three adjacent topic words of `text` (start, end, stem of its last word)."""
+    """Every run of up to three adjacent topic words of `text` (start, end, stem of its last word). A number ends a
+    run: it is the value of the word before it ("give 10 mg" holds the parts "give" and "mg", not "give 10 mg")."""
     matches = _words(text)
     runs: list[list[re.Match[str]]] = [[]]
     for m in matches:
         if m.group(0).lower().strip("'-/") in ASPECT_WORDS:
             runs.append([])
-        else:
-            runs[-1].append(m)
+            continue
+        if runs[-1] and any(c.isdigit() for c in text[runs[-1][-1].end() : m.start()]):
+            runs.append([])
+        runs[-1].append(m)
     out: list[tuple[int, int, str]] = []
     for run in runs:
         for i in range(len(run)):

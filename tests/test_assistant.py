@@ -556,6 +556,7 @@ EGFR_BANDS = [
     ("baclofen in a patient with eGFR 15", (), "eGFR <30"),
     ("eGFR 45, baclofen dose?", (), "eGFR 30-60"),
     ("and with eGFR 12?", ("baclofen dosing in CKD",), "eGFR <30"),
+    ("and 20?", ("how do you dose baclofen with an eGFR of 40?",), "eGFR <30"),
 ]
 
 

@@ -12,6 +12,7 @@ from qa.query import (
     is_followup,
     resolve_followup,
     split_questions,
+    substitute,
 )
 
 EARLIER = "Is baclofen cleared by dialysis in patients with impaired renal function?"
@@ -215,6 +216,12 @@ def test_what_about_x_replaces_the_part_x_stands_in_for(question: str, earlier: 
     [
         # The number is what the follow-up changes: answering about the earlier one would answer another question.
         ("what about 10 mg?", "is 5 mg of baclofen safe in HD?", "is 10 mg of baclofen safe in HD?"),
+        # The number ends a run of topic words: "give 10 mg" is no part that "2.5 mg" stands in for.
+        (
+            "what about 2.5 mg?",
+            "can I give 10 mg baclofen to a dialysis pt?",
+            "can I give 2.5 mg baclofen to a dialysis pt?",
+        ),
         ("and with eGFR 20?", "can I give baclofen with eGFR 45?", "can I give baclofen with eGFR 20?"),
         ("what about eGFR <30?", "baclofen dosing at eGFR 45", "baclofen dosing at eGFR <30"),
         (
@@ -242,6 +249,30 @@ def test_a_number_typed_with_the_substitute_replaces_the_number_it_stands_in_for
     question: str, earlier: str, expected: str
 ) -> None:
     assert resolve_followup(question, [earlier]) == (expected, True)
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        # A number alone stands in for the earlier question's one number, whatever it measures.
+        ("and 20?", "how do you dose baclofen with an eGFR of 40?", "how do you dose baclofen with an eGFR of 20?"),
+        ("what about 10?", "is 5 mg of baclofen safe in HD?", "is 10 mg of baclofen safe in HD?"),
+        ("and <30?", "baclofen dose at eGFR 45", "baclofen dose at eGFR <30"),
+        (
+            "and 12?",
+            "what is the dose of amoxicillin for a 6 year old?",
+            "what is the dose of amoxicillin for a 12 year old?",
+        ),
+    ],
+)
+def test_a_number_alone_replaces_the_earlier_questions_number(question: str, earlier: str, expected: str) -> None:
+    assert resolve_followup(question, [earlier]) == (expected, True)
+
+
+@pytest.mark.parametrize("earlier", ["is baclofen 10 mg safe with eGFR 45?", "can baclofen be given in dialysis?"])
+def test_a_number_alone_names_no_substitute_where_the_earlier_question_has_none_or_several(earlier: str) -> None:
+    # "and 20?" after two numbers could mean either; after none, it means nothing of the earlier question's.
+    assert substitute("and 20?", earlier) is None
 
 
 @pytest.mark.parametrize(
