@@ -8,6 +8,7 @@ sources answer it (`qa.confidence`), the answer's stages (`qa.answer`) and the f
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -20,8 +21,8 @@ from qa.abstention import AbstentionModel, shipped_model
 from qa.answer import AnswerSettings, Asked
 from qa.answer.adapter import shipped_adapter
 from qa.answer.rerank import Reader, Readers, shipped_reranker
-from qa.cases import about_patient, described_patient
-from qa.confidence import Confidence, Signals
+from qa.cases import PERSON_NOUNS, about_patient, described_patient
+from qa.confidence import Confidence, Signals, word_ranks
 from qa.embedding import Embedder, EmbeddingCache
 from qa.index import Index
 from qa.query import PageSubjects, Query, QueryBuilder
@@ -32,6 +33,9 @@ from qa.suggest import suggest
 from qa.threads import limit_blas_to_one_thread
 
 __all__ = ["Assistant", "run_ask_command"]
+
+# "girl's", "teen’s": a possessive names the person it is of.
+_POSSESSIVE = re.compile(r"['\u2019]s$")
 
 
 class Assistant:
@@ -76,7 +80,8 @@ class Assistant:
         # their stems, its acronyms and the abbreviations it defines: counted at ingest (`qa.lexicon`), not at
         # each load.
         lexicon = index.lexicon
-        known = {t for t in embedder.vocabulary() if t.isalpha()}
+        vocabulary = embedder.vocabulary()
+        known = {t for t in vocabulary if t.isalpha()}
         self.queries = QueryBuilder(
             lexicon.counts,
             known_words=known,
@@ -85,7 +90,9 @@ class Assistant:
             similar=self._similar,
             subjects=PageSubjects(index.titles),
         )
-        self.confidence_model = Confidence(lexicon.counts, known, self.queries, vocabulary_stems=lexicon.stems)
+        self.confidence_model = Confidence(
+            lexicon.counts, known, self.queries, vocabulary_stems=lexicon.stems, word_ranks=word_ranks(vocabulary)
+        )
         self.vocabulary = self.confidence_model.vocabulary
         self._confidence_cache: dict[str, float] = {}
 
@@ -243,7 +250,7 @@ class Assistant:
             relate=self.relate(query),
             embed=self.embedder.encode_uncached,
             restated=query.text if query.restated else "",
-            unmatched=self.unmatched(query, confidence),
+            unmatched=self.unmatched(query, confidence, hits),
         )
         timings["compose"] = time.perf_counter() - mark
         mark = time.perf_counter()
@@ -252,7 +259,7 @@ class Assistant:
         timings["total"] = time.perf_counter() - started
         return replace(answer, suggestions=tuple(suggestions), timings=timings)
 
-    def unmatched(self, query: Query, confidence: float) -> tuple[str, ...]:
+    def unmatched(self, query: Query, confidence: float, hits: Sequence[Hit]) -> tuple[str, ...]:
         """The words of the question no indexed source holds (`qa.confidence.Confidence.unmatched`), named on an
         answer whose confidence is below `AnswerSettings.unmatched_below`; none on a surer one.
 
@@ -262,7 +269,19 @@ class Assistant:
         what they do not mention."""
         if confidence >= self.answer_settings.unmatched_below:
             return ()
-        return self.confidence_model.unmatched(query)
+        return self.missing_words(query, hits, frequent_below=self.answer_settings.unmatched_frequent)
+
+    def missing_words(self, query: Query, hits: Sequence[Hit], *, frequent_below: int = 0) -> tuple[str, ...]:
+        """The words of the question no indexed source holds (`qa.confidence.Confidence.unmatched`), but for the
+        `frequent_below` most frequent words of the language.
+
+        Where `hits` describe a case, a word for one person ("teen", "the girl's", `qa.cases.PERSON_NOUNS`) is its
+        patient, whom the report names in its own words ("14 year old woman"), as the scope judgement reads her
+        (`about_a_case`): not a word the sources lack."""
+        words = self.confidence_model.unmatched(query, frequent_below=frequent_below)
+        if not described_patient(hit.chunk.text for hit in hits):
+            return words
+        return tuple(w for w in words if _POSSESSIVE.sub("", w.lower()) not in PERSON_NOUNS)
 
     def candidates(self, hits: Sequence[Hit]) -> list[Candidate]:
         """The candidate sentences of the retrieved chunks, with their stored vectors (unscored)."""

@@ -16,7 +16,7 @@ as much as a missing drug name beside a covered aspect ("vancomycin in kidney fa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from qa.bm25 import stems
@@ -96,6 +96,15 @@ def corpus_words(texts: Iterable[str]) -> dict[str, int]:
     return counts
 
 
+def word_ranks(vocabulary: Sequence[str]) -> dict[str, int]:
+    """Each whole word of a model's vocabulary (two letters or more, a to z) by its place among them, in the order
+    given: a WordPiece vocabulary in id order lists its words most frequent first, after its single characters
+    ("the" 0, "take" 188, "protein" 2,815, "teenager" 7,345 of the bundled MiniLM's 21,719), so a word's rank says how
+    everyday it is (`Confidence.unmatched`)."""
+    ranked = (piece for piece in vocabulary if len(piece) > 1 and piece.isascii() and piece.isalpha())
+    return {word: rank for rank, word in enumerate(ranked)}
+
+
 class Confidence:
     """The abstention model over one corpus: its vocabulary, the model's everyday words, the query builder."""
 
@@ -106,8 +115,11 @@ class Confidence:
         queries: QueryBuilder,
         *,
         vocabulary_stems: Iterable[str] | None = None,
+        word_ranks: Mapping[str, int] | None = None,
     ):
-        """`vocabulary_stems`: the stems of `vocabulary` when already known (an index stores them, `qa.lexicon`)."""
+        """`vocabulary_stems`: the stems of `vocabulary` when already known (an index stores them, `qa.lexicon`);
+        `word_ranks`: how frequent each everyday word is, by rank (`word_ranks`), for the notice (`unmatched`)."""
+        self._word_ranks = dict(word_ranks or {})
         self.vocabulary = frozenset(vocabulary)
         # Stems let "hepatically" count as covered by "hepatic".
         self._vocabulary_stems = frozenset(
@@ -145,26 +157,36 @@ class Confidence:
                 found.append(TopicWord(word, common, True, _COMMON_WORD_WEIGHT if common else 1.0, loose))
                 continue
             # A follow-up's own rare word is what it asks about: there, a near-miss of an everyday word
-            # ("statins" of "stations") is not read as a typo.
-            typo = not rare_only and self._misspelt_common(word)
+            # ("statins" of "stations") is not read as a typo. Nor is an everyday word ("protein", one letter
+            # from "proteins"): the word typed is the one meant.
+            typo = not rare_only and not common and self._misspelt_common(word)
             aside = typo or word in context
             light = common or aside
             weight = _COMMON_WORD_WEIGHT if light else _MISSING_RARE_WEIGHT
             found.append(TopicWord(word, light, False, weight, aside=aside))
         return tuple(found)
 
-    def unmatched(self, query: Query) -> tuple[str, ...]:
+    def unmatched(self, query: Query, *, frequent_below: int = 0) -> tuple[str, ...]:
         """The words of what a question asks that the corpus lacks, each once, in the question's order: an everyday
         word as well as a rare one ("is baclofen safe in pregnancy?" -> "pregnancy"), a typo of an everyday word or
-        a word of the story around the question not.
+        a word of the story around the question not, nor one of the `frequent_below` most frequent words
+        (`word_ranks`: "take", "off"), whose absence says nothing of what is asked.
 
         Retrieval finds the passages closest to the rest, so the answer can quote a confident sentence about another
         point; naming what no source mentions lets the reader see that (`Answer.unmatched`)."""
         # The whole message, so that its story is told apart from its question; a follow-up's own words too.
         readings = [query.text, query.focus] if query.followup and query.focus else [query.text]
         found = (w for text in readings for w in self.topic(text) if not w.aside)
-        words = dict.fromkeys(w.text for w in found if not w.covered or self._only_abbreviated(w.text))
+        words = dict.fromkeys(
+            w.text
+            for w in found
+            if (not w.covered and not self._frequent(w.text, frequent_below)) or self._only_abbreviated(w.text)
+        )
         return tuple(_as_written(word, (query.original, query.text)) for word in words)
+
+    def _frequent(self, word: str, below: int) -> bool:
+        """Whether `word` is one of the `below` most frequent words (`word_ranks`); a word without a rank is not."""
+        return self._word_ranks.get(word, below) < below
 
     def _only_abbreviated(self, word: str) -> bool:
         """A clinician's abbreviation ("CRRT", "PD") that the corpus holds neither as written nor spelt out: covered

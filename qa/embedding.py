@@ -109,7 +109,8 @@ class TorchEncoder:
         torch.set_num_threads(threads if threads > 0 else (os.cpu_count() or 1))
 
     def vocabulary(self) -> list[str]:
-        return list(self.tokenizer.get_vocab())
+        vocabulary = self.tokenizer.get_vocab()
+        return sorted(vocabulary, key=vocabulary.__getitem__)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         # Counting is how a text longer than the window is found (`qa.ingest` falls back to the text as written):
@@ -271,7 +272,8 @@ class Embedder:
         return self.model.max_seq_length - 2
 
     def vocabulary(self) -> list[str]:
-        """The word pieces of the model's tokenizer."""
+        """The word pieces of the model's tokenizer, in id order: WordPiece lists its whole words most frequent
+        first (`qa.confidence.word_ranks`)."""
         return self.model.vocabulary()
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:

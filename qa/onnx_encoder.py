@@ -343,7 +343,8 @@ class OnnxEncoder:
             self._threads = threads
 
     def vocabulary(self) -> list[str]:
-        return list(self.tokenizer.get_vocab())
+        vocabulary = self.tokenizer.get_vocab()
+        return sorted(vocabulary, key=vocabulary.__getitem__)
 
     def _prepare(self, texts: Sequence[str]) -> list[str]:
         return [t.lower() for t in texts] if self.config.do_lower_case else list(texts)

@@ -320,6 +320,17 @@ def test_an_answer_names_what_it_was_asked_that_no_source_mentions(assistant: As
     assert off.ask("can baclofen be used during pregnancy?").unmatched == ()
 
 
+def test_the_words_no_source_mentions_read_the_case_patient_as_the_case_describes_her(assistant: Assistant) -> None:
+    # "the teen" points at the case report's "14 year old (51 kg) woman": the report mentions her in its own words,
+    # as the scope judgement reads her (`qa.cases`). Another word the sources lack is still named.
+    for question, named in (("did the teen have an MRI?", "teen"), ("was the kid's MRI normal?", "kid's")):
+        query, hits, _ = assistant.retrieve(question)
+        assert named in assistant.confidence_model.unmatched(query)
+        assert assistant.missing_words(query, hits) == ("MRI",)
+        # With no case among the passages, "the teen" is no one the sources describe.
+        assert assistant.missing_words(query, []) == (named, "MRI")
+
+
 @pytest.mark.parametrize(
     "message",
     [

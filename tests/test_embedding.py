@@ -34,6 +34,16 @@ def embedder() -> Embedder:
     return Embedder()
 
 
+def test_the_vocabulary_lists_its_words_most_frequent_first(embedder: Embedder) -> None:
+    # In id order, as WordPiece built it: the notice of words no source holds passes over the most frequent ones
+    # (`qa.confidence.word_ranks`).
+    vocabulary = embedder.vocabulary()
+    assert vocabulary[0] == "[PAD]"
+    assert (
+        vocabulary.index("the") < vocabulary.index("take") < vocabulary.index("protein") < vocabulary.index("teenager")
+    )
+
+
 def test_spans_name_the_sentences() -> None:
     assert CHUNK[slice(*SPANS[0])] == "Baclofen is cleared by hemodialysis at 128 mL/min."
     assert CHUNK[slice(*SPANS[1])] == "Cats chase mice in the garden."
@@ -212,7 +222,7 @@ def test_the_float32_export_gives_the_torch_vectors(embedder: Embedder, float32_
     np.testing.assert_allclose(fast.encode_query(question), embedder.encode_query(question), atol=1e-5)
     # Same tokenizer, same window, same cache entries: an index built by PyTorch is answered as it was.
     assert fast.count_tokens(texts) == embedder.count_tokens(texts) and fast.max_tokens == embedder.max_tokens
-    assert set(fast.vocabulary()) == set(embedder.vocabulary())
+    assert fast.vocabulary() == embedder.vocabulary()
     assert fast.cache_key == embedder.cache_key
 
 

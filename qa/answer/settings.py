@@ -79,12 +79,15 @@ class AnswerSettings:
     ranked close enough to the question to be read.
 
     Words no source holds (`Answer.unmatched`, `qa.confidence.Confidence.unmatched`): an answer whose confidence is
-    below `unmatched_below` names them after its bottom line (0: never). Chosen by `python -m eval.tune_unmatched`
-    (2026-12-07, thirty-fifth session): the highest gate at which at most 10% of every in-scope set's answered tune
-    questions carry the notice (own 8.5%, MedicationQA 2.0%, the other field, PubMedQA and MedQuAD facts 0%). Of the
-    questions about aspects of the bundled corpus's subject it never mentions (`eval/sets/near_scope.jsonl`), 64.3 /
-    56.2% (tune / held out) are then warned, by abstaining or by the notice, against 21.4 / 25.0% abstained on alone;
-    held out, the notice shows on 3.7% of own and 2.4% of MedicationQA answers.
+    below `unmatched_below` names them after its bottom line (0: never), but not the `unmatched_frequent` most
+    frequent words of the language ("take", "off": `qa.confidence.word_ranks`). Chosen together by `python -m
+    eval.tune_unmatched` (2026-12-07, thirty-sixth session, once an everyday word was no longer taken for a typo of
+    another, "protein" of "proteins"): of the pairs at which at most 10% of every in-scope set's answered tune
+    questions carry the notice, the one warning the most questions about aspects of the bundled corpus's subject it
+    never mentions (`eval/sets/near_scope.jsonl`), then the quietest. (2000, 0.8): 75.0 / 65.6% of those warned (tune
+    / held out), by abstaining or by the notice, against 21.4 / 25.0% abstained on alone; the notice on own 9.2 /
+    3.7%, MedicationQA 2.7 / 2.7%, our long MedicationQA messages 0.0 / 7.4% of answers, none of the other sets'.
+    (The thirty-fifth session's gate alone, 0.8 by the same command: 64.3 / 56.2% warned.)
 
     Disagreement (`qa.answer.disagreement`): two claims of different sources are on one point when their sentence
     vectors have a cosine of at least `same_point`, and one claim and its negation when their clauses that carry the
@@ -138,6 +141,7 @@ class AnswerSettings:
     second_reading_margin: float = math.inf
     quantity_window: int = 8
     unmatched_below: float = 0.8
+    unmatched_frequent: int = 2000
 
     def __post_init__(self) -> None:
         for name in (
@@ -158,6 +162,8 @@ class AnswerSettings:
             )
         if not 0.0 <= self.unmatched_below < math.inf:
             raise ValueError(f"AnswerSettings.unmatched_below must be 0 or more, got {self.unmatched_below}")
+        if self.unmatched_frequent < 0:
+            raise ValueError(f"AnswerSettings.unmatched_frequent must be 0 or more, got {self.unmatched_frequent}")
         if self.quantity_window < 0:
             raise ValueError(f"AnswerSettings.quantity_window must be 0 or more, got {self.quantity_window}")
         if not self.second_reading_margin >= 0.0:
