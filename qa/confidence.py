@@ -170,13 +170,22 @@ class Confidence:
         """The words of what a question asks that the corpus lacks, each once, in the question's order: an everyday
         word as well as a rare one ("is baclofen safe in pregnancy?" -> "pregnancy"), a typo of an everyday word or
         a word of the story around the question not, nor one of the `frequent_below` most frequent words
-        (`word_ranks`: "take", "off"), whose absence says nothing of what is asked.
+        (`word_ranks`: "take", "off"), whose absence says nothing of what is asked. Two of those run together
+        ("howmuch") are a typo; rarer ones ("breastfeeding") make a word.
 
         Retrieval finds the passages closest to the rest, so the answer can quote a confident sentence about another
         point; naming what no source mentions lets the reader see that (`Answer.unmatched`)."""
         # The whole message, so that its story is told apart from its question; a follow-up's own words too.
         readings = [query.text, query.focus] if query.followup and query.focus else [query.text]
-        found = (w for text in readings for w in self.topic(text) if not w.aside)
+        found = []
+        for text in readings:
+            story = self._story_words(text)
+            # A typo is aside, but a compound of rarer words ("breastfeeding") is a word of its own (`_compound`).
+            found += [
+                w
+                for w in self.topic(text)
+                if not w.aside or (w.text not in story and self._compound(w.text, frequent_below))
+            ]
         words = dict.fromkeys(
             w.text
             for w in found
@@ -248,11 +257,35 @@ class Confidence:
         """
         if len(word) < 3 or not word.isalpha():
             return False
+        if self._run_together(word):
+            return True
+        return self._one_edit_from_common(word)
+
+    def _run_together(self, word: str) -> list[tuple[str, str]]:
+        """Every way `word` splits into two everyday words (`_misspelt_common`'s parts)."""
         common = self._common_words
-        for i in range(1, len(word)):
-            a, b = word[:i], word[i:]
-            if a in common and b in common and (min(len(a), len(b)) >= 3 or "a" in (a, b)):
-                return True
+        splits = ((word[:i], word[i:]) for i in range(1, len(word)))
+        return [
+            (a, b) for a, b in splits if a in common and b in common and (min(len(a), len(b)) >= 3 or "a" in (a, b))
+        ]
+
+    def _compound(self, word: str, frequent_below: int) -> bool:
+        """Whether a word that `_misspelt_common` reads as two everyday words run together is rather a word of its
+        own, for the notice: none of its splits is of two of the `frequent_below` most frequent words ("a" counts
+        as one), and it is no edit of an everyday word. "howmuch" and "aday" are typos; "breastfeeding",
+        "hypertension" and "grapefruit" are words, which the scope judgement reads as light all the same."""
+        splits = self._run_together(word)
+        if not splits or self._one_edit_from_common(word):
+            return False
+
+        def frequent(part: str) -> bool:
+            return part == "a" or self._frequent(part, frequent_below)
+
+        return not any(frequent(a) and frequent(b) for a, b in splits)
+
+    def _one_edit_from_common(self, word: str) -> bool:
+        """One edit from an everyday word; for three letters, two letters swapped only (`_misspelt_common`)."""
+        common = self._common_words
         if len(word) == 3:
             return any(word[:i] + word[i + 1] + word[i] + word[i + 2 :] in common for i in range(2))
         return any(edit in common for edit in _one_edit(word))

@@ -181,3 +181,22 @@ def test_word_ranks_count_whole_words_in_the_order_given() -> None:
         "of": 1,
         "take": 2,
     }
+
+
+def test_unmatched_names_a_compound_of_rarer_words_and_leaves_out_frequent_words_run_together() -> None:
+    # "howmuch" runs two of the most frequent words together: a typo. "breastfeeding" is made of rarer ones: a word
+    # of its own (the scope judgement reads both alike: `topic`).
+    vocabulary = corpus_words([CORPUS])
+    ranked = ["how", "much", "the", "breast", "feeding"]
+    everyday = EVERYDAY | set(ranked)
+    ranks = {word: rank for rank, word in enumerate(ranked)}
+    confidence = Confidence(vocabulary, everyday, QueryBuilder(vocabulary, known_words=everyday), word_ranks=ranks)
+    assert (
+        confidence.unmatched(confidence.queries.build("howmuch baclofen is cleared by hemodialysis?"), frequent_below=3)
+        == ()
+    )
+    breastfeeding = confidence.queries.build("is baclofen cleared by hemodialysis when breastfeeding?")
+    assert [w.aside for w in confidence.topic(breastfeeding.text) if w.text == "breastfeeding"] == [True]
+    assert confidence.unmatched(breastfeeding, frequent_below=3) == ("breastfeeding",)
+    # Where both parts are frequent, it is read as a typo.
+    assert confidence.unmatched(breastfeeding, frequent_below=5) == ()
