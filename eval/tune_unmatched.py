@@ -13,9 +13,8 @@ frequent words passed over, a gate) is then applied to the same confidences and 
 notice shows on at most `MAX_NOISE` of the answered tune questions of every in-scope set (our labelled sets,
 MedicationQA and our long consumer messages), the one that warns the most near-scope tune questions (abstained on,
 or answered with a notice) is chosen; of equals, the quietest, then the highest gate, then the most words passed
-over. Only the tune
-split chooses; the held-out split is printed beside it. Write the chosen numbers into `AnswerSettings` by hand,
-naming this command.
+over. Only the tune split chooses; the held-out split is printed beside it. Write the chosen numbers into
+`AnswerSettings` by hand, naming this command.
 """
 
 from __future__ import annotations
@@ -38,8 +37,8 @@ if TYPE_CHECKING:
     from qa.assistant import Assistant
 
 GATES = (0.0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0, 1.01)
-# How many of the most frequent words the notice passes over (`AnswerSettings.unmatched_frequent`): about the 100
-# function words, the 2,000 words of everyday talk, and beyond.
+# How many of the most frequent words the notice passes over (`AnswerSettings.unmatched_frequent`): none, about the
+# function words (250), about the words of everyday talk (2,000), and more.
 FREQUENT = (0, 250, 500, 1000, 2000, 4000, 8000)
 # The largest share of an in-scope set's answered tune questions that may carry the notice: a design choice, not
 # tuned. A notice on one answer in ten is still read; one on every other answer would be skimmed past.

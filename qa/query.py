@@ -273,9 +273,9 @@ _OWN_QUESTION = re.compile(
 # A number typed right before or after a part: a token that starts with a digit, after a comparison sign if any
 # ("10", "<30", "2.5%", "30-60", "15q13.3"), and never a piece of one.
 _NUMBER = r"[<>\u2264\u2265]?\d(?:[\w%]|[.,/-](?=\w))*"
-_NUMBER_BEFORE = re.compile(rf"(?<![\w.,/<>\u2264\u2265-]){_NUMBER}\s+$")
-_NUMBER_AFTER = re.compile(rf"\s+{_NUMBER}")
 _NUMBER_ALONE = re.compile(rf"(?<![\w.,/<>\u2264\u2265-]){_NUMBER}")
+_NUMBER_BEFORE = re.compile(rf"{_NUMBER_ALONE.pattern}\s+$")
+_NUMBER_AFTER = re.compile(rf"\s+{_NUMBER}")
 _PREPOSITIONS = r"by|in|for|with|without|within|during|after|before|on|via|from|at|under|into|over|below|above"
 # "and by the kidneys?" after "... removed by HD ...": the phrase stands where the same preposition's object stood.
 _PREPOSITION = re.compile(
