@@ -47,8 +47,14 @@ class TopicWord:
     weight: float
     # Covered only by a loose match: a stem ("lowe" by "low") or a typo fix ("dialisys"), not the word itself.
     loose: bool = False
-    # A typo of an everyday word ("waen") or a word of the story told around the question: not what it asks about.
-    aside: bool = False
+    # A typo of an everyday word ("waen", "howmuch"), or a word of the story told around the question (`story`):
+    # either is aside, not what the question asks about.
+    typo: bool = False
+    story: bool = False
+
+    @property
+    def aside(self) -> bool:
+        return self.typo or self.story
 
 
 @dataclass(frozen=True)
@@ -160,10 +166,10 @@ class Confidence:
             # ("statins" of "stations") is not read as a typo. Nor is an everyday word ("protein", one letter
             # from "proteins"): the word typed is the one meant.
             typo = not rare_only and not common and self._misspelt_common(word)
-            aside = typo or word in context
-            light = common or aside
+            story = word in context
+            light = common or typo or story
             weight = _COMMON_WORD_WEIGHT if light else _MISSING_RARE_WEIGHT
-            found.append(TopicWord(word, light, False, weight, aside=aside))
+            found.append(TopicWord(word, light, False, weight, typo=typo, story=story))
         return tuple(found)
 
     def unmatched(self, query: Query, *, frequent_below: int = 0) -> tuple[str, ...]:
@@ -177,15 +183,13 @@ class Confidence:
         point; naming what no source mentions lets the reader see that (`Answer.unmatched`)."""
         # The whole message, so that its story is told apart from its question; a follow-up's own words too.
         readings = [query.text, query.focus] if query.followup and query.focus else [query.text]
-        found = []
-        for text in readings:
-            story = self._story_words(text)
-            # A typo is aside, but a compound of rarer words ("breastfeeding") is a word of its own (`_compound`).
-            found += [
-                w
-                for w in self.topic(text)
-                if not w.aside or (w.text not in story and self._compound(w.text, frequent_below))
-            ]
+        # A typo is aside, but a compound of rarer words ("breastfeeding") is a word of its own (`_compound`).
+        found = [
+            w
+            for text in readings
+            for w in self.topic(text)
+            if not w.aside or (not w.story and self._compound(w.text, frequent_below))
+        ]
         words = dict.fromkeys(
             w.text
             for w in found

@@ -465,12 +465,13 @@ def _with_number(typed: str, earlier: str) -> str | None:
     """`earlier` with the number `typed` alone ("and 20?", "what about <30?") in place of the one number it has
     ("... with an eGFR of 40?"); None where `typed` is more than a number, or `earlier` has none or several (which
     would be a guess)."""
-    if not re.fullmatch(_NUMBER, typed.strip()):
+    number = typed.strip()
+    if not re.fullmatch(_NUMBER, number):
         return None
     numbers = list(_NUMBER_ALONE.finditer(earlier))
     if len(numbers) != 1:
         return None
-    return f"{earlier[: numbers[0].start()]}{typed.strip()}{earlier[numbers[0].end() :]}"
+    return f"{earlier[: numbers[0].start()]}{number}{earlier[numbers[0].end() :]}"
 
 
 def _with_preposition(
