@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -25,7 +26,8 @@ from qa.cases import PERSON_NOUNS, about_patient, described_patient
 from qa.confidence import Confidence, Signals, word_ranks
 from qa.embedding import Embedder, EmbeddingCache
 from qa.index import Index
-from qa.query import PageSubjects, Query, QueryBuilder
+from qa.lru import LeastRecentlyUsed
+from qa.query import PageSubjects, Query, QueryBuilder, clean_message, is_followup
 from qa.records import Answer, Candidate, Hit
 from qa.retrieve import Retriever, check_mode
 from qa.settings import Settings
@@ -36,6 +38,10 @@ __all__ = ["Assistant", "run_ask_command"]
 
 # "girl's", "teen’s": a possessive names the person it is of.
 _POSSESSIVE = re.compile(r"['\u2019]s$")
+
+
+# Readings of turns asked remembered (`Assistant.leaned`): a few per conversation, for many conversations.
+READINGS = 4096
 
 
 class Assistant:
@@ -95,6 +101,10 @@ class Assistant:
         )
         self.vocabulary = self.confidence_model.vocabulary
         self._confidence_cache: dict[str, float] = {}
+        # Whether each turn asked was read with the conversation's topic, by (turn, earlier turns, mode): the turns
+        # after it are read as it was (`leaned`), without retrieving it again.
+        self._readings: LeastRecentlyUsed[tuple[str, tuple[str, ...], str], bool] = LeastRecentlyUsed(READINGS)
+        self._readings_lock = threading.Lock()
 
     @classmethod
     def load(
@@ -115,8 +125,31 @@ class Assistant:
 
     # Retrieval -----------------------------------------------------------------------------------------------
 
-    def build_query(self, question: str, history: Sequence[str] = ()) -> Query:
-        return self.queries.build(question, history)
+    def build_query(self, question: str, history: Sequence[str] = (), mode: str = "hybrid") -> Query:
+        """The question as understood, with each earlier turn read as `retrieve` read it (`leaned`)."""
+        return self.queries.build(question, history, leaned=self.leaned(history, mode))
+
+    def leaned(self, history: Sequence[str], mode: str = "hybrid") -> frozenset[int]:
+        """The turns of `history` (by number) that do not look like follow-ups but were read with the
+        conversation's topic, since the sources cover them only so (`retrieve`): "how soon?" after a question about
+        baclofen toxicity. A turn after them then asks about that topic too, as after a follow-up in form.
+
+        A turn's reading is remembered when it is asked, so in a chat this costs nothing; a history never asked of
+        this assistant (a harness's, a restarted server's) is read once, turn by turn.
+        """
+        turns = set()
+        for at in range(1, len(history)):
+            if is_followup(clean_message(history[at])):
+                continue  # read so by its form
+            key = (history[at], tuple(history[:at]), mode)
+            with self._readings_lock:
+                read = self._readings.get(key)
+            if read is None:
+                read = self._retrieve(self.build_query(history[at], history[:at], mode), history[:at], mode, 20)[0]
+                read = read.followup
+            if read:
+                turns.add(at)
+        return frozenset(turns)
 
     def search(self, query: str, *, mode: str = "hybrid", k: int = 10, history: Sequence[str] = ()) -> list[Hit]:
         """The `k` best chunks for a question (follow-ups resolved against `history`)."""
@@ -133,13 +166,14 @@ class Assistant:
         A question still not covered that points at one patient ("was the girl hypotensive?") is judged read as
         the patient of a case the hits describe (`about_a_case`).
         """
-        return self._retrieve(self.build_query(question, history), history, check_mode(mode), k)
+        mode = check_mode(mode)
+        return self._retrieve(self.build_query(question, history, mode), history, mode, k)
 
     def _retrieve(self, query: Query, history: Sequence[str], mode: str, k: int) -> tuple[Query, list[Hit], float]:
         hits = self.retriever.search(self.search_texts(query), mode=mode, k=k)
         confidence = self.confidence(query, hits)
         if history and not query.followup and self.abstains(confidence):
-            leaning = self.queries.build(query.original, history, leaning=True)
+            leaning = self.queries.build(query.original, history, leaning=True, leaned=self.leaned(history, mode))
             if leaning.followup:
                 leaning_hits = self.retriever.search(self.search_texts(leaning), mode=mode, k=k)
                 leaning_confidence = self.confidence(leaning, leaning_hits)
@@ -147,6 +181,8 @@ class Assistant:
                     query, hits, confidence = leaning, leaning_hits, leaning_confidence
         if self.abstains(confidence):
             confidence = max(confidence, self.about_a_case(query, hits, mode, k))
+        with self._readings_lock:
+            self._readings.put((query.original, tuple(history), mode), query.followup)
         return query, hits, confidence
 
     def about_a_case(self, query: Query, hits: Sequence[Hit], mode: str, k: int) -> float:
@@ -226,10 +262,11 @@ class Assistant:
     def _ask(self, question: str, history: Sequence[str], mode: str) -> Answer:
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        query = self.build_query(question, history)
+        mode = check_mode(mode)
+        query = self.build_query(question, history, mode)
         emergency = stages.is_emergency(question)
         timings["query"] = time.perf_counter() - started
-        query, hits, confidence = self._retrieve(query, history, check_mode(mode), 20)
+        query, hits, confidence = self._retrieve(query, history, mode, 20)
         timings["retrieve"] = time.perf_counter() - started - timings["query"]
         mark = time.perf_counter()
         if self.abstains(confidence) or not hits:

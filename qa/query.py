@@ -314,19 +314,25 @@ def resolve_followup(
     similar: Similar | None = None,
     everyday: Collection[str] = frozenset(),
     subjects: Container[str] = frozenset(),
+    leaned: Container[int] = frozenset(),
 ) -> tuple[str, bool]:
     """The question as if its topic had been restated, and whether history was used.
 
     The topic is taken from the most recent earlier turn that names one; a question that names its own topic
     and does not point back stands alone, so a change of subject does not drag the old one along. With
-    `leaning`, the question is taken to lean on history whatever its form (the caller knows better).
+    `leaning`, the question is taken to lean on history whatever its form (the caller knows better). An earlier
+    turn that was itself a follow-up is read as it was: by its form, or, for the turns of `history` numbered in
+    `leaned`, because the caller read it with the conversation's topic ("how soon?" after a question about
+    baclofen toxicity, which the sources cover only so); "how often?" then asks about both, not about "soon".
 
     "What about X?" after a question about Y replaces Y's part that X stands in for ("what about peritoneal
     dialysis?" after "Is baclofen cleared by dialysis ...?" asks "Is baclofen cleared by peritoneal dialysis
     ...?"), instead of appending X to the whole earlier question (`substitute`). Other follow-ups carry the
     earlier turn's topic words along.
     """
-    return _resolve(question, history, leaning=leaning, similar=similar, everyday=everyday, subjects=subjects)[:2]
+    return _resolve(
+        question, history, leaning=leaning, similar=similar, everyday=everyday, subjects=subjects, leaned=leaned
+    )[:2]
 
 
 def _resolve(
@@ -337,6 +343,7 @@ def _resolve(
     similar: Similar | None = None,
     everyday: Collection[str] = frozenset(),
     subjects: Container[str] = frozenset(),
+    leaned: Container[int] = frozenset(),
 ) -> tuple[str, bool, bool]:
     """`resolve_followup`, and whether the follow-up restated the earlier question with its phrase in place."""
     if not history or not (leaning or is_followup(question)):
@@ -346,11 +353,17 @@ def _resolve(
         topic = topic_of(earlier)
         if topic:
             stated = earlier
-            if is_followup(earlier) and at > 0:
+            if at > 0 and (at in leaned or is_followup(earlier)):
                 # A follow-up of a follow-up asks about what that one did: "how fast do they wake up after?" after
                 # "and how do you treat tox?" after "baclofen in ESRD" carries baclofen and ESRD, not tox alone.
                 stated = resolve_followup(
-                    earlier, history[:at], similar=similar, everyday=everyday, subjects=subjects
+                    earlier,
+                    history[:at],
+                    leaning=at in leaned,
+                    similar=similar,
+                    everyday=everyday,
+                    subjects=subjects,
+                    leaned=leaned,
                 )[0]
                 topic = topic_of(stated)
             replaced = substitute(question, stated, similar, everyday, subjects)
@@ -379,7 +392,8 @@ def substitute(
     - the longest that ends in a word of the phrase ("dialysis" for "peritoneal dialysis"), with the qualifier that
       follows it when the phrase qualifies that word too ("patients with CKD" for "patients with cirrhosis");
     - else, given `similar`, for a phrase holding a name (a word not among the `everyday` words, lowercase: a
-      drug, a disease), the part holding a name that is closest in meaning ("warfarin" for "apixaban");
+      drug, a disease), the part holding a name that is closest in meaning ("warfarin" for "apixaban"); a name
+      that is no drug's takes no drug's place ("breastfeeding" after "baclofen in pregnancy");
     - else the part closest in meaning if at least `SUBSTITUTE_SIMILARITY` ("adults" for "children").
 
     A number right after the part replaced goes with it ("eGFR 45", "dystonia 6") unless the part names a drug
@@ -451,9 +465,15 @@ def substitute(
     choices = [(start, end) for start, end, _ in spans]
     threshold = SUBSTITUTE_SIMILARITY
     if named(phrase):
+        if not drug(phrase):
+            # A name that is no drug's ("breastfeeding", which the model lacks as it lacks drug names) is a
+            # condition or a population: it takes the place of a part that names no drug.
+            choices = [(start, end) for start, end in choices if not drug(earlier[start:end])]
         with_names = [(start, end) for start, end in choices if named(earlier[start:end])]
         if with_names:
             choices, threshold = with_names, -1.0
+    if not choices:
+        return None
     closeness = list(similar(phrase, [earlier[start:end] for start, end in choices]))
     best = max(range(len(choices)), key=lambda i: closeness[i])
     if closeness[best] < threshold:
@@ -710,16 +730,22 @@ class PageSubjects(Container[str]):
             return self._keys
 
 
+# What between two words parts runs of topic words: a digit (a number) or a mark that ends a phrase.
+_RUN_BREAK = re.compile(r"[\d?!.,;:()\[\]]")
+
+
 def _topic_spans(text: str) -> list[tuple[int, int, str]]:
     """Every run of up to three adjacent topic words of `text` (start, end, stem of its last word). A number ends a
-    run: it is the value of the word before it ("give 10 mg" holds the parts "give" and "mg", not "give 10 mg")."""
+    run: it is the value of the word before it ("give 10 mg" holds the parts "give" and "mg", not "give 10 mg").
+    So does punctuation: "in CKD? (baclofen eliminated)", a follow-up read with its carried topic, holds "CKD" and
+    "baclofen eliminated", not "CKD? (baclofen"."""
     matches = _words(text)
     runs: list[list[re.Match[str]]] = [[]]
     for m in matches:
         if m.group(0).lower().strip("'-/") in ASPECT_WORDS:
             runs.append([])
             continue
-        if runs[-1] and any(c.isdigit() for c in text[runs[-1][-1].end() : m.start()]):
+        if runs[-1] and _RUN_BREAK.search(text, runs[-1][-1].end(), m.start()):
             runs.append([])
         runs[-1].append(m)
     out: list[tuple[int, int, str]] = []
@@ -768,13 +794,22 @@ class QueryBuilder:
         # The corpus's words in order, for the words a clipped word begins (`unclip`).
         self._alphabetical = sorted(w for w in self.vocabulary if w.isalpha())
 
-    def build(self, message: str, history: Sequence[str] = (), *, leaning: bool = False) -> Query:
+    def build(
+        self, message: str, history: Sequence[str] = (), *, leaning: bool = False, leaned: Container[int] = frozenset()
+    ) -> Query:
         """The message cleaned, resolved against history, split and expanded; `leaning` forces the follow-up
-        reading (for a question that only the conversation's topic makes answerable)."""
+        reading (for a question that only the conversation's topic makes answerable), and `leaned` numbers the
+        turns of `history` that were read so (`resolve_followup`)."""
         cleaned = clean_message(message) or message.strip()
         similar = self._similar_spelled_out()
         resolved, used, restated = _resolve(
-            cleaned, history, leaning=leaning, similar=similar, everyday=self._everyday, subjects=self.subjects
+            cleaned,
+            history,
+            leaning=leaning,
+            similar=similar,
+            everyday=self._everyday,
+            subjects=self.subjects,
+            leaned=leaned,
         )
         if used:
             parts: tuple[str, ...] = (resolved,)
@@ -786,7 +821,12 @@ class QueryBuilder:
             for part in rest:
                 parts += (
                     resolve_followup(
-                        part, [*history, *parts], similar=similar, everyday=self._everyday, subjects=self.subjects
+                        part,
+                        [*history, *parts],
+                        similar=similar,
+                        everyday=self._everyday,
+                        subjects=self.subjects,
+                        leaned=leaned,
                     )[0],
                 )
         expanded = tuple(self.expand(p) for p in parts)

@@ -11,15 +11,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Generic, TypeVar, overload
+from typing import TypeVar, overload
 
+from qa.lru import LeastRecentlyUsed
 from qa.records import Chunk, Document, document_from_dict, document_to_dict
 
-K = TypeVar("K")
 V = TypeVar("V")
 # Records fetched per query when iterating; keeps a scan of a million chunks at a few hundred queries a second.
 _PAGE = 2048
@@ -88,26 +87,6 @@ def write_store(
         db.close()
 
 
-class _Cache(Generic[K, V]):
-    """A least-recently-used map of a fixed size; callers hold the store's lock."""
-
-    def __init__(self, size: int):
-        self._size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key: K, value: V) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-
 class Store:
     """Read-only, thread-safe access to one build's store file.
 
@@ -125,8 +104,8 @@ class Store:
         # the URI.
         self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
-        self._chunks: _Cache[int, Chunk] = _Cache(chunk_cache)
-        self._documents: _Cache[str, Document] = _Cache(document_cache)
+        self._chunks: LeastRecentlyUsed[int, Chunk] = LeastRecentlyUsed(chunk_cache)
+        self._documents: LeastRecentlyUsed[str, Document] = LeastRecentlyUsed(document_cache)
         ((low, high),) = self._query("SELECT MIN(row), MAX(row) FROM chunks")
         self.chunk_count = 0 if high is None else int(high) + 1
         if low not in (None, 0):

@@ -261,6 +261,17 @@ def test_a_question_the_sources_cover_only_with_the_conversations_topic_is_read_
     assert [h.chunk.chunk_id for h in searched] == [h.chunk.chunk_id for h in hits[:3]]
 
 
+def test_a_third_turn_carries_the_topic_the_second_was_read_with(assistant: Assistant) -> None:
+    # "how many sessions?" names a word of its own; the sources cover it only with the first turn's topic, so it
+    # was read with it, and "how long each?" asks about baclofen and HD sessions, not about sessions alone.
+    history = ["how much baclofen does HD remove per session?", "how many sessions?"]
+    second, _, _ = assistant.retrieve(history[1], history[:1])
+    assert second.followup and "baclofen" in second.text
+    third, _, _ = assistant.retrieve("how long each?", history)
+    assert third.followup and "baclofen" in third.text and "sessions" in third.text
+    assert "baclofen" in assistant.ask("how long each?", history).query
+
+
 def test_a_covered_change_of_topic_is_not_read_as_a_followup(assistant: Assistant) -> None:
     query, _, _ = assistant.retrieve("What are the symptoms of baclofen toxicity?", history=["What is lithium?"])
     assert not query.followup and "lithium" not in query.text

@@ -269,6 +269,39 @@ def test_a_number_alone_replaces_the_earlier_questions_number(question: str, ear
     assert resolve_followup(question, [earlier]) == (expected, True)
 
 
+def test_a_followup_of_a_turn_read_with_the_conversations_topic_carries_that_topic() -> None:
+    # "how soon?" names a word of its own, so only the assistant's retrieval can say it leaned on the turn before
+    # (`leaned`); a third turn then asks about what the second one did, not about "soon" alone.
+    history = ["what's the treatment of choice for baclofen toxicity in ESRD?", "how soon?"]
+    alone, _ = resolve_followup("how often?", history)
+    assert "baclofen" not in alone
+    resolved, used = resolve_followup("how often?", history, leaned={1})
+    assert used and "soon" in resolved and "baclofen toxicity" in resolved and "ESRD".lower() in resolved.lower()
+
+
+def test_a_substitute_in_a_third_turn_replaces_a_part_and_keeps_the_carried_topic_whole() -> None:
+    # "in CKD?" is read "in CKD? (baclofen eliminated)": "CKD", "?" and "(" are no run of topic words, so "children"
+    # stands in for "CKD" alone and the bracket around the carried topic stays closed.
+    history = ["how is baclofen eliminated?", "in CKD?"]
+    assert resolve_followup("and in children?", history) == ("in children? (baclofen eliminated)", True)
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        # A comma parts two runs: "peritoneal dialysis" stands in for "dialysis", not for "baclofen, dialysis".
+        (
+            "what about peritoneal dialysis?",
+            "baclofen, dialysis: is it removed?",
+            "baclofen, peritoneal dialysis: is it removed?",
+        ),
+        ("and in children?", "dose: in CKD (baclofen)", "dose: in children (baclofen)"),
+    ],
+)
+def test_punctuation_ends_the_part_a_substitute_replaces(question: str, earlier: str, expected: str) -> None:
+    assert substitute(question, earlier) == expected
+
+
 @pytest.mark.parametrize("earlier", ["is baclofen 10 mg safe with eGFR 45?", "can baclofen be given in dialysis?"])
 def test_a_number_alone_names_no_substitute_where_the_earlier_question_has_none_or_several(earlier: str) -> None:
     # "and 20?" after two numbers could mean either; after none, it means nothing of the earlier question's.
@@ -383,6 +416,27 @@ def test_a_substitute_not_written_like_any_part_is_placed_by_meaning() -> None:
     # Nothing close enough: the topic is carried along as before.
     resolved, used = resolve_followup("what about apixaban?", [earlier], similar=lambda p, parts: [0.1] * len(parts))
     assert used and resolved == "what about apixaban? (warfarin reversed major bleeding)"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # "breastfeeding" is no word of the model's, as "baclofen" is not: both read as names. A name that is no drug
+        # (a condition, a population) stands in for a part that names none, even where the drug is closer in meaning.
+        ("and breastfeeding?", "baclofen in breastfeeding"),
+        # A drug still stands in for the drug.
+        ("what about tizanidine?", "tizanidine in pregnancy"),
+    ],
+)
+def test_only_a_drug_takes_the_place_of_a_drug(question: str, expected: str) -> None:
+    everyday = frozenset({"and", "what", "about", "in", "pregnancy"})
+    resolved = resolve_followup(
+        question,
+        ["baclofen in pregnancy"],
+        similar=lambda p, parts: [0.9 if part == "baclofen" else 0.5 for part in parts],
+        everyday=everyday,
+    )
+    assert resolved == (expected, True)
 
 
 @pytest.mark.parametrize("question", ["and if the kidneys are normal?", "and the dose?", "what about it?"])
