@@ -161,9 +161,10 @@ class Assistant:
         """The question as understood, its `k` best chunks and the confidence that they answer it.
 
         A question that does not look like a follow-up but that the sources do not cover on its own ("how long
-        until they wake up after HD?") is read again with the conversation's topic; the better-covered reading
-        wins. A change of subject the sources do cover stands alone, so the old topic is not dragged along.
-        A question still not covered that points at one patient ("was the girl hypotensive?") is judged read as
+        until they wake up after HD?"), or that names no topic but in everyday words ("what is the usual dose?",
+        `names_no_topic`), is read again with the conversation's topic; the better-covered reading wins. A change
+        of subject the sources do cover stands alone, so the old topic is not dragged along. A question still not
+        covered that points at one patient ("was the girl hypotensive?") is judged read as
         the patient of a case the hits describe (`about_a_case`).
         """
         mode = check_mode(mode)
@@ -172,7 +173,7 @@ class Assistant:
     def _retrieve(self, query: Query, history: Sequence[str], mode: str, k: int) -> tuple[Query, list[Hit], float]:
         hits = self.retriever.search(self.search_texts(query), mode=mode, k=k)
         confidence = self.confidence(query, hits)
-        if history and not query.followup and self.abstains(confidence):
+        if history and not query.followup and (self.abstains(confidence) or self.names_no_topic(query)):
             leaning = self.queries.build(query.original, history, leaning=True, leaned=self.leaned(history, mode))
             if leaning.followup:
                 leaning_hits = self.retriever.search(self.search_texts(leaning), mode=mode, k=k)
@@ -184,6 +185,12 @@ class Assistant:
         with self._readings_lock:
             self._readings.put((query.original, tuple(history), mode), query.followup)
         return query, hits, confidence
+
+    def names_no_topic(self, query: Query) -> bool:
+        """Whether every topic word of the question is an everyday word ("what is the usual dose?"): in a
+        conversation it is about the conversation's topic, even where the sources answer it alone (some dose of
+        some drug), unless that reading is the less covered one (`retrieve`)."""
+        return all(word.light for word in self.confidence_model.topic(query.text))
 
     def about_a_case(self, query: Query, hits: Sequence[Hit], mode: str, k: int) -> float:
         """The confidence that the sources answer the question read about the patient of a case that `hits`

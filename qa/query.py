@@ -349,23 +349,22 @@ def _resolve(
     if not history or not (leaning or is_followup(question)):
         return question, False, False
     for at in range(len(history) - 1, -1, -1):
-        earlier = clean_message(history[at])
-        topic = topic_of(earlier)
+        stated = clean_message(history[at])
+        if at > 0 and (at in leaned or is_followup(stated)):
+            # A follow-up of a follow-up asks about what that one did: "how fast do they wake up after?" after
+            # "and how do you treat tox?" after "baclofen in ESRD" carries baclofen and ESRD, not tox alone; and
+            # "and in people with kidney disease?" after "how is it treated?" asks about treatment too.
+            stated = resolve_followup(
+                stated,
+                history[:at],
+                leaning=at in leaned,
+                similar=similar,
+                everyday=everyday,
+                subjects=subjects,
+                leaned=leaned,
+            )[0]
+        topic = topic_of(stated)
         if topic:
-            stated = earlier
-            if at > 0 and (at in leaned or is_followup(earlier)):
-                # A follow-up of a follow-up asks about what that one did: "how fast do they wake up after?" after
-                # "and how do you treat tox?" after "baclofen in ESRD" carries baclofen and ESRD, not tox alone.
-                stated = resolve_followup(
-                    earlier,
-                    history[:at],
-                    leaning=at in leaned,
-                    similar=similar,
-                    everyday=everyday,
-                    subjects=subjects,
-                    leaned=leaned,
-                )[0]
-                topic = topic_of(stated)
             replaced = substitute(question, stated, similar, everyday, subjects)
             return (replaced, True, True) if replaced else (f"{question} ({topic})", True, False)
     return question, False, False
@@ -443,21 +442,26 @@ def substitute(
                 return changed
         return _put(phrase, earlier, span, (sides[0], after), typed_determiner)
 
+    parallel = _after_same_preposition(question, earlier, spans)
     subject = rest if titled else phrase if phrase in subjects else rest if rest in subjects else None
+    if leading is not None and parallel is None and not titled:
+        # "what about in pregnancy?" after "how is high blood pressure treated?": a setting of the question, though
+        # pregnancy has a page; a subject in place of a subject follows the same preposition, or none.
+        subject = None
     if subject is not None:
         named_before = _subject_spans(earlier, subjects)
         if named_before:
             # The whole name as typed ("type 2 diabetes": "type" alone is an aspect word), and only the part.
-            return _put(subject, earlier, _closest_subject(subject, earlier, named_before, similar), (False, False))
+            span = _closest_subject(subject, earlier, named_before, similar)
+            return _put(subject, earlier, _numbered_alike(subject, earlier, span), (False, False))
     phrase_stems = set(stems([w.group(0).lower() for w in wanted]))
     heads = [_with_qualifier(phrase, earlier, (start, end)) for start, end, last in spans if last in phrase_stems]
     if heads:
         return put(max(heads, key=lambda span: (span[1] - span[0], -span[0])))
-    parallel = _after_same_preposition(question, earlier, spans)
     if parallel is not None:
         return put(parallel)
     if similar is None:
-        return None
+        return _with_setting(question, leading, earlier)
 
     def named(text: str) -> bool:
         return bool(common) and any(m.group(0).lower() not in common for m in _words(text))
@@ -472,13 +476,47 @@ def substitute(
         with_names = [(start, end) for start, end in choices if named(earlier[start:end])]
         if with_names:
             choices, threshold = with_names, -1.0
-    if not choices:
-        return None
-    closeness = list(similar(phrase, [earlier[start:end] for start, end in choices]))
-    best = max(range(len(choices)), key=lambda i: closeness[i])
-    if closeness[best] < threshold:
-        return None
+    closeness = list(similar(phrase, [earlier[start:end] for start, end in choices])) if choices else []
+    best = max(range(len(choices)), key=lambda i: closeness[i], default=None)
+    if best is None or closeness[best] < threshold:
+        return _with_setting(question, leading, earlier)
     return put(choices[best])
+
+
+# The end of a question as a follow-up may restate it: its closing marks, then the topic it carried in brackets.
+_QUESTION_END = re.compile(r"\s*[?.!]*(?:\s*\([^()]*\))?\s*$")
+_SENTENCE_INSIDE = re.compile(r"[?.!]\s")
+
+
+def _with_setting(question: str, leading: re.Match[str] | None, earlier: str) -> str | None:
+    """`earlier` with the follow-up's phrase added where it opens with a preposition and nothing of `earlier` is
+    what it stands in for: "what about in children?" after "What causes kidney stones?" asks "What causes kidney
+    stones in children?" (before a topic carried in brackets: "how is it treated in children? (gout)"). None for
+    a phrase without a preposition, which may name what it replaces in a way no rule sees."""
+    end = _QUESTION_END.search(earlier)
+    start = end.start() if end else len(earlier)
+    if leading is None or _SENTENCE_INSIDE.search(earlier, 0, start):
+        return None  # in a message of several sentences, where the setting goes is a guess
+    setting = question[leading.start("word") :].strip().rstrip("?.! ")
+    return f"{earlier[:start]} {setting}{earlier[start:]}"
+
+
+def _numbered_alike(subject: str, earlier: str, span: tuple[int, int]) -> tuple[int, int]:
+    """`span` (a subject named in `earlier`) widened to the left over the words and numbers that the typed
+    `subject` has in the same places: "type 1 diabetes" stands for "type 2 diabetes", not for "diabetes" alone
+    ("how is type 2 type 1 diabetes diagnosed?"). A word must be the same, a number may differ."""
+    typed = [m.group(0).lower() for m in word_matches(subject)]
+    named = [m.group(0).lower() for m in word_matches(earlier[slice(*span)])]
+    if not named or typed[-len(named) :] != named:
+        return span
+    before = list(word_matches(earlier[: span[0]]))
+    start = span[0]
+    for mine, theirs in zip(reversed(typed[: -len(named)]), reversed(before), strict=False):
+        word = theirs.group(0).lower()
+        if not (mine == word or (mine[0].isdigit() and word[0].isdigit())):
+            break
+        start = theirs.start()
+    return (start, span[1])
 
 
 def _with_number(typed: str, earlier: str) -> str | None:

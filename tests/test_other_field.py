@@ -64,3 +64,15 @@ def test_a_follow_up_keeps_the_topic_of_the_conversation(assistant: Assistant) -
     assert not answer.abstained, answer.text
     assert ALBUTEROL in cited(answer)
     assert "Children use the same inhaler with a spacer" in answer.text
+
+
+def test_a_question_in_everyday_words_keeps_the_topic_of_the_conversation(assistant: Assistant) -> None:
+    # "usual" is its only topic word, and an everyday one: alone, the sources answer it (some dose of some drug),
+    # but after a question about apixaban it asks about apixaban's dose.
+    question, history = "what is the usual dose?", ["Is Eliquis safe in kidney disease?"]
+    assert not assistant.retrieve(question)[0].followup
+    query, _, _ = assistant.retrieve(question, history)
+    assert query.followup and "eliquis" in query.text.lower()
+    assert cited(assistant.ask(question, history))[0] == APIXABAN
+    # A question that names a topic of its own, covered, stands alone (`test_assistant.py` has the seeds' case).
+    assert not assistant.retrieve("what is the usual dose of albuterol?", history)[0].followup

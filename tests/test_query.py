@@ -456,11 +456,11 @@ def test_a_phrase_after_a_preposition_takes_the_place_of_what_followed_it_before
         similar=lambda p, parts: [0.9 if part == "baclofen" else 0.1 for part in parts],
     )
     assert (resolved, used) == ("How much baclofen was removed by the kidneys in the case?", True)
-    # A preposition the earlier question does not use places nothing by itself.
+    # A preposition the earlier question does not use places nothing by itself: its phrase is added, a setting.
     resolved, used = resolve_followup(
-        "and in children?", ["baclofen dose for adults"], similar=lambda p, parts: [0.1] * len(parts)
+        "and in children?", ["baclofen dose for spasticity"], similar=lambda p, parts: [0.1] * len(parts)
     )
-    assert used and resolved.startswith("and in children?") and "baclofen" in resolved
+    assert (resolved, used) == ("baclofen dose for spasticity in children", True)
 
 
 def test_a_title_that_opens_with_a_question_word_is_still_a_substitute() -> None:
@@ -618,6 +618,51 @@ def test_of_several_page_subjects_the_closest_in_meaning_is_replaced() -> None:
         similar=lambda p, parts: [0.9 if part == "Septum" else 0.1 for part in parts],
         subjects=subjects,
     ) == ("is the septum pellucidum absent in Anxiety Disorders ?", True)
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "expected"),
+    [
+        # "in pregnancy" is a setting of the question, not a page's subject in place of high blood pressure: it is
+        # added to the question, as nothing of it stands for pregnancy.
+        (
+            "what about in pregnancy?",
+            ["how is high blood pressure treated?"],
+            "how is high blood pressure treated in pregnancy?",
+        ),
+        ("what about in children?", ["What causes kidney stones?"], "What causes kidney stones in children?"),
+        # After a follow-up that names no topic, the phrase goes with what that one asked (its treatment), and the
+        # topic it carried stays.
+        (
+            "and in people with kidney disease?",
+            ["What are the symptoms of gout?", "how is it treated?"],
+            "how is it treated in people with kidney disease? (gout)",
+        ),
+        # The same preposition before a subject: that subject is the one replaced.
+        (
+            "and for Alzheimer's Disease?",
+            ["What are the treatments for Parkinson's Disease?"],
+            "What are the treatments for Alzheimer's Disease?",
+        ),
+    ],
+)
+def test_a_phrase_opening_with_a_preposition_is_a_setting_unless_it_parallels_one(
+    question: str, history: list[str], expected: str
+) -> None:
+    subjects = PageSubjects(
+        lambda: ["Pregnancy", "High Blood Pressure", "Kidney Disease", "Gout", "Kidney Stones", *TITLES]
+    )
+    far = lambda p, parts: [0.1] * len(parts)  # noqa: E731
+    assert resolve_followup(question, history, similar=far, subjects=subjects) == (expected, True)
+
+
+def test_a_subject_with_a_number_takes_the_place_of_one_numbered_alike() -> None:
+    # "type 1 diabetes" stands for "type 2 diabetes", not for "diabetes" alone ("type 2 type 1 diabetes").
+    subjects = PageSubjects(lambda: ["Diabetes", "Type 1 Diabetes"])
+    far = lambda p, parts: [0.1] * len(parts)  # noqa: E731
+    assert resolve_followup(
+        "what about type 1 diabetes?", ["How is type 2 diabetes diagnosed?"], similar=far, subjects=subjects
+    ) == ("How is type 1 diabetes diagnosed?", True)
 
 
 def test_a_phrase_that_names_no_page_leaves_the_earlier_subject_alone() -> None:
