@@ -252,6 +252,7 @@ def topic_of(question: str) -> str:
     return " ".join(content_words(question))
 
 
+_PREPOSITIONS = r"by|in|for|with|without|within|during|after|before|on|via|from|at|under|into|over|below|above"
 # "What about X?", "and in X?", "same for X": the follow-up names X in place of a part of the earlier question.
 _SUBSTITUTE = re.compile(
     r"^\s*(?:and\s+)?(?:what about|how about|same (?:for|in|with)|but (?:for|in|with)|(?:for|in|with|during)\b)?"
@@ -259,7 +260,9 @@ _SUBSTITUTE = re.compile(
     re.IGNORECASE,
 )
 _SUBSTITUTE_OPENER = re.compile(
-    r"^\s*(?:and|what about|how about|same (?:for|in|with)|but (?:for|in|with))\b", re.IGNORECASE
+    # A bare prepositional phrase ("for children?", "with food?") too.
+    rf"^\s*(?:and|what about|how about|same (?:for|in|with)|but (?:for|in|with)|{_PREPOSITIONS})\b",
+    re.IGNORECASE,
 )
 # A clause ("and if the kidneys are normal?") adds a condition to the earlier question; it names no substitute.
 _CLAUSE_WORD = re.compile(
@@ -276,7 +279,6 @@ _NUMBER = r"[<>\u2264\u2265]?\d(?:[\w%]|[.,/-](?=\w))*"
 _NUMBER_ALONE = re.compile(rf"(?<![\w.,/<>\u2264\u2265-]){_NUMBER}")
 _NUMBER_BEFORE = re.compile(rf"{_NUMBER_ALONE.pattern}\s+$")
 _NUMBER_AFTER = re.compile(rf"\s+{_NUMBER}")
-_PREPOSITIONS = r"by|in|for|with|without|within|during|after|before|on|via|from|at|under|into|over|below|above"
 # "and by the kidneys?" after "... removed by HD ...": the phrase stands where the same preposition's object stood.
 _PREPOSITION = re.compile(
     rf"^\s*(?:and\s+|but\s+)?(?:what about\s+|how about\s+|same\s+)?(?P<word>{_PREPOSITIONS})\s", re.IGNORECASE
@@ -551,6 +553,8 @@ def _with_preposition(
     before = _PREPOSITION_BEFORE.search(earlier, 0, start)
     if before is None or before.group("word").lower() == word.lower():
         return None
+    # The preposition's whole phrase goes: "on HD?" in place of "renal" takes "in renal failure", not "in renal".
+    end = max((e for s, e, _ in _topic_spans(earlier) if s == start and e > end), default=end)
     # A preposition that is no aspect word ("within") is in the phrase already.
     if phrase.lower().startswith(f"{word.lower()} "):
         phrase = phrase[len(word) + 1 :]

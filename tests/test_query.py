@@ -280,10 +280,10 @@ def test_a_followup_of_a_turn_read_with_the_conversations_topic_carries_that_top
 
 
 def test_a_substitute_in_a_third_turn_replaces_a_part_and_keeps_the_carried_topic_whole() -> None:
-    # "in CKD?" is read "in CKD? (baclofen eliminated)": "CKD", "?" and "(" are no run of topic words, so "children"
-    # stands in for "CKD" alone and the bracket around the carried topic stays closed.
+    # "in CKD?" is read "how is baclofen eliminated in CKD?"; "children" stands in for "CKD" alone. (Once it was
+    # read "in CKD? (baclofen eliminated)", and "CKD? (baclofen eliminated" was replaced: punctuation ends a run.)
     history = ["how is baclofen eliminated?", "in CKD?"]
-    assert resolve_followup("and in children?", history) == ("in children? (baclofen eliminated)", True)
+    assert resolve_followup("and in children?", history) == ("how is baclofen eliminated in children?", True)
 
 
 @pytest.mark.parametrize(
@@ -654,6 +654,37 @@ def test_a_phrase_opening_with_a_preposition_is_a_setting_unless_it_parallels_on
     )
     far = lambda p, parts: [0.1] * len(parts)  # noqa: E731
     assert resolve_followup(question, history, similar=far, subjects=subjects) == (expected, True)
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        # A follow-up that is a bare prepositional phrase substitutes as "and for children?" does.
+        ("for children?", "what is the dose of vitamin D for adults?", "what is the dose of vitamin D for children?"),
+        ("with food?", "how should I take metformin?", "how should I take metformin with food?"),
+        ("before surgery?", "should I stop warfarin?", "should I stop warfarin before surgery?"),
+    ],
+)
+def test_a_bare_prepositional_phrase_is_a_substitute_or_a_setting(question: str, earlier: str, expected: str) -> None:
+    assert resolve_followup(question, [earlier], similar=lambda p, parts: [0.1] * len(parts)) == (expected, True)
+
+
+def test_a_phrase_in_place_of_another_prepositions_phrase_replaces_it_whole() -> None:
+    # "renal" is the part closest to "HD"; with its preposition it goes, and so does the rest of its phrase:
+    # not "... on HD failure?".
+    resolved = resolve_followup(
+        "on HD?",
+        ["what's the half-life of baclofen in renal failure?"],
+        leaning=True,  # it names a topic: the assistant reads it so where alone the sources do not cover it
+        similar=lambda p, parts: [0.9 if part == "renal" else 0.1 for part in parts],
+    )
+    assert resolved == ("what's the half-life of baclofen on HD?", True)
+
+
+def test_a_question_opening_with_a_preposition_is_no_substitute() -> None:
+    # A clause: the topic is carried along, nothing placed.
+    resolved, used = resolve_followup("in patients on HD, is it safe?", ["baclofen dose for adults"])
+    assert used and resolved.startswith("in patients on HD, is it safe? (")
 
 
 def test_a_subject_with_a_number_takes_the_place_of_one_numbered_alike() -> None:
