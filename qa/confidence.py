@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from qa.bm25 import stems
 from qa.drugs import is_drug_name
 from qa.query import Query, QueryBuilder, content_words, spell_out_ages
-from qa.text import words
+from qa.text import run_together, words
 
 # The threshold of the hand-made formula alone (`Confidence.of`), calibrated with `medcite eval` before the
 # learned model (`qa.abstention`) took its place; kept to report the formula beside the model.
@@ -267,11 +267,7 @@ class Confidence:
 
     def _run_together(self, word: str) -> list[tuple[str, str]]:
         """Every way `word` splits into two everyday words (`_misspelt_common`'s parts)."""
-        common = self._common_words
-        splits = ((word[:i], word[i:]) for i in range(1, len(word)))
-        return [
-            (a, b) for a, b in splits if a in common and b in common and (min(len(a), len(b)) >= 3 or "a" in (a, b))
-        ]
+        return run_together(word, self._common_words)
 
     def _compound(self, word: str, frequent_below: int) -> bool:
         """Whether a word that `_misspelt_common` reads as two everyday words run together is rather a word of its

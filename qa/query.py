@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from qa.bm25 import stems
 from qa.drugs import MAX_WORDS, drug_names, is_drug_name
-from qa.text import FUNCTION_WORDS, folded, word_matches
+from qa.text import FUNCTION_WORDS, folded, run_together, word_matches
 
 # Abbreviations clinicians type, expanded for both BM25 and the embedding model. Corpus-defined ones
 # ("end-stage renal disease (ESRD)") are learned at ingest by `qa.abbreviations.learn_abbreviations` and added to these.
@@ -393,8 +393,8 @@ def substitute(
     - the longest that ends in a word of the phrase ("dialysis" for "peritoneal dialysis"), with the qualifier that
       follows it when the phrase qualifies that word too ("patients with CKD" for "patients with cirrhosis");
     - else, given `similar`, for a phrase holding a name (a word not among the `everyday` words, lowercase: a
-      drug, a disease), the part holding a name that is closest in meaning ("warfarin" for "apixaban"); a name
-      that is no drug's takes no drug's place ("breastfeeding" after "baclofen in pregnancy");
+      drug, a disease; not two everyday words run together, "breastfeeding"), the part holding a name that is
+      closest in meaning ("warfarin" for "apixaban");
     - else the part closest in meaning if at least `SUBSTITUTE_SIMILARITY` ("adults" for "children").
 
     A number right after the part replaced goes with it ("eGFR 45", "dystonia 6") unless the part names a drug
@@ -466,15 +466,15 @@ def substitute(
         return _with_setting(question, leading, earlier)
 
     def named(text: str) -> bool:
-        return bool(common) and any(m.group(0).lower() not in common for m in _words(text))
+        # A word the model lacks, unless two of its words run together ("breastfeeding"): a drug, a disease.
+        return bool(common) and any(
+            word not in common and (is_drug_name(word) or not run_together(word, common))
+            for word in (m.group(0).lower() for m in _words(text))
+        )
 
     choices = [(start, end) for start, end, _ in spans]
     threshold = SUBSTITUTE_SIMILARITY
     if named(phrase):
-        if not drug(phrase):
-            # A name that is no drug's ("breastfeeding", which the model lacks as it lacks drug names) is a
-            # condition or a population: it takes the place of a part that names no drug.
-            choices = [(start, end) for start, end in choices if not drug(earlier[start:end])]
         with_names = [(start, end) for start, end in choices if named(earlier[start:end])]
         if with_names:
             choices, threshold = with_names, -1.0

@@ -18,7 +18,7 @@ What is not read for meaning keeps its own pattern: chunking measures sizes in w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_EN_PLUS
 
@@ -44,6 +44,16 @@ def word_matches(text: str) -> Iterator[re.Match[str]]:
 def words(text: str) -> list[str]:
     """The words of `text` as typed, lower-cased."""
     return [m.group(0).lower() for m in WORD.finditer(text)]
+
+
+def run_together(word: str, vocabulary: Container[str]) -> list[tuple[str, str]]:
+    """Every way `word` splits into two words of `vocabulary`, each of three letters or more or one of them "a":
+    a compound the vocabulary lacks whole ("breastfeeding", "grapefruit") or two words typed without a space
+    ("howmuch", "aday")."""
+    splits = ((word[:i], word[i:]) for i in range(1, len(word)))
+    return [
+        (a, b) for a, b in splits if a in vocabulary and b in vocabulary and (min(len(a), len(b)) >= 3 or "a" in (a, b))
+    ]
 
 
 def folded(word: str) -> str:

@@ -421,19 +421,20 @@ def test_a_substitute_not_written_like_any_part_is_placed_by_meaning() -> None:
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
-        # "breastfeeding" is no word of the model's, as "baclofen" is not: both read as names. A name that is no drug
-        # (a condition, a population) stands in for a part that names none, even where the drug is closer in meaning.
+        # "breastfeeding" is no word of the model's, as "baclofen" is not, but two of its words run together: no
+        # name, so no name's place is taken for it; the part closest in meaning is ("pregnancy").
         ("and breastfeeding?", "baclofen in breastfeeding"),
-        # A drug still stands in for the drug.
+        # A name the model lacks, a drug's or a class's, takes the place of the part that names one.
         ("what about tizanidine?", "tizanidine in pregnancy"),
+        ("what about corticosteroids?", "corticosteroids in pregnancy"),
     ],
 )
-def test_only_a_drug_takes_the_place_of_a_drug(question: str, expected: str) -> None:
-    everyday = frozenset({"and", "what", "about", "in", "pregnancy"})
+def test_two_everyday_words_run_together_are_no_name(question: str, expected: str) -> None:
+    everyday = frozenset({"and", "what", "about", "in", "pregnancy", "breast", "feeding"})
     resolved = resolve_followup(
         question,
         ["baclofen in pregnancy"],
-        similar=lambda p, parts: [0.9 if part == "baclofen" else 0.5 for part in parts],
+        similar=lambda p, parts: [0.5 if part == "pregnancy" else 0.2 for part in parts],
         everyday=everyday,
     )
     assert resolved == (expected, True)
