@@ -190,7 +190,7 @@ class Assistant:
         """Whether every topic word of the question is an everyday word ("what is the usual dose?"): in a
         conversation it is about the conversation's topic, even where the sources answer it alone (some dose of
         some drug), unless that reading is the less covered one (`retrieve`)."""
-        return all(word.light for word in self.confidence_model.topic(query.text))
+        return self.confidence_model.in_everyday_words(query.text)
 
     def about_a_case(self, query: Query, hits: Sequence[Hit], mode: str, k: int) -> float:
         """The confidence that the sources answer the question read about the patient of a case that `hits`

@@ -244,6 +244,14 @@ class Confidence:
         readings.append(self.topic(query.focus or query.text, rare_only=query.followup))
         return min(((_share(words), words) for words in readings), key=lambda pair: pair[0])
 
+    def in_everyday_words(self, text: str) -> bool:
+        """Whether every topic word of `text` is an everyday word, or everyday words joined by a hyphen or a slash
+        ("follow-up", "half-life"): a question that names no topic of its own ("how long was follow-up?")."""
+        return all(
+            word.light or all(self.is_common(part) for part in _PARTS.split(word.text) if part)
+            for word in self.topic(text)
+        )
+
     def is_common(self, word: str) -> bool:
         """An everyday word: the model's vocabulary holds it, or another form of it, whole; or it contracts everyday
         words ("we're", "don't"), which the vocabulary holds apart."""

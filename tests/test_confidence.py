@@ -200,3 +200,18 @@ def test_unmatched_names_a_compound_of_rarer_words_and_leaves_out_frequent_words
     assert confidence.unmatched(breastfeeding, frequent_below=3) == ("breastfeeding",)
     # Where both parts are frequent, it is read as a typo.
     assert confidence.unmatched(breastfeeding, frequent_below=5) == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "everyday"),
+    [
+        ("how is it cleared?", True),
+        # Everyday words joined by a hyphen or a slash are everyday words too.
+        ("is it cleared in kidney-failure?", True),
+        ("is it cleared in kidney failure/clear?", True),
+        ("is baclofen cleared?", False),
+        ("is ondansetron cleared?", False),
+    ],
+)
+def test_a_question_in_everyday_words_names_no_topic(confidence: Confidence, question: str, everyday: bool) -> None:
+    assert confidence.in_everyday_words(question) is everyday
