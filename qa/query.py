@@ -296,6 +296,8 @@ _PREPOSITION_BEFORE = re.compile(
 )
 # The determiner right before a part of the earlier question, and the one typed right before the follow-up's phrase.
 _DETERMINER_BEFORE = re.compile(rf"\b(?:{'|'.join(sorted(_DETERMINERS))})\s+$", re.IGNORECASE)
+# Aspect words ("how many people are affected?") that name whom the words before them qualify ("healthy people").
+_PEOPLE = frozenset({"people", "persons", "person"})
 # English plurals that do not end in "s": "a" and "an" never go before them ("in a children with gout").
 _IRREGULAR_PLURALS = frozenset({"children", "men", "women", "people", "feet", "teeth", "mice"})
 # Letters whose name starts with a vowel sound, for an acronym read letter by letter: "an MRI", "an HIV test".
@@ -416,6 +418,9 @@ def substitute(
     if not wanted:
         return _with_number(rest, earlier)
     typed = (wanted[0].start(), wanted[-1].end())
+    people = re.match(rf"\s+(?:{'|'.join(sorted(_PEOPLE))})\b", rest[typed[1] :], re.IGNORECASE)
+    if people:  # "healthy people": whom the phrase's words qualify goes with them, though an aspect word
+        typed = (typed[0], typed[1] + people.end())
     widened = _with_numbers(rest, *typed)
     phrase = rest[slice(*widened)]
     # A number typed before or after the phrase ("10 mg", "eGFR 20") takes the place of the one on that side.

@@ -682,6 +682,20 @@ def test_a_phrase_in_place_of_another_prepositions_phrase_replaces_it_whole() ->
     assert resolved == ("what's the half-life of baclofen on HD?", True)
 
 
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        ("and in healthy people?", "baclofen in ESRD", "baclofen in healthy people"),
+        ("what about older persons?", "baclofen dose in young adults", "baclofen dose in older persons"),
+    ],
+)
+def test_the_people_a_phrase_qualifies_go_with_it(question: str, earlier: str, expected: str) -> None:
+    # "people" is an aspect word ("how many people are affected?"); after the phrase's words it is whom they
+    # qualify, not "baclofen in healthy".
+    similar = lambda p, parts: [0.6 if part in ("ESRD", "young adults") else 0.1 for part in parts]  # noqa: E731
+    assert resolve_followup(question, [earlier], similar=similar) == (expected, True)
+
+
 def test_a_question_opening_with_a_preposition_is_no_substitute() -> None:
     # A clause: the topic is carried along, nothing placed.
     resolved, used = resolve_followup("in patients on HD, is it safe?", ["baclofen dose for adults"])
