@@ -253,6 +253,9 @@ def topic_of(question: str) -> str:
 
 
 _PREPOSITIONS = r"by|in|for|with|without|within|during|after|before|on|via|from|at|under|into|over|below|above"
+_PREPOSITION_WORDS = frozenset(_PREPOSITIONS.split("|"))
+# A word typed as an abbreviation: two capitals or more ("CVVHD", "eGFR", "HbA1c").
+_ABBREVIATION = re.compile(r"(?=(?:\w*[A-Z]){2})[\w/-]+")
 # "What about X?", "and in X?", "same for X": the follow-up names X in place of a part of the earlier question.
 _SUBSTITUTE = re.compile(
     r"^\s*(?:and\s+)?(?:what about|how about|same (?:for|in|with)|but (?:for|in|with)|(?:for|in|with|during)\b)?"
@@ -415,7 +418,8 @@ def substitute(
     if _CLAUSE_WORD.search(rest) and not titled:
         return None
     wanted = [m for m in _words(rest) if m.group(0).lower().strip("'-/") not in ASPECT_WORDS]
-    if not wanted:
+    # Neither an aspect word nor a preposition alone names anything ("after how long?").
+    if all(m.group(0).lower() in _PREPOSITION_WORDS for m in wanted):
         return _with_number(rest, earlier)
     typed = (wanted[0].start(), wanted[-1].end())
     people = re.match(rf"\s+(?:{'|'.join(sorted(_PEOPLE))})\b", rest[typed[1] :], re.IGNORECASE)
@@ -447,6 +451,12 @@ def substitute(
             changed = _with_preposition(word, phrase, earlier, span, (sides[0], after), typed_determiner)
             if changed is not None:
                 return changed
+            if drug(phrase) and drug(earlier[slice(*span)]) and not _PREPOSITION_BEFORE.search(earlier, 0, span[0]):
+                # "with gabapentin?" after "is baclofen safe?": a drug taken with the one asked about ("on
+                # amoxicillin" -> "with metronidazole" replaces the drug a preposition governs, above).
+                setting = _with_setting(question, leading, earlier)
+                if setting is not None:
+                    return setting
         return _put(phrase, earlier, span, (sides[0], after), typed_determiner)
 
     parallel = _after_same_preposition(question, earlier, spans)
@@ -480,6 +490,10 @@ def substitute(
     choices = [(start, end) for start, end, _ in spans]
     threshold = SUBSTITUTE_SIMILARITY
     if named(phrase):
+        if not drug(phrase) and all(_ABBREVIATION.fullmatch(m.group(0)) for m in _words(phrase) if named(m.group(0))):
+            # An abbreviation the model does not know ("CVVHD", "eGFR") and no drug's: what it stands for is not
+            # known, so it takes no drug's place by default.
+            choices = [(start, end) for start, end in choices if not drug(earlier[start:end])]
         with_names = [(start, end) for start, end in choices if named(earlier[start:end])]
         if with_names:
             choices, threshold = with_names, -1.0

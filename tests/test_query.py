@@ -696,6 +696,41 @@ def test_the_people_a_phrase_qualifies_go_with_it(question: str, earlier: str, e
     assert resolve_followup(question, [earlier], similar=similar) == (expected, True)
 
 
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        # Nothing before "baclofen" says "with": the phrase is another drug taken with it, not one in its place.
+        ("with gabapentin?", "is baclofen safe at night?", "is baclofen safe at night with gabapentin?"),
+        # "on amoxicillin": there, the drug taken is what the phrase replaces.
+        ("with metronidazole?", "can I drink alcohol on amoxicillin?", "can I drink alcohol with metronidazole?"),
+    ],
+)
+def test_a_drug_after_a_preposition_replaces_only_a_drug_after_one(question: str, earlier: str, expected: str) -> None:
+    everyday = frozenset({"is", "safe", "at", "night", "with", "can", "i", "drink", "alcohol", "on"})
+    similar = lambda p, parts: [0.6 if part in ("baclofen", "amoxicillin") else 0.1 for part in parts]  # noqa: E731
+    resolved = resolve_followup(question, [earlier], leaning=True, similar=similar, everyday=everyday)
+    assert resolved == (expected, True)
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier"),
+    [
+        # An abbreviation the model does not know, and no drug's: not the drug's place by default.
+        ("what about CVVHD?", "does hemodialysis clear baclofen?"),
+        ("and for eGFR 50?", "what's the dose of baclofen?"),
+    ],
+)
+def test_an_abbreviation_that_names_no_drug_takes_no_drugs_place(question: str, earlier: str) -> None:
+    everyday = frozenset({"does", "hemodialysis", "clear", "what", "about", "what's", "the", "dose", "of", "and"})
+    resolved, used = resolve_followup(question, [earlier], similar=lambda p, t: [0.1] * len(t), everyday=everyday)
+    assert used and "baclofen" in resolved
+
+
+def test_a_phrase_of_prepositions_and_aspects_names_no_setting() -> None:
+    resolved, used = resolve_followup("after how long?", ["baclofen toxicity treatment for a child"])
+    assert used and resolved == "after how long? (baclofen toxicity child)"
+
+
 def test_a_question_opening_with_a_preposition_is_no_substitute() -> None:
     # A clause: the topic is carried along, nothing placed.
     resolved, used = resolve_followup("in patients on HD, is it safe?", ["baclofen dose for adults"])
