@@ -267,6 +267,12 @@ _SUBSTITUTE_OPENER = re.compile(
     rf"^\s*(?:and|what about|how about|same (?:for|in|with)|but (?:for|in|with)|{_PREPOSITIONS})\b",
     re.IGNORECASE,
 )
+# "what if she's on PD instead?": the patient put in another setting, a prepositional phrase.
+_WHAT_IF_PUT = re.compile(
+    r"^\s*(?:and\s+|but\s+)?what if\s+(?:she|he|they|it|the patient|the pt|pt)(?:['\u2019]s|['\u2019]re|\s+is|\s+are|"
+    rf"\s+was|\s+were)\s+(?P<phrase>(?:{_PREPOSITIONS})\b.*?)(?:\s+instead)?[\s?.!]*$",
+    re.IGNORECASE,
+)
 # A clause ("and if the kidneys are normal?") adds a condition to the earlier question; it names no substitute.
 _CLAUSE_WORD = re.compile(
     r"\b(?:if|when|whether|is|are|was|were|does|do|did|can|could|should|would|will|has|have|had)\b", re.IGNORECASE
@@ -386,8 +392,9 @@ def substitute(
 ) -> str | None:
     """`earlier` with the part that the follow-up's phrase stands in for replaced by it, or None.
 
-    The phrase is what follows "what about", "and (in/for/with)", "same for" ...; a clause ("and if the kidneys
-    are normal?"), unless a page's title word for word ("Preparing for Pregnancy if You Have Diabetes"), or a phrase
+    The phrase is what follows "what about", "and (in/for/with)", "same for" ..., a bare preposition ("for
+    children?"), or "what if she's" ("what if she's on PD instead?"); a clause ("and if the kidneys are normal?"),
+    unless a page's title word for word ("Preparing for Pregnancy if You Have Diabetes"), or a phrase
     of aspect words only ("and the dose?") names no substitute. A phrase that names the subject of one of the
     corpus's pages (`subjects`, `PageSubjects`) takes the place of the part of the earlier question that names
     another ("What about Anxiety Disorders?" after "What are the symptoms of Alzheimer's Disease ?"), whole:
@@ -406,6 +413,9 @@ def substitute(
     (`qa.drugs`), where it is the dose asked about. A number typed alone ("and 20?") takes the place of the earlier
     question's one number ("... with an eGFR of 40?").
     """
+    putting = _WHAT_IF_PUT.match(question)
+    if putting:  # "what if she's on PD instead?" asks "and on PD?"
+        question = putting.group("phrase")
     if not _SUBSTITUTE_OPENER.match(question):
         return None
     match = _SUBSTITUTE.match(question)

@@ -731,6 +731,23 @@ def test_a_phrase_of_prepositions_and_aspects_names_no_setting() -> None:
     assert used and resolved == "after how long? (baclofen toxicity child)"
 
 
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        (
+            "what if she's on PD instead?",
+            "pt on HD got baclofen 10mg, now obtunded, dialyze?",
+            "pt on PD got baclofen 10mg, now obtunded, dialyze?",
+        ),
+        ("and what if he is on warfarin?", "is baclofen safe at night?", "is baclofen safe at night on warfarin?"),
+    ],
+)
+def test_what_if_the_patient_is_on_x_is_a_prepositional_phrase(question: str, earlier: str, expected: str) -> None:
+    everyday = frozenset({"is", "safe", "at", "night", "pt", "on", "hd", "pd", "got", "now", "she's"})
+    similar = lambda p, parts: [0.6 if part in ("baclofen", "HD") else 0.1 for part in parts]  # noqa: E731
+    assert resolve_followup(question, [earlier], similar=similar, everyday=everyday) == (expected, True)
+
+
 def test_a_question_opening_with_a_preposition_is_no_substitute() -> None:
     # A clause: the topic is carried along, nothing placed.
     resolved, used = resolve_followup("in patients on HD, is it safe?", ["baclofen dose for adults"])
