@@ -505,6 +505,10 @@ def substitute(
             # known, so it takes no drug's place by default.
             choices = [(start, end) for start, end in choices if not drug(earlier[start:end])]
         with_names = [(start, end) for start, end in choices if named(earlier[start:end])]
+        if leading is not None and not drug(phrase):
+            # "on dialysis?" after "what is the apixaban dose in kidney disease?": a setting after a preposition,
+            # which stands for another setting (by meaning, below), not for the drug asked about.
+            with_names = [(start, end) for start, end in with_names if not drug(earlier[start:end])]
         if with_names:
             choices, threshold = with_names, -1.0
     closeness = list(similar(phrase, [earlier[start:end] for start, end in choices])) if choices else []
@@ -809,11 +813,11 @@ def _topic_spans(text: str) -> list[tuple[int, int, str]]:
     """Every run of up to three adjacent topic words of `text` (start, end, stem of its last word). A number ends a
     run: it is the value of the word before it ("give 10 mg" holds the parts "give" and "mg", not "give 10 mg").
     So does punctuation: "in CKD? (baclofen eliminated)", a follow-up read with its carried topic, holds "CKD" and
-    "baclofen eliminated", not "CKD? (baclofen"."""
+    "baclofen eliminated", not "CKD? (baclofen"; and a preposition ("warfarin before surgery": the drug, and when)."""
     matches = _words(text)
     runs: list[list[re.Match[str]]] = [[]]
     for m in matches:
-        if m.group(0).lower().strip("'-/") in ASPECT_WORDS:
+        if m.group(0).lower().strip("'-/") in ASPECT_WORDS | _PREPOSITION_WORDS:  # "warfarin | before | surgery"
             runs.append([])
             continue
         if runs[-1] and _RUN_BREAK.search(text, runs[-1][-1].end(), m.start()):

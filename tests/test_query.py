@@ -748,6 +748,27 @@ def test_what_if_the_patient_is_on_x_is_a_prepositional_phrase(question: str, ea
     assert resolve_followup(question, [earlier], similar=similar, everyday=everyday) == (expected, True)
 
 
+def test_a_preposition_ends_a_run_of_topic_words() -> None:
+    # "before" is no aspect word, but "warfarin before surgery" is two parts: the drug, and when.
+    assert substitute("on apixaban?", "what is the INR target on warfarin before surgery?") == (
+        "what is the INR target on apixaban before surgery?"
+    )
+
+
+def test_a_setting_after_a_preposition_takes_no_drugs_place() -> None:
+    # "dialysis" and "apixaban" are both words the model lacks, names; the only name of the earlier question is
+    # the drug, but "on dialysis" is where the patient is, in place of "in kidney disease" (the closest part).
+    everyday = frozenset({"what", "is", "the", "dose", "in", "kidney", "disease", "on"})
+    similar = lambda p, parts: [0.57 if part == "kidney disease" else 0.26 for part in parts]  # noqa: E731
+    assert resolve_followup(
+        "on dialysis?",
+        ["what is the apixaban dose in kidney disease?"],
+        leaning=True,  # as the assistant reads it: alone, the sources do not cover it
+        similar=similar,
+        everyday=everyday,
+    ) == ("what is the apixaban dose on dialysis?", True)
+
+
 def test_a_question_opening_with_a_preposition_is_no_substitute() -> None:
     # A clause: the topic is carried along, nothing placed.
     resolved, used = resolve_followup("in patients on HD, is it safe?", ["baclofen dose for adults"])
