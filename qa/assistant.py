@@ -145,8 +145,8 @@ class Assistant:
             with self._readings_lock:
                 read = self._readings.get(key)
             if read is None:
-                read = self._retrieve(self.build_query(history[at], history[:at], mode), history[:at], mode, 20)[0]
-                read = read.followup
+                query = self.build_query(history[at], history[:at], mode)
+                read = self._retrieve(query, history[:at], mode, 20)[0].followup
             if read:
                 turns.add(at)
         return frozenset(turns)

@@ -500,14 +500,13 @@ def substitute(
     choices = [(start, end) for start, end, _ in spans]
     threshold = SUBSTITUTE_SIMILARITY
     if named(phrase):
-        if not drug(phrase) and all(_ABBREVIATION.fullmatch(m.group(0)) for m in _words(phrase) if named(m.group(0))):
-            # An abbreviation the model does not know ("CVVHD", "eGFR") and no drug's: what it stands for is not
-            # known, so it takes no drug's place by default.
-            choices = [(start, end) for start, end in choices if not drug(earlier[start:end])]
         with_names = [(start, end) for start, end in choices if named(earlier[start:end])]
-        if leading is not None and not drug(phrase):
-            # "on dialysis?" after "what is the apixaban dose in kidney disease?": a setting after a preposition,
-            # which stands for another setting (by meaning, below), not for the drug asked about.
+        abbreviated = all(_ABBREVIATION.fullmatch(m.group(0)) for m in _words(phrase) if named(m.group(0)))
+        if not drug(phrase) and (abbreviated or leading is not None):
+            # A name no drug vocabulary holds may still be a drug's ("corticosteroids", a class) and take the
+            # place of the drug asked about by default; not an abbreviation ("CVVHD", "eGFR"), nor a setting after
+            # a preposition ("on dialysis?" after "what is the apixaban dose in kidney disease?"), which stand for
+            # another part only by meaning (below).
             with_names = [(start, end) for start, end in with_names if not drug(earlier[start:end])]
         if with_names:
             choices, threshold = with_names, -1.0
