@@ -579,6 +579,11 @@ EGFR_BANDS = [
     ("eGFR 45, baclofen dose?", (), "eGFR 30-60"),
     ("and with eGFR 12?", ("baclofen dosing in CKD",), "eGFR <30"),
     ("and 20?", ("how do you dose baclofen with an eGFR of 40?",), "eGFR <30"),
+    # A kidney-function category named, not its range (`qa.answer.quantities.KIDNEY_CATEGORIES`).
+    ("what is the baclofen dose in ESRD?", (), "eGFR <30"),
+    ("baclofen dosing for dialysis patients", (), "eGFR <30"),
+    ("what dose of baclofen in kidney failure?", (), "eGFR <30"),
+    ("baclofen dose in moderate CKD?", (), "eGFR 30-60"),
 ]
 
 

@@ -67,6 +67,59 @@ def test_names_with_digits_function_words_and_backward_ranges_state_nothing(text
     assert stated(text) == {}
 
 
+KIDNEY_MEASURES = ("egfr", "gfr", "crcl", "clcr")
+FAILURE, SEVERE, MODERATE, MILD, NORMAL = (0.0, 15.0), (15.0, 30.0), (30.0, 60.0), (60.0, 90.0), (90.0, math.inf)
+
+
+@pytest.mark.parametrize(
+    ("text", "band"),
+    [
+        ("baclofen dose in ESRD?", FAILURE),
+        ("what dose in end-stage renal disease", FAILURE),
+        ("gabapentin in kidney failure", FAILURE),
+        ("dosing for dialysis patients", FAILURE),
+        ("a patient on hemodialysis", FAILURE),
+        ("and if she's on PD?", FAILURE),
+        ("CKD stage 5", FAILURE),
+        ("in severe renal impairment", SEVERE),
+        ("severely reduced kidney function", SEVERE),
+        ("stage 4 CKD", SEVERE),
+        ("moderate kidney impairment", MODERATE),
+        ("chronic kidney disease stage 3b", MODERATE),
+        ("mild renal insufficiency", MILD),
+        ("with normal kidney function?", NORMAL),
+        ("and if the kidneys are normal?", NORMAL),
+    ],
+)
+def test_a_named_kidney_function_category_states_its_range(text: str, band: tuple[float, float]) -> None:
+    # Clinicians name the category; dosing sources state its range of eGFR or creatinine clearance. ("CKD stage 5"
+    # also states a "stage" of 5, by the word before its number.)
+    ranges = _ranges(text)
+    assert {measure: ranges.get(measure) for measure in KIDNEY_MEASURES} == {key: [band] for key in KIDNEY_MEASURES}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is baclofen dialyzable?",
+        "does HD remove baclofen?",
+        "acute kidney failure after contrast",
+        "a severe reaction in the kidney",
+        "the kidneys clear it",
+    ],
+)
+def test_dialysis_as_a_treatment_and_acute_failure_name_no_category(text: str) -> None:
+    assert stated(text) == {}
+
+
+def test_a_named_category_meets_the_range_a_source_states_for_it() -> None:
+    failure = stated("baclofen dose in ESRD?")["egfr"]
+    assert any(r.meets(s) for r in failure for s in stated("eGFR <30 mL/min/1.73m²")["egfr"])
+    assert not any(r.meets(s) for r in failure for s in stated("(eGFR 30-60 mL/min/1.73m²):")["egfr"])
+    moderate = stated("CrCl 30-59 mL/min")["crcl"]
+    assert not any(r.meets(s) for r in stated("in severe renal impairment")["crcl"] for s in moderate)
+
+
 def test_an_excluded_end_does_not_meet_the_range_that_starts_there() -> None:
     below = Interval(-math.inf, 30.0, high_open=True)
     assert not below.meets(Interval(30.0, 60.0)) and not Interval(30.0, 60.0).meets(below)
@@ -94,7 +147,7 @@ def test_a_conflicting_sentence_goes_only_just_after_the_last_that_agrees() -> N
     ("question", "window"),
     [
         ("is it safe with eGFR >60?", 4),  # nothing agrees: no better sentence to put first
-        ("what dose in kidney failure?", 4),  # no range asked
+        ("what dose for the elderly?", 4),  # no range asked
         ("can I give it if eGFR is below 30?", 0),  # turned off
         ("can I give it if eGFR is below 30?", 1),  # the agreeing sentence is not among the best one
     ],
