@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from qa.bm25 import stems
 from qa.drugs import MAX_WORDS, drug_names, is_drug_name
+from qa.kidney import MEASURED, categories
 from qa.text import FUNCTION_WORDS, folded, run_together, word_matches
 
 # Abbreviations clinicians type, expanded for both BM25 and the embedding model. Corpus-defined ones
@@ -427,6 +428,9 @@ def substitute(
     titled = isinstance(subjects, PageSubjects) and subjects.titled(rest)
     if _CLAUSE_WORD.search(rest) and not titled:
         return None
+    placed = _in_place_of_category(question, rest, earlier) if _names_a_category(rest) else None
+    if placed is not None:
+        return placed
     wanted = [m for m in _words(rest) if m.group(0).lower().strip("'-/") not in ASPECT_WORDS]
     # Neither an aspect word nor a preposition alone names anything ("after how long?").
     if all(m.group(0).lower() in _PREPOSITION_WORDS for m in wanted):
@@ -533,6 +537,63 @@ def _with_setting(question: str, leading: re.Match[str] | None, earlier: str) ->
         return None  # in a message of several sentences, where the setting goes is a guess
     setting = question[leading.start("word") :].strip().rstrip("?.! ")
     return f"{earlier[:start]} {setting}{earlier[start:]}"
+
+
+# What links a kidney-function category to the question before it ("if", "in", "w/ the"), and whom it qualifies
+# after it ("ESRD pts").
+_CATEGORY_LINK = re.compile(
+    rf"\b(?P<word>if|when|{_PREPOSITIONS}|w/?|among)\s+(?:(?:{'|'.join(sorted(_DETERMINERS))})\s+)?$", re.IGNORECASE
+)
+_CATEGORY_PEOPLE = re.compile(r"\s+(?:patients?|pts?)\b", re.IGNORECASE)
+
+
+# Words a phrase that names a kidney-function category may hold besides it ("with the eGFR at 50 mL/min"). Not whom
+# it qualifies: "a patient with eGFR 45" takes the place of "a patient on hemodialysis" by the rules of
+# `substitute`, patient for patient.
+_CATEGORY_WORDS = frozenset({*_PREPOSITION_WORDS, *_DETERMINERS, "w", "ml", "min"})
+
+
+def _names_a_category(phrase: str) -> bool:
+    """Whether `phrase` names a kidney-function category (`qa.kidney`), or a value of a measure that grades them,
+    and nothing else: "an overdose with normal kidneys" names an overdose too, for `substitute` to place."""
+    named = [(c.start, c.end) for c in categories(phrase)] + [m.span() for m in MEASURED.finditer(phrase)]
+    if not named:
+        return False
+    kept, at = [], 0
+    for start, end in sorted(named):
+        kept.append(phrase[at:start])
+        at = max(at, end)
+    kept.append(phrase[at:])
+    others = _words(" ".join(kept))
+    return all(w.group(0).lower() in _CATEGORY_WORDS or any(c.isdigit() for c in w.group(0)) for w in others)
+
+
+def _in_place_of_category(question: str, phrase: str, earlier: str) -> str | None:
+    """`earlier` with the follow-up's kidney-function category (`qa.kidney`: "and in ESKD?") in place of the one
+    it names, with what links that one to the question where the follow-up types its own preposition ("is HD useful
+    if kidneys are normal?" -> "is HD useful in ESKD?"), or added as a setting where it names none and the
+    follow-up opens with a preposition ("with normal kidneys?"). A value of a measure the categories grade ("and
+    for eGFR 50?") takes a category's place too. None otherwise, for the rules of `substitute` to place it: "what
+    about patients on dialysis?" after "baclofen dosing eGFR 45" stands for the measure's value.
+    Meaning cannot place one category for another: "ESKD" and "kidneys are normal" are far apart in the model's
+    vectors."""
+    typed = _PREPOSITION.match(question)
+    named = categories(earlier)
+    if not named:
+        if typed is None or MEASURED.search(earlier) or not categories(phrase):
+            return None
+        return _with_setting(question, typed, earlier)
+    start, end = named[0].start, named[0].end
+    people = _CATEGORY_PEOPLE.match(earlier, end)
+    end = people.end() if people else end
+    link = _CATEGORY_LINK.search(earlier, 0, start)
+    if typed is not None and not phrase.lower().startswith(f"{typed.group('word').lower()} "):
+        phrase = f"{typed.group('word')} {phrase}"
+    if link is not None and (typed is not None or link.group("word").lower() in ("if", "when")):
+        # The follow-up's own preposition, or "in" in place of a clause's "if": "if kidneys are normal" -> "in ESKD".
+        start = link.start()
+        phrase = phrase if typed is not None else f"in {phrase}"
+    return f"{earlier[:start]}{phrase}{earlier[end:]}"
 
 
 def _numbered_alike(subject: str, earlier: str, span: tuple[int, int]) -> tuple[int, int]:

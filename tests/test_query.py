@@ -670,6 +670,50 @@ def test_a_bare_prepositional_phrase_is_a_substitute_or_a_setting(question: str,
     assert resolve_followup(question, [earlier], similar=lambda p, parts: [0.1] * len(parts)) == (expected, True)
 
 
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        # A kidney-function category in place of another (`qa.kidney`), whole, with what links it to the question.
+        (
+            "and in ESKD?",
+            "is HD useful for baclofen OD if kidneys are normal?",
+            "is HD useful for baclofen OD in ESKD?",
+        ),
+        (
+            "and with moderately reduced kidney function?",
+            "baclofen dose in ESRD?",
+            "baclofen dose with moderately reduced kidney function?",
+        ),
+        ("what about on dialysis?", "apixaban dose in severe renal impairment", "apixaban dose on dialysis"),
+        ("and normal kidneys?", "gabapentin half-life in ESRD pts", "gabapentin half-life in normal kidneys"),
+        (
+            "and in CKD 3?",
+            "what dose of baclofen caused toxicity in HD patients?",
+            "what dose of baclofen caused toxicity in CKD 3?",
+        ),
+        ("and in ESKD?", "is baclofen safe in AKI?", "is baclofen safe in ESKD?"),
+        # A value of a measure the categories grade stands for the category too.
+        (
+            "and for eGFR 50?",
+            "what's the renal dose of baclofen on PD?",
+            "what's the renal dose of baclofen for eGFR 50?",
+        ),
+        # None in the earlier question: the category is a setting, added.
+        (
+            "with normal kidneys?",
+            "how much baclofen is removed by dialysis in an overdose?",
+            "how much baclofen is removed by dialysis in an overdose with normal kidneys?",
+        ),
+    ],
+)
+def test_a_kidney_function_category_takes_the_place_of_the_one_asked_before(
+    question: str, earlier: str, expected: str
+) -> None:
+    # Meaning would pick another part: "ESKD" and "kidneys are normal" are far apart in the model's vectors.
+    similar = lambda p, parts: [0.9 if i == 0 else 0.1 for i in range(len(parts))]  # noqa: E731
+    assert resolve_followup(question, [earlier], similar=similar) == (expected, True)
+
+
 def test_a_phrase_in_place_of_another_prepositions_phrase_replaces_it_whole() -> None:
     # "renal" is the part closest to "HD"; with its preposition it goes, and so does the rest of its phrase:
     # not "... on HD failure?".

@@ -9,13 +9,9 @@ last whose range meets it; nothing else moves. A measure is the word written jus
 clinicians both write it; a number with no such word, or a measure the question does not state, changes nothing.
 Units are not read: a measure is written with one unit within a page, and two ranges that overlap never conflict.
 
-Kidney function is also named by category: a clinician asks for "the dose in ESRD" or "in moderate renal
-impairment", and a dosing source states the category's range ("eGFR <30 mL/min/1.73m²", "CrCl 30-59 mL/min").
-`KIDNEY_CATEGORIES` reads each named category as its range of the measures the categories are defined on, so that
-"what is the baclofen dose in ESRD?" is not answered with the sentence for eGFR 30-60. The bands are the published
-ones (KDIGO 2012 GFR categories; FDA, "Pharmacokinetics in Patients with Impaired Renal Function", 2024: normal
->= 90, mild 60-89, moderate 30-59, severe 15-29, kidney failure < 15 or on dialysis): clinical vocabulary of every
-corpus, as `qa.abbreviations` is, not words of any page or question.
+Kidney function is also named by category ("in ESRD", "moderate renal impairment"): `qa.kidney` reads each as its
+band, a range of each measure the categories are defined on, so that "what is the baclofen dose in ESRD?" is not
+answered with the sentence for eGFR 30-60.
 """
 
 from __future__ import annotations
@@ -26,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qa import kidney
 from qa.records import Candidate
 from qa.text import FUNCTION_WORDS, folded
 
@@ -68,60 +65,9 @@ class Interval:
         return True
 
 
-# A kidney-function category as clinicians and dosing sources name it, and its range of GFR (mL/min/1.73m², or mL/min
-# of creatinine clearance): see the module's docstring. Dialysis names the last category only where it is the
-# patient's state ("on dialysis", "dialysis patients"), not a treatment asked about ("is it dialyzable?"); acute
-# kidney failure has no GFR category.
-_KIDNEY = r"(?:renal|kidney)"
-_IMPAIRED = (
-    rf"(?:(?:reduced|impaired|decreased)\s+)?{_KIDNEY}\s+(?:impairment|function|disease|insufficiency|dysfunction)"
-)
-_CKD = r"(?:CKD|chronic\s+kidney\s+disease)"
-_DIALYSIS = r"(?:(?:hemo|haemo|peritoneal\s+)?dialysis|HD|PD|RRT|CRRT|renal\s+replacement\s+therapy)"
-
-
-def _category(pattern: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE)
-
-
-KIDNEY_CATEGORIES: tuple[tuple[re.Pattern[str], Interval], ...] = (
-    (
-        _category(
-            rf"ESRD|ESKD|end[\s-]+stage\s+{_KIDNEY}(?:\s+(?:disease|failure))?|(?<!acute\s){_KIDNEY}\s+failure"
-            rf"|(?:on|receiving|undergoing|requiring|needing)\s+{_DIALYSIS}|(?:hemo|haemo)?dialysis\s+(?:patients?|pts?)"
-            rf"|{_CKD}\s*(?:stage\s*)?(?:5|G5|V)|stage\s*(?:5|V)\s+{_CKD}"
-        ),
-        Interval(0.0, 15.0, high_open=True),
-    ),
-    (
-        _category(
-            rf"severe(?:ly)?\s+{_IMPAIRED}|severe\s+{_CKD}|{_CKD}\s*(?:stage\s*)?(?:4|G4|IV)|stage\s*(?:4|IV)\s+{_CKD}"
-        ),
-        Interval(15.0, 30.0, high_open=True),
-    ),
-    (
-        _category(
-            rf"moderate(?:ly)?\s+{_IMPAIRED}|moderate\s+{_CKD}|{_CKD}\s*(?:stage\s*)?(?:3[ab]?|G3[ab]?|III)"
-            rf"|stage\s*(?:3[ab]?|III)\s+{_CKD}"
-        ),
-        Interval(30.0, 60.0, high_open=True),
-    ),
-    (_category(rf"mild(?:ly)?\s+{_IMPAIRED}|mild\s+{_CKD}"), Interval(60.0, 90.0, high_open=True)),
-    (
-        _category(
-            rf"normal\s+{_KIDNEY}\s+(?:function|clearance)|(?:normal|healthy|working)\s+kidneys"
-            r"|kidneys\s+(?:are|were|is)\s+(?:normal|fine|working|healthy)"
-        ),
-        Interval(90.0, math.inf),
-    ),
-)
-# The measures the categories are ranges of, by their word (lower case) as `stated` reads it.
-KIDNEY_MEASURES = ("egfr", "gfr", "crcl", "clcr")
-
-
 def stated(text: str) -> dict[str, list[Interval]]:
     """The ranges `text` states, by measure (its word, lower case): "eGFR <30" gives {"egfr": [(-inf, 30)]}, and
-    "in ESRD" gives the range of kidney failure for each of `KIDNEY_MEASURES`.
+    "in ESRD" gives the band of kidney failure for each of `qa.kidney.MEASURES`.
 
     A year or a list's number does not count: its word is a function word ("in 2004", "of 13") or a value a
     measure's word does not precede."""
@@ -133,10 +79,10 @@ def stated(text: str) -> dict[str, list[Interval]]:
         interval = _interval(match.group("compare"), match.group("low"), match.group("high"), match.group("after"))
         if interval is not None:
             found.setdefault(measure, []).append(interval)
-    for pattern, interval in KIDNEY_CATEGORIES:
-        if pattern.search(text):
-            for measure in KIDNEY_MEASURES:
-                found.setdefault(measure, []).append(interval)
+    for low, high in dict.fromkeys(c.band for c in kidney.categories(text) if c.band is not None):
+        band = Interval(low, high, high_open=not math.isinf(high))
+        for measure in kidney.MEASURES:
+            found.setdefault(measure, []).append(band)
     return found
 
 
