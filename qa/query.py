@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from qa.bm25 import stems
 from qa.drugs import MAX_WORDS, drug_names, is_drug_name
 from qa.kidney import MEASURED, categories
+from qa.regimen import regimen
 from qa.text import FUNCTION_WORDS, folded, run_together, word_matches
 
 # Abbreviations clinicians type, expanded for both BM25 and the embedding model. Corpus-defined ones
@@ -429,6 +430,7 @@ def substitute(
     if _CLAUSE_WORD.search(rest) and not titled:
         return None
     placed = _in_place_of_category(question, rest, earlier) if _names_a_category(rest) else None
+    placed = placed or _in_place_of_regimen(rest, earlier)
     if placed is not None:
         return placed
     wanted = [m for m in _words(rest) if m.group(0).lower().strip("'-/") not in ASPECT_WORDS]
@@ -559,13 +561,44 @@ def _names_a_category(phrase: str) -> bool:
     named = [(c.start, c.end) for c in categories(phrase)] + [m.span() for m in MEASURED.finditer(phrase)]
     if not named:
         return False
-    kept, at = [], 0
-    for start, end in sorted(named):
-        kept.append(phrase[at:start])
-        at = max(at, end)
-    kept.append(phrase[at:])
-    others = _words(" ".join(kept))
+    others = _words(_without(phrase, named))
     return all(w.group(0).lower() in _CATEGORY_WORDS or any(c.isdigit() for c in w.group(0)) for w in others)
+
+
+def _in_place_of_regimen(phrase: str, earlier: str) -> str | None:
+    """`earlier` with the dose and how often (`qa.regimen`) that `phrase` names and nothing else ("10 mg tid",
+    "twice daily") each in place of the one of its kind ("and 10 mg tid?" after "is baclofen 5 mg bid safe?");
+    how often, where `earlier` writes none, right after its dose. None where the phrase names more, or a dose
+    where `earlier` writes none: the rules of `substitute` place those."""
+    typed = regimen(phrase)
+    parts = [span for span in (typed.dose, typed.frequency) if span is not None]
+    others = [w for w in _without(phrase, parts).split() if w.lower() not in _DETERMINERS]
+    if not parts or others:
+        return None
+    asked = regimen(earlier)
+    changes = []
+    for now, before in ((typed.dose, asked.dose), (typed.frequency, asked.frequency)):
+        if now is None:
+            continue
+        if before is not None:
+            changes.append((before, phrase[slice(*now)]))
+        elif now == typed.frequency and asked.dose is not None:
+            changes.append(((asked.dose[1], asked.dose[1]), f" {phrase[slice(*now)]}"))
+        else:
+            return None
+    for (start, end), words in sorted(changes, reverse=True):
+        earlier = f"{earlier[:start]}{words}{earlier[end:]}"
+    return earlier
+
+
+def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """`text` with the parts at `spans` (which do not overlap) left out, a space in place of each."""
+    kept, at = [], 0
+    for start, end in sorted(spans):
+        kept.append(text[at:start])
+        at = max(at, end)
+    kept.append(text[at:])
+    return " ".join(kept)
 
 
 def _in_place_of_category(question: str, phrase: str, earlier: str) -> str | None:

@@ -714,6 +714,32 @@ def test_a_kidney_function_category_takes_the_place_of_the_one_asked_before(
     assert resolve_followup(question, [earlier], similar=similar) == (expected, True)
 
 
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        # A dose and how often it is taken (`qa.regimen`): each takes the place of its own kind.
+        ("and 10 mg tid?", "is baclofen 5 mg bid safe in CKD?", "is baclofen 10 mg tid safe in CKD?"),
+        ("what about tid?", "is baclofen 5 mg bid safe in CKD?", "is baclofen 5 mg tid safe in CKD?"),
+        (
+            "and twice daily?",
+            "can I give baclofen 5 mg once daily in ESRD?",
+            "can I give baclofen 5 mg twice daily in ESRD?",
+        ),
+        (
+            "what about 2.5 mg bid?",
+            "is apixaban 5 mg twice daily right for her?",
+            "is apixaban 2.5 mg bid right for her?",
+        ),
+        ("and 100 mg daily?", "gabapentin 300 mg tid in CKD 3?", "gabapentin 100 mg daily in CKD 3?"),
+        # How often, where only a dose was asked: it goes with the dose.
+        ("and q8h?", "is 10 mg of baclofen ok in CKD?", "is 10 mg q8h of baclofen ok in CKD?"),
+    ],
+)
+def test_a_dose_and_how_often_take_the_place_of_those_asked_before(question: str, earlier: str, expected: str) -> None:
+    similar = lambda p, parts: [0.9 if i == 0 else 0.1 for i in range(len(parts))]  # noqa: E731
+    assert resolve_followup(question, [earlier], similar=similar) == (expected, True)
+
+
 def test_a_phrase_in_place_of_another_prepositions_phrase_replaces_it_whole() -> None:
     # "renal" is the part closest to "HD"; with its preposition it goes, and so does the rest of its phrase:
     # not "... on HD failure?".
