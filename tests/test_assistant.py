@@ -225,6 +225,16 @@ def test_followup_on_an_overdose_cites_the_teaching_note(assistant: Assistant) -
     assert "baclofen" in answer.query.lower()
 
 
+def test_a_followup_naming_another_kidney_category_asks_about_it_in_place_of_the_first(
+    assistant: Assistant,
+) -> None:
+    # `qa.kidney`: "ESKD" takes the place of "if kidneys are normal" (before: "if ESKD are normal"); the answer
+    # reads that population's sentences first (`qa.answer.quantities`).
+    answer = assistant.ask("and in ESKD?", ["is HD useful for baclofen OD if kidneys are normal?"])
+    assert answer.query == "is HD useful for baclofen OD in ESKD?"
+    assert not answer.abstained and "normal kidney function" not in answer.bottom_line[0].text
+
+
 def test_messy_question_with_typos_is_answered_from_the_qa_page(assistant: Assistant) -> None:
     answer = assistant.ask(MESSY)
     assert not answer.abstained
