@@ -566,18 +566,18 @@ def _names_a_category(phrase: str) -> bool:
 
 
 def _in_place_of_regimen(phrase: str, earlier: str) -> str | None:
-    """`earlier` with the dose and how often (`qa.regimen`) that `phrase` names and nothing else ("10 mg tid",
-    "twice daily") each in place of the one of its kind ("and 10 mg tid?" after "is baclofen 5 mg bid safe?");
-    how often, where `earlier` writes none, right after its dose. None where the phrase names more, or a dose
-    where `earlier` writes none: the rules of `substitute` place those."""
+    """`earlier` with the dose, route and frequency (`qa.regimen`) that `phrase` names and nothing else ("10 mg
+    tid", "intrathecal", "twice daily") each in place of the one of its kind ("and 10 mg tid?" after "is baclofen
+    5 mg bid safe?"); how often, where `earlier` writes none, right after its dose. None where the phrase names
+    more, or a dose or route where `earlier` writes none: the rules of `substitute` place those."""
     typed = regimen(phrase)
-    parts = [span for span in (typed.dose, typed.frequency) if span is not None]
+    parts = [span for span in typed.parts() if span is not None]
     others = [w for w in _without(phrase, parts).split() if w.lower() not in _DETERMINERS]
     if not parts or others:
         return None
     asked = regimen(earlier)
     changes = []
-    for now, before in ((typed.dose, asked.dose), (typed.frequency, asked.frequency)):
+    for now, before in zip(typed.parts(), asked.parts(), strict=True):
         if now is None:
             continue
         if before is not None:

@@ -1,10 +1,12 @@
-"""A dose and how often it is taken, as prescriptions and clinicians write them ("5 mg bid", "2.5 mg twice daily").
+"""A dose, how it is given and how often, as prescriptions and clinicians write them ("5 mg PO bid", "2.5 mg twice
+daily").
 
 A follow-up that changes the regimen ("and 10 mg tid?" after "is baclofen 5 mg bid safe in CKD?") names parts that
 meaning cannot place: "tid" and "bid" are two short strings to the embedding model, and a number is a number. Each
-part takes the place of its own kind (`qa.query.substitute`): the dose the dose, how often how often. The
-abbreviations are the standard Latin ones of prescriptions (bid, tid, qid, qd, qhs, prn, q8h): clinical
-vocabulary of every corpus, as `qa.kidney`'s categories are.
+part takes the place of its own kind (`qa.query.substitute`): the dose the dose, the route the route ("and
+intrathecal?" after "what is the oral dose of baclofen?"), how often how often. The abbreviations are the standard
+ones of prescriptions (bid, tid, qd, q8h, PO, IV, IM): clinical vocabulary of every corpus, as `qa.kidney`'s
+categories are.
 """
 
 from __future__ import annotations
@@ -28,17 +30,31 @@ FREQUENCY = re.compile(
     re.IGNORECASE,
 )
 
+# How it is given: the words, and the prescription abbreviations as clinicians type them ("iv", "po"); "IM", "SC",
+# "SQ" and "SL" only in capitals ("im" is "I'm" typed without its apostrophe), and neither "IT" nor "PR" ("it",
+# "pr").
+ROUTE = re.compile(
+    r"(?<![\w-])(?:(?i:oral(?:ly)?|by\s+mouth|p\.?o\.?|i\.?v\.?|intravenous(?:ly)?|intramuscular(?:ly)?"
+    r"|subcutaneous(?:ly)?|intrathecal(?:ly)?|sublingual(?:ly)?|transdermal(?:ly)?|intranasal(?:ly)?|rectal(?:ly)?"
+    r"|topical(?:ly)?|inhaled)|IM|SC|SQ|SL)(?![\w-])"
+)
+
 
 @dataclass(frozen=True)
 class Regimen:
-    """Where a text writes a dose and how often (`start`, `end` of each), None for a part it does not write."""
+    """Where a text writes a dose, how it is given and how often (`start`, `end` of each), None for a part it does
+    not write."""
 
     dose: tuple[int, int] | None
+    route: tuple[int, int] | None
     frequency: tuple[int, int] | None
+
+    def parts(self) -> tuple[tuple[int, int] | None, ...]:
+        """The three, in the order a prescription writes them."""
+        return (self.dose, self.route, self.frequency)
 
 
 def regimen(text: str) -> Regimen:
-    """The first dose and the first frequency `text` writes."""
-    dose = DOSE.search(text)
-    frequency = FREQUENCY.search(text)
-    return Regimen(dose.span() if dose else None, frequency.span() if frequency else None)
+    """The first dose, route and frequency `text` writes."""
+    found = (pattern.search(text) for pattern in (DOSE, ROUTE, FREQUENCY))
+    return Regimen(*(match.span() if match else None for match in found))

@@ -731,6 +731,10 @@ def test_a_kidney_function_category_takes_the_place_of_the_one_asked_before(
             "is apixaban 2.5 mg bid right for her?",
         ),
         ("and 100 mg daily?", "gabapentin 300 mg tid in CKD 3?", "gabapentin 100 mg daily in CKD 3?"),
+        # How it is given, in place of how it was asked.
+        ("and intrathecal?", "what is the oral dose of baclofen?", "what is the intrathecal dose of baclofen?"),
+        ("and po?", "what is the iv dose of apixaban?", "what is the po dose of apixaban?"),
+        ("what about 10 mg IV?", "is 5 mg PO of drug X safe?", "is 10 mg IV of drug X safe?"),
         # How often, where only a dose was asked: it goes with the dose.
         ("and q8h?", "is 10 mg of baclofen ok in CKD?", "is 10 mg q8h of baclofen ok in CKD?"),
     ],

@@ -39,5 +39,23 @@ def test_words_that_only_start_like_a_frequency_are_none(text: str) -> None:
 @given(st.text(max_size=60))
 def test_the_parts_found_lie_in_the_text(text: str) -> None:
     found = regimen(text)
-    for span in (found.dose, found.frequency):
+    for span in (found.dose, found.route, found.frequency):
         assert span is None or 0 <= span[0] < span[1] <= len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "route"),
+    [
+        ("what is the oral dose of baclofen?", "oral"),
+        ("5 mg PO bid", "PO"),
+        ("the iv dose", "iv"),
+        ("given intravenously", "intravenously"),
+        ("10 mg IM once", "IM"),
+        ("by nebulizer", None),  # a device, not a route of a prescription's words
+        ("im on baclofen", None),  # "I'm", typed without its apostrophe
+        ("is it safe?", None),
+    ],
+)
+def test_the_route_is_found_as_written(text: str, route: str | None) -> None:
+    found = regimen(text).route
+    assert (text[slice(*found)] if found else None) == route
