@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.cases import PERSON_NOUNS, about_patient, described_patient
+from qa.cases import PERSON_NOUNS, about_patient, described_document, described_patient
 
 
 @pytest.mark.parametrize(
@@ -88,3 +88,30 @@ def test_every_person_noun_after_the_is_read_as_the_patient(noun: str, tail: str
     question = f"was the {noun} {tail}"
     reading = about_patient(question, "67-year-old man")
     assert reading is not None and reading.startswith("was the 67-year-old man")
+
+
+@pytest.mark.parametrize(
+    ("question", "texts", "expected"),
+    [
+        # "case report" is held by one document of those retrieved: the description names it.
+        (
+            "what did the case report conclude?",
+            {"a": "In a recently published case report, HD was used.", "b": "HD clears it."},
+            "a",
+        ),
+        # Held by two, or by none, it names neither; one word alone ("the study") is no description of one.
+        ("what did the case report conclude?", {"a": "One case report.", "b": "Another case report."}, None),
+        (
+            "what did the clinical trial show?",
+            {"a": "In a recently published case report.", "b": "HD clears it."},
+            None,
+        ),
+        ("what did the study find?", {"a": "The study found it.", "b": "HD clears it."}, None),
+        # Words apart are not the phrase.
+        ("what did the case report conclude?", {"a": "The report of a case.", "b": "HD clears it."}, None),
+    ],
+)
+def test_a_definite_description_names_the_one_document_that_holds_it(
+    question: str, texts: dict[str, str], expected: str | None
+) -> None:
+    assert described_document(question, list(texts.items())) == expected
