@@ -22,7 +22,9 @@ import pytest
 
 import qa.ingest
 from qa.answer.onnx_reader import export_readers
+from qa.assistant import Assistant
 from qa.embedding import Embedder, onnx_installed, resolve_model
+from qa.settings import Settings
 
 _REAL_EXPORT = Embedder.export_for_answering
 
@@ -41,6 +43,21 @@ def load_bench() -> Callable[[str], ModuleType]:
         return module
 
     return load
+
+
+@pytest.fixture(scope="session")
+def assistant_over(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path, int], Assistant]:
+    """An assistant over a fixture folder of `documents` documents, ingested whole into a home of its own (the
+    other field's corpus, the kidney-dosing page)."""
+
+    def build(folder: Path, documents: int) -> Assistant:
+        home = tmp_path_factory.mktemp(folder.name)
+        settings = Settings(index_dir=home / "index", cache_dir=home / "cache", corpus_dir=folder)
+        report = qa.ingest.ingest([folder], settings)
+        assert report.skipped == () and report.documents == documents
+        return Assistant.load(settings.index_dir, settings)
+
+    return build
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from qa.assistant import Assistant
-from qa.ingest import ingest
-from qa.settings import REPO_ROOT, Settings
+from qa.settings import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -18,12 +20,8 @@ OUTSIDE = "a sentence stating no range of kidney function ranks above the band's
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    home = tmp_path_factory.mktemp("kidney-dosing")
-    settings = Settings(index_dir=home / "index", cache_dir=home / "cache", corpus_dir=KIDNEY_DOSING)
-    report = ingest([KIDNEY_DOSING], settings)
-    assert report.skipped == () and report.documents == 1
-    return Assistant.load(settings.index_dir, settings)
+def assistant(assistant_over: Callable[[Path, int], Assistant]) -> Assistant:
+    return assistant_over(KIDNEY_DOSING, 1)
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,13 @@ end to end with the real model: brand names found through the drug vocabulary, f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from qa.assistant import Assistant
-from qa.ingest import ingest
-from qa.settings import REPO_ROOT, Settings
+from qa.settings import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -17,12 +19,8 @@ ALBUTEROL = "asthma/albuterol-reliever.md"
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    home = tmp_path_factory.mktemp("other-field")
-    settings = Settings(index_dir=home / "index", cache_dir=home / "cache", corpus_dir=OTHER_FIELD)
-    report = ingest([OTHER_FIELD], settings)
-    assert report.skipped == () and report.documents == 5
-    return Assistant.load(settings.index_dir, settings)
+def assistant(assistant_over: Callable[[Path, int], Assistant]) -> Assistant:
+    return assistant_over(OTHER_FIELD, 5)
 
 
 def cited(answer) -> list[str]:  # type: ignore[no-untyped-def]
