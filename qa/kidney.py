@@ -11,8 +11,8 @@ The bands are the published ones (KDIGO 2012 GFR categories; FDA, "Pharmacokinet
 Function", 2024): normal >= 90, mild 60-89, moderate 30-59, severe 15-29, kidney failure < 15 or on dialysis, in
 mL/min/1.73m² of GFR or mL/min of creatinine clearance. "Severe" is read as below 30: dosing sources write it so
 ("avoid in severe renal impairment (CrCl <30 mL/min)"), kidney failure included, and a sentence about it answers
-a question about ESRD. Clinical vocabulary of every corpus, as
-`qa.abbreviations`' built-in abbreviations are, not words of any page or question.
+a question about ESRD. Clinical vocabulary of every corpus, as `qa.query`'s built-in abbreviations are, not words
+of any page or question.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ _DIALYSIS = r"(?:(?:hemo|haemo|peritoneal\s+)?dialysis|HD|PD|RRT|CRRT|renal\s+re
 _NAMES = (
     (
         rf"ESRD|ESKD|end[\s-]+stage\s+{_KIDNEY}(?:\s+(?:disease|failure))?|(?<!acute\s){_KIDNEY}\s+failure"
-        rf"|(?:on|receiving|undergoing|requiring|needing)\s+{_DIALYSIS}|(?:(?:hemo|haemo)?dialysis|HD|PD)\s+(?:patients?|pts?)"
+        rf"|(?:on|receiving|undergoing|requiring|needing)\s+{_DIALYSIS}"
+        rf"|(?:(?:hemo|haemo)?dialysis|HD|PD)\s+(?:patients?|pts?)"
         rf"|{_CKD}\s*(?:stage\s*)?(?:5|G5|V)|stage\s*(?:5|V)\s+{_CKD}",
         0.0,
         15.0,

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 _NUMBER = r"\d+(?:[.,]\d+)?"
 # A dose: a number or a range and its unit ("5 mg", "2.5mg", "500 mcg", "10-20 units", "0.5 mg/kg", "<10 mg").
 DOSE = re.compile(
-    rf"(?<![\w.,<>\u2264\u2265-])[<>\u2264\u2265]?\s*{_NUMBER}(?:\s*(?:-|\u2013|to)\s*{_NUMBER})?\s*(?:mg|mcg|µg|ug|g|ml|mL|units?|IU|mmol|mEq)(?:/kg)?"
-    r"(?![\w/])",
+    rf"(?<![\w.,<>\u2264\u2265-])[<>\u2264\u2265]?\s*{_NUMBER}(?:\s*(?:-|\u2013|to)\s*{_NUMBER})?"
+    r"\s*(?:mg|mcg|µg|ug|g|ml|mL|units?|IU|mmol|mEq)(?:/kg)?(?![\w/])",
     re.IGNORECASE,
 )
 # How often: "bid", "b.i.d.", "q8h", "q 12 hours", "every 8 hours", "twice daily", "three times a day", "at bedtime".
