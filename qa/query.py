@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from qa.bm25 import stems
 from qa.drugs import MAX_WORDS, drug_names, is_drug_name
 from qa.kidney import MEASURED, categories
-from qa.regimen import regimen
+from qa.regimen import regimen, shouted
 from qa.text import FUNCTION_WORDS, folded, run_together, word_matches
 
 # Abbreviations clinicians type, expanded for both BM25 and the embedding model. Corpus-defined ones
@@ -171,7 +171,7 @@ ASPECT_WORDS = ASPECT_WORDS | {
     short for short, long in BUILTIN_ABBREVIATIONS.items() if all(w in ASPECT_WORDS for w in long.split())
 }
 _FOLLOWUP_START = re.compile(
-    r"^\s*(and|also|any|what about|how about|what if|but|so|then|ok(ay)?|in|for|with|during|after|before|same|"
+    r"^\s*(and|also|any|what about|how about|what if|but|so|then|ok(ay)?|in|for|with|during|after|before|same|ditto|"
     r"is it|does it|can it|should it|was it|will it|would it|are they|do they|what dose|which dose)\b",
     re.IGNORECASE,
 )
@@ -269,10 +269,17 @@ _SUBSTITUTE_OPENER = re.compile(
     rf"^\s*(?:and|what about|how about|same (?:for|in|with)|but (?:for|in|with)|{_PREPOSITIONS})\b",
     re.IGNORECASE,
 )
-# "what if she's on PD instead?": the patient put in another setting, a prepositional phrase.
+# "what if she's on PD instead?", "what if on PD?": the patient put in another setting, a prepositional phrase.
 _WHAT_IF_PUT = re.compile(
-    r"^\s*(?:and\s+|but\s+)?what if\s+(?:she|he|they|it|the patient|the pt|pt)(?:['\u2019]s|['\u2019]re|\s+is|\s+are|"
-    rf"\s+was|\s+were)\s+(?P<phrase>(?:{_PREPOSITIONS})\b.*?)(?:\s+instead)?[\s?.!]*$",
+    r"^\s*(?:and\s+|but\s+)?what if\s+(?:(?:she|he|they|it|the patient|the pt|pt)(?:['\u2019]s|['\u2019]re|\s+is|"
+    rf"\s+are|\s+was|\s+were)\s+)?(?P<phrase>(?:{_PREPOSITIONS})\b.*?)(?:\s+instead)?[\s?.!]*$",
+    re.IGNORECASE,
+)
+# "same question for CKD 3", "same q but with normal kidneys", "ditto for eGFR 45": the earlier question asked again
+# with a prepositional phrase, which names a part in place of another as "for CKD 3?" alone does.
+_ASKED_AGAIN = re.compile(
+    r"^\s*(?:and\s+|but\s+)?(?:(?:the\s+)?same(?:\s+(?:question|q|qn|thing|one))?(?:\s+again)?|ditto)[\s,;:-]*"
+    rf"(?:but\s+)?(?P<phrase>(?:{_PREPOSITIONS})\b.*?)[\s?.!]*$",
     re.IGNORECASE,
 )
 # A clause ("and if the kidneys are normal?") adds a condition to the earlier question; it names no substitute.
@@ -415,8 +422,8 @@ def substitute(
     (`qa.drugs`), where it is the dose asked about. A number typed alone ("and 20?") takes the place of the earlier
     question's one number ("... with an eGFR of 40?").
     """
-    putting = _WHAT_IF_PUT.match(question)
-    if putting:  # "what if she's on PD instead?" asks "and on PD?"
+    putting = _WHAT_IF_PUT.match(question) or _ASKED_AGAIN.match(question)
+    if putting:  # "what if she's on PD instead?" and "same question for PD" ask "and on PD?", "and for PD?"
         question = putting.group("phrase")
     if not _SUBSTITUTE_OPENER.match(question):
         return None
@@ -430,7 +437,7 @@ def substitute(
     if _CLAUSE_WORD.search(rest) and not titled:
         return None
     placed = _in_place_of_category(question, rest, earlier) if _names_a_category(rest) else None
-    placed = placed or _in_place_of_regimen(rest, earlier)
+    placed = placed or _in_place_of_regimen(rest, earlier, capitals=not shouted(question))
     if placed is not None:
         return placed
     wanted = [m for m in _words(rest) if m.group(0).lower().strip("'-/") not in ASPECT_WORDS]
@@ -565,14 +572,17 @@ def _names_a_category(phrase: str) -> bool:
     return all(w.group(0).lower() in _CATEGORY_WORDS or any(c.isdigit() for c in w.group(0)) for w in others)
 
 
-def _in_place_of_regimen(phrase: str, earlier: str) -> str | None:
+def _in_place_of_regimen(phrase: str, earlier: str, *, capitals: bool = True) -> str | None:
     """`earlier` with the dose, route and frequency (`qa.regimen`) that `phrase` names and nothing else ("10 mg
     tid", "intrathecal", "twice daily") each in place of the one of its kind ("and 10 mg tid?" after "is baclofen
-    5 mg bid safe?"); how often, where `earlier` writes none, right after its dose. None where the phrase names
-    more, or a dose or route where `earlier` writes none: the rules of `substitute` place those."""
-    typed = regimen(phrase)
+    5 mg bid safe?"); how often, where `earlier` writes none, right after its dose. Its other words must be
+    function words or words `earlier` has ("what about IT baclofen?" after "oral baclofen dose?"). None where the
+    phrase names more, or a dose or route where `earlier` writes none: the rules of `substitute` place those.
+    `capitals`: whether the question the phrase is cut from is not all capitals (`qa.regimen.regimen`)."""
+    typed = regimen(phrase, capitals=capitals)
     parts = [span for span in typed.parts() if span is not None]
-    others = [w for w in _without(phrase, parts).split() if w.lower() not in _DETERMINERS]
+    known = FUNCTION_WORDS | _DETERMINERS | {m.group(0).lower() for m in word_matches(earlier)}
+    others = [m.group(0) for m in word_matches(_without(phrase, parts)) if m.group(0).lower() not in known]
     if not parts or others:
         return None
     asked = regimen(earlier)

@@ -31,12 +31,12 @@ FREQUENCY = re.compile(
 )
 
 # How it is given: the words, and the prescription abbreviations as clinicians type them ("iv", "po"); "IM", "SC",
-# "SQ" and "SL" only in capitals ("im" is "I'm" typed without its apostrophe), and neither "IT" nor "PR" ("it",
-# "pr").
+# "SQ", "SL", "IT" (intrathecal) and "PR" (rectal) only in capitals ("im" is "I'm" typed without its apostrophe, "it"
+# a pronoun), and those only in a text that is not all capitals ("IS IT SAFE?"): `regimen`.
 ROUTE = re.compile(
     r"(?<![\w-])(?:(?i:oral(?:ly)?|by\s+mouth|p\.?o\.?|i\.?v\.?|intravenous(?:ly)?|intramuscular(?:ly)?"
     r"|subcutaneous(?:ly)?|intrathecal(?:ly)?|sublingual(?:ly)?|transdermal(?:ly)?|intranasal(?:ly)?|rectal(?:ly)?"
-    r"|topical(?:ly)?|inhaled)|IM|SC|SQ|SL)(?![\w-])"
+    r"|topical(?:ly)?|inhaled)|(?P<capitals>IM|SC|SQ|SL|IT|PR))(?![\w-])"
 )
 
 
@@ -54,7 +54,16 @@ class Regimen:
         return (self.dose, self.route, self.frequency)
 
 
-def regimen(text: str) -> Regimen:
-    """The first dose, route and frequency `text` writes."""
-    found = (pattern.search(text) for pattern in (DOSE, ROUTE, FREQUENCY))
+def shouted(text: str) -> bool:
+    """Whether `text` is written in capitals only, where "IT" is a pronoun."""
+    return not any(c.islower() for c in text)
+
+
+def regimen(text: str, *, capitals: bool | None = None) -> Regimen:
+    """The first dose, route and frequency `text` writes. `capitals` says whether the routes written only in
+    capitals count ("IT"); by default, where `text` is not `shouted`. A phrase cut from a question ("IT" of "what
+    about IT?") is judged by the question's writing."""
+    capitals = not shouted(text) if capitals is None else capitals
+    route = next((m for m in ROUTE.finditer(text) if capitals or not m.group("capitals")), None)
+    found = (DOSE.search(text), route, FREQUENCY.search(text))
     return Regimen(*(match.span() if match else None for match in found))

@@ -735,11 +735,37 @@ def test_a_kidney_function_category_takes_the_place_of_the_one_asked_before(
         ("and intrathecal?", "what is the oral dose of baclofen?", "what is the intrathecal dose of baclofen?"),
         ("and po?", "what is the iv dose of apixaban?", "what is the po dose of apixaban?"),
         ("what about 10 mg IV?", "is 5 mg PO of drug X safe?", "is 10 mg IV of drug X safe?"),
+        # With words the earlier question has ("baclofen"): they name nothing new.
+        ("what about IT baclofen?", "oral baclofen dose in ESRD?", "IT baclofen dose in ESRD?"),
+        ("what about IT?", "is baclofen 5 mg PO tid safe in CKD 3?", "is baclofen 5 mg IT tid safe in CKD 3?"),
+        ("and 20 mg of apixaban bid?", "is apixaban 5 mg twice daily right?", "is apixaban 20 mg bid right?"),
         # How often, where only a dose was asked: it goes with the dose.
         ("and q8h?", "is 10 mg of baclofen ok in CKD?", "is 10 mg q8h of baclofen ok in CKD?"),
     ],
 )
 def test_a_dose_and_how_often_take_the_place_of_those_asked_before(question: str, earlier: str, expected: str) -> None:
+    similar = lambda p, parts: [0.9 if i == 0 else 0.1 for i in range(len(parts))]  # noqa: E731
+    assert resolve_followup(question, [earlier], similar=similar) == (expected, True)
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        # "Same question for X", "ditto for X": the earlier question asked again, X in place of its part.
+        ("same question for CKD 3", "what is the baclofen dose in ESRD?", "what is the baclofen dose for CKD 3?"),
+        ("same q for mild CKD?", "what is the baclofen dose in ESRD?", "what is the baclofen dose for mild CKD?"),
+        ("ditto for eGFR 45", "what is the baclofen dose in ESRD?", "what is the baclofen dose for eGFR 45?"),
+        (
+            "same question but with normal kidneys",
+            "what are the symptoms of baclofen toxicity in dialysis patients?",
+            "what are the symptoms of baclofen toxicity with normal kidneys?",
+        ),
+        ("Same thing, in PD?", "is baclofen safe in ESRD?", "is baclofen safe in PD?"),
+        # "what if" then a prepositional phrase puts the question in that setting, as "what if she's on PD?" does.
+        ("what if on PD?", "is baclofen safe in ESRD?", "is baclofen safe on PD?"),
+    ],
+)
+def test_the_same_question_for_x_puts_x_in_place(question: str, earlier: str, expected: str) -> None:
     similar = lambda p, parts: [0.9 if i == 0 else 0.1 for i in range(len(parts))]  # noqa: E731
     assert resolve_followup(question, [earlier], similar=similar) == (expected, True)
 

@@ -54,6 +54,9 @@ def test_the_parts_found_lie_in_the_text(text: str) -> None:
         ("by nebulizer", None),  # a device, not a route of a prescription's words
         ("im on baclofen", None),  # "I'm", typed without its apostrophe
         ("is it safe?", None),
+        ("what about IT baclofen?", "IT"),  # intrathecal, in capitals in a text that is not
+        ("IS IT SAFE IN CKD?", None),  # all capitals: a pronoun shouted
+        ("IM ON BACLOFEN 10 MG", None),
     ],
 )
 def test_the_route_is_found_as_written(text: str, route: str | None) -> None:
