@@ -11,8 +11,9 @@ The bands are the published ones (KDIGO 2012 GFR categories; FDA, "Pharmacokinet
 Function", 2024): normal >= 90, mild 60-89, moderate 30-59, severe 15-29, kidney failure < 15 or on dialysis, in
 mL/min/1.73m² of GFR or mL/min of creatinine clearance. "Severe" is read as below 30: dosing sources write it so
 ("avoid in severe renal impairment (CrCl <30 mL/min)"), kidney failure included, and a sentence about it answers
-a question about ESRD. Clinical vocabulary of every corpus, as `qa.query`'s built-in abbreviations are, not words
-of any page or question.
+a question about ESRD. A numbered stage ("CKD 4", "G4") is its category alone, 15-29: stage 5 is kidney failure,
+so a sentence about dialysis patients is about other patients. Clinical vocabulary of every corpus, as `qa.query`'s
+built-in abbreviations are, not words of any page or question.
 """
 
 from __future__ import annotations
@@ -38,11 +39,9 @@ _NAMES = (
         0.0,
         15.0,
     ),
-    (
-        rf"severe(?:ly)?\s+{_IMPAIRED}|severe\s+{_CKD}|{_CKD}\s*(?:stage\s*)?(?:4|G4|IV)|stage\s*(?:4|IV)\s+{_CKD}",
-        0.0,
-        30.0,
-    ),
+    (rf"severe(?:ly)?\s+{_IMPAIRED}|severe\s+{_CKD}", 0.0, 30.0),
+    # A numbered stage is its category alone: no source writes "CKD 4" of a patient on dialysis.
+    (rf"{_CKD}\s*(?:stage\s*)?(?:4|G4|IV)|stage\s*(?:4|IV)\s+{_CKD}", 15.0, 30.0),
     (
         rf"moderate(?:ly)?\s+{_IMPAIRED}|moderate\s+{_CKD}|{_CKD}\s*(?:stage\s*)?(?:3[ab]?|G3[ab]?|III)"
         rf"|stage\s*(?:3[ab]?|III)\s+{_CKD}",

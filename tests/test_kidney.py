@@ -20,7 +20,13 @@ from qa.kidney import categories
         ("a patient on peritoneal dialysis", "on peritoneal dialysis", (0.0, 15.0)),
         # The graded name whole, not the ungraded one inside it.
         ("in moderate chronic kidney disease", "moderate chronic kidney disease", (30.0, 60.0)),
-        ("with stage 4 CKD", "stage 4 CKD", (0.0, 30.0)),  # "severe": below 30, as dosing sources write it
+        # A stage is its KDIGO category, 15-29 (stage 5 is kidney failure); the word "severe" reads below 30, as
+        # dosing sources write it ("avoid in severe renal impairment (CrCl <30 mL/min)").
+        ("with stage 4 CKD", "stage 4 CKD", (15.0, 30.0)),
+        ("what dose of baclofen is safe in CKD 4?", "CKD 4", (15.0, 30.0)),
+        ("CKD G4 pts", "CKD G4", (15.0, 30.0)),
+        ("severe CKD", "severe CKD", (0.0, 30.0)),
+        ("in severe renal impairment", "severe renal impairment", (0.0, 30.0)),
         ("baclofen 5 mg TID in a HD patient", "HD patient", (0.0, 15.0)),
         # Named with no grade: a category of a conversation's patient, a range of none.
         ("in patients with impaired renal function?", "impaired renal function", None),

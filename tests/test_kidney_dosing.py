@@ -38,6 +38,9 @@ def assistant(assistant_over: Callable[[Path, int], Assistant]) -> Assistant:
         ),
         ("what is the daily dose of gabapentin with normal kidney function?", (), "CrCl ≥60"),
         ("and in kidney failure?", ("gabapentin dose in mild renal impairment?",), "CrCl <15"),
+        # A numbered stage is its band alone, 15-29: not the dialysis patients' supplemental dose.
+        ("gabapentin dose in CKD 4?", (), "CrCl 15-29"),
+        ("and in CKD 4?", ("gabapentin dose in ESRD?",), "CrCl 15-29"),
     ],
 )
 def test_a_named_category_gets_the_dose_of_its_band(
