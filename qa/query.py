@@ -416,7 +416,9 @@ def substitute(
     - else, given `similar`, for a phrase holding a name (a word not among the `everyday` words, lowercase: a
       drug, a disease; not two everyday words run together, "breastfeeding"), the part holding a name that is
       closest in meaning ("warfarin" for "apixaban");
-    - else the part closest in meaning if at least `SUBSTITUTE_SIMILARITY` ("adults" for "children").
+    - else the part closest in meaning if at least `SUBSTITUTE_SIMILARITY` ("adults" for "children"); for a
+      phrase after a preposition, of the parts after one ("in adults"), so that a setting ("and in pregnancy?")
+      is added, not put in place of the subject ("what causes high blood pressure?").
 
     A number right after the part replaced goes with it ("eGFR 45", "dystonia 6") unless the part names a drug
     (`qa.drugs`), where it is the dose asked about. A number typed alone ("and 20?") takes the place of the earlier
@@ -484,7 +486,7 @@ def substitute(
 
     parallel = _after_same_preposition(question, earlier, spans)
     subject = rest if titled else phrase if phrase in subjects else rest if rest in subjects else None
-    if leading is not None and parallel is None and not titled:
+    if leading is not None and parallel is None:
         # "what about in pregnancy?" after "how is high blood pressure treated?": a setting of the question, though
         # pregnancy has a page; a subject in place of a subject follows the same preposition, or none.
         subject = None
@@ -523,6 +525,11 @@ def substitute(
             with_names = [(start, end) for start, end in with_names if not drug(earlier[start:end])]
         if with_names:
             choices, threshold = with_names, -1.0
+    elif leading is not None:
+        # A setting in everyday words ("in pregnancy?", "and in older adults?") stands by meaning only for a part
+        # in the same role, after a preposition ("in adults"): "pregnancy" is near "high blood pressure" in the
+        # model's vectors, and "what causes high blood pressure?" does not ask "what causes pregnancy?".
+        choices = [(start, end) for start, end in choices if _PREPOSITION_BEFORE.search(earlier, 0, start)]
     closeness = list(similar(phrase, [earlier[start:end] for start, end in choices])) if choices else []
     best = max(range(len(choices)), key=lambda i: closeness[i], default=None)
     if best is None or closeness[best] < threshold:

@@ -632,6 +632,9 @@ def test_of_several_page_subjects_the_closest_in_meaning_is_replaced() -> None:
             "how is high blood pressure treated in pregnancy?",
         ),
         ("what about in children?", ["What causes kidney stones?"], "What causes kidney stones in children?"),
+        # A page's title word for word ("Pregnancy") after a preposition is a setting all the same.
+        ("and in pregnancy?", ["what causes high blood pressure?"], "what causes high blood pressure in pregnancy?"),
+        ("in pregnancy?", ["what causes high blood pressure?"], "what causes high blood pressure in pregnancy?"),
         # After a follow-up that names no topic, the phrase goes with what that one asked (its treatment), and the
         # topic it carried stays.
         (
@@ -655,6 +658,28 @@ def test_a_phrase_opening_with_a_preposition_is_a_setting_unless_it_parallels_on
     )
     far = lambda p, parts: [0.1] * len(parts)  # noqa: E731
     assert resolve_followup(question, history, similar=far, subjects=subjects) == (expected, True)
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        ("in pregnancy?", "what causes high blood pressure?", "what causes high blood pressure in pregnancy?"),
+        ("what if in pregnancy?", "what causes high blood pressure?", "what causes high blood pressure in pregnancy?"),
+        ("and in older adults?", "what causes gout?", "what causes gout in older adults?"),
+        # A part after a preposition is in the same role: the closest in meaning is replaced.
+        ("in children?", "is ibuprofen safe in adults?", "is ibuprofen safe in children?"),
+    ],
+)
+def test_a_setting_in_everyday_words_replaces_no_part_that_follows_no_preposition(
+    question: str, earlier: str, expected: str
+) -> None:
+    # As the bundled model has them: "pregnancy" is near "high blood pressure" (a topic's page in the corpus,
+    # MedQuAD), so by meaning alone it took its place ("what causes pregnancy?").
+    everyday = frozenset(
+        "what causes high blood pressure in pregnancy and older adults gout is ibuprofen safe children if".split()
+    )
+    near = lambda p, parts: [0.6] * len(parts)  # noqa: E731
+    assert resolve_followup(question, [earlier], similar=near, everyday=everyday) == (expected, True)
 
 
 @pytest.mark.parametrize(
