@@ -275,11 +275,12 @@ _WHAT_IF_PUT = re.compile(
     rf"\s+are|\s+was|\s+were)\s+)?(?P<phrase>(?:{_PREPOSITIONS})\b.*?)(?:\s+instead)?[\s?.!]*$",
     re.IGNORECASE,
 )
-# "same question for CKD 3", "same q but with normal kidneys", "ditto for eGFR 45": the earlier question asked again
-# with a prepositional phrase, which names a part in place of another as "for CKD 3?" alone does.
+# "same question for CKD 3", "ditto for naproxen", "same q but with normal kidneys": the earlier question asked again
+# of what follows, as "what about CKD 3?" asks it; "for" belongs to the idiom ("the same for naproxen" is no question
+# for naproxen), another preposition to the phrase ("what about with normal kidneys?").
 _ASKED_AGAIN = re.compile(
     r"^\s*(?:and\s+|but\s+)?(?:(?:the\s+)?same(?:\s+(?:question|q|qn|thing|one))?(?:\s+again)?|ditto)[\s,;:-]*"
-    rf"(?:but\s+)?(?P<phrase>(?:{_PREPOSITIONS})\b.*?)[\s?.!]*$",
+    rf"(?:but\s+)?(?:for\s+)?(?P<phrase>(?<=for\s)\S.*?|(?:{_PREPOSITIONS})\b.*?)[\s?.!]*$",
     re.IGNORECASE,
 )
 # A clause ("and if the kidneys are normal?") adds a condition to the earlier question; it names no substitute.
@@ -424,9 +425,12 @@ def substitute(
     (`qa.drugs`), where it is the dose asked about. A number typed alone ("and 20?") takes the place of the earlier
     question's one number ("... with an eGFR of 40?").
     """
-    putting = _WHAT_IF_PUT.match(question) or _ASKED_AGAIN.match(question)
-    if putting:  # "what if she's on PD instead?" and "same question for PD" ask "and on PD?", "and for PD?"
+    putting = _WHAT_IF_PUT.match(question)
+    if putting:  # "what if she's on PD instead?" asks "and on PD?"
         question = putting.group("phrase")
+    again = _ASKED_AGAIN.match(question)
+    if again:  # "same question for PD" asks "what about PD?"
+        question = f"what about {again.group('phrase')}?"
     if not _SUBSTITUTE_OPENER.match(question):
         return None
     match = _SUBSTITUTE.match(question)
@@ -621,17 +625,20 @@ def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
 def _in_place_of_category(question: str, phrase: str, earlier: str) -> str | None:
     """`earlier` with the follow-up's kidney-function category (`qa.kidney`: "and in ESKD?") in place of the one
     it names, with what links that one to the question where the follow-up types its own preposition ("is HD useful
-    if kidneys are normal?" -> "is HD useful in ESKD?"), or added as a setting where it names none and the
-    follow-up opens with a preposition ("with normal kidneys?"). A value of a measure the categories grade ("and
-    for eGFR 50?") takes a category's place too. None otherwise, for the rules of `substitute` to place it: "what
-    about patients on dialysis?" after "baclofen dosing eGFR 45" stands for the measure's value.
-    Meaning cannot place one category for another: "ESKD" and "kidneys are normal" are far apart in the model's
-    vectors."""
+    if kidneys are normal?" -> "is HD useful in ESKD?"), or added as a setting where it names none, after the
+    follow-up's preposition ("with normal kidneys?") or "in" ("what about dialysis patients?": a category is whom
+    the question is about, never the drug or the topic it would otherwise replace by meaning). A value of a measure
+    the categories grade ("and for eGFR 50?") takes a category's place too. None otherwise, for the rules of
+    `substitute` to place it: "what about patients on dialysis?" after "baclofen dosing eGFR 45" stands for the
+    measure's value. Meaning cannot place one category for another: "ESKD" and "kidneys are normal" are far apart
+    in the model's vectors."""
     typed = _PREPOSITION.match(question)
     named = categories(earlier)
     if not named:
-        if typed is None or MEASURED.search(earlier) or not categories(phrase):
+        if MEASURED.search(earlier) or not categories(phrase):
             return None
+        if typed is None:  # "what about dialysis patients?": whom the question is about, not a drug or a topic
+            return _with_setting(f"in {phrase}", _PREPOSITION.match(f"in {phrase}"), earlier)
         return _with_setting(question, typed, earlier)
     start, end = named[0].start, named[0].end
     people = _CATEGORY_PEOPLE.match(earlier, end)

@@ -723,6 +723,14 @@ def test_a_bare_prepositional_phrase_is_a_substitute_or_a_setting(question: str,
             "what's the renal dose of baclofen on PD?",
             "what's the renal dose of baclofen for eGFR 50?",
         ),
+        # None in the earlier question, and none typed before it: a setting all the same, added with "in".
+        (
+            "what about dialysis patients?",
+            "what are the symptoms of baclofen toxicity?",
+            "what are the symptoms of baclofen toxicity in dialysis patients?",
+        ),
+        ("and kidney failure?", "is baclofen renally cleared?", "is baclofen renally cleared in kidney failure?"),
+        ("same for ESRD", "how is apixaban dosed?", "how is apixaban dosed in ESRD?"),
         # None in the earlier question: the category is a setting, added.
         (
             "with normal kidneys?",
@@ -776,10 +784,11 @@ def test_a_dose_and_how_often_take_the_place_of_those_asked_before(question: str
 @pytest.mark.parametrize(
     ("question", "earlier", "expected"),
     [
-        # "Same question for X", "ditto for X": the earlier question asked again, X in place of its part.
-        ("same question for CKD 3", "what is the baclofen dose in ESRD?", "what is the baclofen dose for CKD 3?"),
-        ("same q for mild CKD?", "what is the baclofen dose in ESRD?", "what is the baclofen dose for mild CKD?"),
-        ("ditto for eGFR 45", "what is the baclofen dose in ESRD?", "what is the baclofen dose for eGFR 45?"),
+        # "Same question for X", "ditto for X": the earlier question asked again, X in place of its part ("for" is
+        # the idiom's, as in "what about X?").
+        ("same question for CKD 3", "what is the baclofen dose in ESRD?", "what is the baclofen dose in CKD 3?"),
+        ("same q for mild CKD?", "what is the baclofen dose in ESRD?", "what is the baclofen dose in mild CKD?"),
+        ("ditto for eGFR 45", "what is the baclofen dose in ESRD?", "what is the baclofen dose in eGFR 45?"),
         (
             "same question but with normal kidneys",
             "what are the symptoms of baclofen toxicity in dialysis patients?",
@@ -792,6 +801,24 @@ def test_a_dose_and_how_often_take_the_place_of_those_asked_before(question: str
 )
 def test_the_same_question_for_x_puts_x_in_place(question: str, earlier: str, expected: str) -> None:
     similar = lambda p, parts: [0.9 if i == 0 else 0.1 for i in range(len(parts))]  # noqa: E731
+    assert resolve_followup(question, [earlier], similar=similar) == (expected, True)
+
+
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        ("same for naproxen?", "can I take ibuprofen with lisinopril?", "can I take naproxen with lisinopril?"),
+        ("ditto for tramadol", "what are the side effects of codeine?", "what are the side effects of tramadol?"),
+        (
+            "same question for oxycodone",
+            "is it safe to take codeine while breastfeeding?",
+            "is it safe to take oxycodone while breastfeeding?",
+        ),
+    ],
+)
+def test_the_same_question_for_a_drug_asks_it_of_that_drug(question: str, earlier: str, expected: str) -> None:
+    # Not "can I take ibuprofen for naproxen?": the idiom's "for" governs nothing of the question.
+    similar = lambda p, parts: [0.6 if part in ("ibuprofen", "codeine") else 0.1 for part in parts]  # noqa: E731
     assert resolve_followup(question, [earlier], similar=similar) == (expected, True)
 
 
