@@ -6,36 +6,86 @@ who overdosed given dialysis?") or a patient's past ("she overdosed two years ag
 gets it when it names an emergency event, a real person it is happening to (the writer, someone in their care,
 a patient they point at: "I", "my son", "the patient in bed 4", "he is ..."), and nothing that places it in a
 publication, an exam or the remote past. The lexicons below are of emergencies and of tense and person, not of
-any corpus; `eval/sets/emergency.jsonl` (52 messages) measures them (`medcite eval emergency`).
+any corpus; `eval/sets/emergency.jsonl` (119 messages) is what they were written from, and
+`eval/sets/emergency_fresh.jsonl` (31), written after them and never used to write them, is their check
+(`medcite eval emergency` reports both). The first 54 messages alone had made lexicons that flagged 8 of 16
+emergencies of the check (eval/EXPERIMENTS.md, "Thirty-ninth session"): the words of emergencies are many.
 """
 
 from __future__ import annotations
 
 import re
 
+from qa.drugs import is_drug_name
+
 EMERGENCY_LINE = (
     "If this is happening now, treat it as an emergency: call your local emergency number or poison control, "
     "or go to the nearest emergency department."
 )
 _I = re.IGNORECASE
-# Emergency events: an overdose or poisoning, collapse, not breathing, chest pain, stroke signs, a seizure, heavy
-# bleeding, suicidal intent.
-_EVENT = re.compile(
-    r"\b(?:overdos\w*|poison\w*|not breathing|isn['\u2019]?t breathing|stopped breathing|can['\u2019]?t breathe|"
-    r"cannot breathe|struggling to breathe|can['\u2019]?t speak|unresponsive|unconscious|comatose|collaps\w*|"
-    r"seizure|seizing|convuls\w*|chest pain|heart attack|stroke|drooping|turning blue|vomiting blood|"
-    r"coughing (?:up )?blood|bleeding (?:heavily|a lot|won['\u2019]?t stop)|suicid\w*|kill (?:myself|himself|"
-    r"herself|themselves)|end (?:my|his|her|their) life|want(?:s)? to die|self[- ]harm\w*)\b",
-    _I,
-)
-# Swallowing too much of something: a verb of taking, then pills or a poison within a few words.
+_CANT = r"(?:can['\u2019]?t|cannot|won['\u2019]?t|isn['\u2019]?t|doesn['\u2019]?t|not|no longer)"
+_THEIR = r"(?:his|her|my|their|the|your)"
+# Emergency events, by kind: the warning signs first-aid guidance names as a reason to call an emergency number
+# (breathing, consciousness, circulation and bleeding, stroke, anaphylaxis, seizures, poisoning and overdose, head
+# injury, suicidal intent). Apnoea during sleep is a condition, not an event: only "apneic" is; wheezing alone is
+# asthma's, with a tight throat anaphylaxis's.
+_SIGNS = {
+    "breathing": (
+        rf"{_CANT} breath(?:e|ing)|stopped breathing|(?:struggling|fighting) (?:to breathe|for (?:breath|air))",
+        r"(?:barely|hardly) breathing|(?:trouble|difficulty) breathing|gasping|choking|apno?eic|can['\u2019]?t speak",
+        r"(?:turning|turned|gone|went|is|looks?|lips (?:are|look)) (?:blue|grey|gray)",
+    ),
+    "consciousness": (
+        r"unresponsive|unconscious|comatose|unarousable|obtunded|passed out|fainted|collaps\w*",
+        rf"{_CANT} (?:wake|waking|stay awake)|{_CANT} respond(?:ing)?(?! to)",
+        r"(?:is|went|gone|goes|feels?|seems?) (?:limp|floppy)",
+    ),
+    "circulation": (
+        r"(?:respiratory|cardiac|cardiopulmonary) arrest|(?:is|was|just) cod(?:ing|ed)|no pulse|pulseless",
+        rf"chest (?:pain|pressure|tightness)|(?:crushing|severe) (?:pain|pressure) in {_THEIR} chest|heart attack",
+        r"hypotensive|in shock",
+        r"bleeding (?:heavily|a lot|badly|won['\u2019]?t stop)|(?:is|are|keeps?|kept|started|now|still) bleeding",
+        rf"bleeding from {_THEIR}|{_CANT} stop (?:the )?bleeding|(?:vomiting|coughing(?: up)?|passing) blood",
+    ),
+    "stroke": (
+        r"stroke|drooping|slurr\w*|face (?:looks |is )?(?:crooked|lopsided|numb)",
+        rf"{_CANT} (?:lift|raise|move) {_THEIR} (?:arm|leg)",
+    ),
+    "anaphylaxis": (
+        r"anaphyla\w*|(?:lips?|tongue|throat|face) (?:is |are )?(?:swollen|swelling)",
+        r"throat (?:feels |is )?(?:tight|closing|swelling)",
+    ),
+    "seizure": (r"seizure|seizing|convuls\w*|fitting|foaming at the mouth",),
+    "poisoning": (r"overdos\w*|overdid|poison\w*|(?:\d+|two|three|four|five|ten) times the (?:dose|amount)",),
+    "injury": (rf"hit {_THEIR} head",),
+    "suicide": (
+        r"suicid\w*|kill (?:myself|himself|herself|themselves)|end (?:my|his|her|their) life|want(?:s)? to die",
+        r"self[- ]harm\w*",
+    ),
+}
+_EVENT = re.compile(r"\b(?:" + "|".join(p for kind in _SIGNS.values() for p in kind) + r")\b", _I)
+_TAKING = r"\b(?:took|taken|swallow\w*|ingest\w*|ate|eaten|drank|drunk|got into|injected)\b"
+# Swallowing too much of something: a verb of taking, then pills or a poison within a few words, or an amount
+# nobody is prescribed ("took a handful of ...", "took all her baclofen").
 _INGESTION = re.compile(
-    r"\b(?:took|taken|swallow\w*|ingest\w*|ate|eaten|drank|drunk|got into)\b(?:\W+\w+){0,6}?\W+"
-    r"(?:pills?|tablets?|tabs|capsules?|bottle|bleach|antifreeze|detergent|pesticide|poison)\b",
+    rf"{_TAKING}(?:\W+\w+){{0,6}}?\W+"
+    r"(?:pills?|tablets?|tabs|capsules?|bottle|bleach|antifreeze|detergent|pesticide|poison|batter(?:y|ies)|"
+    r"magnets?|(?:washer|lighter|cleaning) fluid|cleaner|chemicals?|solvent|gasoline|petrol|kerosene|lye|ammonia)\b"
+    rf"|{_TAKING}\s+(?:a handful|all|the whole|an entire|(?:way\s+)?too (?:many|much)|a bunch)\b",
     _I,
 )
+# Eating or getting into a medicine is no way of taking one: "my toddler ate some of my warfarin", "got into
+# grandma's baclofen" (the drug vocabulary, `qa.drugs`, says what is one).
+_GOT_INTO = re.compile(
+    r"\b(?:got into|ate|eaten|drank|drunk)\s+(?:(?:some|all|most|half|one|two|three|several)\s+(?:of\s+)?)?"
+    r"(?:(?:a|an|the|my|his|her|their|our|your|[a-z]+['\u2019]s)\s+)?(?P<thing>[a-z][\w-]*)",
+    _I,
+)
+_MEDICINES = frozenset({"medicine", "medicines", "medication", "medications", "meds", "drugs", "pill", "pills"})
 # The writer, or someone in the writer's care ("pt" is a clinician's own patient): a situation of the writer's own.
 _FIRST_PERSON = re.compile(r"\b(?:i|i['\u2019]m|i['\u2019]ve|me|my|we|we['\u2019]re|our|us|pt)\b", _I)
+# "how do I recognise a stroke?": the "I" of a question of how or when to act, anyone's; not a situation of the writer.
+_ANYONES_I = re.compile(r"\b(?:how|when|where|why|what) (?:do|can|could|should|would|will|must) i\b", _I)
 # Someone pointed at, in a present-tense clause: "he is", "she's", "the patient in bed 4 is", "pt on HD is".
 _PRESENT_THIRD = re.compile(
     r"\b(?:he|she|they|he['\u2019]s|she['\u2019]s|they['\u2019]re|(?:the|this) (?:patient|pt|baby|child|man|woman)|"
@@ -57,21 +107,36 @@ _NOT_NOW = re.compile(
     r"in (?:19|20)\d\d|recovered|history of)\b",
     _I,
 )
+# A situation supposed, not reported, up to the end of its clause: "what should I do if someone has a seizure?"
+# (a message may report one too: "she ate one tylenol ... What happens if a child eats a tylenol?").
+_SUPPOSED = re.compile(
+    r"\b(?:if|when|in case)\s+(?:someone|somebody|anyone|a person|a patient|a child|people|patients)\b[^.?!;,]*", _I
+)
 # "A 40-year-old man presents with ...": a hypothetical patient, unless the writer is involved.
 _VIGNETTE = re.compile(r"\b(?:a|an)\s+\d+[- ]?(?:year|yr|y)[- ]?old\b", _I)
 
 
 def is_emergency(message: str) -> bool:
     """True when a message describes an emergency happening now to a real person (see the module docstring)."""
-    if not (_EVENT.search(message) or _INGESTION.search(message)):
+    reported = _SUPPOSED.sub(" ", message)
+    if not (_EVENT.search(reported) or _INGESTION.search(reported) or _ate_a_medicine(reported)):
         return False
     if _NOT_NOW.search(message):
         return False
-    if _FIRST_PERSON.search(message):
+    if _FIRST_PERSON.search(_ANYONES_I.sub(" ", message)):
         return True
     if _VIGNETTE.search(message):
         return False
     return bool(_PRESENT_THIRD.search(message) or _NOW.search(message))
+
+
+def _ate_a_medicine(message: str) -> bool:
+    """Whether the message says someone ate, drank or got into a medicine (`_GOT_INTO`)."""
+    for match in _GOT_INTO.finditer(message):
+        thing = match.group("thing").lower()
+        if thing in _MEDICINES or is_drug_name(thing):
+            return True
+    return False
 
 
 # A sentence a clinician must not miss: toxicity, a contraindication, a warning, a dose that harms.

@@ -33,6 +33,55 @@ def test_an_emergency_now_gets_the_line(message: str) -> None:
 @pytest.mark.parametrize(
     "message",
     [
+        # Written on 2026-12-07 as a new user would, in batches after the labelled set: the lexicons of that set
+        # flagged none of these (eval/EXPERIMENTS.md, "Thirty-ninth session").
+        "a dialysis patient in our unit is now apneic after baclofen - dialyze?",
+        "my 3 year old got into grandma's baclofen",
+        "my toddler ate some of my warfarin",
+        "patient in the dialysis chair is coding",
+        "my wife won't wake up and she took all her baclofen",
+        "he's barely breathing after taking his pain pills",
+        "my dad is confused and can't stay awake after starting baclofen",
+        "my son took a handful of his sister's adderall",
+        "she is having trouble breathing after the first dose of amoxicillin and her lips are swollen",
+        "our patient is in respiratory arrest after baclofen",
+        "my grandson swallowed a button battery",
+        "I accidentally gave my baby 10 times the dose of tylenol",
+        "my friend is foaming at the mouth and won't respond",
+        "he has a crushing pain in his chest and is sweating",
+        "my kid drank some of the windshield washer fluid",
+        "my husband is slurring his words and his face looks crooked",
+        "my newborn is limp and not feeding and feels very hot",
+        # A supposed situation beside a reported one: the report counts.
+        "my 3 year old got into my purse and ate one tylenol. What happens if a child eats a tylenol?",
+    ],
+)
+def test_an_emergency_in_other_words_gets_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "how is an apneic baclofen overdose managed?",
+        "what happens if a child gets into baclofen?",
+        "was the teen apneic in the case report?",
+        "is respiratory arrest a feature of baclofen overdose?",
+        "my patient took baclofen for years without problems; can she keep taking it on dialysis?",
+        "I take baclofen 10 mg three times a day, can I drink alcohol?",
+        "my husband has sleep apnea, is baclofen safe for him?",
+        "how fast does amoxicillin anaphylaxis develop?",
+        "how do I recognise a stroke?",  # anyone's "I"
+        "what should I do if someone has a seizure?",  # a situation supposed
+    ],
+)
+def test_the_same_words_about_no_emergency_now_do_not(message: str) -> None:
+    assert not is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
         "How is baclofen overdose managed?",
         "What is the differential diagnosis of chest pain?",
         "Can baclofen be restarted after a heart attack?",
