@@ -410,8 +410,9 @@ def index_name(target: Target) -> str:
     return target.index_name or target.name
 
 
-def emergency_entry(path: Path) -> dict[str, Any]:
-    """True and false positives of the emergency line on its labelled messages, in all and per split."""
+def emergency_entry(path: Path, *, check: bool = False) -> dict[str, Any]:
+    """True and false positives of the emergency line on its labelled messages, in all and per split; `check` marks
+    a set written after the lexicons to measure them, never used to write them."""
     from eval.datasets import _jsonl
     from qa.answer import is_emergency
 
@@ -434,7 +435,13 @@ def emergency_entry(path: Path) -> dict[str, Any]:
             "recall": true_positives / positives if positives else None,
         }
 
-    return {"kind": "emergency", **block(rows), "splits": {s: block([r for r in rows if r[0] == s]) for s in SPLITS}}
+    return {
+        "kind": "emergency",
+        "set": path.name,
+        "check": check,
+        **block(rows),
+        "splits": {s: block([r for r in rows if r[0] == s]) for s in SPLITS},
+    }
 
 
 def run_plan(
@@ -544,6 +551,10 @@ def run_plan(
         entry = emergency_entry(plan.emergency_set)
         results["datasets"]["emergency"] = entry
         emit(render_dataset("emergency", entry))
+        if plan.emergency_fresh_set.exists():
+            entry = emergency_entry(plan.emergency_fresh_set, check=True)
+            results["datasets"]["emergency/fresh"] = entry
+            emit(render_dataset("emergency/fresh", entry))
     results["run"]["seconds"] = round(time.perf_counter() - started, 1)
     return results
 

@@ -24,6 +24,8 @@ MESSAGE_SETS = (
     ("messages/medicationqa", SETS_DIR / "messages-medicationqa.jsonl", "medicationqa", "beir/medicationqa"),
 )
 EMERGENCY_SET = SETS_DIR / "emergency.jsonl"
+# Messages written after the emergency line's lexicons as their check, never used to write them: reported, no floor.
+EMERGENCY_FRESH_SET = SETS_DIR / "emergency_fresh.jsonl"
 # Our labelled answer sets besides `own` (the bundled corpus): each names the corpus it is asked of.
 ANSWER_SETS = {
     "answers/medquad": SETS_DIR / "medquad_facts.jsonl",
@@ -70,6 +72,7 @@ class Plan:
     abstain_set: Path = ABSTAIN_SET
     near_scope_set: Path = NEAR_SCOPE_SET
     emergency_set: Path = EMERGENCY_SET
+    emergency_fresh_set: Path = EMERGENCY_FRESH_SET
 
 
 def default_datasets_dir() -> Path:

@@ -197,7 +197,7 @@ def _documents_table(figures: Mapping[str, Any]) -> list[str]:
     return ["Answers against document judgements:", "", *_table(header, rows)]
 
 
-def _emergency_section(entry: Mapping[str, Any]) -> list[str]:
+def _emergency_section(name: str, entry: Mapping[str, Any]) -> list[str]:
     rows = [
         [
             name,
@@ -210,13 +210,10 @@ def _emergency_section(entry: Mapping[str, Any]) -> list[str]:
         for name, block in _split_rows(entry)
     ]
     header = ["split", "messages", "emergencies", "flagged (true positives)", "false positives", "recall"]
-    return [
-        "## emergency",
-        "",
-        "The emergency line on labelled messages (eval/sets/emergency.jsonl).",
-        "",
-        *_table(header, rows),
-    ]
+    about = f"The emergency line on labelled messages (eval/sets/{entry.get('set', 'emergency.jsonl')})."
+    if entry.get("check"):
+        about += " Written after its lexicons as their check, never used to write them: no floor."
+    return [f"## {name}", "", about, "", *_table(header, rows)]
 
 
 def _abstention_section(entry: Mapping[str, Any]) -> list[str]:
@@ -271,7 +268,7 @@ def render_dataset(name: str, entry: Mapping[str, Any]) -> str:
     if kind == "abstention":
         lines = _abstention_section(entry)
     elif kind == "emergency":
-        lines = _emergency_section(entry)
+        lines = _emergency_section(name, entry)
     else:
         lines = _retrieval_section(name, entry)
     return "\n".join(lines) + "\n"

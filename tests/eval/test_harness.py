@@ -24,6 +24,7 @@ from eval.harness import (
     run_plan,
 )
 from eval.plan import Plan, Target
+from eval.report import render_dataset
 from eval.splits import split_of
 from qa.records import Answer
 from qa.settings import Settings
@@ -354,3 +355,17 @@ def test_near_scope_figures_count_a_question_warned_when_abstained_on_or_naming_
     assert figures["all"] == {"questions": 4, "abstained": 0.25, "named": 0.25, "warned": 0.5}
     assert figures["splits"]["tune"] == {"questions": 3, "abstained": 1 / 3, "named": 1 / 3, "warned": 2 / 3}
     assert figures["splits"]["heldout"]["warned"] == 0.0
+
+
+def test_the_emergency_check_set_is_scored_and_marked_as_written_after_the_lexicons(tmp_path: Path) -> None:
+    path = tmp_path / "check.jsonl"
+    rows = [
+        {"id": "a", "message": "my toddler ate some of my warfarin", "emergency": True},
+        {"id": "b", "message": "how do I recognise a stroke?", "emergency": False},
+        {"id": "c", "message": "our HD patient's potassium is 7.8 and he has a wide QRS", "emergency": True},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    entry = harness.emergency_entry(path, check=True)
+    assert (entry["messages"], entry["emergencies"], entry["true_positives"], entry["false_positives"]) == (3, 2, 1, 0)
+    text = render_dataset("emergency/fresh", entry)
+    assert text.startswith("## emergency/fresh") and "check.jsonl" in text and "no floor" in text
