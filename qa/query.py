@@ -749,7 +749,12 @@ def _put(
     The determiner before the part agrees with the phrase: the one typed with the phrase (`determiner`) takes its
     place ("what about in a child?" after "... in adults?"), and otherwise "a" or "an" is made to fit the phrase,
     or dropped before a plural ("What about in children?" after "... in a patient with gout?"). A question's
-    wording is what the readers read and what the chat shows as searched."""
+    wording is what the readers read and what the chat shows as searched.
+
+    A letter that tells one of a kind from another ("hepatitis C", "vitamin K") goes with the part it follows where
+    the phrase ends with its own ("hep B"): "how is hep B spread?", not "how is hep B C spread?"."""
+    designator = _LETTER_AFTER.match(earlier, span[1]) if _LETTER_LAST.search(phrase) else None
+    span = (span[0], designator.end()) if designator else span
     start, end = _replaced(earlier, span, sides)
     head = earlier[:start]
     before = _DETERMINER_BEFORE.search(head)
@@ -759,6 +764,11 @@ def _put(
         head = head[: before.start()] if before is not None else head
         phrase = f"{determiner} {phrase}" if determiner else phrase
     return f"{head}{phrase}{earlier[end:]}"
+
+
+# A lone letter ending a phrase ("hep B"), and one right after a part ("hepatitis C spread"; not the words "a", "i").
+_LETTER_LAST = re.compile(r"(?:^|\s)[A-Za-z]\W*$")
+_LETTER_AFTER = re.compile(r"\s+(?![ai]\b)[A-Za-z](?![\w'\u2019-])")
 
 
 def _replaced(earlier: str, span: tuple[int, int], sides: tuple[bool, bool]) -> tuple[int, int]:

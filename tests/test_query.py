@@ -822,6 +822,23 @@ def test_the_same_question_for_a_drug_asks_it_of_that_drug(question: str, earlie
     assert resolve_followup(question, [earlier], similar=similar) == (expected, True)
 
 
+@pytest.mark.parametrize(
+    ("question", "earlier", "expected"),
+    [
+        # A letter that tells one of a kind from another ("hepatitis C", "vitamin K") goes with the part it follows
+        # where the phrase ends with its own: not "how is hep B C spread?".
+        ("what about hep B?", "how is hepatitis C spread?", "how is hep B spread?"),
+        ("and hep B?", "can hepatitis C be cured?", "can hep B be cured?"),
+        ("what about vitamin D?", "is vitamin K safe with warfarin?", "is vitamin D safe with warfarin?"),
+        # "a" is a word.
+        ("what about vitamin D?", "is vitamin a good idea?", "is vitamin D a good idea?"),
+    ],
+)
+def test_a_letter_that_names_a_kind_goes_with_the_part_replaced(question: str, earlier: str, expected: str) -> None:
+    similar = lambda p, parts: [0.7 if part.lower().startswith(("hepatitis", "vitamin")) else 0.1 for part in parts]  # noqa: E731
+    assert resolve_followup(question, [earlier], similar=similar) == (expected, True)
+
+
 def test_a_phrase_in_place_of_another_prepositions_phrase_replaces_it_whole() -> None:
     # "renal" is the part closest to "HD"; with its preposition it goes, and so does the rest of its phrase:
     # not "... on HD failure?".
