@@ -490,9 +490,11 @@ def substitute(
 
     parallel = _after_same_preposition(question, earlier, spans)
     subject = rest if titled else phrase if phrase in subjects else rest if rest in subjects else None
-    if leading is not None and parallel is None:
+    if leading is not None and parallel is None and not (titled and leading.group("word").lower() == "for"):
         # "what about in pregnancy?" after "how is high blood pressure treated?": a setting of the question, though
-        # pregnancy has a page; a subject in place of a subject follows the same preposition, or none.
+        # pregnancy has a page; a subject in place of a subject follows the same preposition, or none, or is a
+        # page's subject word for word after "for" ("and for kidney stones?" asks the question of it, as "same for
+        # kidney stones" does).
         subject = None
     if subject is not None:
         named_before = _subject_spans(earlier, subjects)

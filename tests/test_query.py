@@ -635,6 +635,8 @@ def test_of_several_page_subjects_the_closest_in_meaning_is_replaced() -> None:
         # A page's title word for word ("Pregnancy") after a preposition is a setting all the same.
         ("and in pregnancy?", ["what causes high blood pressure?"], "what causes high blood pressure in pregnancy?"),
         ("in pregnancy?", ["what causes high blood pressure?"], "what causes high blood pressure in pregnancy?"),
+        # "and for X?" asks the question of X, as "same for X" does, where X is a page's subject word for word.
+        ("and for kidney stones?", ["What causes gout?"], "What causes kidney stones?"),
         # After a follow-up that names no topic, the phrase goes with what that one asked (its treatment), and the
         # topic it carried stays.
         (
