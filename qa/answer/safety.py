@@ -75,10 +75,11 @@ _INGESTION = re.compile(
     _I,
 )
 # Eating or getting into a medicine is no way of taking one: "my toddler ate some of my warfarin", "got into
-# grandma's baclofen" (the drug vocabulary, `qa.drugs`, says what is one).
+# grandma's baclofen" (the drug vocabulary, `qa.drugs`, says what is one). Eaten, it must be someone's or counted
+# ("ate 5 of her pills", "ate half my iron"): the vocabulary holds everyday things too ("water", "honey").
 _GOT_INTO = re.compile(
-    r"\b(?:got into|ate|eaten|drank|drunk)\s+(?:(?:some|all|most|half|one|two|three|several)\s+(?:of\s+)?)?"
-    r"(?:(?:a|an|the|my|his|her|their|our|your|[a-z]+['\u2019]s)\s+)?(?P<thing>[a-z][\w-]*)",
+    r"\b(?P<verb>got into|ate|eaten)\s+(?:(?P<count>some|all|most|half|one|two|three|four|five|several|\d+)\s+"
+    r"(?:of\s+)?)?(?:(?P<owner>my|his|her|their|our|your|[a-z]+['\u2019]s)\s+|(?:a|an|the)\s+)?(?P<thing>[a-z][\w-]*)",
     _I,
 )
 _MEDICINES = frozenset({"medicine", "medicines", "medication", "medications", "meds", "drugs", "pill", "pills"})
@@ -131,10 +132,12 @@ def is_emergency(message: str) -> bool:
 
 
 def _ate_a_medicine(message: str) -> bool:
-    """Whether the message says someone ate, drank or got into a medicine (`_GOT_INTO`)."""
+    """Whether the message says someone ate or got into a medicine (`_GOT_INTO`)."""
     for match in _GOT_INTO.finditer(message):
         thing = match.group("thing").lower()
-        if thing in _MEDICINES or is_drug_name(thing):
+        counted = match.group("count") is not None and match.group("count").lower() != "some"
+        whose = match.group("verb").lower() == "got into" or match.group("owner") is not None or counted
+        if whose and (thing in _MEDICINES or is_drug_name(thing)):
             return True
     return False
 

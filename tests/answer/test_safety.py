@@ -72,6 +72,9 @@ def test_an_emergency_in_other_words_gets_the_line(message: str) -> None:
         "my husband has sleep apnea, is baclofen safe for him?",
         "how fast does amoxicillin anaphylaxis develop?",
         "how do I recognise a stroke?",  # anyone's "I"
+        # Everyday things the drug vocabulary holds too.
+        "I drank some water after my baclofen",
+        "my kid ate some honey, is that ok with his amoxicillin?",
         "what should I do if someone has a seizure?",  # a situation supposed
     ],
 )
