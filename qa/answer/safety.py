@@ -28,12 +28,14 @@ _THEIR = r"(?:his|her|my|their|the|your)"
 # Emergency events, by kind: the warning signs first-aid guidance names as a reason to call an emergency number
 # (breathing, consciousness, circulation and bleeding, stroke, anaphylaxis, seizures, poisoning and overdose, head
 # injury, suicidal intent). Apnoea during sleep is a condition, not an event: only "apneic" is; wheezing alone is
-# asthma's, with a tight throat anaphylaxis's.
+# asthma's, with a tight throat anaphylaxis's. Words with an everyday sense are read only where they cannot have it
+# ("my inhaler is blue", "is coding in python", "a choking hazard", "I'm hypotensive", "a fitting dose").
 _SIGNS = {
     "breathing": (
         rf"{_CANT} breath(?:e|ing)|stopped breathing|(?:struggling|fighting) (?:to breathe|for (?:breath|air))",
-        r"(?:barely|hardly) breathing|(?:trouble|difficulty) breathing|gasping|choking|apno?eic|can['\u2019]?t speak",
-        r"(?:turning|turned|gone|went|is|looks?|lips (?:are|look)) (?:blue|grey|gray)",
+        r"(?:barely|hardly) breathing|(?:trouble|difficulty) breathing|gasping|choking(?! hazard)|apno?eic",
+        r"can['\u2019]?t speak|(?:turning|turned|gone|went) (?:blue|grey|gray)",
+        r"(?:lips|face|skin) (?:are |is |looks? |turning )?(?:blue|grey|gray)|(?:he|she|they) (?:is|are|looks?) blue",
     ),
     "consciousness": (
         r"unresponsive|unconscious|comatose|unarousable|obtunded|passed out|fainted|collaps\w*",
@@ -41,9 +43,10 @@ _SIGNS = {
         r"(?:is|went|gone|goes|feels?|seems?) (?:limp|floppy)",
     ),
     "circulation": (
-        r"(?:respiratory|cardiac|cardiopulmonary) arrest|(?:is|was|just) cod(?:ing|ed)|no pulse|pulseless",
+        r"(?:respiratory|cardiac|cardiopulmonary) arrest|(?:is|was|just) cod(?:ing|ed)(?! (?:a|an|the|in|for|some)\b)",
+        r"no pulse|pulseless",
         rf"chest (?:pain|pressure|tightness)|(?:crushing|severe) (?:pain|pressure) in {_THEIR} chest|heart attack",
-        r"hypotensive|in shock",
+        r"(?:is|are|now|became|becoming|remains|still) hypotensive",
         r"bleeding (?:heavily|a lot|badly|won['\u2019]?t stop)|(?:is|are|keeps?|kept|started|now|still) bleeding",
         rf"bleeding from {_THEIR}|{_CANT} stop (?:the )?bleeding|(?:vomiting|coughing(?: up)?|passing) blood",
     ),
@@ -55,7 +58,7 @@ _SIGNS = {
         r"anaphyla\w*|(?:lips?|tongue|throat|face) (?:is |are )?(?:swollen|swelling)",
         r"throat (?:feels |is )?(?:tight|closing|swelling)",
     ),
-    "seizure": (r"seizure|seizing|convuls\w*|fitting|foaming at the mouth",),
+    "seizure": (r"seizure|seizing|convuls\w*|(?:is|are|was|started|keeps?|been) fitting|foaming at the mouth",),
     "poisoning": (r"overdos\w*|overdid|poison\w*|(?:\d+|two|three|four|five|ten) times the (?:dose|amount)",),
     "injury": (rf"hit {_THEIR} head",),
     "suicide": (

@@ -72,6 +72,12 @@ def test_an_emergency_in_other_words_gets_the_line(message: str) -> None:
         "my husband has sleep apnea, is baclofen safe for him?",
         "how fast does amoxicillin anaphylaxis develop?",
         "how do I recognise a stroke?",  # anyone's "I"
+        # Words with an everyday sense.
+        "my inhaler is blue, is it the rescue one?",
+        "my son is coding in python while on baclofen, can it affect his focus?",
+        "is a baclofen tablet a choking hazard for my kid?",
+        "I'm hypotensive, can I take baclofen?",
+        "is 5 mg a fitting dose for my patient on HD?",
         # Everyday things the drug vocabulary holds too.
         "I drank some water after my baclofen",
         "my kid ate some honey, is that ok with his amoxicillin?",
