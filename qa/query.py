@@ -258,15 +258,16 @@ _PREPOSITIONS = r"by|in|for|with|without|within|during|after|before|on|via|from|
 _PREPOSITION_WORDS = frozenset(_PREPOSITIONS.split("|"))
 # A word typed as an abbreviation: two capitals or more ("CVVHD", "eGFR", "HbA1c").
 _ABBREVIATION = re.compile(r"(?=(?:\w*[A-Z]){2})[\w/-]+")
-# "What about X?", "and in X?", "same for X": the follow-up names X in place of a part of the earlier question.
+# "What about X?", "and in X?": the follow-up names X in place of a part of the earlier question ("same for X" is read
+# as "what about X?" first, `_ASKED_AGAIN`).
 _SUBSTITUTE = re.compile(
-    r"^\s*(?:and\s+)?(?:what about|how about|same (?:for|in|with)|but (?:for|in|with)|(?:for|in|with|during)\b)?"
+    r"^\s*(?:and\s+)?(?:what about|how about|but (?:for|in|with)|(?:for|in|with|during)\b)?"
     r"\s*(?P<rest>.+?)[\s?.!]*$",
     re.IGNORECASE,
 )
 _SUBSTITUTE_OPENER = re.compile(
     # A bare prepositional phrase ("for children?", "with food?") too.
-    rf"^\s*(?:and|what about|how about|same (?:for|in|with)|but (?:for|in|with)|{_PREPOSITIONS})\b",
+    rf"^\s*(?:and|what about|how about|but (?:for|in|with)|{_PREPOSITIONS})\b",
     re.IGNORECASE,
 )
 # "what if she's on PD instead?", "what if on PD?": the patient put in another setting, a prepositional phrase.
@@ -300,7 +301,7 @@ _NUMBER_BEFORE = re.compile(rf"{_NUMBER_ALONE.pattern}\s+$")
 _NUMBER_AFTER = re.compile(rf"\s+{_NUMBER}")
 # "and by the kidneys?" after "... removed by HD ...": the phrase stands where the same preposition's object stood.
 _PREPOSITION = re.compile(
-    rf"^\s*(?:and\s+|but\s+)?(?:what about\s+|how about\s+|same\s+)?(?P<word>{_PREPOSITIONS})\s", re.IGNORECASE
+    rf"^\s*(?:and\s+|but\s+)?(?:what about\s+|how about\s+)?(?P<word>{_PREPOSITIONS})\s", re.IGNORECASE
 )
 # What qualifies a word: "patients with CKD", "children over 12", "a patient on hemodialysis".
 _QUALIFIER = re.compile(

@@ -697,6 +697,12 @@ def test_a_bare_prepositional_phrase_is_a_substitute_or_a_setting(question: str,
     assert resolve_followup(question, [earlier], similar=lambda p, parts: [0.1] * len(parts)) == (expected, True)
 
 
+def _first_part_closest(phrase: str, parts: list[str]) -> list[float]:
+    """A `similar` under which the earlier question's first part is the closest: the rules, not meaning, must place
+    the phrase."""
+    return [0.9 if i == 0 else 0.1 for i in range(len(parts))]
+
+
 @pytest.mark.parametrize(
     ("question", "earlier", "expected"),
     [
@@ -745,8 +751,7 @@ def test_a_kidney_function_category_takes_the_place_of_the_one_asked_before(
     question: str, earlier: str, expected: str
 ) -> None:
     # Meaning would pick another part: "ESKD" and "kidneys are normal" are far apart in the model's vectors.
-    similar = lambda p, parts: [0.9 if i == 0 else 0.1 for i in range(len(parts))]  # noqa: E731
-    assert resolve_followup(question, [earlier], similar=similar) == (expected, True)
+    assert resolve_followup(question, [earlier], similar=_first_part_closest) == (expected, True)
 
 
 @pytest.mark.parametrize(
@@ -779,8 +784,7 @@ def test_a_kidney_function_category_takes_the_place_of_the_one_asked_before(
     ],
 )
 def test_a_dose_and_how_often_take_the_place_of_those_asked_before(question: str, earlier: str, expected: str) -> None:
-    similar = lambda p, parts: [0.9 if i == 0 else 0.1 for i in range(len(parts))]  # noqa: E731
-    assert resolve_followup(question, [earlier], similar=similar) == (expected, True)
+    assert resolve_followup(question, [earlier], similar=_first_part_closest) == (expected, True)
 
 
 @pytest.mark.parametrize(
@@ -802,8 +806,7 @@ def test_a_dose_and_how_often_take_the_place_of_those_asked_before(question: str
     ],
 )
 def test_the_same_question_for_x_puts_x_in_place(question: str, earlier: str, expected: str) -> None:
-    similar = lambda p, parts: [0.9 if i == 0 else 0.1 for i in range(len(parts))]  # noqa: E731
-    assert resolve_followup(question, [earlier], similar=similar) == (expected, True)
+    assert resolve_followup(question, [earlier], similar=_first_part_closest) == (expected, True)
 
 
 @pytest.mark.parametrize(
