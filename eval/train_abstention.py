@@ -50,6 +50,7 @@ from eval.datasets import (
 from eval.datasets import sample as draw
 from eval.fingerprint import code_fingerprint
 from eval.harness import index_opener
+from eval.logistic import fit_logistic
 from eval.plan import ABSTAIN_SET, ANSWER_SETS, MESSAGE_SETS, OWN_SET, answer_set_corpus, default_datasets_dir
 from eval.splits import HELD_OUT, SPLITS, TUNE, split_of
 from qa.abstention import FEATURES, MODEL_FILE, AbstentionModel, feature_values
@@ -239,26 +240,12 @@ def _weights(rows: Sequence[Row]) -> np.ndarray:
 
 def fit(rows: Sequence[Row], *, l2: float, names: Sequence[str] = tuple(FEATURES)) -> AbstentionModel:
     """The logistic regression of in-scope on the features (standardised), group-weighted, with an L2 penalty."""
-    from scipy.optimize import minimize
-
     x = _matrix(rows, names)
     y = np.array([r.in_scope for r in rows], dtype=np.float64)
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-6] = 1.0
-    z = np.hstack([(x - mean) / scale, np.ones((len(rows), 1))])
-    weight = _weights(rows)
-    penalty = np.full(z.shape[1], l2)
-    penalty[-1] = 0.0  # the bias is not penalised
-
-    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        s = z @ w
-        # log(1 + e^-s) for positives, log(1 + e^s) for negatives, stably.
-        value = np.sum(weight * (np.logaddexp(0.0, s) - y * s)) / len(rows) + float(penalty @ (w * w))
-        grad = z.T @ (weight * (1.0 / (1.0 + np.exp(-s)) - y)) / len(rows) + 2 * penalty * w
-        return float(value), grad
-
-    w = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B").x
+    w = fit_logistic((x - mean) / scale, y, _weights(rows), l2)
     return AbstentionModel(
         features=tuple(names),
         mean=tuple(float(v) for v in mean),
