@@ -410,9 +410,23 @@ def index_name(target: Target) -> str:
     return target.index_name or target.name
 
 
-def emergency_entry(path: Path, *, check: bool = False) -> dict[str, Any]:
+def emergency_reading(settings: Settings) -> Callable[[str], bool] | None:
+    """The emergency reader as the chat asks it (`qa.answer.emergency`), on vectors of `settings.model`; None where
+    it does not apply (another model): the lexicons alone."""
+    from qa.answer.emergency import shipped_emergency_model
+    from qa.embedding import Embedder
+
+    reader = shipped_emergency_model()
+    if reader is None or reader.model != settings.model:
+        return None
+    embedder = Embedder(settings.model, runtime=settings.runtime)
+    return reader.reading(embedder.encode_query) if reader.applies_to(settings.model, embedder.dim) else None
+
+
+def emergency_entry(path: Path, *, check: bool = False, likely: Callable[[str], bool] | None = None) -> dict[str, Any]:
     """True and false positives of the emergency line on its labelled messages, in all and per split; `check` marks
-    a set written after the lexicons to measure them, never used to write them."""
+    a set written after the lexicons and the reader to measure them, never used for either; `likely`: the
+    emergency reader (`emergency_reading`), None for the lexicons alone."""
     from eval.datasets import _jsonl
     from qa.answer import is_emergency
 
@@ -421,7 +435,7 @@ def emergency_entry(path: Path, *, check: bool = False) -> dict[str, Any]:
         message, label = item.get("message"), item.get("emergency")
         if not isinstance(message, str) or not isinstance(label, bool):
             raise EvalError(f"{path}:{number} needs a 'message' string and an 'emergency' true/false")
-        rows.append((split_of(str(item.get("id", number))), label, is_emergency(message)))
+        rows.append((split_of(str(item.get("id", number))), label, is_emergency(message, likely)))
 
     def block(chosen: Sequence[tuple[str, bool, bool]]) -> dict[str, Any]:
         positives = sum(1 for _, label, _ in chosen if label)
@@ -548,11 +562,12 @@ def run_plan(
         emit(render_dataset("abstention", entry))
     if plan.emergency:
         log("emergency: the emergency line on its labelled messages")
-        entry = emergency_entry(plan.emergency_set)
+        likely = emergency_reading(settings)
+        entry = emergency_entry(plan.emergency_set, likely=likely)
         results["datasets"]["emergency"] = entry
         emit(render_dataset("emergency", entry))
         if plan.emergency_fresh_set.exists():
-            entry = emergency_entry(plan.emergency_fresh_set, check=True)
+            entry = emergency_entry(plan.emergency_fresh_set, check=True, likely=likely)
             results["datasets"]["emergency/fresh"] = entry
             emit(render_dataset("emergency/fresh", entry))
     results["run"]["seconds"] = round(time.perf_counter() - started, 1)

@@ -24,7 +24,8 @@ MESSAGE_SETS = (
     ("messages/medicationqa", SETS_DIR / "messages-medicationqa.jsonl", "medicationqa", "beir/medicationqa"),
 )
 EMERGENCY_SET = SETS_DIR / "emergency.jsonl"
-# Messages written after the emergency line's lexicons as their check, never used to write them: reported, no floor.
+# Messages written after the emergency line's lexicons and reader as their check, never used to write or train them:
+# reported, no floor.
 EMERGENCY_FRESH_SET = SETS_DIR / "emergency_fresh.jsonl"
 # Our labelled answer sets besides `own` (the bundled corpus): each names the corpus it is asked of.
 ANSWER_SETS = {

@@ -212,7 +212,9 @@ def _emergency_section(name: str, entry: Mapping[str, Any]) -> list[str]:
     header = ["split", "messages", "emergencies", "flagged (true positives)", "false positives", "recall"]
     about = f"The emergency line on labelled messages (eval/sets/{entry.get('set', 'emergency.jsonl')})."
     if entry.get("check"):
-        about += " Written after its lexicons as their check, never used to write them: no floor."
+        about += (
+            " Written after its lexicons and its reader as their check, never used to write or train them: no floor."
+        )
     return [f"## {name}", "", about, "", *_table(header, rows)]
 
 

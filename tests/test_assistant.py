@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from qa.abstention import shipped_model
-from qa.answer import DISCLAIMER, EMERGENCY_LINE
+from qa.answer import DISCLAIMER, EMERGENCY_LINE, is_emergency
 from qa.answer.onnx_reader import OnnxReader
 from qa.answer.rerank import Readers
 from qa.answer.settings import AnswerSettings
@@ -398,6 +398,18 @@ def test_emergency_line_even_when_abstaining(assistant: Assistant) -> None:
     answer = assistant.ask("my friend just took 40 tablets of an unknown drug")
     assert answer.emergency
     assert answer.markdown.splitlines()[0] == f"**{EMERGENCY_LINE}**"
+
+
+def test_the_emergency_reader_finds_an_emergency_in_words_no_lexicon_holds(assistant: Assistant) -> None:
+    # Written for this test on 2026-12-07, after the reader was trained; in none of eval/sets.
+    message = "my grandad fell down the stairs and isn't moving"
+    assert not is_emergency(message), "the lexicons alone miss it"
+    assert assistant.emergency_likely is not None
+    answer = assistant.ask(message)
+    assert answer.emergency and answer.markdown.splitlines()[0] == f"**{EMERGENCY_LINE}**"
+    # Behind the same checks of person and tense: the same words in the past or about no one are not flagged.
+    assert not assistant.ask("my grandad fell down the stairs three years ago, can he take baclofen?").emergency
+    assert not assistant.ask("what should be done when an old man falls down the stairs?").emergency
 
 
 # --- abstention ------------------------------------------------------------------------------------------

@@ -112,3 +112,65 @@ def test_the_labelled_set_is_balanced_enough_to_measure() -> None:
     assert len(rows) >= 40
     assert sum(r["emergency"] for r in rows) >= 20 and sum(not r["emergency"] for r in rows) >= 20
     assert len({r["id"] for r in rows}) == len(rows)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # Readings a clinician acts on at once.
+        "my dad's sats are 81% and he is very pale",
+        "our patient just went into v-fib on the HD machine",
+        "our HD patient has sine waves on the monitor",
+        "my mum has been passing black tarry stools since yesterday",
+        # A penetrating injury, bleeding that spurts, an inhaler that does not help.
+        "my neighbour was stabbed outside our flat",
+        "my neighbour's arm is gushing blood",
+        "my daughter's inhaler isn't working and she is wheezing",
+        # A patch chewed, a hydrocarbon swallowed, the idiom of suicide.
+        "my kid chewed a nicotine patch",
+        "my son drank turpentine from the shed",
+        "my brother says he wants to end it all",
+        "I keep thinking about killing myself",
+        # A person named telegraphically, or pointed at as having just taken something.
+        "toddler is very floppy after drinking grandpa's cough syrup",
+        "daughter swallowed a handful of her gran's pills",
+        "the boy next door swallowed lamp oil",
+    ],
+)
+def test_signs_and_persons_written_after_the_thirty_ninth_session_get_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "did the girl who overdosed have a low blood pressure?",  # do-support: a question about a past
+        "was the teen who took 60 tablets dialysed?",  # a description, not a report
+        "how is VT treated in my patient on HD?",  # a rhythm asked about
+        "my COPD patient's sats are 88% on 2 L, is that acceptable?",  # the target range in lung disease
+        "what if someone chews a fentanyl patch?",  # supposed
+        "what ECG changes does a high potassium cause?",
+        "or just fluids for my patient's low BP?",  # "just" meaning only
+    ],
+)
+def test_the_new_signs_and_persons_leave_questions_alone(message: str) -> None:
+    assert not is_emergency(message)
+
+
+def test_the_learned_reader_is_asked_only_about_someone_now_without_a_lexicon_event() -> None:
+    asked: list[str] = []
+
+    def likely(message: str) -> bool:
+        asked.append(message)
+        return True
+
+    # About someone now, no event the lexicons know: the reader decides.
+    assert is_emergency("my uncle was hit by a car and is lying in the road", likely)
+    assert not is_emergency("my uncle was hit by a car and is lying in the road", lambda _: False)
+    # Placed in the past or in a publication, or about no one: never asked, never flagged.
+    assert not is_emergency("my uncle was hit by a car two years ago, can he take baclofen?", likely)
+    assert not is_emergency("in the case report, was the girl hit by a car?", likely)
+    assert not is_emergency("what are the signs of a ruptured spleen?", likely)
+    # A lexicon event needs no reader.
+    assert is_emergency("my uncle is unconscious", likely)
+    assert asked == ["my uncle was hit by a car and is lying in the road"]

@@ -362,10 +362,13 @@ def test_the_emergency_check_set_is_scored_and_marked_as_written_after_the_lexic
     rows = [
         {"id": "a", "message": "my toddler ate some of my warfarin", "emergency": True},
         {"id": "b", "message": "how do I recognise a stroke?", "emergency": False},
-        {"id": "c", "message": "our HD patient's potassium is 7.8 and he has a wide QRS", "emergency": True},
+        {"id": "c", "message": "my uncle was hit by a car and is lying in the road", "emergency": True},
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     entry = harness.emergency_entry(path, check=True)
     assert (entry["messages"], entry["emergencies"], entry["true_positives"], entry["false_positives"]) == (3, 2, 1, 0)
     text = render_dataset("emergency/fresh", entry)
     assert text.startswith("## emergency/fresh") and "check.jsonl" in text and "no floor" in text
+    # The reader, as the chat asks it, flags what the lexicons miss about someone now; a how-to question never.
+    entry = harness.emergency_entry(path, check=True, likely=lambda _message: True)
+    assert (entry["true_positives"], entry["false_positives"]) == (2, 0)
