@@ -45,7 +45,7 @@ from eval.logistic import fit_logistic
 from eval.plan import ABSTAIN_SET, ANSWER_SETS, EMERGENCY_SET, MESSAGE_SETS, OWN_SET, default_datasets_dir
 from eval.splits import SPLITS, TUNE, fold_of_key, split_of
 from qa.answer.emergency import MODEL_FILE, EmergencyModel
-from qa.answer.safety import is_emergency
+from qa.answer.safety import is_emergency, reported
 from qa.embedding import BUNDLED_MODEL, Embedder, EmbeddingCache
 from qa.settings import Settings
 
@@ -192,7 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     embedder = Embedder(BUNDLED_MODEL, cache=EmbeddingCache(Path(settings.cache_dir) / "embeddings.sqlite"))
     log(f"embedding {len(messages)} messages with {BUNDLED_MODEL}")
-    vectors = embedder.encode([m.text for m in messages], progress=sys.stderr.isatty())
+    # What the message reports, as `is_emergency` gives the reader to read (supposed situations left out).
+    vectors = embedder.encode([reported(m.text) for m in messages], progress=sys.stderr.isatty())
     tune_at = [i for i, m in enumerate(messages) if m.split == TUNE]
     tune = [messages[i] for i in tune_at]
     log(f"{len(tune)} tune messages; choosing L2 and the threshold by {FOLDS}-fold cross-validation on tune")

@@ -4,15 +4,18 @@ The emergency line must be shown for every message about an emergency in progres
 about one: a textbook question ("how is an overdose managed?"), a case in the literature ("was the 14-year-old
 who overdosed given dialysis?") or a patient's past ("she overdosed two years ago and recovered"). So a message
 gets it when it names an emergency event, a real person it is happening to (the writer, someone in their care,
-a patient they point at: "I", "my son", "the patient in bed 4", "he is ..."), and nothing that places it in a
-publication, an exam or the remote past. The lexicons below are of emergencies and of tense and person, not of
-any corpus. People name emergencies in more words than lexicons hold: batches written after them, never used to
-write them, found 8 of 16 emergencies and then 8 of 20 (eval/EXPERIMENTS.md, "Thirty-ninth session" and "Fortieth
-session"). So an event may also be one the learned reader finds (`qa.answer.emergency`, passed in as `likely`),
-behind the same checks of person and tense. `eval/sets/emergency.jsonl` (190 messages: the 119 the lexicons were
-written from, then those two batches) is what the reader was trained on (its tune split), and
-`eval/sets/emergency_fresh.jsonl` (40), written before the reader was trained and never used for it, is the check
-of both (`medcite eval emergency` reports the two sets, each by split).
+a patient they point at: "I", "my son", "the patient in bed 4", "he is ...", "54F bed 12"), and nothing that
+places it in a publication, a lesson or a simulation, or in the remote past (unless it says it is happening right
+now too). A sign it denies or asks about ("no chest pain", "the warning signs of stroke") is not reported, as
+NegEx reads clinical notes. The lexicons below are of emergencies, their signs and red-flag readings, and of tense
+and person, not of any corpus. People name emergencies in more words than lexicons hold: batches written after
+them, never used to write them, found 8 of 16 emergencies, then 8 of 20 and 4 of 20 (eval/EXPERIMENTS.md,
+"Thirty-ninth session" and "Fortieth session"). So an event may also be one the learned reader finds
+(`qa.answer.emergency`, passed in as `likely`), behind the same checks of person and tense.
+`eval/sets/emergency.jsonl` (430 messages: the 119 the lexicons were first written from, then the batches written
+to check them, and 160 written by helpers as training data) is what the lexicons grew from and the reader was
+trained on (its tune split); `eval/sets/emergency_fresh.jsonl` (40), written by a helper who saw neither, is their
+check (`medcite eval emergency` reports the two sets, each by split).
 """
 
 from __future__ import annotations
@@ -35,9 +38,10 @@ _THEIR = r"(?:his|her|my|their|the|your)"
 # Emergency events, by kind: the warning signs first-aid guidance names as a reason to call an emergency number
 # (breathing, consciousness, circulation and bleeding, stroke, anaphylaxis, seizures, poisoning and overdose, head
 # and penetrating injury, suicidal intent), and readings a clinician acts on at once (a saturation below 85%, a
-# ventricular rhythm, the ECG of a potassium that stops the heart). Apnoea during sleep is a condition, not an event: only "apneic" is; wheezing alone is
-# asthma's, with a tight throat anaphylaxis's. Words with an everyday sense are read only where they cannot have it
-# ("my inhaler is blue", "is coding in python", "a choking hazard", "I'm hypotensive", "a fitting dose").
+# ventricular rhythm, the ECG of a potassium that stops the heart; and `_CRITICAL`'s numbers). Apnoea during sleep
+# is a condition, not an event: only "apneic" is; wheezing alone is asthma's, with a tight throat anaphylaxis's.
+# Words with an everyday sense are read only where they cannot have it ("my inhaler is blue", "is coding in python",
+# "a choking hazard", "I'm hypotensive", "a fitting dose").
 _SIGNS = {
     "breathing": (
         rf"{_CANT} breath(?:e|ing)|stopped breathing|(?:struggling|fighting) (?:to breathe|for (?:breath|air))",
@@ -52,9 +56,12 @@ _SIGNS = {
         r"unresponsive|unconscious|comatose|unarousable|obtunded|passed out|fainted|collaps\w*",
         rf"{_CANT} (?:wake|waking|stay awake)|{_CANT} respond(?:ing)?(?! to)",
         r"(?:is|went|gone|goes|feels?|seems?) (?:(?:very|really|so|all) )?(?:limp|floppy)",
+        r"(?:barely|hardly) (?:wake|rouse|respond|responsive|conscious)\w*|(?:barely|hardly|not) rousable|"
+        r"not making (?:any )?sense",
     ),
     "circulation": (
-        r"(?:respiratory|cardiac|cardiopulmonary) arrest|(?:is|was|just) cod(?:ing|ed)(?! (?:a|an|the|in|for|some)\b)",
+        r"(?:respiratory|cardiac|cardiopulmonary|vf|vt|pea|asystolic) arrest|"
+        r"(?:is|was|just) cod(?:ing|ed)(?! (?:a|an|the|in|for|some)\b)",
         r"no pulse|pulseless",
         # A rhythm someone is in ("is in VT", "went into v-fib"), not one asked about ("how is VT treated?").
         r"(?:is|are|went|gone|going|now) (?:in|into) "
@@ -62,8 +69,8 @@ _SIGNS = {
         # The ECG of a potassium that stops the heart.
         r"wide(?:ned)? qrs|sine waves?",
         rf"chest (?:pain|pressure|tightness)|(?:crushing|severe) (?:pain|pressure) in {_THEIR} chest|heart attack",
-        r"(?:is|are|now|became|becoming|remains|still) hypotensive",
-        r"bleeding (?:heavily|a lot|badly|won['\u2019]?t stop)|(?:is|are|keeps?|kept|started|now|still) bleeding",
+        r"(?:is|are|now|became|becoming|remains|still) hypotensive|hypotensive\W+\d{2,3}/\d{2,3}",
+        r"bleeding (?:heavily|heavy|a lot|badly|won['\u2019]?t stop)|(?:is|are|keeps?|kept|started|now|still) bleeding",
         rf"bleeding from {_THEIR}|{_CANT} stop (?:the )?bleeding|(?:vomiting|coughing(?: up)?|passing) blood",
         r"black,? tarry stools?|mela?ena|coffee[- ]grounds?",
         r"(?:spurting|gushing|pouring|pumping) (?:out )?blood|blood (?:is )?(?:spurting|gushing|pouring|pumping)",
@@ -71,6 +78,7 @@ _SIGNS = {
     "stroke": (
         r"stroke|drooping|slurr\w*|face (?:looks |is )?(?:crooked|lopsided|numb)",
         rf"{_CANT} (?:lift|raise|move) {_THEIR} (?:arm|leg)",
+        r"hemipleg\w*|hemipares\w*|aphasi[ac]",
     ),
     "anaphylaxis": (
         r"anaphyla\w*|(?:lips?|tongue|throat|face) (?:is |are )?(?:swollen|swelling)",
@@ -86,6 +94,8 @@ _SIGNS = {
     "suicide": (
         r"suicid\w*|kill(?:ing)? (?:myself|himself|herself|themselves)|end (?:my|his|her|their) life|end it all",
         r"want(?:s)? to die",
+        # A plan: "I'm going to take all of them tonight".
+        r"(?:going to|gonna|plan(?:ning)? to|about to) (?:take|swallow) (?:all|them all|every|the whole)",
         r"self[- ]harm\w*",
     ),
 }
@@ -103,9 +113,11 @@ _INGESTION = re.compile(
 )
 # Eating or getting into a medicine is no way of taking one: "my toddler ate some of my warfarin", "got into
 # grandma's baclofen" (the drug vocabulary, `qa.drugs`, says what is one). Eaten, it must be someone's or counted
-# ("ate 5 of her pills", "ate half my iron"): the vocabulary holds everyday things too ("water", "honey").
+# ("ate 5 of her pills", "ate half my iron"): the vocabulary holds everyday things too ("water", "honey"). Taken,
+# it must be all of it or ten doses or more ("took about 30 of my tylenol").
 _GOT_INTO = re.compile(
-    r"\b(?P<verb>got into|ate|eaten)\s+(?:(?P<count>some|all|most|half|one|two|three|four|five|several|\d+)\s+"
+    r"\b(?P<verb>got into|ate|eaten|took|taken|swallowed)\s+(?:(?:about|around|like|maybe|over|at least)\s+)?"
+    r"(?:(?P<count>some|all|most|half|one|two|three|four|five|several|\d+)\s+"
     r"(?:of\s+)?)?(?:(?P<owner>my|his|her|their|our|your|[a-z]+['\u2019]s)\s+|(?:a|an|the)\s+)?(?P<thing>[a-z][\w-]*)",
     _I,
 )
@@ -132,8 +144,10 @@ _KIN = (
     r"son|daughter|husband|wife|partner|mom|mum|mother|dad|father|brother|sister|grandma|grandpa|grandmother|"
     r"grandfather|friend|roommate|neighbou?r"
 )
+# A clinician's shorthand points at a patient too: "54F POD1 ...", "bed 12", "chair 6".
 _BARE_PERSON = re.compile(
-    rf"(?:^|[.:;!?]\s*)(?:{_PERSON}|{_KIN}|\d{{1,3}}[\s-]*(?:years?|yrs?|y|months?|mo)[\s-]*o(?:ld)?|\d{{1,3}}\s*y/?o)\b",
+    rf"(?:^|[.:;!?]\s*)(?:{_PERSON}|{_KIN}|stranger|guy|\d{{1,3}}[\s-]*(?:years?|yrs?|y|months?|mo)[\s-]*o(?:ld)?|"
+    r"\d{1,3}\s*y/?o|\d{1,3}\s?[mf])\b|\b(?:bed|bay|room|chair|cubicle|resus)\s*\d+",
     _I,
 )
 # It is happening now, or has just happened ("just" before a verb in the past: "just swallowed", not "or just
@@ -148,17 +162,79 @@ _NOW = re.compile(
 _NOT_NOW = re.compile(
     r"\b(?:case reports?|case series|the case|in the case|case patient|published|reported|literature|"
     r"study|studies|trial|teaching note|textbook|exam(?:ination)? question|vignette|describes?|described|"
-    r"(?:\d+|one|two|three|four|five|several|many|few) (?:years?|months?|weeks?) ago|last (?:year|month|week)|"
-    r"in (?:19|20)\d\d|recovered|history of)\b",
+    # A simulation or a lesson: "for our sim session tomorrow", "a drill scenario", "studying for my exam".
+    r"simulat\w*|sim (?:session|scenario|lab)|scenarios?|drills?|lectures?|journal club|teaching (?:case|session)|"
+    r"(?:revising|studying) for|for (?:my|an|the|our) (?:exams?|finals|boards|quiz))\b",
+    _I,
+)
+# The remote past: it places the event there unless the message says it is happening now too ("his levels were off
+# last week" beside "he is having a seizure right now").
+_PAST = re.compile(
+    r"\b(?:(?:\d+|one|two|three|four|five|several|many|few) (?:years?|yrs?|months?|mos?|weeks?|wks?) ago|"
+    r"last (?:year|month|week)|in (?:19|20)\d\d|in the [5-9]0s|recovered|history of|"
+    r"as an? (?:kid|child|teen\w*|baby))\b",
+    _I,
+)
+_CLAUSE_START = re.compile(r"(?:^|[.?!;,])[^.?!;,]*$")
+_NEGATED_CLAUSE = re.compile(r"\b(?:no|not|nothing|none|without)\b", _I)
+_RIGHT_NOW = re.compile(
+    r"\b(?:right now|just now|at the moment|currently|as we speak|tonight|this (?:morning|afternoon|evening)|"
+    r"(?:\d+|few|couple of) (?:min(?:ute)?s?|hrs?|hours?) ago)\b",
     _I,
 )
 # A situation supposed, not reported, up to the end of its clause: "what should I do if someone has a seizure?"
 # (a message may report one too: "she ate one tylenol ... What happens if a child eats a tylenol?").
 _SUPPOSED = re.compile(
-    r"\b(?:if|when|in case)\s+(?:someone|somebody|anyone|a person|a patient|a child|people|patients)\b[^.?!;,]*", _I
+    r"\b(?:if|when|in case)\s+(?:someone|somebody|anyone|a person|a patient|a child|people|patients)\b[^.?!;,]*"
+    r"|\b(?:if|in case)\b[^.?!;,]*\bever\b[^.?!;,]*",  # "if my toddler ever swallows ..."
+    _I,
+)
+# A sign denied or asked about is not reported: "no chest pain", "denies syncope", "the warning signs of stroke",
+# "the risk of overdose", "does it increase suicidal thoughts?" (the negation and aboutness triggers of NegEx,
+# within two words before the sign).
+_NOT_REPORTED = re.compile(
+    r"\b(?:no|denies|denied|without|never|negative for|free of|"
+    r"(?:signs?|symptoms?|risks?|causes?|treatments?|management|prevention|complications?|dangers?) (?:of|for)|"
+    r"cause|causes|increase|increases|trigger|triggers|leads? to|raises?)"
+    # Within the sign's clause: words and spaces only between them ("no, she is seizing" reports it).
+    r"[^\w.,;:!?]+(?:(?:an?|the)[^\w.,;:!?]+)?(?:\w+[^\w.,;:!?]+){0,2}$",
+    _I,
 )
 # "A 40-year-old man presents with ...": a hypothetical patient, unless the writer is involved.
 _VIGNETTE = re.compile(r"\b(?:a|an)\s+\d+[- ]?(?:year|yr|y)[- ]?old\b", _I)
+
+# A reading past a red flag, written as a number after its name ("HR 210", "BP 68/40", "K 7.8", "pH 6.88"): the
+# three-point values of the National Early Warning Score (NEWS2) for the vital signs, taken wider where a reading
+# has an everyday cause (a pulse of 135 after running), and the critical values laboratories telephone at once.
+# Glucose is written in mg/dL or mmol/L: 20-45 is critical in either, as are the lows of both and the highs of mg/dL.
+_CRITICAL: dict[str, tuple[str, Callable[[float], bool]]] = {
+    "heart rate": (r"hr|heart rate|pulse(?: rate)?", lambda v: v <= 40 or 150 <= v <= 300),
+    "breathing rate": (r"rr|resp(?:iratory)? rate|resps", lambda v: v <= 8 or 30 <= v <= 80),
+    "systolic pressure": (r"bp|blood pressure|sbp|systolic", lambda v: 30 <= v <= 90 or v >= 220),
+    "temperature": (r"temp(?:erature)?", lambda v: 40 <= v <= 45 or 104 <= v <= 113 or 25 <= v <= 35),
+    "coma scale": (r"gcs", lambda v: 3 <= v <= 8),
+    "potassium": (r"k\+?|potassium", lambda v: 6.5 <= v <= 12 or 0 < v <= 2.5),
+    "sodium": (r"na\+?|sodium", lambda v: 90 <= v <= 120 or 160 <= v <= 200),
+    "acidity": (r"ph", lambda v: 6.5 <= v <= 7.1),
+    "lactate": (r"lactate|lactic acid", lambda v: 4 <= v <= 40),
+    "glucose": (r"glucose|blood sugar|sugar|bg|bgl|bsl|cbg", lambda v: 0 < v <= 2.5 or 20 <= v <= 45 or v >= 500),
+}
+_READING = re.compile(
+    rf"\b(?P<name>{'|'.join(name for name, _ in _CRITICAL.values())})\b"
+    r"(?:\s*(?:of|is|was|at|now|down to|up to|only|=|:))?\s*"
+    r"(?P<value>\d{1,3}(?:\.\d+)?)(?!\s*(?:mg|mcg|tabs?|pills?))\b",
+    _I,
+)
+
+
+def _critical_reading(message: str) -> bool:
+    """Whether the message gives a reading past its red flag (`_CRITICAL`)."""
+    for match in _READING.finditer(message):
+        name = match.group("name").lower()
+        for pattern, critical in _CRITICAL.values():
+            if re.fullmatch(pattern, name, _I) and critical(float(match.group("value"))):
+                return True
+    return False
 
 
 def is_emergency(message: str, likely: Callable[[str], bool] | None = None) -> bool:
@@ -167,14 +243,36 @@ def is_emergency(message: str, likely: Callable[[str], bool] | None = None) -> b
     Args:
         likely: whether a message describes an emergency event in words the lexicons lack
             (`qa.answer.emergency.EmergencyModel.likely` on its vector); asked only of a message about someone now
-            in which the lexicons find no event. None: the lexicons alone.
+            in which the lexicons find no event, and of what it reports (`reported`). None: the lexicons alone.
     """
-    if _NOT_NOW.search(message) or not _someone_now(message):
+    if _NOT_NOW.search(message) or (_PAST.search(message) and not _happening_now(message)):
         return False
-    reported = _SUPPOSED.sub(" ", message)
-    if _EVENT.search(reported) or _INGESTION.search(reported) or _ate_a_medicine(reported):
+    if not _someone_now(message):
+        return False
+    said = reported(message)
+    if _reported_sign(said) or _INGESTION.search(said) or _ate_a_medicine(said) or _critical_reading(said):
         return True
-    return likely is not None and likely(message)
+    return likely is not None and likely(said)
+
+
+def reported(message: str) -> str:
+    """The message without the situations it only supposes ("what should I do if my toddler ever swallows a
+    battery?"): what the lexicons and the reader read for an event."""
+    return _SUPPOSED.sub(" ", message)
+
+
+def _happening_now(message: str) -> bool:
+    """Whether a clause of the message says something is happening right now (`_RIGHT_NOW`), not "no symptoms at
+    the moment"."""
+    return any(
+        not _NEGATED_CLAUSE.search(message, _CLAUSE_START.search(message, 0, m.start()).start(), m.start())
+        for m in _RIGHT_NOW.finditer(message)
+    )
+
+
+def _reported_sign(message: str) -> bool:
+    """Whether the message names a sign (`_SIGNS`) that it does not deny or ask about (`_NOT_REPORTED`)."""
+    return any(not _NOT_REPORTED.search(message, 0, match.start()) for match in _EVENT.finditer(message))
 
 
 def _someone_now(message: str) -> bool:
@@ -188,10 +286,18 @@ def _someone_now(message: str) -> bool:
 
 
 def _ate_a_medicine(message: str) -> bool:
-    """Whether the message says someone ate or got into a medicine (`_GOT_INTO`)."""
+    """Whether the message says someone ate or got into a medicine, or took all of one or ten doses or more
+    (`_GOT_INTO`)."""
     for match in _GOT_INTO.finditer(message):
         thing = match.group("thing").lower()
-        counted = match.group("count") is not None and match.group("count").lower() != "some"
+        count = (match.group("count") or "").lower()
+        if match.group("verb").lower() in ("took", "taken", "swallowed"):
+            # Taking a medicine is what it is for: only all of it, or ten doses or more, is an overdose.
+            many = count in ("all", "most") or (count.isdigit() and int(count) >= 10)
+            if many and (thing in _MEDICINES or is_drug_name(thing)):
+                return True
+            continue
+        counted = bool(count) and count != "some"
         whose = match.group("verb").lower() == "got into" or match.group("owner") is not None or counted
         if whose and (thing in _MEDICINES or is_drug_name(thing)):
             return True

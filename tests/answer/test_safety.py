@@ -174,3 +174,70 @@ def test_the_learned_reader_is_asked_only_about_someone_now_without_a_lexicon_ev
     # A lexicon event needs no reader.
     assert is_emergency("my uncle is unconscious", likely)
     assert asked == ["my uncle was hit by a car and is lying in the road"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "pt in bay 3 HR 190, BP 75/40, looks awful",
+        "my dad's heart rate is 32 and he feels faint",
+        "our HD pt: K 7.2 this morning, what do we give first",
+        "patient on the ward has RR 6 after morphine",
+        "my patient's pH is 6.95 and lactate 9",
+        "GCS 7 in the pt we just got from the ED",
+        "my son's temp is 41.2 and he won't stop shivering",
+        "our patient's sodium is 112 and he is confused",
+        "my mum's blood sugar is 1.8 and she's sweaty",
+    ],
+)
+def test_a_reading_past_its_red_flag_about_someone_now_gets_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what does a potassium of 6.8 mean for a dialysis patient?",  # no one now
+        "my potassium was 5.6 at my last check, what foods should I avoid?",  # below the flag
+        "my heart rate is 72 and my BP 128/80, is that normal on amlodipine?",
+        "my dad had a sodium of 118 in 2019, can he take thiazides now?",  # the past
+        "what is the target glucose for my patient on insulin, 6 to 10?",
+        "I take 20 mg of potassium chloride, is that a lot?",  # a dose, not a reading
+    ],
+)
+def test_readings_within_their_flags_or_about_no_one_now_do_not(message: str) -> None:
+    assert not is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my mum is seizing right now, her sodium was low last week",  # the past beside a present event
+        "no, she is still seizing",  # "no" answers; it denies nothing
+        "68M bed 7 VF arrest, CPR in progress",  # a clinician's shorthand for a patient
+        "my husband is barely rousable after his new pain pills",
+        "our dialysis patient is suddenly aphasic",
+        "pt on HD flushing and hypotensive 72/40 after starting the session",
+        "my sister is going to take all of her sleeping pills tonight",
+        "my son took about 25 of my ibuprofen",
+    ],
+)
+def test_more_reports_of_an_emergency_now_get_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my patient denies chest pain but his troponin is up, what next?",  # denied
+        "what are the warning signs of a stroke in my dad?",  # asked about
+        "can baclofen cause seizures in my patient on HD?",  # asked about
+        "I had chest pain in 2021 and got a stent. No symptoms at the moment.",  # "at the moment" denies
+        "for our sim session tomorrow: pt in VF, what should the learners do?",  # a simulation
+        "what should I do if my toddler ever swallows a battery?",  # supposed
+        "I took 2 of my tylenol for a headache",  # a dose, not an overdose
+        "I had anaphylaxis as a kid, do I still need an epipen?",  # the remote past
+    ],
+)
+def test_denied_asked_about_taught_supposed_or_past_signs_do_not(message: str) -> None:
+    assert not is_emergency(message)
