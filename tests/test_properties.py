@@ -16,7 +16,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.answer import Asked, compose, gather, score
+from qa.answer import Asked, compose, gather, is_emergency, score
 from qa.chunking import chunk_document, split_sentences
 from qa.errors import LoadError
 from qa.loaders import load_paths
@@ -323,3 +323,25 @@ def test_every_answer_sentence_is_a_verbatim_span_of_the_chunk_it_cites(
         assert quote and quote in chunk_text[citation.chunk_id] == citation.chunk_text
         assert escape_markdown(quote) in answer.markdown
     assert answer.abstained == (not answer.quotes)
+
+
+# --- the emergency line ---------------------------------------------------------------------------------------
+
+EMERGENCY_PIECES = [
+    "my son", "she is", "pt in bed 4", "I", "right now", "last year", "no", "not", "took 30 tablets", "chest pain",
+    "seizing", "HR 190", "BP 70/40", "K 7.9", "if she ever", "what are the signs of", "unresponsive", ",", ".", "?",
+    "overdose", "just", "2 years ago", "the girl", "54F", "wants to end it all", "sim scenario", "denies",
+]  # fmt: skip
+messages = st.lists(st.one_of(st.sampled_from(EMERGENCY_PIECES), st.text(max_size=10)), max_size=30).map(" ".join)
+
+
+@BOUNDED
+@given(messages)
+def test_the_reader_only_adds_to_the_lexicons_and_never_overrules_a_publication(message: str) -> None:
+    alone = is_emergency(message)
+    # Behind the same checks: the reader may add an event, never take one away.
+    assert is_emergency(message, lambda _: False) == alone
+    assert alone <= is_emergency(message, lambda _: True)
+    # Placed in a publication or a simulation, nothing is an emergency now, whatever the reader says.
+    assert not is_emergency(f"In the case report, {message}", lambda _: True)
+    assert not is_emergency(f"For our sim session: {message}", lambda _: True)
