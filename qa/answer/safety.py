@@ -7,12 +7,13 @@ gets it when it names an emergency event, a real person it is happening to (the 
 a patient they point at: "I", "my son", "the patient in bed 4", "he is ...", "54F bed 12"), and nothing that
 places it in a publication, a lesson or a simulation, or in the remote past (unless it says it is happening right
 now too). A sign it denies or asks about ("no chest pain", "the warning signs of stroke") is not reported, as
-NegEx reads clinical notes. The lexicons below are of emergencies, their signs and red-flag readings, and of tense
-and person, not of any corpus. People name emergencies in more words than lexicons hold: batches written after
-them, never used to write them, found 8 of 16 emergencies, then 8 of 20 and 4 of 20 (eval/EXPERIMENTS.md,
-"Thirty-ninth session" and "Fortieth session"). So an event may also be one the learned reader finds
-(`qa.answer.emergency`, passed in as `likely`), behind the same checks of person and tense.
-`eval/sets/emergency.jsonl` (430 messages: the 119 the lexicons were first written from, then the batches written
+NegEx reads clinical notes; nor is one it only supposes ("hypothetically", "what if"). The lexicons below are of
+emergencies, their signs and red-flag readings, and of tense and person, not of any corpus. People name emergencies
+in more words than lexicons hold: batches written after them, never used to write them, found 8 of 16 emergencies,
+then 8 of 20 and 4 of 20 (eval/EXPERIMENTS.md, "Thirty-ninth session" and "Fortieth session"). So an event may
+also be one the learned reader finds (`qa.answer.emergency`, passed in as `likely`), behind the same checks of
+person and tense.
+`eval/sets/emergency.jsonl` (470 messages: the 119 the lexicons were first written from, then the batches written
 to check them, and 160 written by helpers as training data) is what the lexicons grew from and the reader was
 trained on (its tune split); `eval/sets/emergency_fresh.jsonl` (40), written by a helper who saw neither, is their
 check (`medcite eval emergency` reports the two sets, each by split).
@@ -86,7 +87,8 @@ _SIGNS = {
     ),
     "seizure": (r"seizure|seizing|convuls\w*|(?:is|are|was|started|keeps?|been) fitting|foaming at the mouth",),
     "poisoning": (
-        r"overdos\w*|overdid|poison\w*|(?:\d+|two|three|four|five|ten) times the (?:dose|amount)",
+        # "poisoned", "poisoning"; "poisonous" is a property asked about ("are yew berries poisonous?").
+        r"overdos\w*|overdid|poison(?!ous)\w*|(?:\d+|two|three|four|five|ten) times the (?:dose|amount)",
         # A skin patch chewed or swallowed releases its whole dose at once.
         r"(?:chew\w*|suck\w*|swallow\w*)(?: on)?(?: \w+){0,3} patch(?:es)?",
     ),
@@ -171,6 +173,7 @@ _NOT_NOW = re.compile(
 # last week" beside "he is having a seizure right now").
 _PAST = re.compile(
     r"\b(?:(?:\d+|one|two|three|four|five|several|many|few) (?:years?|yrs?|months?|mos?|weeks?|wks?) ago|"
+    r"(?:(?:some|many|several|a few) )?(?:years|months) ago|"  # "years ago"; "a week ago" may be why it is now
     r"last (?:year|month|week)|in (?:19|20)\d\d|in the [5-9]0s|recovered|history of|"
     r"as an? (?:kid|child|teen\w*|baby))\b",
     _I,
@@ -186,7 +189,9 @@ _RIGHT_NOW = re.compile(
 # (a message may report one too: "she ate one tylenol ... What happens if a child eats a tylenol?").
 _SUPPOSED = re.compile(
     r"\b(?:if|when|in case)\s+(?:someone|somebody|anyone|a person|a patient|a child|people|patients)\b[^.?!;,]*"
-    r"|\b(?:if|in case)\b[^.?!;,]*\bever\b[^.?!;,]*",  # "if my toddler ever swallows ..."
+    r"|\b(?:if|in case)\b[^.?!;,]*\bever\b[^.?!;,]*"  # "if my toddler ever swallows ..."
+    # NegEx's hypothetical triggers: "hypothetically, if a toddler swallowed ...", "what if he stops breathing?"
+    r"|\b(?:hypothetical(?:ly)?|suppose|supposing|imagine|what if)\b[^.?!;]*",
     _I,
 )
 # A sign denied or asked about is not reported: "no chest pain", "denies syncope", "the warning signs of stroke",
@@ -221,7 +226,8 @@ _CRITICAL: dict[str, tuple[str, Callable[[float], bool]]] = {
 }
 _READING = re.compile(
     rf"\b(?P<name>{'|'.join(name for name, _ in _CRITICAL.values())})\b"
-    r"(?:\s*(?:of|is|was|at|now|down to|up to|only|=|:))?\s*"
+    # The number follows its name, or a word or two of how it goes ("BP falling 88/50", "K came back 7.8").
+    r"(?:\s*(?:of|is|was|at|now|down to|up to|only|=|:)|(?:\s+[a-z]+){1,2})?\s*"
     r"(?P<value>\d{1,3}(?:\.\d+)?)(?!\s*(?:mg|mcg|tabs?|pills?))\b",
     _I,
 )

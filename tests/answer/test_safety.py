@@ -241,3 +241,23 @@ def test_more_reports_of_an_emergency_now_get_the_line(message: str) -> None:
 )
 def test_denied_asked_about_taught_supposed_or_past_signs_do_not(message: str) -> None:
     assert not is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    ("message", "emergency"),
+    [
+        # NegEx's hypothetical triggers suppose; a property is asked about; "years ago" is the remote past.
+        ("hypothetically, if my son swallowed a magnet, what would happen?", False),
+        ("what if my dad stops breathing in his sleep tonight?", False),
+        ("are foxglove leaves poisonous? my kids play near them", False),
+        ("I overdosed on my insulin years ago, should I worry about hypos now?", False),
+        ("my son was poisoned by the weedkiller in the shed, he is vomiting", True),
+        # "a week ago" may be why it is happening now.
+        ("my mum started gabapentin a week ago and now she is unresponsive", True),
+        # A reading after a word or two of how it goes.
+        ("our pt on the ward, BP falling 82/40 and HR climbing", True),
+        ("pt on HD, potassium came back 7.6", True),
+    ],
+)
+def test_hypotheses_properties_and_years_ago(message: str, emergency: bool) -> None:
+    assert is_emergency(message) is emergency
