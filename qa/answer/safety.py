@@ -226,8 +226,10 @@ _CRITICAL: dict[str, tuple[str, Callable[[float], bool]]] = {
 }
 _READING = re.compile(
     rf"\b(?P<name>{'|'.join(name for name, _ in _CRITICAL.values())})\b"
-    # The number follows its name, or a word or two of how it goes ("BP falling 88/50", "K came back 7.8").
-    r"(?:\s*(?:of|is|was|at|now|down to|up to|only|=|:)|(?:\s+[a-z]+){1,2})?\s*"
+    # The number follows its name, or a word or two of how it goes ("BP falling 88/50", "K came back 7.8"); not a
+    # number of something else ("sugar in my 2 coffees", "pulse after 20 minutes").
+    r"(?:\s*(?:of|is|was|at|now|down to|up to|only|=|:)|"
+    r"(?:\s+(?!(?:in|on|my|his|her|their|our|a|an|the|and|with|for|to|after|before|per)\b)[a-z]+){1,2})?\s*"
     r"(?P<value>\d{1,3}(?:\.\d+)?)(?!\s*(?:mg|mcg|tabs?|pills?))\b",
     _I,
 )

@@ -203,6 +203,8 @@ def test_a_reading_past_its_red_flag_about_someone_now_gets_the_line(message: st
         "my dad had a sodium of 118 in 2019, can he take thiazides now?",  # the past
         "what is the target glucose for my patient on insulin, 6 to 10?",
         "I take 20 mg of potassium chloride, is that a lot?",  # a dose, not a reading
+        "I take sugar in my 2 coffees, is that ok with metformin?",  # a number of something else
+        "my pulse after 20 minutes of running, is it ok?",
     ],
 )
 def test_readings_within_their_flags_or_about_no_one_now_do_not(message: str) -> None:
