@@ -3,7 +3,21 @@ reader are (`eval.train_abstention`, `eval.train_emergency`); scipy comes with s
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
+
 import numpy as np
+
+
+def group_weights(labels: Sequence[bool], groups: Sequence[Hashable]) -> np.ndarray:
+    """One weight per row such that each group weighs the same within its class and the two classes the same
+    (scaled to sum to the number of rows): a data set of thousands does not drown a small one of the same class."""
+    rows = list(zip(labels, groups, strict=True))
+    members: dict[tuple[bool, Hashable], int] = {}
+    for row in rows:
+        members[row] = members.get(row, 0) + 1
+    per_class = {c: sum(1 for label, _ in members if label == c) for c in (True, False)}
+    w = np.array([1.0 / (per_class[row[0]] * members[row]) for row in rows])
+    return w * len(w) / w.sum()
 
 
 def fit_logistic(z: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float) -> np.ndarray:

@@ -50,7 +50,7 @@ from eval.datasets import (
 from eval.datasets import sample as draw
 from eval.fingerprint import code_fingerprint
 from eval.harness import index_opener
-from eval.logistic import fit_logistic
+from eval.logistic import fit_logistic, group_weights
 from eval.plan import ABSTAIN_SET, ANSWER_SETS, MESSAGE_SETS, OWN_SET, answer_set_corpus, default_datasets_dir
 from eval.splits import HELD_OUT, SPLITS, TUNE, split_of
 from qa.abstention import FEATURES, MODEL_FILE, AbstentionModel, feature_values
@@ -229,13 +229,7 @@ def _matrix(rows: Sequence[Row], names: Sequence[str]) -> np.ndarray:
 def _weights(rows: Sequence[Row]) -> np.ndarray:
     """Each group weighs the same within its class, and the two classes the same: MedQuAD's many in-scope
     questions do not drown our small sets, nor the many foreign questions the few of abstain.jsonl."""
-    groups = {(r.in_scope, r.group) for r in rows}
-    per_class = {c: sum(1 for s, _ in groups if s == c) for c in (True, False)}
-    sizes: dict[str, int] = {}
-    for r in rows:
-        sizes[r.group] = sizes.get(r.group, 0) + 1
-    w = np.array([1.0 / (per_class[r.in_scope] * sizes[r.group]) for r in rows])
-    return w * len(rows) / w.sum()
+    return group_weights([r.in_scope for r in rows], [r.group for r in rows])
 
 
 def fit(rows: Sequence[Row], *, l2: float, names: Sequence[str] = tuple(FEATURES)) -> AbstentionModel:

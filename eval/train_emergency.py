@@ -41,7 +41,7 @@ from eval.datasets import (
     read_pubmedqa,
     read_question_set,
 )
-from eval.logistic import fit_logistic
+from eval.logistic import fit_logistic, group_weights
 from eval.plan import ABSTAIN_SET, ANSWER_SETS, EMERGENCY_SET, MESSAGE_SETS, OWN_SET, default_datasets_dir
 from eval.splits import SPLITS, TUNE, fold_of_key, split_of
 from qa.answer.emergency import MODEL_FILE, EmergencyModel
@@ -102,13 +102,8 @@ def calm_questions(datasets_dir: Path) -> list[Message]:
 
 
 def _weights(messages: Sequence[Message]) -> np.ndarray:
-    """Each group weighs the same within its class, and the two classes the same."""
-    classes = {c: {m.group for m in messages if m.emergency == c} for c in (True, False)}
-    sizes: dict[tuple[str, bool], int] = {}
-    for m in messages:
-        sizes[(m.group, m.emergency)] = sizes.get((m.group, m.emergency), 0) + 1
-    w = np.array([1.0 / (len(classes[m.emergency]) * sizes[(m.group, m.emergency)]) for m in messages])
-    return w * len(messages) / w.sum()
+    """Each group weighs the same within its class, and the two classes the same (`group_weights`)."""
+    return group_weights([m.emergency for m in messages], [m.group for m in messages])
 
 
 def fit(messages: Sequence[Message], vectors: np.ndarray, *, l2: float, model: str) -> EmergencyModel:

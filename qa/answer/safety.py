@@ -154,10 +154,15 @@ _BARE_PERSON = re.compile(
 )
 # It is happening now, or has just happened ("just" before a verb in the past: "just swallowed", not "or just
 # fluids").
+# `_RIGHT_NOW`'s words say so outright; the others ("still", "since", "today") say so of a clause about someone.
+_RIGHT_NOW_WORDS = (
+    r"right now|just now|at the moment|currently|as we speak|tonight|this (?:morning|afternoon|evening)|"
+    r"(?:an?|one|\d+|few|couple of) (?:minutes?|mins?|hours?|hrs?) ago"
+)
 _NOW = re.compile(
-    r"\b(?:now|right now|just(?=\s+(?:\w+(?:ed|en)|took|ate|got|had|fell|hit|drank|became|found|gave|began|went|"
-    r"threw|bit|stung|cut|broke)\b)|currently|tonight|today|this (?:morning|afternoon|evening)|since|still|"
-    r"(?:an?|one|\d+|few|couple of) (?:minutes?|mins?|hours?|hrs?) ago|ongoing)\b",
+    rf"\b(?:{_RIGHT_NOW_WORDS}|now|today|since|still|ongoing|"
+    r"just(?=\s+(?:\w+(?:ed|en)|took|ate|got|had|fell|hit|drank|became|found|gave|began|went|threw|bit|stung|cut|"
+    r"broke)\b))\b",
     _I,
 )
 # Placed in a publication, a teaching case or an exam, or in the remote past.
@@ -180,11 +185,7 @@ _PAST = re.compile(
 )
 _CLAUSE_START = re.compile(r"(?:^|[.?!;,])[^.?!;,]*$")
 _NEGATED_CLAUSE = re.compile(r"\b(?:no|not|nothing|none|without)\b", _I)
-_RIGHT_NOW = re.compile(
-    r"\b(?:right now|just now|at the moment|currently|as we speak|tonight|this (?:morning|afternoon|evening)|"
-    r"(?:\d+|few|couple of) (?:min(?:ute)?s?|hrs?|hours?) ago)\b",
-    _I,
-)
+_RIGHT_NOW = re.compile(rf"\b(?:{_RIGHT_NOW_WORDS})\b", _I)
 # A situation supposed, not reported, up to the end of its clause: "what should I do if someone has a seizure?"
 # (a message may report one too: "she ate one tylenol ... What happens if a child eats a tylenol?").
 _SUPPOSED = re.compile(
@@ -213,11 +214,11 @@ _VIGNETTE = re.compile(r"\b(?:a|an)\s+\d+[- ]?(?:year|yr|y)[- ]?old\b", _I)
 # has an everyday cause (a pulse of 135 after running), and the critical values laboratories telephone at once.
 # Glucose is written in mg/dL or mmol/L: 20-45 is critical in either, as are the lows of both and the highs of mg/dL.
 _CRITICAL: dict[str, tuple[str, Callable[[float], bool]]] = {
-    "heart rate": (r"hr|heart rate|pulse(?: rate)?", lambda v: v <= 40 or 150 <= v <= 300),
-    "breathing rate": (r"rr|resp(?:iratory)? rate|resps", lambda v: v <= 8 or 30 <= v <= 80),
-    "systolic pressure": (r"bp|blood pressure|sbp|systolic", lambda v: 30 <= v <= 90 or v >= 220),
+    "heart_rate": (r"hr|heart rate|pulse(?: rate)?", lambda v: v <= 40 or 150 <= v <= 300),
+    "breathing_rate": (r"rr|resp(?:iratory)? rate|resps", lambda v: v <= 8 or 30 <= v <= 80),
+    "systolic": (r"bp|blood pressure|sbp|systolic", lambda v: 30 <= v <= 90 or v >= 220),
     "temperature": (r"temp(?:erature)?", lambda v: 40 <= v <= 45 or 104 <= v <= 113 or 25 <= v <= 35),
-    "coma scale": (r"gcs", lambda v: 3 <= v <= 8),
+    "coma_scale": (r"gcs", lambda v: 3 <= v <= 8),
     "potassium": (r"k\+?|potassium", lambda v: 6.5 <= v <= 12 or 0 < v <= 2.5),
     "sodium": (r"na\+?|sodium", lambda v: 90 <= v <= 120 or 160 <= v <= 200),
     "acidity": (r"ph", lambda v: 6.5 <= v <= 7.1),
@@ -225,7 +226,8 @@ _CRITICAL: dict[str, tuple[str, Callable[[float], bool]]] = {
     "glucose": (r"glucose|blood sugar|sugar|bg|bgl|bsl|cbg", lambda v: 0 < v <= 2.5 or 20 <= v <= 45 or v >= 500),
 }
 _READING = re.compile(
-    rf"\b(?P<name>{'|'.join(name for name, _ in _CRITICAL.values())})\b"
+    # One named group per reading, which says whose cut-offs apply.
+    rf"\b(?:{'|'.join(f'(?P<{kind}>{name})' for kind, (name, _) in _CRITICAL.items())})\b"
     # The number follows its name, or a word or two of how it goes ("BP falling 88/50", "K came back 7.8"); not a
     # number of something else ("sugar in my 2 coffees", "pulse after 20 minutes").
     r"(?:\s*(?:of|is|was|at|now|down to|up to|only|=|:)|"
@@ -238,10 +240,9 @@ _READING = re.compile(
 def _critical_reading(message: str) -> bool:
     """Whether the message gives a reading past its red flag (`_CRITICAL`)."""
     for match in _READING.finditer(message):
-        name = match.group("name").lower()
-        for pattern, critical in _CRITICAL.values():
-            if re.fullmatch(pattern, name, _I) and critical(float(match.group("value"))):
-                return True
+        kind = next(kind for kind in _CRITICAL if match.group(kind))
+        if _CRITICAL[kind][1](float(match.group("value"))):
+            return True
     return False
 
 
