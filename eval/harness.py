@@ -410,23 +410,36 @@ def index_name(target: Target) -> str:
     return target.index_name or target.name
 
 
-def emergency_reading(settings: Settings) -> Callable[[str], bool] | None:
-    """The emergency reader as the chat asks it (`qa.answer.emergency`), on vectors of `settings.model`; None where
-    it does not apply (another model): the lexicons alone."""
-    from qa.answer.emergency import shipped_emergency_model
+def emergency_readers(settings: Settings) -> tuple[Callable[[str], bool] | None, Callable[[str], bool] | None]:
+    """The emergency readers as the chat asks them (`qa.answer.emergency`): the event reader (`likely`) and the
+    situation reader (`present`), on vectors of `settings.model`; None where one does not apply (another model):
+    the lexicons alone."""
+    from qa.answer.emergency import NOW_FILE, shipped_emergency_model
     from qa.embedding import Embedder
 
-    reader = shipped_emergency_model()
-    if reader is None or reader.model != settings.model:
-        return None
+    readers = [shipped_emergency_model(), shipped_emergency_model(NOW_FILE)]
+    if all(reader is None or reader.model != settings.model for reader in readers):
+        return None, None
     embedder = Embedder(settings.model, runtime=settings.runtime)
-    return reader.reading(embedder.encode_query) if reader.applies_to(settings.model, embedder.dim) else None
+    likely, present = (
+        reader.reading(embedder.encode_query)
+        if reader is not None and reader.applies_to(settings.model, embedder.dim)
+        else None
+        for reader in readers
+    )
+    return likely, present
 
 
-def emergency_entry(path: Path, *, check: bool = False, likely: Callable[[str], bool] | None = None) -> dict[str, Any]:
+def emergency_entry(
+    path: Path,
+    *,
+    check: bool = False,
+    likely: Callable[[str], bool] | None = None,
+    present: Callable[[str], bool] | None = None,
+) -> dict[str, Any]:
     """True and false positives of the emergency line on its labelled messages, in all and per split; `check` marks
-    a set written after the lexicons and the reader to measure them, never used for either; `likely`: the
-    emergency reader (`emergency_reading`), None for the lexicons alone."""
+    a set written after the lexicons and the readers to measure them, never used for either; `likely` and
+    `present`: the emergency readers (`emergency_readers`), None for the lexicons alone."""
     from eval.datasets import _jsonl
     from qa.answer import is_emergency
 
@@ -435,7 +448,7 @@ def emergency_entry(path: Path, *, check: bool = False, likely: Callable[[str], 
         message, label = item.get("message"), item.get("emergency")
         if not isinstance(message, str) or not isinstance(label, bool):
             raise EvalError(f"{path}:{number} needs a 'message' string and an 'emergency' true/false")
-        rows.append((split_of(str(item.get("id", number))), label, is_emergency(message, likely)))
+        rows.append((split_of(str(item.get("id", number))), label, is_emergency(message, likely, present=present)))
 
     def block(chosen: Sequence[tuple[str, bool, bool]]) -> dict[str, Any]:
         positives = sum(1 for _, label, _ in chosen if label)
@@ -562,12 +575,12 @@ def run_plan(
         emit(render_dataset("abstention", entry))
     if plan.emergency:
         log("emergency: the emergency line on its labelled messages")
-        likely = emergency_reading(settings)
-        entry = emergency_entry(plan.emergency_set, likely=likely)
+        likely, present = emergency_readers(settings)
+        entry = emergency_entry(plan.emergency_set, likely=likely, present=present)
         results["datasets"]["emergency"] = entry
         emit(render_dataset("emergency", entry))
         if plan.emergency_fresh_set.exists():
-            entry = emergency_entry(plan.emergency_fresh_set, check=True, likely=likely)
+            entry = emergency_entry(plan.emergency_fresh_set, check=True, likely=likely, present=present)
             results["datasets"]["emergency/fresh"] = entry
             emit(render_dataset("emergency/fresh", entry))
     results["run"]["seconds"] = round(time.perf_counter() - started, 1)

@@ -345,3 +345,13 @@ def test_the_reader_only_adds_to_the_lexicons_and_never_overrules_a_publication(
     # Placed in a publication or a simulation, nothing is an emergency now, whatever the reader says.
     assert not is_emergency(f"In the case report, {message}", lambda _: True)
     assert not is_emergency(f"For our sim session: {message}", lambda _: True)
+
+
+@BOUNDED
+@given(messages)
+def test_the_situation_reader_only_takes_away(message: str) -> None:
+    for likely in (None, lambda _: True, lambda _: False):
+        found = is_emergency(message, likely)
+        # It is asked only of a message flagged without it, and may only take the flag away.
+        assert is_emergency(message, likely, present=lambda _: True) == found
+        assert not is_emergency(message, likely, present=lambda _: False)

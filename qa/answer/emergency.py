@@ -13,6 +13,17 @@ clinician questions (`python -m eval.train_emergency`), and ships as `emergency.
 threshold, the data and command that chose it, and its figures: the settings record of this reader. It reads
 vectors of the model it was trained with; for an index of another model (or width) medcite keeps the lexicons
 alone.
+
+The lexicons of tense and person read the words that place a message in a lesson, a publication or the past ("case
+report", "simulation", "two years ago"), but a calm message places it in words of its own: "for my nephrology
+boards: K 7.5 with peaked T waves", "running a sim tomorrow", "in the NEJM case I was reading", a fear of a seizure
+that has not happened. A check batch written by a helper found 5 such false alarms in 20 calm messages
+(eval/EXPERIMENTS.md, "Fortieth session"). So a second reader of the same kind, the situation reader
+(`emergency-now.json`), gives the probability that a message in which an event was found tells of a situation now;
+`safety.is_emergency` takes the event away below its threshold. It is trained on the labelled messages alone
+(emergencies against calm messages that name the same events), and its threshold lies below every tune emergency
+out of fold, halfway down to the next calm message: it may take away a calm message's flag, and was chosen to take
+away no emergency's.
 """
 
 from __future__ import annotations
@@ -29,14 +40,16 @@ import numpy as np
 from qa import learned
 
 MODEL_FILE = Path(__file__).with_name("emergency.json")
+# The situation reader: does a message in which an event was found tell of a situation now.
+NOW_FILE = Path(__file__).with_name("emergency-now.json")
 FORMAT = "medcite-emergency-1"
 RETRAIN = "python -m eval.train_emergency"
 
 
 @dataclass(frozen=True)
 class EmergencyModel:
-    """p(emergency event) = sigmoid(bias + vector . weights), for normalised vectors of `model`; an event when
-    p >= threshold."""
+    """p = sigmoid(bias + vector . weights), for normalised vectors of `model`; likely when p >= threshold. The
+    event reader's p is that of an emergency event, the situation reader's that of a situation now."""
 
     model: str
     weights: tuple[float, ...]
@@ -72,12 +85,13 @@ class EmergencyModel:
         return 1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0)))
 
     def likely(self, vector: np.ndarray) -> bool:
-        """Whether the message of this vector describes an emergency event (its probability reaches the
+        """Whether the message of this vector is what the reader reads for (its probability reaches the
         threshold)."""
         return bool(self.probabilities(vector)[0] >= self.threshold)
 
     def reading(self, encode: Callable[[str], np.ndarray]) -> Callable[[str], bool]:
-        """What `safety.is_emergency` asks as `likely`: this reader on the vector `encode` makes of a message."""
+        """What `safety.is_emergency` asks as `likely` (or `present`): this reader on the vector `encode` makes of
+        a message."""
         return lambda message: self.likely(encode(message))
 
     def save(self, path: Path) -> None:
@@ -107,8 +121,8 @@ class EmergencyModel:
         )
 
 
-@lru_cache(maxsize=1)
-def shipped_emergency_model() -> EmergencyModel | None:
-    """The emergency model that ships with medcite (`emergency.json` beside this module), or None when there is
-    none (the lexicons alone then decide)."""
-    return EmergencyModel.load(MODEL_FILE) if MODEL_FILE.exists() else None
+@lru_cache(maxsize=2)
+def shipped_emergency_model(path: Path = MODEL_FILE) -> EmergencyModel | None:
+    """A reader that ships with medcite: the event reader (`emergency.json` beside this module) or, given
+    `NOW_FILE`, the situation reader; None when there is none (the lexicons alone then decide)."""
+    return EmergencyModel.load(path) if path.exists() else None

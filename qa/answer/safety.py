@@ -12,7 +12,9 @@ emergencies, their signs and red-flag readings, and of tense and person, not of 
 in more words than lexicons hold: batches written after them, never used to write them, found 8 of 16 emergencies,
 then 8 of 20 and 4 of 20 (eval/EXPERIMENTS.md, "Thirty-ninth session" and "Fortieth session"). So an event may
 also be one the learned reader finds (`qa.answer.emergency`, passed in as `likely`), behind the same checks of
-person and tense.
+person and tense. Calm messages, too, place a situation in words no lexicon holds ("for my pharmacology revision
+notes: a patient took 40 tablets ..."): a second learned reader, the situation reader (`present`), may take an event
+found away, with a threshold below every emergency it was trained on.
 `eval/sets/emergency.jsonl` (470 messages: the 119 the lexicons were first written from, then the batches written
 to check them, and 160 written by helpers as training data) is what the lexicons grew from and the reader was
 trained on (its tune split); `eval/sets/emergency_fresh.jsonl` (40), written by a helper who saw neither, is their
@@ -246,22 +248,31 @@ def _critical_reading(message: str) -> bool:
     return False
 
 
-def is_emergency(message: str, likely: Callable[[str], bool] | None = None) -> bool:
+def is_emergency(
+    message: str,
+    likely: Callable[[str], bool] | None = None,
+    *,
+    present: Callable[[str], bool] | None = None,
+) -> bool:
     """True when a message describes an emergency happening now to a real person (see the module docstring).
 
     Args:
         likely: whether a message describes an emergency event in words the lexicons lack
             (`qa.answer.emergency.EmergencyModel.likely` on its vector); asked only of a message about someone now
             in which the lexicons find no event, and of what it reports (`reported`). None: the lexicons alone.
+        present: whether a message in which an event was found tells of a situation now, not of one revised for,
+            taught, read about or feared (the situation reader, `qa.answer.emergency`); asked only then, of what
+            it reports, and False takes the event away. None: the lexicons of tense and person alone decide.
     """
     if _NOT_NOW.search(message) or (_PAST.search(message) and not _happening_now(message)):
         return False
     if not _someone_now(message):
         return False
     said = reported(message)
-    if _reported_sign(said) or _INGESTION.search(said) or _ate_a_medicine(said) or _critical_reading(said):
-        return True
-    return likely is not None and likely(said)
+    found = _reported_sign(said) or _INGESTION.search(said) or _ate_a_medicine(said) or _critical_reading(said)
+    if not found and not (likely is not None and likely(said)):
+        return False
+    return present is None or present(said)
 
 
 def reported(message: str) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from qa.answer import is_emergency
-from qa.answer.emergency import MODEL_FILE, EmergencyModel, shipped_emergency_model
+from qa.answer.emergency import MODEL_FILE, NOW_FILE, EmergencyModel, shipped_emergency_model
 from qa.settings import BUNDLED_MODEL, REPO_ROOT
 
 
@@ -80,3 +80,16 @@ def test_the_shipped_reader_reads_the_bundled_model_and_ships_with_the_package()
     assert {"tune reader emergencies flagged", "heldout reader emergencies flagged"} <= set(reader.figures)
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert "answer/emergency.json" in project["tool"]["setuptools"]["package-data"]["qa"]
+
+
+def test_the_shipped_situation_reader_reads_the_bundled_model_and_ships_with_the_package() -> None:
+    reader = shipped_emergency_model(NOW_FILE)
+    assert reader is not None and NOW_FILE.stat().st_size < 100_000
+    assert reader.model == BUNDLED_MODEL and reader.dim == 384
+    assert "emergency.jsonl" in reader.trained_on
+    assert reader.command.startswith("python -m eval.train_emergency")
+    # Its threshold lies below every tune emergency: the figures say none of them was taken away, on either split.
+    figures = reader.figures
+    assert figures["tune both readers emergencies flagged"] == figures["tune reader emergencies flagged"]
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "answer/emergency-now.json" in project["tool"]["setuptools"]["package-data"]["qa"]

@@ -176,6 +176,30 @@ def test_the_learned_reader_is_asked_only_about_someone_now_without_a_lexicon_ev
     assert asked == ["my uncle was hit by a car and is lying in the road"]
 
 
+def test_the_situation_reader_may_take_away_an_event_found_and_is_asked_only_then() -> None:
+    asked: list[str] = []
+
+    def present(message: str) -> bool:
+        asked.append(message)
+        return False
+
+    # An event the lexicons find, about someone now: the situation reader may say it is not happening now.
+    assert is_emergency("my uncle is unconscious", present=lambda _: True)
+    assert not is_emergency("my uncle is unconscious", present=present)
+    # One the event reader finds, too.
+    assert not is_emergency("my uncle was hit by a car and is lying in the road", lambda _: True, present=present)
+    # No event, or placed in the past: never asked.
+    assert not is_emergency("my uncle wants to know if he can take baclofen", lambda _: False, present=present)
+    assert not is_emergency("my uncle was unconscious two years ago", present=present)
+    # It reads what the message reports, as the event reader does (a supposed situation left out).
+    assert not is_emergency("my son is unconscious. What if he stops breathing?", present=present)
+    assert asked == [
+        "my uncle is unconscious",
+        "my uncle was hit by a car and is lying in the road",
+        "my son is unconscious.  ?",
+    ]
+
+
 @pytest.mark.parametrize(
     "message",
     [

@@ -372,3 +372,6 @@ def test_the_emergency_check_set_is_scored_and_marked_as_written_after_the_lexic
     # The reader, as the chat asks it, flags what the lexicons miss about someone now; a how-to question never.
     entry = harness.emergency_entry(path, check=True, likely=lambda _message: True)
     assert (entry["true_positives"], entry["false_positives"]) == (2, 0)
+    # The situation reader, as the chat asks it, may take each event away.
+    entry = harness.emergency_entry(path, check=True, likely=lambda _message: True, present=lambda _message: False)
+    assert (entry["true_positives"], entry["false_positives"]) == (0, 0)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from eval import EvalError
-from eval.train_emergency import LABELLED, Message, _weights, fit, flags, labelled, threshold_for
+from eval.train_emergency import LABELLED, Message, _weights, fit, flags, labelled, threshold_for, veto_threshold
 
 # About someone now, with no event the lexicons know: only the reader can flag these.
 REACHED = "my uncle was hit by a car and is lying in the road"
@@ -68,3 +68,31 @@ def test_a_labelled_message_without_its_fields_is_refused(tmp_path: Path) -> Non
     path.write_text('{"id": "x", "message": "my son is unconscious"}\n', encoding="utf-8")
     with pytest.raises(EvalError, match="'emergency' true/false"):
         labelled(path)
+
+
+def test_the_situation_threshold_lies_halfway_down_from_the_lowest_emergency_about_someone_now() -> None:
+    messages = [
+        _message(LABELLED, "my uncle is unconscious", True),
+        # An emergency the line cannot flag (about no one now) does not bear on it.
+        _message(LABELLED, "what if a man is unconscious", True),
+        _message(LABELLED, "for my boards: a man is unconscious", False),
+        _message(LABELLED, "in the lecture my uncle is unconscious", False),
+        _message(LABELLED, "my uncle is calm", False),
+    ]
+    probabilities = np.array([0.4, 0.05, 0.3, 0.1, 0.8])
+    flagged = [True, False, False, False, False]
+    assert veto_threshold(messages, probabilities, flagged) == pytest.approx((0.4 + 0.3) / 2)
+    # With no calm message below the lowest emergency, halfway down to 0.
+    assert veto_threshold(messages[:2], probabilities[:2], flagged[:2]) == pytest.approx(0.2)
+
+
+def test_the_line_after_the_situation_reader_keeps_only_the_events_it_keeps() -> None:
+    messages = [_message(LABELLED, "my uncle is unconscious", True), _message(LABELLED, REACHED, True)]
+    probabilities = np.array([0.1, 0.9])
+    assert flags(messages, probabilities, 0.5) == [True, True]
+    assert flags(messages, probabilities, 0.5, [False, True]) == [False, True]
+    # A calm message whose event the situation reader takes away is no alarm: the threshold may go lower.
+    calm = [*messages, _message(LABELLED, CALM_NOW, False)]
+    read = np.array([0.1, 0.9, 0.7])
+    assert threshold_for(calm, read, 0.0) == pytest.approx(0.8)
+    assert threshold_for(calm, read, 0.0, [True, True, False]) == pytest.approx((0.5 + 0.9) / 2)
