@@ -15,10 +15,10 @@ also be one the learned reader finds (`qa.answer.emergency`, passed in as `likel
 person and tense. Calm messages, too, place a situation in words no lexicon holds ("for my pharmacology revision
 notes: a patient took 40 tablets ..."): a second learned reader, the situation reader (`present`), may take an event
 found away, with a threshold below every emergency it was trained on.
-`eval/sets/emergency.jsonl` (470 messages: the 119 the lexicons were first written from, then the batches written
-to check them, and 160 written by helpers as training data) is what the lexicons grew from and the reader was
-trained on (its tune split); `eval/sets/emergency_fresh.jsonl` (40), written by a helper who saw neither, is their
-check (`medcite eval emergency` reports the two sets, each by split).
+`eval/sets/emergency.jsonl` (570 messages: the 119 the lexicons were first written from, then the batches written
+to check them, and 160 written by helpers as training data) is what the lexicons grew from and the readers were
+trained on (its tune split); `eval/sets/emergency_fresh.jsonl` (60), written by a helper who saw none of them, is
+their check (`medcite eval emergency` reports the two sets, each by split).
 """
 
 from __future__ import annotations
@@ -47,13 +47,18 @@ _THEIR = r"(?:his|her|my|their|the|your)"
 # "a choking hazard", "I'm hypotensive", "a fitting dose").
 _SIGNS = {
     "breathing": (
-        rf"{_CANT} breath(?:e|ing)|stopped breathing|(?:struggling|fighting) (?:to breathe|for (?:breath|air))",
+        # Not a blocked nose ("can't breathe through my nose with this cold").
+        rf"{_CANT} breath(?:e|ing)(?! (?:through|thru|out of) (?:\w+ )?nose)|stopped breathing|"
+        r"(?:struggling|fighting) (?:to breathe|for (?:breath|air))",
         r"(?:barely|hardly) breathing|(?:trouble|difficulty) breathing|gasping|choking(?! hazard)|apno?eic",
         r"can['\u2019]?t speak|(?:turning|turned|gone|went) (?:blue|grey|gray)",
         r"(?:lips|face|skin) (?:are |is |looks? |turning )?(?:blue|grey|gray)|(?:he|she|they) (?:is|are|looks?) blue",
         rf"(?:inhaler|puffer|nebuli[sz]er)\W+(?:\w+\W+)?{_CANT}\W+(?:help|work)\w*",
         # An oxygen saturation below 85% (88-92% is the target in some lung disease).
         r"(?:sats?|saturations?|spo2|o2 sats?)\W+(?:(?:of|is|are|at|down to|only)\W+)?(?:[1-7]\d|8[0-4])(?=\s*%)",
+        # Breathing deep and fast, as in ketoacidosis (Kussmaul).
+        r"breathing (?:\w+ )?(?:fast|rapid(?:ly)?|quick(?:ly)?|hard|heavy) and (?:\w+ )?deep(?:ly)?|"
+        r"breathing (?:\w+ )?deep(?:ly)? and (?:\w+ )?(?:fast|rapid(?:ly)?|quick(?:ly)?)",
     ),
     "consciousness": (
         r"unresponsive|unconscious|comatose|unarousable|obtunded|passed out|fainted|collaps\w*",
@@ -95,9 +100,22 @@ _SIGNS = {
         r"(?:chew\w*|suck\w*|swallow\w*)(?: on)?(?: \w+){0,3} patch(?:es)?",
     ),
     "injury": (rf"hit {_THEIR} head|stabbed|(?:been|got|was|is) shot|gunshot",),
+    # A deep burn: white, charred or leathery skin, or skin coming away, after a burn or a scald.
+    "burn": (
+        r"(?:burn\w*|scald\w*|boiling|fire|flames?)\b[^.?!]{0,80}?\bskin\W+(?:\w+\W+){0,4}?"
+        r"(?:white|charred|black|leathery|peeling off|coming off|falling off)",
+    ),
+    # A glucose past the meter's range: it reads "HI".
+    "glucose": (
+        r"(?:meter|glucometer|monitor|bg|bm|sugar|glucose)\W+(?:\w+\W+){0,3}?(?:says|reads|shows|displays)\W+hi",
+    ),
     "suicide": (
         r"suicid\w*|kill(?:ing)? (?:myself|himself|herself|themselves)|end (?:my|his|her|their) life|end it all",
         r"want(?:s)? to die",
+        # The warning signs of a suicide about to happen (988 Suicide & Crisis Lifeline): a decision, a farewell,
+        # the means made ready.
+        r"(?:going to|gonna|decided to|plan(?:ning)? to|about to|ready to) (?:end it|die)\b|goodbye notes?",
+        r"(?:rope|noose)\W+(?:\w+\W+){0,3}?(?:ready|set up|tied|hanging)",
         # A plan: "I'm going to take all of them tonight".
         r"(?:going to|gonna|plan(?:ning)? to|about to) (?:take|swallow) (?:all|them all|every|the whole)",
         r"self[- ]harm\w*",
@@ -128,6 +146,13 @@ _GOT_INTO = re.compile(
 _MEDICINES = frozenset({"medicine", "medicines", "medication", "medications", "meds", "drugs", "pill", "pills"})
 # The writer, or someone in the writer's care ("pt" is a clinician's own patient): a situation of the writer's own.
 _FIRST_PERSON = re.compile(r"\b(?:i|i['\u2019]m|i['\u2019]ve|me|my|we|we['\u2019]re|our|us|pt)\b", _I)
+# A report whose "I" is left out, as a message typed in distress is: "cant breathe, chest is tight" (a clause that
+# opens with what the writer cannot do).
+_ELIDED_I = re.compile(
+    r"(?:^|[.!?;:]\s*|,\s+)(?:(?:help|please|pls|omg)\W+)?(?:can['\u2019]?t|cannot)\s+"
+    r"(?:breathe|speak|talk|move|stop|stay|wake|feel|see|swallow)\b",
+    _I,
+)
 # "how do I recognise a stroke?": the "I" of a question of how or when to act, anyone's; not a situation of the writer.
 _ANYONES_I = re.compile(r"\b(?:how|when|where|why|what) (?:do|can|could|should|would|will|must) i\b", _I)
 # Someone pointed at, in a present-tense clause: "he is", "she's", "the patient in bed 4 is", "pt on HD is".
@@ -169,11 +194,17 @@ _NOW = re.compile(
 )
 # Placed in a publication, a teaching case or an exam, or in the remote past.
 _NOT_NOW = re.compile(
-    r"\b(?:case reports?|case series|the case|in the case|case patient|published|reported|literature|"
-    r"study|studies|trial|teaching note|textbook|exam(?:ination)? question|vignette|describes?|described|"
-    # A simulation or a lesson: "for our sim session tomorrow", "a drill scenario", "studying for my exam".
-    r"simulat\w*|sim (?:session|scenario|lab)|scenarios?|drills?|lectures?|journal club|teaching (?:case|session)|"
-    r"(?:revising|studying) for|for (?:my|an|the|our) (?:exams?|finals|boards|quiz))\b",
+    r"\b(?:case reports?|case series|the (?:\w+ )?case|case patient|published|reported|literature|articles?|"
+    r"podcasts?|journals?|study|studies|trial|teaching note|textbook|exam(?:ination)? question|vignette|describes?|"
+    r"described|"
+    # A simulation or a lesson: "for our sim session tomorrow", "running a sim", "studying for my exam".
+    r"simulat\w*|sim (?:session|scenario|lab)|(?:a|an|our|the|this|tomorrow['\u2019]s|today['\u2019]s) sims?|"
+    r"scenarios?|drills?|lectures?|journal club|teaching (?:case|session)|"
+    r"(?:revising|studying) for|for (?:my|an|the|our) (?:\w+ )?(?:exams?|finals|boards|quiz)|"
+    # An exam's station with an actor as the patient, and a document being written ("drafting our protocol for ...").
+    r"osces?|(?:actor|standardi[sz]ed|simulated) (?:pt|patient)s?|"
+    r"(?:writing|drafting|updating|reviewing|preparing) (?:\w+ ){0,3}?(?:protocols?|guidelines?|polic(?:y|ies)|"
+    r"leaflets?|handouts?|posters?|pathways?))\b",
     _I,
 )
 # The remote past: it places the event there unless the message says it is happening now too ("his levels were off
@@ -194,7 +225,12 @@ _SUPPOSED = re.compile(
     r"\b(?:if|when|in case)\s+(?:someone|somebody|anyone|a person|a patient|a child|people|patients)\b[^.?!;,]*"
     r"|\b(?:if|in case)\b[^.?!;,]*\bever\b[^.?!;,]*"  # "if my toddler ever swallows ..."
     # NegEx's hypothetical triggers: "hypothetically, if a toddler swallowed ...", "what if he stops breathing?"
-    r"|\b(?:hypothetical(?:ly)?|suppose|supposing|imagine|what if)\b[^.?!;]*",
+    r"|\b(?:hypothetical(?:ly)?|suppose|supposing|imagine|what if)\b[^.?!;]*"
+    # A fear of what may come, to the end of its clause: "I'm scared I'll have a seizure while driving" (not "I'm
+    # scared he will die, he's not breathing", whose second clause reports).
+    r"|\b(?:scared|afraid|worried|worry|worries|fear(?:s|ful)?|nervous|anxious|terrified)\b(?:\s+(?:that|of))?\s+"
+    r"(?:\w+\s+){0,2}?(?:will|i['\u2019]?ll|(?:he|she|they|we|you|it)['\u2019]ll|might|may|could|would|going to|gonna)"
+    r"\b[^.?!;,]*",
     _I,
 )
 # A sign denied or asked about is not reported: "no chest pain", "denies syncope", "the warning signs of stroke",
@@ -222,6 +258,8 @@ _CRITICAL: dict[str, tuple[str, Callable[[float], bool]]] = {
     "temperature": (r"temp(?:erature)?", lambda v: 40 <= v <= 45 or 104 <= v <= 113 or 25 <= v <= 35),
     "coma_scale": (r"gcs", lambda v: 3 <= v <= 8),
     "potassium": (r"k\+?|potassium", lambda v: 6.5 <= v <= 12 or 0 < v <= 2.5),
+    # Blood ketones of 3 mmol/L or more: ketoacidosis (Joint British Diabetes Societies).
+    "ketones": (r"ketones?|bhb|beta[- ]hydroxybutyrate", lambda v: 3 <= v <= 15),
     "sodium": (r"na\+?|sodium", lambda v: 90 <= v <= 120 or 160 <= v <= 200),
     "acidity": (r"ph", lambda v: 6.5 <= v <= 7.1),
     "lactate": (r"lactate|lactic acid", lambda v: 4 <= v <= 40),
@@ -298,7 +336,7 @@ def _reported_sign(message: str) -> bool:
 def _someone_now(message: str) -> bool:
     """Whether the message is about the writer, someone in their care or someone pointed at now: not a vignette's
     hypothetical patient, nor the "I" of a how-to question."""
-    if _FIRST_PERSON.search(_ANYONES_I.sub(" ", message)):
+    if _FIRST_PERSON.search(_ANYONES_I.sub(" ", message)) or _ELIDED_I.search(message):
         return True
     if _VIGNETTE.search(message):
         return False

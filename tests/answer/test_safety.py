@@ -287,3 +287,44 @@ def test_denied_asked_about_taught_supposed_or_past_signs_do_not(message: str) -
 )
 def test_hypotheses_properties_and_years_ago(message: str, emergency: bool) -> None:
     assert is_emergency(message) is emergency
+
+
+# Written on 2026-12-07 for the forty-first session's signs: first-aid and diabetes red flags, suicide warning signs
+# (988 Lifeline), a report whose "I" is left out, and documents and exams that place a situation in no one's present.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "cant breathe, chest is tight and the inhaler does nothing",  # "I" left out
+        "help, can't speak in full sentences and wheezing badly",
+        "I'm scared he will die, he's not breathing",  # the fear's clause ends; the next reports
+        "my son is type 1, blood ketones 4.2 and he keeps vomiting",  # ketones past 3 mmol/L
+        "my glucose meter just reads HI and I feel awful",  # past the meter's range
+        "my daughter is breathing fast and deep and is very drowsy",  # Kussmaul breathing
+        "my brother wrote goodbye notes and the rope is ready",
+        "I'm going to end it tonight, the pills are here",
+        "my son scalded himself with a kettle, the skin on his arm is white and leathery",  # a deep burn
+    ],
+)
+def test_red_flags_of_the_forty_first_session_get_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "for my OSCE: the patient says he can't breathe, what do I check first?",  # an exam
+        "for my cardiology boards: pt in VT with a pulse, which drug first?",  # the exam named with its subject
+        "we're running a sim for the night nurses: pt seizing on the ward, what should they do?",  # a simulation
+        "in the BMJ case we discussed, the man with chest pain had a normal ECG - why?",  # a publication
+        "I'm worried my dad will have a stroke now his BP is up, what can he do?",  # a fear of what may come
+        "the actor patient in our station is in VT, what do the candidates do?",  # a simulated patient
+        "drafting our unit protocol for overdose: naloxone 400 mcg, repeat how often?",  # a document
+        "what do blood ketones of 4 mean in DKA?",  # about no one
+        "my ketones were 0.3 this morning, is that fine on empagliflozin?",  # below the flag
+        "cant breathe through the nose with a cold, which spray helps?",  # not the red flag of breathing
+        "my skin is white and peeling after the beach, which cream?",  # no burn's depth
+        "how do I write a goodbye letter to my colleagues when I retire?",  # not a suicide note
+    ],
+)
+def test_the_forty_first_sessions_signs_leave_calm_messages_alone(message: str) -> None:
+    assert not is_emergency(message)
