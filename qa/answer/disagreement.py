@@ -41,9 +41,11 @@ long consumer messages about MedQuAD pages say "the sources differ" in 6 of 39 a
 0.17-0.42 against 0.45-0.83 for the seeds' dialysis claims.
 
 The claim is the point asked when the question may ask whether: it opens with an auxiliary verb ("is X removed by
-dialysis?", "so is it ... or not?"), or it names no question word at all, as clinicians write ("X
-dialyzable?", "HD removes it then?"). A claim and its negation answer yes and no, whereas a question for a value,
-a mechanism or a dose ("what", "how much", "why") is answered by the sources' values, and their conflict is a note.
+dialysis?", "so is it ... or not?"), or it names no question word at all, as clinicians write, and says something of
+its subject ("X dialyzable?", "HD removes it then?", "X safe in ESRD?"). Shorthand that only names a thing asks for
+it ("baclofen removal rate constant on HD", "HD clearance mL/min"): a value, as "what is ...?" does. A claim and its
+negation answer yes and no, whereas a question for a value, a mechanism or a dose ("what", "how much", "why") is
+answered by the sources' values, and their conflict is a note.
 Then one of the two claims must be among the `point_rank` sentences closest to the question (the cosine of its
 vector, `Candidate.relevance`), or to its predicate (`predicate`: the question less a qualifier of whom or when it
 asks about, "in patients with impaired renal function"; sources that disagree often answer one predicate for two
@@ -114,6 +116,18 @@ _WHETHER = re.compile(
     re.IGNORECASE,
 )
 _REQUEST = re.compile(_OPENING + r"(?:do|can|could|will|would)\s+you\b", re.IGNORECASE)
+# Shorthand with no question word says something of its subject when it holds a predicate: an auxiliary anywhere
+# ("so in ESRD pts does HD get it out?"), an adjective of what can be done ("dialyzable", "removable"), a verb with its
+# object ("removes it", "dialyse them off"), a participle with its agent or place ("removed by HD"), or an adjective
+# of worth or fitness ("safe", "ok", "effective", "contraindicated"); a closed class of English words, not a topic's.
+_PREDICATE = re.compile(
+    r"\b(?:is|are|was|were|am|does|do|did|can|could|should|will|would|may|might|must|has|have|had)\b"
+    r"|\b(?:isn|aren|wasn|weren|doesn|don|didn|can|won|shouldn|couldn|wouldn|hasn|haven)['\u2019]?t\b"
+    r"|\b\w+(?:able|ible)\b|\b\w+\s+(?:it|them)\b|\b\w+ed\s+(?:by|in|with|off|out|from)\b"
+    r"|\b(?:safe|ok|okay|fine|effective|worth|useful|needed|necessary|indicated|contraindicated|recommended"
+    r"|dangerous|toxic|required|appropriate|allowed|possible|true|real|better|worse|enough)\b",
+    re.IGNORECASE,
+)
 _YES_OR_NO = re.compile(r"\b(?:or not|yes or no)\b", re.IGNORECASE)
 _QUESTION_PARTS = re.compile(r"[?\n]+|(?<=[.!;])\s+")
 # A qualifier of whom or when a question asks about ("in patients with impaired renal function", "after an
@@ -209,11 +223,14 @@ def _negated(clause: str) -> set[str]:
 
 def asks_whether(question: str) -> bool:
     """Whether the question may ask yes or no: some part does ("is X removed by dialysis?", "so is it cleared or
-    not?"), or none asks for something else ("X dialyzable?" against "what is the dose?")."""
+    not?"), or none asks for something else and one says something of its subject ("X dialyzable?" against "what is
+    the dose?" and "X HD clearance mL/min")."""
     parts = [part for part in _QUESTION_PARTS.split(question) if part.strip()]
-    return any(
-        (_WHETHER.match(part) and not _REQUEST.match(part)) or _YES_OR_NO.search(part) for part in parts
-    ) or not any(_ASKS_FOR.match(part) or _ASKS_FOR_ANYWHERE.search(part) or _REQUEST.match(part) for part in parts)
+    if any((_WHETHER.match(part) and not _REQUEST.match(part)) or _YES_OR_NO.search(part) for part in parts):
+        return True
+    if any(_ASKS_FOR.match(part) or _ASKS_FOR_ANYWHERE.search(part) or _REQUEST.match(part) for part in parts):
+        return False
+    return any(_PREDICATE.search(part) for part in parts)
 
 
 def predicate(question: str) -> str:

@@ -330,11 +330,17 @@ def test_a_negated_activity_does_not_negate_who_does_it() -> None:
         ("are you sure HD removes it?", True),
         ("warfarin pt, INR 4.5-10, not bleeding: vit K or not?", True),
         ("fexolan dose? and is it dialyzable?", True),
-        # A clinician's shorthand names no question word: it may ask whether (closeness to the claims decides).
+        # A clinician's shorthand names no question word: it asks whether when it says something of its subject (a
+        # verb, an adjective of what can be done or of worth), and for a thing or a value when it only names one.
         ("fexolan dialyzable?", True),
         ("HD removes it then?", True),
         ("so in ESRD pts does HD get it out?", True),
-        ("fexolan HD clearance mL/min", True),
+        ("fexolan safe in ESRD?", True),
+        ("fexolan removed by HD?", True),
+        ("fexolan HD clearance mL/min", False),
+        ("fexolan removal rate constant on HD", False),
+        ("fexolan % renal elimination? HD clearance?", False),
+        ("sx of fexolan tox in dialysis pts", False),
         ("what is the hemodialysis clearance of fexolan?", False),
         ("how is fexolan eliminated", False),
         ("fexolan dose? how much in ESRD?", False),
