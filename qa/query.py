@@ -81,8 +81,20 @@ BUILTIN_ABBREVIATIONS: Mapping[str, str] = {
 # search. Drug names are not listed: brands and other names of a drug come from a maintained drug vocabulary
 # (`qa.drugs`), and spelling variants ("haemodialysis", "dialysed") from the typo fixes against the corpus.
 BUILTIN_SYNONYMS: Mapping[str, str] = {
+    # An organ in everyday words and the adjective sources name it by ("minimal hepatic metabolism"), both ways.
     "renal": "kidney",
     "kidney": "renal",
+    "liver": "hepatic",
+    "hepatic": "liver",
+    "heart": "cardiac",
+    "cardiac": "heart",
+    "lung": "pulmonary",
+    "lungs": "pulmonary",
+    "pulmonary": "lung",
+    "stomach": "gastric",
+    "gastric": "stomach",
+    "brain": "cerebral",
+    "cerebral": "brain",
     # Clinicians' words for a patient's state that sources tend to spell out.
     "obtunded": "decreased level of consciousness",
     "stuporous": "decreased level of consciousness",

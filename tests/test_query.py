@@ -1201,6 +1201,21 @@ def test_expand_adds_abbreviation_long_forms_and_generic_names() -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "adjective"),
+    [
+        ("what about the liver?", "hepatic"),
+        ("any hepatic metabolism?", "liver"),
+        ("heart problems on baclofen", "cardiac"),
+        ("does it harm the lungs", "pulmonary"),
+        ("stomach upset with iron", "gastric"),
+    ],
+)
+def test_an_organ_in_everyday_words_brings_its_adjective_and_back(question: str, adjective: str) -> None:
+    # Sources name organs by their adjectives ("minimal hepatic metabolism"), as renal is kidney.
+    assert f"({adjective})" in builder().expand(question) or f", {adjective}" in builder().expand(question)
+
+
+@pytest.mark.parametrize(
     ("question", "generic"),
     [
         ("Is Eliquis safe in kidney disease?", "apixaban"),
