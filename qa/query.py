@@ -75,6 +75,14 @@ BUILTIN_ABBREVIATIONS: Mapping[str, str] = {
     "abx": "antibiotics",
     "hep": "hepatic",
     "pk": "pharmacokinetics",
+    "uop": "urine output",
+    "fxn": "function",
+    "abd": "abdominal",
+    "sob": "shortness of breath",
+    "ams": "altered mental status",
+    "rr": "respiratory rate",
+    "sbp": "systolic blood pressure",
+    "ivf": "intravenous fluids",
 }
 
 # Words that sources and clinicians use for the same thing; the word typed (key) brings the other (value) into the

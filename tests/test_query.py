@@ -1201,6 +1201,19 @@ def test_expand_adds_abbreviation_long_forms_and_generic_names() -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "long_form"),
+    [
+        ("and her UOP?", "urine output"),
+        ("pts with normal renal fxn", "function"),
+        ("new SOB and AMS in an HD pt", "shortness of breath"),
+        ("SBP 80 after IVF", "systolic blood pressure"),
+    ],
+)
+def test_expand_spells_out_a_clinicians_charting_abbreviations(question: str, long_form: str) -> None:
+    assert long_form in builder().expand(question)
+
+
+@pytest.mark.parametrize(
     ("question", "adjective"),
     [
         ("what about the liver?", "hepatic"),
