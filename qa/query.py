@@ -75,12 +75,12 @@ BUILTIN_ABBREVIATIONS: Mapping[str, str] = {
     "abx": "antibiotics",
     "hep": "hepatic",
     "pk": "pharmacokinetics",
+    # Charting abbreviations; not RR (respiratory rate, or relative risk in a study) nor AMS (altered mental status,
+    # or acute mountain sickness), which say two things.
     "uop": "urine output",
     "fxn": "function",
     "abd": "abdominal",
     "sob": "shortness of breath",
-    "ams": "altered mental status",
-    "rr": "respiratory rate",
     "sbp": "systolic blood pressure",
     "ivf": "intravenous fluids",
 }
@@ -89,20 +89,8 @@ BUILTIN_ABBREVIATIONS: Mapping[str, str] = {
 # search. Drug names are not listed: brands and other names of a drug come from a maintained drug vocabulary
 # (`qa.drugs`), and spelling variants ("haemodialysis", "dialysed") from the typo fixes against the corpus.
 BUILTIN_SYNONYMS: Mapping[str, str] = {
-    # An organ in everyday words and the adjective sources name it by ("minimal hepatic metabolism"), both ways.
     "renal": "kidney",
     "kidney": "renal",
-    "liver": "hepatic",
-    "hepatic": "liver",
-    "heart": "cardiac",
-    "cardiac": "heart",
-    "lung": "pulmonary",
-    "lungs": "pulmonary",
-    "pulmonary": "lung",
-    "stomach": "gastric",
-    "gastric": "stomach",
-    "brain": "cerebral",
-    "cerebral": "brain",
     # Clinicians' words for a patient's state that sources tend to spell out.
     "obtunded": "decreased level of consciousness",
     "stuporous": "decreased level of consciousness",

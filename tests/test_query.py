@@ -1205,27 +1205,12 @@ def test_expand_adds_abbreviation_long_forms_and_generic_names() -> None:
     [
         ("and her UOP?", "urine output"),
         ("pts with normal renal fxn", "function"),
-        ("new SOB and AMS in an HD pt", "shortness of breath"),
+        ("new SOB in an HD pt", "shortness of breath"),
         ("SBP 80 after IVF", "systolic blood pressure"),
     ],
 )
 def test_expand_spells_out_a_clinicians_charting_abbreviations(question: str, long_form: str) -> None:
     assert long_form in builder().expand(question)
-
-
-@pytest.mark.parametrize(
-    ("question", "adjective"),
-    [
-        ("what about the liver?", "hepatic"),
-        ("any hepatic metabolism?", "liver"),
-        ("heart problems on baclofen", "cardiac"),
-        ("does it harm the lungs", "pulmonary"),
-        ("stomach upset with iron", "gastric"),
-    ],
-)
-def test_an_organ_in_everyday_words_brings_its_adjective_and_back(question: str, adjective: str) -> None:
-    # Sources name organs by their adjectives ("minimal hepatic metabolism"), as renal is kidney.
-    assert f"({adjective})" in builder().expand(question) or f", {adjective}" in builder().expand(question)
 
 
 @pytest.mark.parametrize(
