@@ -21,9 +21,10 @@ threshold so chosen flags the most tune emergencies out of fold.
 The same run trains the situation reader (`qa.answer.emergency.NOW_FILE`): a logistic regression of the same kind,
 on the tune split of the labelled messages alone (emergencies against calm messages that name the same events: a
 question asked to be answered rarely names one), the two classes weighing the same. It takes away an event found
-below its threshold, so the threshold must lie below the emergencies: halfway from the lowest tune emergency the
-line flags (read out of fold) down to the highest calm message below it, and below every one as the reader fitted on
-all of tune reads them. Its L2 penalty is the one that so takes away the most tune calm messages out of fold.
+below its threshold, so the threshold must lie below the emergencies: halfway from the lowest tune emergency about
+someone now (one the line can flag; read out of fold) down to the highest calm message below it, and below every one
+as the reader fitted on all of tune reads them. Its L2 penalty is the one that so takes away the most tune calm
+messages out of fold.
 """
 
 from __future__ import annotations

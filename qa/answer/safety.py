@@ -227,10 +227,11 @@ _SUPPOSED = re.compile(
     # NegEx's hypothetical triggers: "hypothetically, if a toddler swallowed ...", "what if he stops breathing?"
     r"|\b(?:hypothetical(?:ly)?|suppose|supposing|imagine|what if)\b[^.?!;]*"
     # A fear of what may come, to the end of its clause: "I'm scared I'll have a seizure while driving" (not "I'm
-    # scared he will die, he's not breathing", whose second clause reports).
+    # scared he will die, he's not breathing", whose second clause reports). Unsure of what is happening or has
+    # happened ("may have swallowed", "might be having") is no fear of the future: it reports.
     r"|\b(?:scared|afraid|worried|worry|worries|fear(?:s|ful)?|nervous|anxious|terrified)\b(?:\s+(?:that|of))?\s+"
-    r"(?:\w+\s+){0,2}?(?:will|i['\u2019]?ll|(?:he|she|they|we|you|it)['\u2019]ll|might|may|could|would|going to|gonna)"
-    r"\b[^.?!;,]*",
+    r"(?:\w+\s+){0,2}?(?:(?:will|i['\u2019]?ll|(?:he|she|they|we|you|it)['\u2019]ll|would|going to|gonna)\b"
+    r"|(?:might|may|could)\s+(?!(?:have|be|been)\b))[^.?!;,]*",
     _I,
 )
 # A sign denied or asked about is not reported: "no chest pain", "denies syncope", "the warning signs of stroke",

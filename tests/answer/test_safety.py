@@ -297,6 +297,8 @@ def test_hypotheses_properties_and_years_ago(message: str, emergency: bool) -> N
         "cant breathe, chest is tight and the inhaler does nothing",  # "I" left out
         "help, can't speak in full sentences and wheezing badly",
         "I'm scared he will die, he's not breathing",  # the fear's clause ends; the next reports
+        "I'm worried my son may have swallowed a battery",  # unsure of what has happened: no fear of the future
+        "I'm scared she might be having a stroke",
         "my son is type 1, blood ketones 4.2 and he keeps vomiting",  # ketones past 3 mmol/L
         "my glucose meter just reads HI and I feel awful",  # past the meter's range
         "my daughter is breathing fast and deep and is very drowsy",  # Kussmaul breathing
