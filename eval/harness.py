@@ -414,20 +414,14 @@ def emergency_readers(settings: Settings) -> tuple[Callable[[str], bool] | None,
     """The emergency readers as the chat asks them (`qa.answer.emergency`): the event reader (`likely`) and the
     situation reader (`present`), on vectors of `settings.model`; None where one does not apply (another model):
     the lexicons alone."""
-    from qa.answer.emergency import NOW_FILE, shipped_emergency_model
+    from qa.answer.emergency import readings, shipped_readers
     from qa.embedding import Embedder
 
-    readers = [shipped_emergency_model(), shipped_emergency_model(NOW_FILE)]
-    if all(reader is None or reader.model != settings.model for reader in readers):
+    # No model is loaded for readers of another model's vectors.
+    if all(reader is None or reader.model != settings.model for reader in shipped_readers()):
         return None, None
     embedder = Embedder(settings.model, runtime=settings.runtime)
-    likely, present = (
-        reader.reading(embedder.encode_query)
-        if reader is not None and reader.applies_to(settings.model, embedder.dim)
-        else None
-        for reader in readers
-    )
-    return likely, present
+    return readings(settings.model, embedder.dim, embedder.encode_query)
 
 
 def emergency_entry(

@@ -21,7 +21,7 @@ from qa import answer as stages
 from qa.abstention import AbstentionModel, shipped_model
 from qa.answer import AnswerSettings, Asked
 from qa.answer.adapter import shipped_adapter
-from qa.answer.emergency import NOW_FILE, shipped_emergency_model
+from qa.answer.emergency import readings as emergency_readings
 from qa.answer.rerank import Reader, Readers, shipped_reranker
 from qa.cases import PERSON_NOUNS, about_patient, described_document, described_patient
 from qa.confidence import Confidence, Signals, word_ranks
@@ -79,11 +79,8 @@ class Assistant:
         self.adapter = adapter if fits else None
         # The emergency readers read the message's vector as the bundled model makes it; for an index of another
         # model the lexicons alone find emergency events and decide whether they are happening now.
-        self.emergency_likely, self.emergency_present = (
-            reader.reading(embedder.encode_query)
-            if reader is not None and reader.applies_to(index.manifest.model, index.manifest.dim)
-            else None
-            for reader in (shipped_emergency_model(), shipped_emergency_model(NOW_FILE))
+        self.emergency_likely, self.emergency_present = emergency_readings(
+            index.manifest.model, index.manifest.dim, embedder.encode_query
         )
         # The cross-encoder reads text, not the index's vectors: it applies to an index of any model. It runs as the
         # question encoder does: its int8 export where ingest left one in the cache and the runtime allows.

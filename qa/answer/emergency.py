@@ -126,3 +126,20 @@ def shipped_emergency_model(path: Path = MODEL_FILE) -> EmergencyModel | None:
     """A reader that ships with medcite: the event reader (`emergency.json` beside this module) or, given
     `NOW_FILE`, the situation reader; None when there is none (the lexicons alone then decide)."""
     return EmergencyModel.load(path) if path.exists() else None
+
+
+def shipped_readers() -> tuple[EmergencyModel | None, EmergencyModel | None]:
+    """The event reader and the situation reader that ship with medcite (None where one does not)."""
+    return shipped_emergency_model(), shipped_emergency_model(NOW_FILE)
+
+
+def readings(
+    model: str, dim: int, encode: Callable[[str], np.ndarray]
+) -> tuple[Callable[[str], bool] | None, Callable[[str], bool] | None]:
+    """What `safety.is_emergency` asks as `likely` and `present`: the shipped readers on the vectors `encode` makes,
+    each None where it does not read vectors of `model` with `dim` dimensions (the lexicons alone then decide)."""
+    likely, present = (
+        reader.reading(encode) if reader is not None and reader.applies_to(model, dim) else None
+        for reader in shipped_readers()
+    )
+    return likely, present

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from qa.answer import is_emergency
-from qa.answer.emergency import MODEL_FILE, NOW_FILE, EmergencyModel, shipped_emergency_model
+from qa.answer.emergency import MODEL_FILE, NOW_FILE, EmergencyModel, readings, shipped_emergency_model
 from qa.settings import BUNDLED_MODEL, REPO_ROOT
 
 
@@ -93,3 +93,12 @@ def test_the_shipped_situation_reader_reads_the_bundled_model_and_ships_with_the
     assert figures["tune both readers emergencies flagged"] == figures["tune reader emergencies flagged"]
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert "answer/emergency-now.json" in project["tool"]["setuptools"]["package-data"]["qa"]
+
+
+def test_the_readings_apply_only_to_vectors_of_the_model_they_were_trained_on() -> None:
+    def encode(_message: str) -> np.ndarray:
+        return np.zeros(384)
+
+    assert readings("another/model", 384, encode) == (None, None)
+    likely, present = readings(BUNDLED_MODEL, 384, encode)
+    assert callable(likely) and callable(present)
