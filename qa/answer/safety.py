@@ -53,6 +53,7 @@ _SIGNS = {
         r"(?:barely|hardly) breathing|(?:trouble|difficulty) breathing|gasping|choking(?! hazard)|apno?eic",
         r"can['\u2019]?t speak|(?:turning|turned|gone|went) (?:blue|grey|gray)",
         r"(?:lips|face|skin) (?:are |is |looks? |turning )?(?:blue|grey|gray)|(?:he|she|they) (?:is|are|looks?) blue",
+        rf"(?:the|this) (?:{_PERSON})(?: (?:in|on|at) \w+(?: \d+)?)? (?:is|looks) blue",
         rf"(?:inhaler|puffer|nebuli[sz]er)\W+(?:\w+\W+)?{_CANT}\W+(?:help|work)\w*",
         # An oxygen saturation below 85% (88-92% is the target in some lung disease).
         r"(?:sats?|saturations?|spo2|o2 sats?)\W+(?:(?:of|is|are|at|down to|only)\W+)?(?:[1-7]\d|8[0-4])(?=\s*%)",
@@ -63,6 +64,9 @@ _SIGNS = {
     "consciousness": (
         r"unresponsive|unconscious|comatose|unarousable|obtunded|passed out|fainted|collaps\w*",
         rf"{_CANT} (?:wake|waking|stay awake)|{_CANT} respond(?:ing)?(?! to)",
+        # The AVPU scale's lower grades: no response to voice, or to pain.
+        rf"{_CANT} respond(?:ing)? to (?:voice|pain|(?:his|her|their) name)",
+        r"in and out of consciousness|(?:drifting|going|fading|slipping) in and out\b(?! of (?!consciousness))",
         r"(?:is|went|gone|goes|feels?|seems?) (?:(?:very|really|so|all) )?(?:limp|floppy)",
         r"(?:barely|hardly) (?:wake|rouse|respond|responsive|conscious)\w*|(?:barely|hardly|not) rousable|"
         r"not making (?:any )?sense",
@@ -98,8 +102,22 @@ _SIGNS = {
         r"overdos\w*|overdid|poison(?!ous)\w*|(?:\d+|two|three|four|five|ten) times the (?:dose|amount)",
         # A skin patch chewed or swallowed releases its whole dose at once.
         r"(?:chew\w*|suck\w*|swallow\w*)(?: on)?(?: \w+){0,3} patch(?:es)?",
+        # Wild mushrooms eaten: some poison the liver hours later (amatoxins).
+        r"(?:ate|eaten|eating|cooked|had)\W+(?:\w+\W+){0,3}?(?:wild|foraged|picked|forest|woodland|unknown) "
+        r"mushrooms?|(?:picked|foraged|found|gathered)\W+(?:\w+\W+){0,2}?mushrooms?\b[^.?!]{0,60}?"
+        r"\b(?:ate|eaten|cooked)",
     ),
-    "injury": (rf"hit {_THEIR} head|stabbed|(?:been|got|was|is) shot|gunshot",),
+    "injury": (
+        rf"hit {_THEIR} head|stabbed|(?:been|got|was|is) shot|gunshot",
+        # A pupil blown, fixed and dilated, or unequal: pressure on the brain after a head injury.
+        r"pupils?\W+(?:\w+\W+){0,2}?(?:blown|fixed and dilated|dilated and fixed|unequal)|"
+        r"(?:blown|unequal) (?:\w+ )?pupils?",
+    ),
+    # A venomous snake's bite; a sting or a bite followed by signs of the whole body (anaphylaxis).
+    "venom": (
+        r"bitten by a (?:\w+ )?snake|snake ?bites?|(?:a )?snake (?:just )?bit",
+        r"(?:stung|sting|bitten)\b[^.?!]{0,60}?\b(?:dizzy|faint\w*|wheez\w*|light-?headed|hives all over)",
+    ),
     # A deep burn: white, charred or leathery skin, or skin coming away, after a burn or a scald.
     "burn": (
         r"(?:burn\w*|scald\w*|boiling|fire|flames?)\b[^.?!]{0,80}?\bskin\W+(?:\w+\W+){0,4}?"
@@ -118,6 +136,9 @@ _SIGNS = {
         r"(?:rope|noose)\W+(?:\w+\W+){0,3}?(?:ready|set up|tied|hanging)",
         # A plan: "I'm going to take all of them tonight".
         r"(?:going to|gonna|plan(?:ning)? to|about to) (?:take|swallow) (?:all|them all|every|the whole)",
+        # Harm said with its time or its intent: "I'm going to hurt myself", "I'll finish it tonight".
+        r"(?:going to|gonna|want to|wanna|about to|will|i['\u2019]ll) (?:hurt|harm|cut) "
+        r"(?:myself|himself|herself|themselves)|(?:finish|end) it (?:all )?(?:tonight|today|now)",
         r"self[- ]harm\w*",
     ),
 }
@@ -127,10 +148,10 @@ _TAKING = r"\b(?:took|taken|swallow\w*|ingest\w*|ate|eaten|drank|drunk|got into|
 # nobody is prescribed ("took a handful of ...", "took all her baclofen").
 _INGESTION = re.compile(
     rf"{_TAKING}(?:\W+\w+){{0,6}}?\W+"
-    r"(?:pills?|tablets?|tabs|capsules?|bottle|bleach|antifreeze|detergent|pesticide|poison|batter(?:y|ies)|"
+    r"(?:pills?|tablets?|tabs|capsules?|bottle|box|packet|pack|strip|bleach|antifreeze|detergent|pesticide|poison|batter(?:y|ies)|"
     r"magnets?|(?:washer|lighter|cleaning) fluid|cleaner|chemicals?|solvent|gasoline|petrol|kerosene|lye|ammonia|"
     r"lamp oil|paraffin|turpentine|(?:paint )?thinner)\b"
-    rf"|{_TAKING}\s+(?:a handful|all|the whole|an entire|(?:way\s+)?too (?:many|much)|a bunch)\b",
+    rf"|{_TAKING}\s+(?:a handful|all|the whole|a whole|an entire|(?:way\s+)?too (?:many|much)|a bunch)\b",
     _I,
 )
 # Eating or getting into a medicine is no way of taking one: "my toddler ate some of my warfarin", "got into
@@ -150,7 +171,9 @@ _FIRST_PERSON = re.compile(r"\b(?:i|i['\u2019]m|i['\u2019]ve|me|my|we|we['\u2019
 # opens with what the writer cannot do).
 _ELIDED_I = re.compile(
     r"(?:^|[.!?;:]\s*|,\s+)(?:(?:help|please|pls|omg)\W+)?(?:can['\u2019]?t|cannot)\s+"
-    r"(?:breathe|speak|talk|move|stop|stay|wake|feel|see|swallow)\b",
+    r"(?:breathe|speak|talk|move|stop|stay|wake|feel|see|swallow)\b"
+    # Or with what the writer found: "found a man slumped in the car park, not breathing".
+    r"|(?:^|[.!?;:]\s*|,\s+)(?:just\s+)?found\s+(?:a|an|my|the|him|her|them|someone|somebody|this)\b",
     _I,
 )
 # "how do I recognise a stroke?": the "I" of a question of how or when to act, anyone's; not a situation of the writer.
@@ -160,7 +183,7 @@ _ANYONES_I = re.compile(r"\b(?:how|when|where|why|what) (?:do|can|could|should|w
 _PRESENT_THIRD = re.compile(
     rf"\b(?:he|she|they|he['\u2019]s|she['\u2019]s|they['\u2019]re|(?<!\bdid )(?<!\bdoes )(?:the|this) (?:{_PERSON})|"
     r"pt|patient)\b[^.?!;]{0,40}?\b(?:is|are|has|have|keeps?|wants?|says?|can['\u2019]?t|cannot|won['\u2019]?t|"
-    r"isn['\u2019]?t|feels?|seems?|looks?|just)\b|\b(?:he|she|they)['\u2019](?:s|re)\b"
+    r"isn['\u2019]?t|feels?|seems?|looks?|just)\b|\b(?:he|she|they)['\u2019](?:s|re)\b|\b(?:hes|shes|theyre)\b"
     # Or one who has just taken something, said as the subject: "the kid next door drank ..." (not "the teen who
     # took ...", a description).
     rf"|\b(?:the|this) (?:{_PERSON})\b(?!\s+(?:who|that|which)\b)[^.?!;]{{0,30}}?"

@@ -330,3 +330,52 @@ def test_red_flags_of_the_forty_first_session_get_the_line(message: str) -> None
 )
 def test_the_forty_first_sessions_signs_leave_calm_messages_alone(message: str) -> None:
     assert not is_emergency(message)
+
+
+# Written on 2026-12-07 for the forty-second session's signs: a venomous bite, a sting with a reaction of the whole
+# body, wild mushrooms eaten, a pupil blown, no response to voice or pain (AVPU), drifting in and out of
+# consciousness, a suicide's time or means made ready (988 Lifeline), a whole box or packet swallowed, a person
+# found, and "hes" typed without its apostrophe.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my son was just bitten by a snake on the trail, his leg is swelling",
+        "snakebite on my hand ten minutes ago, what do I do",
+        "I got stung by a wasp and now I feel dizzy and wheezy",
+        "we ate some wild mushrooms for lunch and now I'm vomiting",
+        "my partner picked mushrooms in the forest and cooked them, now he has cramps",
+        "the pt in bay 3 has a blown right pupil after the fall",
+        "the man in bed 2 is not responding to pain",
+        "my grandad keeps drifting in and out after he fell",
+        "I'm going to hurt myself tonight",
+        "I will finish it tonight, nobody cares",
+        "the lady in room 5 is blue",
+        "my son swallowed a whole packet of ibuprofen an hour ago",
+        "found a man slumped in the car park, lips blue, not breathing",
+        "a cyclist collapsed on the road, hes not moving",
+    ],
+)
+def test_red_flags_of_the_forty_second_session_get_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what is the first aid for a snake bite?",  # about no one
+        "which snakes in Australia have the worst bites?",
+        "I got stung by a bee, it's red and itchy around the sting, which cream?",  # a local reaction
+        "I ate mushrooms on my pizza and now I'm bloated, is that normal?",  # bought mushrooms
+        "I picked wild mushrooms today, how can I tell which are safe to eat?",  # none eaten yet
+        "what does a blown pupil mean after a head injury?",  # about no one
+        "my phone is not responding to touch or to my voice, can I log glucose on paper?",  # not a person
+        "the wifi keeps drifting in and out at the clinic",
+        "I hurt myself at the gym yesterday, can I take ibuprofen with my warfarin?",  # an injury, past
+        "should I finish the whole course of amoxicillin?",
+        "I keep my pills lined up in a weekly organiser, is that ok for warfarin?",  # no suicide's means
+        "how many tablets are in a packet of paracetamol in the UK?",
+        "I found a lump in my breast, what tests will I need?",  # a finding, not a person found
+    ],
+)
+def test_the_forty_second_sessions_signs_leave_calm_messages_alone(message: str) -> None:
+    assert not is_emergency(message)
