@@ -52,7 +52,8 @@ _SIGNS = {
         r"(?:struggling|fighting) (?:to breathe|for (?:breath|air))",
         r"(?:barely|hardly) breathing|(?:trouble|difficulty) breathing|gasping|choking(?! hazard)|apno?eic",
         r"can['\u2019]?t speak|(?:turning|turned|gone|went) (?:blue|grey|gray)",
-        r"(?:lips|face|skin) (?:are |is |looks? |turning )?(?:blue|grey|gray)|(?:he|she|they) (?:is|are|looks?) blue",
+        r"(?:lips|face|skin) (?:are |is |looks? |turning )?(?:blue|grey|gray|(?:(?:a bit|slightly|quite) )?dusky)|"
+        r"(?:he|she|they) (?:is|are|looks?) blue",
         rf"(?:the|this) (?:{_PERSON})(?: (?:in|on|at) \w+(?: \d+)?)? (?:is|looks) blue",
         rf"(?:inhaler|puffer|nebuli[sz]er)\W+(?:\w+\W+)?{_CANT}\W+(?:help|work)\w*",
         # An oxygen saturation below 85% (88-92% is the target in some lung disease).
@@ -67,7 +68,7 @@ _SIGNS = {
         # The AVPU scale's lower grades: no response to voice, or to pain.
         rf"{_CANT} respond(?:ing)? to (?:voice|pain|(?:his|her|their) name)",
         r"in and out of consciousness|(?:drifting|going|fading|slipping) in and out\b(?! of (?!consciousness))",
-        r"(?:is|went|gone|goes|feels?|seems?) (?:(?:very|really|so|all) )?(?:limp|floppy)",
+        r"(?:is|['\u2019]s|went|gone|goes|feels?|seems?) (?:now )?(?:(?:very|really|so|all) )?(?:limp|floppy)",
         r"(?:barely|hardly) (?:wake|rouse|respond|responsive|conscious)\w*|(?:barely|hardly|not) rousable|"
         r"not making (?:any )?sense",
     ),
@@ -107,6 +108,11 @@ _SIGNS = {
         r"mushrooms?|(?:picked|foraged|found|gathered)\W+(?:\w+\W+){0,2}?mushrooms?\b[^.?!]{0,60}?"
         r"\b(?:ate|eaten|cooked)",
     ),
+    # A drowning: someone nearly drowned, or pulled out of the water.
+    "drowning": (
+        r"(?:nearly|almost) drown\w*|near[- ]?drown\w*|"
+        r"(?:pulled|dragged|fished) (?:him|her|them|my \w+) (?:out of|from) the (?:water|pool|lake|river|sea)",
+    ),
     "injury": (
         rf"hit {_THEIR} head|stabbed|(?:been|got|was|is) shot|gunshot",
         # A pupil blown, fixed and dilated, or unequal: pressure on the brain after a head injury.
@@ -140,6 +146,9 @@ _SIGNS = {
         r"(?:going to|gonna|want to|wanna|about to|will|i['\u2019]ll) (?:hurt|harm|cut) "
         r"(?:myself|himself|herself|themselves)|(?:finish|end) it (?:all )?(?:tonight|today|now)",
         r"self[- ]harm\w*",
+        # A burden to others, and a mind made up (988 Lifeline).
+        r"better off without me|better off if i (?:was|were|wasn['\u2019]t|weren['\u2019]t) (?:here|around|gone|dead)|"
+        r"(?:don['\u2019]?t|do not|nobody can|no one can|can['\u2019]?t) (?:try (?:to |and )?)?talk me out of it",
     ),
 }
 _EVENT = re.compile(r"\b(?:" + "|".join(p for kind in _SIGNS.values() for p in kind) + r")\b", _I)
@@ -161,7 +170,9 @@ _INGESTION = re.compile(
 _GOT_INTO = re.compile(
     r"\b(?P<verb>got into|ate|eaten|took|taken|swallowed)\s+(?:(?:about|around|like|maybe|over|at least)\s+)?"
     r"(?:(?P<count>some|all|most|half|one|two|three|four|five|several|\d+)\s+"
-    r"(?:of\s+)?)?(?:(?P<owner>my|his|her|their|our|your|[a-z]+['\u2019]s)\s+|(?:a|an|the)\s+)?(?P<thing>[a-z][\w-]*)",
+    # Whose: "my", "grandma's", "my husband's"; then the strength, if given ("30 of my 500mg paracetamol").
+    r"(?:of\s+)?)?(?:(?P<owner>my|his|her|their|our|your|[a-z]+['\u2019]s)\s+(?:[a-z]+['\u2019]s\s+)?|(?:a|an|the)\s+)?"
+    r"(?:\d+(?:\.\d+)?\s?(?:mg|mcg|g)\s+)?(?P<thing>[a-z][\w-]*)",
     _I,
 )
 _MEDICINES = frozenset({"medicine", "medicines", "medication", "medications", "meds", "drugs", "pill", "pills"})
@@ -235,7 +246,9 @@ _NOT_NOW = re.compile(
 _PAST = re.compile(
     r"\b(?:(?:\d+|one|two|three|four|five|several|many|few) (?:years?|yrs?|months?|mos?|weeks?|wks?) ago|"
     r"(?:(?:some|many|several|a few) )?(?:years|months) ago|"  # "years ago"; "a week ago" may be why it is now
-    r"last (?:year|month|week)|in (?:19|20)\d\d|in the [5-9]0s|recovered|history of|"
+    r"last (?:year|month|week|summer|winter|spring|autumn|fall|christmas)|in (?:19|20)\d\d|in the [5-9]0s|"
+    # Over: "recovered", "back to his normal self".
+    r"recovered|back to (?:normal|(?:his|her|their|my|our) (?:normal|usual|old) (?:\w+ )?self)|history of|"
     r"as an? (?:kid|child|teen\w*|baby))\b",
     _I,
 )

@@ -379,3 +379,37 @@ def test_red_flags_of_the_forty_second_session_get_the_line(message: str) -> Non
 )
 def test_the_forty_second_sessions_signs_leave_calm_messages_alone(message: str) -> None:
     assert not is_emergency(message)
+
+
+# Written on 2026-12-07 after reading a blind batch's misses (the forty-second session's first check): a medicine
+# of someone named by kinship ("my husband's propranolol") or with its strength ("30 of my 500mg paracetamol"),
+# "floppy" after "'s now", dusky lips, a drowning, a suicide's burden and resolve (988 Lifeline); and a season or a
+# recovery that places an event in the past.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my 2yo got into my husband's propranolol",
+        "I took about 40 of my 200mg ibuprofen an hour ago",
+        "she's now very floppy after the fit",
+        "his lips look a bit dusky and he's wheezing",
+        "my daughter nearly drowned in the pool, she's coughing and very sleepy",
+        "everyone would be better off without me, I've got the tablets here",
+        "don't try to talk me out of it, I've made up my mind",
+    ],
+)
+def test_red_flags_read_from_the_forty_second_sessions_first_check_get_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "last winter my mum had a seizure from low sodium; how often should her levels be checked?",
+        "my son had a febrile seizure, he's back to his normal self now - will it happen again?",
+        "my friend drowned last year and I can't stop thinking about it",  # grief, not a drowning now
+        "how much ibuprofen 200mg can I take in a day?",
+        "my baby's lips look a bit blue when she's cold after a bath, is that normal?",  # cold, not dusky
+    ],
+)
+def test_the_past_and_everyday_words_of_the_first_check_leave_calm_messages_alone(message: str) -> None:
+    assert not is_emergency(message)
