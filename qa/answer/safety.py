@@ -38,6 +38,8 @@ _I = re.IGNORECASE
 _PERSON = "|".join(sorted(PERSON_NOUNS))
 _CANT = r"(?:can['\u2019]?t|cannot|won['\u2019]?t|isn['\u2019]?t|doesn['\u2019]?t|not|no longer)"
 _THEIR = r"(?:his|her|my|their|the|your)"
+# Snakes, and the venomous kinds people name (first aid treats every snake bite as venomous).
+_SNAKE = r"(?:\w*snake|adder|viper|cobra|copperhead|cottonmouth|moccasin|mamba|taipan|krait|bushmaster)"
 # Emergency events, by kind: the warning signs first-aid guidance names as a reason to call an emergency number
 # (breathing, consciousness, circulation and bleeding, stroke, anaphylaxis, seizures, poisoning and overdose, head
 # and penetrating injury, suicidal intent), and readings a clinician acts on at once (a saturation below 85%, a
@@ -52,7 +54,11 @@ _SIGNS = {
         r"(?:struggling|fighting) (?:to breathe|for (?:breath|air))",
         r"(?:barely|hardly) breathing|(?:trouble|difficulty) breathing|gasping|choking(?! hazard)|apno?eic",
         r"can['\u2019]?t speak|(?:turning|turned|gone|went) (?:blue|grey|gray)",
-        r"(?:lips|face|skin) (?:are |is |looks? |turning )?(?:blue|grey|gray|(?:(?:a bit|slightly|quite) )?dusky)|"
+        # Life-threatening asthma: a sentence that cannot be finished, an inhaler of no help.
+        rf"{_CANT} (?:finish|complete) (?:a |her |his |my |full )?sentences?|"
+        r"(?:inhaler|puffer|nebuli[sz]er)\W+(?:\w+\W+)?(?:no help|not helping|doing nothing|does nothing)",
+        r"(?:lips|face|skin) (?:are |is |looks? |turning |going )?"
+        r"(?:blue|grey|gray|(?:(?:a bit|slightly|quite) )?dusky)|"
         r"(?:he|she|they) (?:is|are|looks?) blue",
         rf"(?:the|this) (?:{_PERSON})(?: (?:in|on|at) \w+(?: \d+)?)? (?:is|looks) blue",
         rf"(?:inhaler|puffer|nebuli[sz]er)\W+(?:\w+\W+)?{_CANT}\W+(?:help|work)\w*",
@@ -81,7 +87,8 @@ _SIGNS = {
         r"(?:ventricular (?:tachycardia|fibrillation)|vt|vf|v-?fib|v-?tach|asystole)",
         # The ECG of a potassium that stops the heart.
         r"wide(?:ned)? qrs|sine waves?",
-        rf"chest (?:pain|pressure|tightness)|(?:crushing|severe) (?:pain|pressure) in {_THEIR} chest|heart attack",
+        rf"chest (?:pain|pressure|tightness)|heart attack|(?:crushing|severe) (?:pain|pressure) in "
+        rf"(?:the (?:middle|centre|center) of )?{_THEIR} chest",
         r"(?:is|are|now|became|becoming|remains|still) hypotensive|hypotensive\W+\d{2,3}/\d{2,3}",
         r"bleeding (?:heavily|heavy|a lot|badly|won['\u2019]?t stop)|(?:is|are|keeps?|kept|started|now|still) bleeding",
         rf"bleeding from {_THEIR}|{_CANT} stop (?:the )?bleeding|(?:vomiting|coughing(?: up)?|passing) blood",
@@ -92,10 +99,22 @@ _SIGNS = {
         r"stroke|drooping|slurr\w*|face (?:looks |is )?(?:crooked|lopsided|numb)",
         rf"{_CANT} (?:lift|raise|move) {_THEIR} (?:arm|leg)",
         r"hemipleg\w*|hemipares\w*|aphasi[ac]",
+        # A sudden headache, the worst ever: a bleed around the brain.
+        r"worst headache (?:of (?:my|his|her|their) life|ever)|thunderclap headache",
     ),
     "anaphylaxis": (
         r"anaphyla\w*|(?:lips?|tongue|throat|face) (?:is |are )?(?:swollen|swelling)",
         r"throat (?:feels |is )?(?:tight|closing|swelling)",
+    ),
+    # A rash that does not fade under a glass: meningococcal sepsis.
+    "rash": (
+        r"(?:rash|spots|blotches)\W+(?:\w+\W+){0,4}?(?:don['\u2019]?t|doesn['\u2019]?t|do not|does not|won['\u2019]?t|"
+        r"didn['\u2019]?t) (?:fade|blanch)|non-?blanching (?:rash|spots)|purpuric",
+    ),
+    # A weapon held against others.
+    "violence": (
+        r"(?:waving|brandishing|threatening (?:\w+ ){1,3}?with|standing (?:\w+ ){0,5}?with) an? (?:\w+ )?"
+        r"(?:knife|gun|weapon|machete|axe|blade)",
     ),
     "seizure": (r"seizure|seizing|convuls\w*|(?:is|are|was|started|keeps?|been) fitting|foaming at the mouth",),
     "poisoning": (
@@ -121,8 +140,8 @@ _SIGNS = {
     ),
     # A venomous snake's bite; a sting or a bite followed by signs of the whole body (anaphylaxis).
     "venom": (
-        r"bitten by a (?:\w+ )?snake|snake ?bites?|(?:a )?snake (?:just )?bit",
-        r"(?:stung|sting|bitten)\b[^.?!]{0,60}?\b(?:dizzy|faint\w*|wheez\w*|light-?headed|hives all over)",
+        rf"bit(?:ten)?\b[^.?!]{{0,30}}?\bby an? (?:\w+ )?{_SNAKE}|{_SNAKE} ?bites?|(?:a|the) {_SNAKE} (?:just )?bit",
+        r"(?:stung|sting|bitten)\b[^.?!]{0,160}?\b(?:dizzy|faint\w*|wheez\w*|light-?headed|hives all over)",
     ),
     # A deep burn: white, charred or leathery skin, or skin coming away, after a burn or a scald.
     "burn": (
@@ -182,7 +201,7 @@ _FIRST_PERSON = re.compile(r"\b(?:i|i['\u2019]m|i['\u2019]ve|me|my|we|we['\u2019
 # opens with what the writer cannot do).
 _ELIDED_I = re.compile(
     r"(?:^|[.!?;:]\s*|,\s+)(?:(?:help|please|pls|omg)\W+)?(?:can['\u2019]?t|cannot)\s+"
-    r"(?:breathe|speak|talk|move|stop|stay|wake|feel|see|swallow)\b"
+    r"(?:breathe|speak|talk|finish|move|stop|stay|wake|feel|see|swallow)\b"
     # Or with what the writer found: "found a man slumped in the car park, not breathing".
     r"|(?:^|[.!?;:]\s*|,\s+)(?:just\s+)?found\s+(?:a|an|my|the|him|her|them|someone|somebody|this)\b",
     _I,
@@ -249,6 +268,7 @@ _PAST = re.compile(
     r"last (?:year|month|week|summer|winter|spring|autumn|fall|christmas)|in (?:19|20)\d\d|in the [5-9]0s|"
     # Over: "recovered", "back to his normal self".
     r"recovered|back to (?:normal|(?:his|her|their|my|our) (?:normal|usual|old) (?:\w+ )?self)|history of|"
+    r"been (?:\w+ )?(?:fine|ok(?:ay)?|well|normal) (?:all day|ever since|since then)|"
     r"as an? (?:kid|child|teen\w*|baby))\b",
     _I,
 )

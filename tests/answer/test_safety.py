@@ -413,3 +413,37 @@ def test_red_flags_read_from_the_forty_second_sessions_first_check_get_the_line(
 )
 def test_the_past_and_everyday_words_of_the_first_check_leave_calm_messages_alone(message: str) -> None:
     assert not is_emergency(message)
+
+
+# Written on 2026-12-07 after reading the second blind batch's misses: a bite by any snake, a sting's reaction further
+# on in its sentence, a rash that does not fade under a glass (meningococcal sepsis), the worst headache of a life
+# (a bleed), a sentence that cannot be finished and an inhaler of no help (life-threatening asthma), crushing pain in
+# the middle of the chest, a weapon held against others; and a day since that places a hypo in the past.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my dad was bitten on the hand by a copperhead, it's swelling",
+        "my son got stung by a wasp at the park, after a few minutes his face went puffy and now he feels faint",
+        "my baby has a fever and spots on her tummy that don't fade when I press a glass on them",
+        "suddenly the worst headache of my life and I threw up",
+        "cant finish a sentence, inhaler no help",
+        "severe pressure in the centre of my chest and my left arm aches",
+        "my flatmate is waving a knife at the neighbours and shouting",
+    ],
+)
+def test_red_flags_read_from_the_forty_second_sessions_second_check_get_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my mum had a bad hypo on Tuesday, sugar 2.1, but she's been fine ever since - should she stop gliclazide?",
+        "which snakes have bites that need antivenom?",
+        "does a rash that fades under a glass rule out meningitis?",
+        "I cut my finger with a kitchen knife, do I need a tetanus shot?",
+        "I can't finish a whole course of antibiotics without diarrhoea, what helps?",
+    ],
+)
+def test_the_second_checks_words_leave_calm_messages_alone(message: str) -> None:
+    assert not is_emergency(message)
