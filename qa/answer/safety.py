@@ -116,6 +116,14 @@ _SIGNS = {
         r"(?:waving|brandishing|threatening (?:\w+ ){1,3}?with|standing (?:\w+ ){0,5}?with) an? (?:\w+ )?"
         r"(?:knife|gun|weapon|machete|axe|blade)",
     ),
+    # A baby not felt to move (reduced fetal movements: the maternity unit at once).
+    "pregnancy": (
+        r"(?:haven['\u2019]?t|hasn['\u2019]?t|have not|has not|not) (?:felt|been feeling) "
+        r"(?:the |my |her )?baby mov\w*|"
+        r"baby (?:has )?(?:stopped moving|isn['\u2019]?t moving|hasn['\u2019]?t moved|is not moving)",
+    ),
+    # Shivering that has stopped in the cold: deep hypothermia.
+    "cold": (r"stopped shivering|shivering (?:has )?stopped",),
     "seizure": (r"seizure|seizing|convuls\w*|(?:is|are|was|started|keeps?|been) fitting|foaming at the mouth",),
     "poisoning": (
         # "poisoned", "poisoning"; "poisonous" is a property asked about ("are yew berries poisonous?").
@@ -130,7 +138,9 @@ _SIGNS = {
     # A drowning: someone nearly drowned, or pulled out of the water.
     "drowning": (
         r"(?:nearly|almost) drown\w*|near[- ]?drown\w*|"
-        r"(?:pulled|dragged|fished) (?:him|her|them|my \w+) (?:out of|from) the (?:water|pool|lake|river|sea)",
+        r"(?:pulled|dragged|fished) (?:him|her|them|my \w+) (?:out of|from) the (?:water|pool|lake|river|sea)|"
+        r"under (?:the )?water for (?:about |maybe |almost |nearly )?(?:a|one|two|\d+|a few|several) "
+        r"(?:seconds?|minutes?|mins?)",
     ),
     "injury": (
         rf"hit {_THEIR} head|stabbed|(?:been|got|was|is) shot|gunshot",
@@ -157,7 +167,10 @@ _SIGNS = {
         r"want(?:s)? to die",
         # The warning signs of a suicide about to happen (988 Suicide & Crisis Lifeline): a decision, a farewell,
         # the means made ready.
-        r"(?:going to|gonna|decided to|plan(?:ning)? to|about to|ready to) (?:end it|die)\b|goodbye notes?",
+        r"(?:going to|gonna|decided to|plan(?:ning)? to|about to|ready to) (?:end it|die)\b|"
+        r"goodbye (?:notes?|messages?|texts?)|"
+        r"(?:won['\u2019]?t|will not|wouldn['\u2019]?t|not going to) be around "
+        r"(?:much longer|any ?more|for long|to see)",
         r"(?:rope|noose)\W+(?:\w+\W+){0,3}?(?:ready|set up|tied|hanging)",
         # A plan: "I'm going to take all of them tonight".
         r"(?:going to|gonna|plan(?:ning)? to|about to) (?:take|swallow) (?:all|them all|every|the whole)",
@@ -253,12 +266,19 @@ _NOT_NOW = re.compile(
     # A simulation or a lesson: "for our sim session tomorrow", "running a sim", "studying for my exam".
     r"simulat\w*|sim (?:session|scenario|lab)|(?:a|an|our|the|this|tomorrow['\u2019]s|today['\u2019]s) sims?|"
     r"scenarios?|drills?|lectures?|journal club|teaching (?:case|session)|"
+    r"mcqs?|sbas?|quiz(?:zes)?|flashcards?|question banks?|q-?banks?|"
     r"(?:revising|studying) for|for (?:my|an|the|our) (?:\w+ )?(?:exams?|finals|boards|quiz)|"
     # An exam's station with an actor as the patient, and a document being written ("drafting our protocol for ...").
     r"osces?|(?:actor|standardi[sz]ed|simulated) (?:pt|patient)s?|"
     r"(?:writing|drafting|updating|reviewing|preparing) (?:\w+ ){0,3}?(?:protocols?|guidelines?|polic(?:y|ies)|"
     r"leaflets?|handouts?|posters?|pathways?))\b",
     _I,
+)
+_MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_DAY = (
+    rf"(?:{_WEEKDAY}|christmas(?: day| eve)?|boxing day|new year['\u2019]?s(?: day| eve)?|easter(?: sunday| monday)?|"
+    r"thanksgiving|halloween)"
 )
 # The remote past: it places the event there unless the message says it is happening now too ("his levels were off
 # last week" beside "he is having a seizure right now").
@@ -268,7 +288,14 @@ _PAST = re.compile(
     r"last (?:year|month|week|summer|winter|spring|autumn|fall|christmas)|in (?:19|20)\d\d|in the [5-9]0s|"
     # Over: "recovered", "back to his normal self".
     r"recovered|back to (?:normal|(?:his|her|their|my|our) (?:normal|usual|old) (?:\w+ )?self)|history of|"
-    r"been (?:\w+ )?(?:fine|ok(?:ay)?|well|normal) (?:all day|ever since|since then)|"
+    r"been (?:\w+ )?(?:fine|ok(?:ay)?|well|normal) (?:all day|ever since|since(?: then)?(?=\s*(?:[.!?,;]|$))|"
+    r"for (?:a|one|two|three|several|\d+) (?:days?|weeks?|months?))|"
+    r"(?:feel(?:s|ing)?|is|am|are|['\u2019]s|['\u2019]m|['\u2019]re|seems?|looks?) (?:\w+ )?"
+    r"(?:fine|ok(?:ay)?|well|normal|much better) now|"
+    # A date: a month, a weekday, a feast or a day of the month ("back in March", "on Christmas Day", "last
+    # Tuesday", "on the 3rd"; not "on the 3rd day of chemo").
+    rf"(?:back )?in {_MONTH}|on {_DAY}|last {_WEEKDAY}|"
+    r"on the \d{1,2}(?:st|nd|rd|th)(?! (?:day|dose|week|cycle|round|floor|attempt))|"
     r"as an? (?:kid|child|teen\w*|baby))\b",
     _I,
 )
@@ -280,6 +307,8 @@ _RIGHT_NOW = re.compile(rf"\b(?:{_RIGHT_NOW_WORDS})\b", _I)
 _SUPPOSED = re.compile(
     r"\b(?:if|when|in case)\s+(?:someone|somebody|anyone|a person|a patient|a child|people|patients)\b[^.?!;,]*"
     r"|\b(?:if|in case)\b[^.?!;,]*\bever\b[^.?!;,]*"  # "if my toddler ever swallows ..."
+    # "if I start choking when I'm alone": what may begin.
+    r"|\b(?:if|in case)\s+(?:i|he|she|they|we|you|my \w+)\s+(?:start|starts|begin|begins)\b[^.?!;,]*"
     # NegEx's hypothetical triggers: "hypothetically, if a toddler swallowed ...", "what if he stops breathing?"
     r"|\b(?:hypothetical(?:ly)?|suppose|supposing|imagine|what if)\b[^.?!;]*"
     # A fear of what may come, to the end of its clause: "I'm scared I'll have a seizure while driving" (not "I'm

@@ -393,6 +393,7 @@ def test_the_forty_second_sessions_signs_leave_calm_messages_alone(message: str)
         "she's now very floppy after the fit",
         "his lips look a bit dusky and he's wheezing",
         "my daughter nearly drowned in the pool, she's coughing and very sleepy",
+        "my son was under the water for about a minute at the beach, he's coughing and confused",
         "everyone would be better off without me, I've got the tablets here",
         "don't try to talk me out of it, I've made up my mind",
     ],
@@ -446,4 +447,36 @@ def test_red_flags_read_from_the_forty_second_sessions_second_check_get_the_line
     ],
 )
 def test_the_second_checks_words_leave_calm_messages_alone(message: str) -> None:
+    assert not is_emergency(message)
+
+
+# Written on 2026-12-07 after reading the third blind batch (80 messages): a baby not felt to move, shivering that has
+# stopped (deep hypothermia), goodbyes and "won't be around" (988 Lifeline); and the days, months and feasts that
+# place an event in the past, a recovery said as "fine now", a supposed "if I start ...", a multiple-choice question.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "36 weeks and I haven't felt the baby move since last night, and I have bad cramps",
+        "my grandad was out in the snow for hours, he's stopped shivering and is very slow to answer",
+        "my sister sent goodbye texts to all of us and won't pick up",
+        "he keeps saying he won't be around much longer and he has his pills with him, I'm scared",
+        "she's fine now but she took 30 of her sertraline an hour ago",  # a recent time outweighs "fine now"
+    ],
+)
+def test_red_flags_read_from_the_forty_second_sessions_third_check_get_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "back in May my dad had a seizure after a night shift; is he allowed to drive yet?",
+        "on Boxing Day my son had anaphylaxis to peanuts, throat swelling; should the school keep two pens?",
+        "last Friday my toddler swallowed one of my pills, we were monitored overnight; which lockbox is best?",
+        "I had chest pain on the 12th, troponins were negative and I feel fine now - can I run?",
+        "if I start choking when I'm alone, can I do the thrusts on myself?",
+        "MCQ: 70F, slurred speech and facial droop, BP 210/110 - which scan first?",
+    ],
+)
+def test_dates_recoveries_suppositions_and_quizzes_of_the_third_check_leave_calm_messages_alone(message: str) -> None:
     assert not is_emergency(message)
