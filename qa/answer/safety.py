@@ -144,6 +144,9 @@ _SIGNS = {
     ),
     "injury": (
         rf"hit {_THEIR} head|stabbed|(?:been|got|was|is) shot|gunshot",
+        # A blow to the head, then confusion, drowsiness or vomiting (NICE head injury: to an emergency department).
+        r"(?:fell|fallen|hit|banged|bumped|knocked|smacked|blow to)\b[^?!]{0,60}?\bhead\b[^?!]{0,80}?"
+        r"\b(?:confus\w*|drowsy|sleepy|vomit\w*|threw up|throwing up|keeps asking the same|not making sense)",
         # A pupil blown, fixed and dilated, or unequal: pressure on the brain after a head injury.
         r"pupils?\W+(?:\w+\W+){0,2}?(?:blown|fixed and dilated|dilated and fixed|unequal)|"
         r"(?:blown|unequal) (?:\w+ )?pupils?",
@@ -242,7 +245,9 @@ _KIN = (
 # A clinician's shorthand points at a patient too: "54F POD1 ...", "bed 12", "chair 6".
 _BARE_PERSON = re.compile(
     rf"(?:^|[.:;!?]\s*)(?:{_PERSON}|{_KIN}|stranger|guy|\d{{1,3}}[\s-]*(?:years?|yrs?|y|months?|mo)[\s-]*o(?:ld)?|"
-    r"\d{1,3}\s*y/?o|\d{1,3}\s?[mf])\b|\b(?:bed|bay|room|chair|cubicle|resus)\s*\d+",
+    r"\d{1,3}\s*y/?o|\d{1,3}\s?[mf])\b|\b(?:bed|bay|room|chair|cubicle|resus)\s*\d+|"
+    # The resuscitation or trauma bay holds a patient now: "resus bay: RTC, GCS 6".
+    r"\b(?:trauma|resus|resuscitation) (?:bay|room)\b",
     _I,
 )
 # It is happening now, or has just happened ("just" before a verb in the past: "just swallowed", not "or just
@@ -267,6 +272,9 @@ _NOT_NOW = re.compile(
     r"simulat\w*|sim (?:session|scenario|lab)|(?:a|an|our|the|this|tomorrow['\u2019]s|today['\u2019]s) sims?|"
     r"scenarios?|drills?|lectures?|journal club|teaching (?:case|session)|"
     r"mcqs?|sbas?|quiz(?:zes)?|flashcards?|question banks?|q-?banks?|"
+    # Fiction being written: "writing a medical drama", "for my novel".
+    r"(?:writing|drafting) (?:a|an|my|our) (?:\w+ ){0,2}?(?:novel|screenplay|script|story|drama|play|book|episode)|"
+    r"screenplay|fiction|(?:my|our|the) (?:novel|story|character)|"
     r"(?:revising|studying) for|for (?:my|an|the|our) (?:\w+ )?(?:exams?|finals|boards|quiz)|"
     # An exam's station with an actor as the patient, and a document being written ("drafting our protocol for ...").
     r"osces?|(?:actor|standardi[sz]ed|simulated) (?:pt|patient)s?|"
@@ -286,8 +294,9 @@ _PAST = re.compile(
     r"\b(?:(?:\d+|one|two|three|four|five|several|many|few) (?:years?|yrs?|months?|mos?|weeks?|wks?) ago|"
     r"(?:(?:some|many|several|a few) )?(?:years|months) ago|"  # "years ago"; "a week ago" may be why it is now
     r"last (?:year|month|week|summer|winter|spring|autumn|fall|christmas)|in (?:19|20)\d\d|in the [5-9]0s|"
-    # Over: "recovered", "back to his normal self".
-    r"recovered|back to (?:normal|(?:his|her|their|my|our) (?:normal|usual|old) (?:\w+ )?self)|history of|"
+    # Over: "recovered", "playing normally again", "back to his normal self".
+    r"recovered|(?:playing|eating|acting|behaving) normally (?:again|now)|"
+    r"back to (?:normal|(?:his|her|their|my|our) (?:normal|usual|old) (?:\w+ )?self)|history of|"
     r"been (?:\w+ )?(?:fine|ok(?:ay)?|well|normal) (?:all day|ever since|since(?: then)?(?=\s*(?:[.!?,;]|$))|"
     r"for (?:a|one|two|three|several|\d+) (?:days?|weeks?|months?))|"
     r"(?:feel(?:s|ing)?|is|am|are|['\u2019]s|['\u2019]m|['\u2019]re|seems?|looks?) (?:\w+ )?"

@@ -480,3 +480,29 @@ def test_red_flags_read_from_the_forty_second_sessions_third_check_get_the_line(
 )
 def test_dates_recoveries_suppositions_and_quizzes_of_the_third_check_leave_calm_messages_alone(message: str) -> None:
     assert not is_emergency(message)
+
+
+# Written on 2026-12-07 from the labelled set's misses and false positive: a blow to the head followed by confusion,
+# drowsiness or vomiting (NICE head injury), a patient in the resuscitation bay, and playing normally again after.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my dad fell off a ladder and hit the back of his head, now he's drowsy and has vomited twice",
+        "resus bay: RTC, GCS 6, BP 80/40",
+        "she banged her head on the kitchen floor and now she's confused about where she is",
+    ],
+)
+def test_a_head_injury_with_its_red_flags_and_the_resuscitation_bay_get_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my son bumped his head at nursery on Friday, he's playing normally again - can he go swimming?",
+        "how long after a head injury can vomiting start?",
+        "writing a medical drama: the trauma bay scene where the stabbed man is bleeding out, what do they say?",
+    ],
+)
+def test_a_head_injury_without_red_flags_or_over_leaves_calm_messages_alone(message: str) -> None:
+    assert not is_emergency(message)
