@@ -76,7 +76,7 @@ _SIGNS = {
         r"in and out of consciousness|(?:drifting|going|fading|slipping) in and out\b(?! of (?!consciousness))",
         r"(?:is|['\u2019]s|went|gone|goes|feels?|seems?) (?:now )?(?:(?:very|really|so|all) )?(?:limp|floppy)",
         r"(?:barely|hardly) (?:wake|rouse|respond|responsive|conscious)\w*|(?:barely|hardly|not) rousable|"
-        r"not making (?:any )?sense",
+        r"(?:not|isn['\u2019]?t|is no longer) making (?:any )?sense",
     ),
     "circulation": (
         r"(?:respiratory|cardiac|cardiopulmonary|vf|vt|pea|asystolic) arrest|"
@@ -105,16 +105,21 @@ _SIGNS = {
     "anaphylaxis": (
         r"anaphyla\w*|(?:lips?|tongue|throat|face) (?:is |are )?(?:swollen|swelling)",
         r"throat (?:feels |is )?(?:tight|closing|swelling)",
+        # Skin and breathing together: hives with a wheeze or a hoarse voice.
+        r"hives\b[^?!]{0,80}?\b(?:wheez\w*|hoarse)|(?:wheez\w*|hoarse)\b[^?!]{0,80}?\bhives",
     ),
     # A rash that does not fade under a glass: meningococcal sepsis.
     "rash": (
         r"(?:rash|spots|blotches)\W+(?:\w+\W+){0,4}?(?:don['\u2019]?t|doesn['\u2019]?t|do not|does not|won['\u2019]?t|"
-        r"didn['\u2019]?t) (?:fade|blanch)|non-?blanching (?:rash|spots)|purpuric",
+        r"didn['\u2019]?t) (?:fade|blanch|go away|disappear)|non-?blanching (?:rash|spots)|purpuric",
     ),
     # A weapon held against others.
     "violence": (
         r"(?:waving|brandishing|threatening (?:\w+ ){1,3}?with|standing (?:\w+ ){0,5}?with) an? (?:\w+ )?"
-        r"(?:knife|gun|weapon|machete|axe|blade)",
+        r"(?:knife|gun|weapon|machete|axe|blade)|"
+        r"(?:is|['\u2019]s|are) (?:\w+ ){0,4}?with an? (?:kitchen )?(?:knife|gun|weapon|machete|axe)",
+        # Voices commanding harm.
+        r"voices (?:are |keep )?(?:telling|ordering|commanding) (?:him|her|them|me) to",
     ),
     # A baby not felt to move (reduced fetal movements: the maternity unit at once).
     "pregnancy": (
@@ -124,6 +129,11 @@ _SIGNS = {
     ),
     # Shivering that has stopped in the cold: deep hypothermia.
     "cold": (r"stopped shivering|shivering (?:has )?stopped",),
+    # Heat stroke: sweating stopped with a hot body or confusion.
+    "heat": (
+        r"stopped sweating\b[^?!]{0,80}?\b(?:hot|confus\w*|collaps\w*)|"
+        r"(?:hot|confus\w*|collaps\w*)\b[^?!]{0,80}?\bstopped sweating",
+    ),
     "seizure": (r"seizure|seizing|convuls\w*|(?:is|are|was|started|keeps?|been) fitting|foaming at the mouth",),
     "poisoning": (
         # "poisoned", "poisoning"; "poisonous" is a property asked about ("are yew berries poisonous?").
@@ -274,7 +284,7 @@ _NOT_NOW = re.compile(
     r"mcqs?|sbas?|quiz(?:zes)?|flashcards?|question banks?|q-?banks?|"
     # Fiction being written: "writing a medical drama", "for my novel".
     r"(?:writing|drafting) (?:a|an|my|our) (?:\w+ ){0,2}?(?:novel|screenplay|script|story|drama|play|book|episode)|"
-    r"screenplay|fiction|(?:my|our|the) (?:novel|story|character)|"
+    r"screenplay|screenwriting|scriptwriting|fiction|(?:my|our|the) (?:\w+ )?(?:novel|story|character)|"
     r"(?:revising|studying) for|for (?:my|an|the|our) (?:\w+ )?(?:exams?|finals|boards|quiz)|"
     # An exam's station with an actor as the patient, and a document being written ("drafting our protocol for ...").
     r"osces?|(?:actor|standardi[sz]ed|simulated) (?:pt|patient)s?|"
@@ -293,14 +303,19 @@ _DAY = (
 _PAST = re.compile(
     r"\b(?:(?:\d+|one|two|three|four|five|several|many|few) (?:years?|yrs?|months?|mos?|weeks?|wks?) ago|"
     r"(?:(?:some|many|several|a few) )?(?:years|months) ago|"  # "years ago"; "a week ago" may be why it is now
-    r"last (?:year|month|week|summer|winter|spring|autumn|fall|christmas)|in (?:19|20)\d\d|in the [5-9]0s|"
+    r"last (?:year|month|week|weekend|summer|winter|spring|autumn|fall|christmas)|in (?:19|20)\d\d|in the [5-9]0s|"
     # Over: "recovered", "playing normally again", "back to his normal self".
-    r"recovered|(?:playing|eating|acting|behaving) normally (?:again|now)|"
+    r"recovered|(?:playing|eating|acting|behaving) normally (?:again|now)|like nothing (?:ever )?happened|"
+    # Said of being well, never of a sign ("he's hurting himself again", "she's not fine now").
+    r"(?:is|['\u2019]s|was|seems?|looks?|feels?) (?:(?:completely|totally|fully|entirely|quite|just|all) )?"
+    r"(?:himself|herself|themselves|myself) again|"
     r"back to (?:normal|(?:his|her|their|my|our) (?:normal|usual|old) (?:\w+ )?self)|history of|"
-    r"been (?:\w+ )?(?:fine|ok(?:ay)?|well|normal) (?:all day|ever since|since(?: then)?(?=\s*(?:[.!?,;]|$))|"
+    r"(?<!n['\u2019]t )(?<!not )(?<!never )been (?:(?:completely|totally|absolutely|perfectly|fully|quite|just) )?"
+    r"(?:fine|ok(?:ay)?|well|normal) (?:all day|ever since|since(?: then)?(?=\s*(?:[.!?,;]|$))|"
     r"for (?:a|one|two|three|several|\d+) (?:days?|weeks?|months?))|"
-    r"(?:feel(?:s|ing)?|is|am|are|['\u2019]s|['\u2019]m|['\u2019]re|seems?|looks?) (?:\w+ )?"
-    r"(?:fine|ok(?:ay)?|well|normal|much better) now|"
+    r"(?:feel(?:s|ing)?|felt|is|am|are|['\u2019]s|['\u2019]m|['\u2019]re|seems?|looks?) "
+    r"(?:(?:completely|totally|absolutely|perfectly|fully|quite|just|basically) )?"
+    r"(?:fine|ok(?:ay)?|well|normal|much better) (?:now|today|again)|"
     # A date: a month, a weekday, a feast or a day of the month ("back in March", "on Christmas Day", "last
     # Tuesday", "on the 3rd"; not "on the 3rd day of chemo").
     rf"(?:back )?in {_MONTH}|on {_DAY}|last {_WEEKDAY}|"

@@ -506,3 +506,37 @@ def test_a_head_injury_with_its_red_flags_and_the_resuscitation_bay_get_the_line
 )
 def test_a_head_injury_without_red_flags_or_over_leaves_calm_messages_alone(message: str) -> None:
     assert not is_emergency(message)
+
+
+# Written on 2026-12-07 after reading the fourth blind batch: a rash that does not go away under a glass, heat stroke
+# (sweating stopped, hot and confused), "isn't making sense", commanding voices and a knife held, hives with wheeze or
+# hoarseness (anaphylaxis: skin and breathing); and "herself again", "like nothing happened", "felt normal today", a
+# screenwriter's character, place a situation in no one's present.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my son has a high temperature and a dark rash that doesn't go away when I roll a glass over it",
+        "my mate at the gig has stopped sweating, he's boiling hot and confused",
+        "my wife isnt making sense and keeps falling asleep mid sentence",
+        "my dad says voices are telling him to hurt the neighbour and he's in the hall with a knife",
+        "my daughter ate a cashew, she has hives everywhere and is wheezing",
+        "she was ok earlier but she's not fine now, her lips are blue",  # a recovery denied
+        "he hasn't been well since, and now he's unconscious",
+    ],
+)
+def test_red_flags_read_from_the_forty_second_sessions_fourth_check_get_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "last weekend my son had a seizure with a fever, he's completely himself again now - will it recur?",
+        "my wife had a bad hypo overnight, she woke up confused, now she's at work like nothing happened. why?",
+        "I collapsed with heat exhaustion at a race on Sunday and I've felt normal today, when can I run?",
+        "screenwriting: my nurse character finds a patient who is not breathing, what does she shout?",
+        "I stopped sweating under my arms since starting oxybutynin, is that a side effect?",
+    ],
+)
+def test_recoveries_and_characters_of_the_fourth_check_leave_calm_messages_alone(message: str) -> None:
+    assert not is_emergency(message)
