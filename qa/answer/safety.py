@@ -15,10 +15,11 @@ also be one the learned reader finds (`qa.answer.emergency`, passed in as `likel
 person and tense. Calm messages, too, place a situation in words no lexicon holds ("for my pharmacology revision
 notes: a patient took 40 tablets ..."): a second learned reader, the situation reader (`present`), may take an event
 found away, with a threshold below every emergency it was trained on.
-`eval/sets/emergency.jsonl` (570 messages: the 119 the lexicons were first written from, then the batches written
-to check them, and 160 written by helpers as training data) is what the lexicons grew from and the readers were
-trained on (its tune split); `eval/sets/emergency_fresh.jsonl` (60), written by a helper who saw none of them, is
-their check (`medcite eval emergency` reports the two sets, each by split).
+`eval/sets/emergency.jsonl` (850 messages: the 119 the lexicons were first written from, then the batches written
+to check them, 160 written by helpers as training data, and the forty-second session's four blind checks, each read
+only after it had been counted) is what the lexicons grew from and the readers were trained on (its tune split);
+`eval/sets/emergency_fresh.jsonl` (60), written by a helper who saw none of them, is their check (`medcite eval
+emergency` reports the two sets, each by split).
 """
 
 from __future__ import annotations
@@ -202,7 +203,7 @@ _TAKING = r"\b(?:took|taken|swallow\w*|ingest\w*|ate|eaten|drank|drunk|got into|
 # nobody is prescribed ("took a handful of ...", "took all her baclofen").
 _INGESTION = re.compile(
     rf"{_TAKING}(?:\W+\w+){{0,6}}?\W+"
-    r"(?:pills?|tablets?|tabs|capsules?|bottle|box|packet|pack|strip|bleach|antifreeze|detergent|pesticide|poison|batter(?:y|ies)|"
+    r"(?:pills?|tablets?|tabs|capsules?|pods?|bottle|box|packet|pack|strip|bleach|antifreeze|detergent|pesticide|poison|batter(?:y|ies)|"
     r"magnets?|(?:washer|lighter|cleaning) fluid|cleaner|chemicals?|solvent|gasoline|petrol|kerosene|lye|ammonia|"
     r"lamp oil|paraffin|turpentine|(?:paint )?thinner)\b"
     rf"|{_TAKING}\s+(?:a handful|all|the whole|a whole|an entire|(?:way\s+)?too (?:many|much)|a bunch)\b",
@@ -332,7 +333,9 @@ _SUPPOSED = re.compile(
     r"\b(?:if|when|in case)\s+(?:someone|somebody|anyone|a person|a patient|a child|people|patients)\b[^.?!;,]*"
     r"|\b(?:if|in case)\b[^.?!;,]*\bever\b[^.?!;,]*"  # "if my toddler ever swallows ..."
     # "if I start choking when I'm alone": what may begin.
-    r"|\b(?:if|in case)\s+(?:i|he|she|they|we|you|my \w+)\s+(?:start|starts|begin|begins)\b[^.?!;,]*"
+    # ("if I'm home alone and start choking"; not "if he's still seizing and starts going blue", which reports).
+    r"|\b(?:if|in case)\s+(?:i|he|she|they|we|you|my \w+)\b(?:(?!\b(?:still|now|already)\b)[^.?!;,]){0,30}?"
+    r"\b(?:start|starts|begin|begins)\b[^.?!;,]*"
     # NegEx's hypothetical triggers: "hypothetically, if a toddler swallowed ...", "what if he stops breathing?"
     r"|\b(?:hypothetical(?:ly)?|suppose|supposing|imagine|what if)\b[^.?!;]*"
     # A fear of what may come, to the end of its clause: "I'm scared I'll have a seizure while driving" (not "I'm
@@ -349,7 +352,9 @@ _SUPPOSED = re.compile(
 _NOT_REPORTED = re.compile(
     r"\b(?:no|denies|denied|without|never|negative for|free of|"
     r"(?:signs?|symptoms?|risks?|causes?|treatments?|management|prevention|complications?|dangers?) (?:of|for)|"
-    r"cause|causes|increase|increases|trigger|triggers|leads? to|raises?)"
+    r"cause|causes|increase|increases|trigger|triggers|leads? to|raises?|"
+    # A property of a drug in an event: "dangerous in overdose", "safe in pregnancy".
+    r"(?:dangerous|safe|fatal|lethal|toxic|deadly) in)"
     # Within the sign's clause: words and spaces only between them ("no, she is seizing" reports it).
     r"[^\w.,;:!?]+(?:(?:an?|the)[^\w.,;:!?]+)?(?:\w+[^\w.,;:!?]+){0,2}$",
     _I,

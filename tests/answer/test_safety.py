@@ -394,6 +394,7 @@ def test_the_forty_second_sessions_signs_leave_calm_messages_alone(message: str)
         "his lips look a bit dusky and he's wheezing",
         "my daughter nearly drowned in the pool, she's coughing and very sleepy",
         "my son was under the water for about a minute at the beach, he's coughing and confused",
+        "my toddler got into the laundry pods, one is burst in his mouth",
         "everyone would be better off without me, I've got the tablets here",
         "don't try to talk me out of it, I've made up my mind",
     ],
@@ -475,6 +476,8 @@ def test_red_flags_read_from_the_forty_second_sessions_third_check_get_the_line(
         "last Friday my toddler swallowed one of my pills, we were monitored overnight; which lockbox is best?",
         "I had chest pain on the 12th, troponins were negative and I feel fine now - can I run?",
         "if I start choking when I'm alone, can I do the thrusts on myself?",
+        "if I'm on my own and start having a seizure, what should my flatmate do?",
+        "my GP says lithium is dangerous in overdose, should I keep it locked away?",
         "MCQ: 70F, slurred speech and facial droop, BP 210/110 - which scan first?",
     ],
 )
