@@ -141,6 +141,9 @@ _SIGNS = {
         r"overdos\w*|overdid|poison(?!ous)\w*|(?:\d+|two|three|four|five|ten) times the (?:dose|amount)",
         # A skin patch chewed or swallowed releases its whole dose at once.
         r"(?:chew\w*|suck\w*|swallow\w*)(?: on)?(?: \w+){0,3} patch(?:es)?",
+        # Parts of a plant eaten from a garden, a bush or the woods (poison control: any plant a child eats).
+        r"(?:ate|eaten|eating|chewed|swallowed)\W+(?:\w+\W+){0,4}?(?:berries|leaves|flowers|seeds|bulbs?)\b[^.?!]{0,40}?"
+        r"\b(?:plant|bush|tree|shrub|hedge|garden|woods?)\b",
         # Wild mushrooms eaten: some poison the liver hours later (amatoxins).
         r"(?:ate|eaten|eating|cooked|had)\W+(?:\w+\W+){0,3}?(?:wild|foraged|picked|forest|woodland|unknown) "
         r"mushrooms?|(?:picked|foraged|found|gathered)\W+(?:\w+\W+){0,2}?mushrooms?\b[^.?!]{0,60}?"
@@ -192,6 +195,12 @@ _SIGNS = {
         r"(?:going to|gonna|want to|wanna|about to|will|i['\u2019]ll) (?:hurt|harm|cut) "
         r"(?:myself|himself|herself|themselves)|(?:finish|end) it (?:all )?(?:tonight|today|now)",
         r"self[- ]harm\w*",
+        # A plan: a method with its place ("jumping off the bridge", "driving into the river").
+        r"(?:jump(?:ing)?|driv(?:e|ing)|walk(?:ing)?|throw(?:ing)? (?:myself|himself|herself))\s+(?:\w+\s+){0,2}?"
+        r"(?:off|into|in front of|under)\s+(?:the |a |an )?(?:bridge|river|train|traffic|cliff|roof|building|lorry|"
+        r"truck|sea|lake)\b",
+        # Telling someone before doing it.
+        r"(?:tell|told|let) (?:someone|somebody|anyone|you) (?:know )?before i (?:do it|take them|end it)",
         # A burden to others, and a mind made up (988 Lifeline).
         r"better off without me|better off if i (?:was|were|wasn['\u2019]t|weren['\u2019]t) (?:here|around|gone|dead)|"
         r"(?:don['\u2019]?t|do not|nobody can|no one can|can['\u2019]?t) (?:try (?:to |and )?)?talk me out of it",

@@ -543,3 +543,30 @@ def test_red_flags_read_from_the_forty_second_sessions_fourth_check_get_the_line
 )
 def test_recoveries_and_characters_of_the_fourth_check_leave_calm_messages_alone(message: str) -> None:
     assert not is_emergency(message)
+
+
+# Written on 2026-12-07 from the labelled set's misses after the batches joined it: a method of suicide named with a
+# place (988 Lifeline: a plan), telling someone before doing it, parts of a plant eaten from the garden (poison
+# control: any plant a child eats).
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I keep thinking about jumping off the bridge on my way home tonight",
+        "just wanted to let someone know before I do it",
+        "my toddler chewed some berries off the bush in the garden and is being sick",
+    ],
+)
+def test_a_plan_a_disclosure_and_a_plant_eaten_get_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I'm driving into the city tomorrow for my scan, can I take my diazepam before?",
+        "I ate blueberries from the garden every day this summer, can they affect warfarin?",
+        "should I tell someone before I start the new antidepressant?",
+    ],
+)
+def test_driving_berries_and_telling_someone_otherwise_leave_calm_messages_alone(message: str) -> None:
+    assert not is_emergency(message)
