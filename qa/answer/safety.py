@@ -15,11 +15,11 @@ also be one the learned reader finds (`qa.answer.emergency`, passed in as `likel
 person and tense. Calm messages, too, place a situation in words no lexicon holds ("for my pharmacology revision
 notes: a patient took 40 tablets ..."): a second learned reader, the situation reader (`present`), may take an event
 found away, with a threshold below every emergency it was trained on.
-`eval/sets/emergency.jsonl` (850 messages: the 119 the lexicons were first written from, then the batches written
-to check them, 160 written by helpers as training data, and the forty-second session's four blind checks, each read
+`eval/sets/emergency.jsonl` (930 messages: the 119 the lexicons were first written from, then the batches written
+to check them, 160 written by helpers as training data, and the forty-second session's five blind batches, each read
 only after it had been counted) is what the lexicons grew from and the readers were trained on (its tune split);
-`eval/sets/emergency_fresh.jsonl` (60), written by a helper who saw none of them, is their check (`medcite eval
-emergency` reports the two sets, each by split).
+`eval/sets/emergency_fresh.jsonl` (140), written by two helpers who saw none of them, never read since, is their check
+(`medcite eval emergency` reports the two sets, each by split).
 """
 
 from __future__ import annotations
@@ -121,6 +121,9 @@ _SIGNS = {
         r"(?:is|['\u2019]s|are) (?:\w+ ){0,4}?with an? (?:kitchen )?(?:knife|gun|weapon|machete|axe)",
         # Voices commanding harm.
         r"voices (?:are |keep )?(?:telling|ordering|commanding) (?:him|her|them|me) to",
+        # A knife taken up by someone else: "she's taken a knife from the drawer".
+        r"(?:he|she|they)(?:['\u2019]s|['\u2019]ve| has| have)? (?:just )?(?:taken|grabbed|picked up|got) "
+        r"an? (?:kitchen )?(?:knife|gun|weapon|machete|axe)",
     ),
     # A baby not felt to move (reduced fetal movements: the maternity unit at once).
     "pregnancy": (
@@ -291,7 +294,7 @@ _NOT_NOW = re.compile(
     # A simulation or a lesson: "for our sim session tomorrow", "running a sim", "studying for my exam".
     r"simulat\w*|sim (?:session|scenario|lab)|(?:a|an|our|the|this|tomorrow['\u2019]s|today['\u2019]s) sims?|"
     r"scenarios?|drills?|lectures?|journal club|teaching (?:case|session)|"
-    r"mcqs?|sbas?|quiz(?:zes)?|flashcards?|question banks?|q-?banks?|"
+    r"mcqs?|sbas?|quiz(?:zes)?|flashcards?|question banks?|q-?banks?|debrief\w*|"
     # Fiction being written: "writing a medical drama", "for my novel".
     r"(?:writing|drafting) (?:a|an|my|our) (?:\w+ ){0,2}?(?:novel|screenplay|script|story|drama|play|book|episode)|"
     r"screenplay|screenwriting|scriptwriting|fiction|(?:my|our|the) (?:\w+ )?(?:novel|story|character)|"
@@ -315,7 +318,8 @@ _PAST = re.compile(
     r"(?:(?:some|many|several|a few) )?(?:years|months) ago|"  # "years ago"; "a week ago" may be why it is now
     r"last (?:year|month|week|weekend|summer|winter|spring|autumn|fall|christmas)|in (?:19|20)\d\d|in the [5-9]0s|"
     # Over: "recovered", "playing normally again", "back to his normal self".
-    r"recovered|(?:playing|eating|acting|behaving) normally (?:again|now)|like nothing (?:ever )?happened|"
+    r"recovered|(?:playing|eating|acting|behaving) (?:normally|as usual) (?:again|now)|"
+    r"(?<!not )(?<!n['\u2019]t )playing happily|like nothing (?:ever )?happened|"
     # Said of being well, never of a sign ("he's hurting himself again", "she's not fine now").
     r"(?:is|['\u2019]s|was|seems?|looks?|feels?) (?:(?:completely|totally|fully|entirely|quite|just|all) )?"
     r"(?:himself|herself|themselves|myself) again|"
@@ -351,7 +355,7 @@ _SUPPOSED = re.compile(
     # scared he will die, he's not breathing", whose second clause reports). Unsure of what is happening or has
     # happened ("may have swallowed", "might be having") is no fear of the future: it reports.
     r"|\b(?:scared|afraid|worried|worry|worries|fear(?:s|ful)?|nervous|anxious|terrified)\b(?:\s+(?:that|of))?\s+"
-    r"(?:\w+\s+){0,2}?(?:(?:will|i['\u2019]?ll|(?:he|she|they|we|you|it)['\u2019]ll|would|going to|gonna)\b"
+    r"(?:\w+\s+){0,6}?(?:(?:will|i['\u2019]?ll|(?:he|she|they|we|you|it)['\u2019]ll|would|going to|gonna)\b"
     r"|(?:might|may|could)\s+(?!(?:have|be|been)\b))[^.?!;,]*",
     _I,
 )

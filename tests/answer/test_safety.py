@@ -570,3 +570,29 @@ def test_a_plan_a_disclosure_and_a_plant_eaten_get_the_line(message: str) -> Non
 )
 def test_driving_berries_and_telling_someone_otherwise_leave_calm_messages_alone(message: str) -> None:
     assert not is_emergency(message)
+
+
+# Written on 2026-12-07 after reading a sixth batch (helper-49, counted before and after): a knife taken up by someone
+# hearing voices; and a child playing happily the day after, a fear of what a child might try, a shift's debrief.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my son hears voices saying I'm poisoning him and he's grabbed a knife",
+        "my baby is floppy and not eating normally, she's very pale",  # "eating normally" denied is no recovery
+        "she's taken a knife from the drawer and says the voices want her to use it",
+    ],
+)
+def test_a_knife_taken_up_gets_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "yesterday my son had a seizure with a high fever, today he's playing happily - should I worry?",
+        "I'm worried my teenage son and his friends might try the choking challenge, how do I talk about it?",
+        "debrief from last night: our patient in bed 6 went into VT, was shocked and is on CCU. what did we miss?",
+    ],
+)
+def test_a_day_after_a_fear_for_a_child_and_a_debrief_leave_calm_messages_alone(message: str) -> None:
+    assert not is_emergency(message)
