@@ -15,8 +15,8 @@ also be one the learned reader finds (`qa.answer.emergency`, passed in as `likel
 person and tense. Calm messages, too, place a situation in words no lexicon holds ("for my pharmacology revision
 notes: a patient took 40 tablets ..."): a second learned reader, the situation reader (`present`), may take an event
 found away, with a threshold below every emergency it was trained on.
-`eval/sets/emergency.jsonl` (930 messages: the 119 the lexicons were first written from, then the batches written
-to check them, 160 written by helpers as training data, and the forty-second session's five blind batches, each read
+`eval/sets/emergency.jsonl` (1,010 messages: the 119 the lexicons were first written from, then the batches written
+to check them, 160 written by helpers as training data, and the forty-second session's six blind batches, each read
 only after it had been counted) is what the lexicons grew from and the readers were trained on (its tune split);
 `eval/sets/emergency_fresh.jsonl` (140), written by two helpers who saw none of them, never read since, is their check
 (`medcite eval emergency` reports the two sets, each by split).
@@ -118,9 +118,9 @@ _SIGNS = {
     "violence": (
         r"(?:waving|brandishing|threatening (?:\w+ ){1,3}?with|standing (?:\w+ ){0,5}?with) an? (?:\w+ )?"
         r"(?:knife|gun|weapon|machete|axe|blade)|"
-        r"(?:is|['\u2019]s|are) (?:\w+ ){0,4}?with an? (?:kitchen )?(?:knife|gun|weapon|machete|axe)",
+        r"(?:is|['\u2019]s|are) (?:\w+ ){0,6}?with an? (?:kitchen )?(?:knife|gun|weapon|machete|axe)",
         # Voices commanding harm.
-        r"voices (?:are |keep )?(?:telling|ordering|commanding) (?:him|her|them|me) to",
+        r"voices (?:are |keep )?(?:telling|ordering|commanding|want|wants|saying) (?:him|her|them|me) to",
         # A knife taken up by someone else: "she's taken a knife from the drawer".
         r"(?:he|she|they)(?:['\u2019]s|['\u2019]ve| has| have)? (?:just )?(?:taken|grabbed|picked up|got) "
         r"an? (?:kitchen )?(?:knife|gun|weapon|machete|axe)",
@@ -144,6 +144,9 @@ _SIGNS = {
         r"overdos\w*|overdid|poison(?!ous)\w*|(?:\d+|two|three|four|five|ten) times the (?:dose|amount)",
         # A skin patch chewed or swallowed releases its whole dose at once.
         r"(?:chew\w*|suck\w*|swallow\w*)(?: on)?(?: \w+){0,3} patch(?:es)?",
+        # A poisonous plant eaten (foxglove, yew, oleander: the heart; hemlock, nightshade, monkshood: the nerves).
+        r"(?:ate|eaten|eating|chewed|swallowed)\W+(?:\w+\W+){0,6}?(?:foxglove|oleander|yew|nightshade|belladonna|"
+        r"hemlock|laburnum|castor beans?|lily of the valley|daffodil bulbs?|jimson ?weed|datura|monkshood|aconite)",
         # Parts of a plant eaten from a garden, a bush or the woods (poison control: any plant a child eats).
         r"(?:ate|eaten|eating|chewed|swallowed)\W+(?:\w+\W+){0,4}?(?:berries|leaves|flowers|seeds|bulbs?)\b[^.?!]{0,40}?"
         r"\b(?:plant|bush|tree|shrub|hedge|garden|woods?)\b",
@@ -188,6 +191,7 @@ _SIGNS = {
         # The warning signs of a suicide about to happen (988 Suicide & Crisis Lifeline): a decision, a farewell,
         # the means made ready.
         r"(?:going to|gonna|decided to|plan(?:ning)? to|about to|ready to) (?:end it|die)\b|"
+        r"tonight(?:['\u2019]s| is) the night|"
         r"goodbye (?:notes?|messages?|texts?)|"
         r"(?:won['\u2019]?t|will not|wouldn['\u2019]?t|not going to) be around "
         r"(?:much longer|any ?more|for long|to see)",
@@ -270,7 +274,9 @@ _BARE_PERSON = re.compile(
     rf"(?:^|[.:;!?]\s*)(?:{_PERSON}|{_KIN}|stranger|guy|\d{{1,3}}[\s-]*(?:years?|yrs?|y|months?|mo)[\s-]*o(?:ld)?|"
     r"\d{1,3}\s*y/?o|\d{1,3}\s?[mf])\b|\b(?:bed|bay|room|chair|cubicle|resus)\s*\d+|"
     # The resuscitation or trauma bay holds a patient now: "resus bay: RTC, GCS 6".
-    r"\b(?:trauma|resus|resuscitation) (?:bay|room)\b",
+    r"\b(?:trauma|resus|resuscitation) (?:bay|room)\b|"
+    # A day after an operation: "POD 3", "day 2 post lap chole".
+    r"\b(?:pod|post[- ]?op(?:erative)? day) ?\d+\b|\bday \d+ post\b",
     _I,
 )
 # It is happening now, or has just happened ("just" before a verb in the past: "just swallowed", not "or just
@@ -318,7 +324,7 @@ _PAST = re.compile(
     r"(?:(?:some|many|several|a few) )?(?:years|months) ago|"  # "years ago"; "a week ago" may be why it is now
     r"last (?:year|month|week|weekend|summer|winter|spring|autumn|fall|christmas)|in (?:19|20)\d\d|in the [5-9]0s|"
     # Over: "recovered", "playing normally again", "back to his normal self".
-    r"recovered|(?:playing|eating|acting|behaving) (?:normally|as usual) (?:again|now)|"
+    r"recovered|(?:playing|eating|acting|behaving) (?:normally|as usual) (?:again|now)|back to playing|"
     r"(?<!not )(?<!n['\u2019]t )playing happily|like nothing (?:ever )?happened|"
     # Said of being well, never of a sign ("he's hurting himself again", "she's not fine now").
     r"(?:is|['\u2019]s|was|seems?|looks?|feels?) (?:(?:completely|totally|fully|entirely|quite|just|all) )?"
@@ -356,7 +362,9 @@ _SUPPOSED = re.compile(
     # happened ("may have swallowed", "might be having") is no fear of the future: it reports.
     r"|\b(?:scared|afraid|worried|worry|worries|fear(?:s|ful)?|nervous|anxious|terrified)\b(?:\s+(?:that|of))?\s+"
     r"(?:\w+\s+){0,6}?(?:(?:will|i['\u2019]?ll|(?:he|she|they|we|you|it)['\u2019]ll|would|going to|gonna)\b"
-    r"|(?:might|may|could)\s+(?!(?:have|be|been)\b))[^.?!;,]*",
+    r"|(?:might|may|could)\s+(?!(?:have|be|been)\b))[^.?!;,]*"
+    # "very worry about him choking with grapes": a worry about what may happen.
+    r"|\b(?:worried|worry|scared|afraid|nervous) about (?:\w+\s+){0,3}?\w+ing\b[^.?!;,]*",
     _I,
 )
 # A sign denied or asked about is not reported: "no chest pain", "denies syncope", "the warning signs of stroke",
@@ -365,6 +373,8 @@ _SUPPOSED = re.compile(
 _NOT_REPORTED = re.compile(
     r"\b(?:no|denies|denied|without|never|negative for|free of|"
     r"(?:signs?|symptoms?|risks?|causes?|treatments?|management|prevention|complications?|dangers?) (?:of|for)|"
+    # Guarding against it: "childproof the house against accidental poisoning", "to prevent choking".
+    r"against|prevent|prevents|preventing|avoid|avoiding|"
     r"cause|causes|increase|increases|trigger|triggers|leads? to|raises?|"
     # A property of a drug in an event: "dangerous in overdose", "safe in pregnancy".
     r"(?:dangerous|safe|fatal|lethal|toxic|deadly) in)"
@@ -380,6 +390,8 @@ _VIGNETTE = re.compile(r"\b(?:a|an)\s+\d+[- ]?(?:year|yr|y)[- ]?old\b", _I)
 # has an everyday cause (a pulse of 135 after running), and the critical values laboratories telephone at once.
 # Glucose is written in mg/dL or mmol/L: 20-45 is critical in either, as are the lows of both and the highs of mg/dL.
 _CRITICAL: dict[str, tuple[str, Callable[[float], bool]]] = {
+    # The National Early Warning Score: 7 or more calls for an emergency response.
+    "early_warning": (r"news2?(?: score)?", lambda v: 7 <= v <= 20),
     "heart_rate": (r"hr|heart rate|pulse(?: rate)?", lambda v: v <= 40 or 150 <= v <= 300),
     "breathing_rate": (r"rr|resp(?:iratory)? rate|resps", lambda v: v <= 8 or 30 <= v <= 80),
     "systolic": (r"bp|blood pressure|sbp|systolic", lambda v: 30 <= v <= 90 or v >= 220),
@@ -400,7 +412,7 @@ _READING = re.compile(
     # number of something else ("sugar in my 2 coffees", "pulse after 20 minutes").
     r"(?:\s*(?:of|is|was|at|now|down to|up to|only|=|:)|"
     r"(?:\s+(?!(?:in|on|my|his|her|their|our|a|an|the|and|with|for|to|after|before|per)\b)[a-z]+){1,2})?\s*"
-    r"(?P<value>\d{1,3}(?:\.\d+)?)(?!\s*(?:mg|mcg|tabs?|pills?))\b",
+    r"(?P<value>\d{1,3}(?:\.\d+)?)(?!\s*(?:mg|mcg|tabs?|pills?|hours?|hrs?|days?|weeks?|months?|years?|minutes?|mins?)\b)\b",
     _I,
 )
 

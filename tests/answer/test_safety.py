@@ -596,3 +596,35 @@ def test_a_knife_taken_up_gets_the_line(message: str) -> None:
 )
 def test_a_day_after_a_fear_for_a_child_and_a_debrief_leave_calm_messages_alone(message: str) -> None:
     assert not is_emergency(message)
+
+
+# Written on 2026-12-07 after reading a seventh batch (helper-50, counted before it was read): a poisonous plant eaten,
+# a knife held further on in its sentence, voices that want harm, a National Early Warning Score of 7 or more, a
+# patient named by the day after an operation, "tonight's the night"; and prevention against an event, "back to
+# playing", a non-native fear ("very worry about him choking").
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my daughter chewed a few yew berries at the park about 30 min ago",
+        "he's out in the garden right now with a knife, shouting at the door",
+        "POD 3 after a bowel resection, NEWS 9, HR 128, new confusion",
+        "the voices want her to hurt the baby, she is holding him too tight",
+        "tonight's the night, I've said my goodbyes",
+    ],
+)
+def test_red_flags_read_from_the_seventh_batch_get_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "how do we protect our toddler against accidental poisoning at grandma's house?",
+        "my son had a seizure with a fever yesterday, he's back to playing today - can he go to nursery?",
+        "I very worry about my daughter choking with nuts, at what age can she eat them?",
+        "the news 12 hours ago said the hospital is full, should I still go for my scan?",
+        "our yew hedge needs cutting, is it safe to touch the clippings?",
+    ],
+)
+def test_prevention_recovery_and_worry_of_the_seventh_batch_leave_calm_messages_alone(message: str) -> None:
+    assert not is_emergency(message)
