@@ -628,3 +628,23 @@ def test_red_flags_read_from_the_seventh_batch_get_the_line(message: str) -> Non
 )
 def test_prevention_recovery_and_worry_of_the_seventh_batch_leave_calm_messages_alone(message: str) -> None:
     assert not is_emergency(message)
+
+
+# Written on 2026-12-07 after reading an eighth batch (helper-51, counted before it was read): a postgraduate exam's
+# practice question, and pain that has gone, place a situation in no one's present.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "PLAB practice: 24F, took 40 paracetamol 6 hours ago, level above the line. Next step?",
+        "MRCEM revision: bed 4 has a K of 7.2 and a wide QRS, which drug first?",
+        "last night I had chest pain for an hour but the pain has completely gone now, should I see my GP?",
+    ],
+)
+def test_practice_questions_and_pain_gone_leave_calm_messages_alone(message: str) -> None:
+    assert not is_emergency(message)
+
+
+def test_pain_gone_into_the_arm_and_a_scan_named_mrcp_still_get_the_line() -> None:
+    assert is_emergency("my chest pain has gone into my left arm and jaw now, sweating a lot")
+    # "MRCP" alone is a scan, not the exam.
+    assert is_emergency("pt in bed 5 post MRCP now rigoring, BP 80/40")
