@@ -15,8 +15,8 @@ also be one the learned reader finds (`qa.answer.emergency`, passed in as `likel
 person and tense. Calm messages, too, place a situation in words no lexicon holds ("for my pharmacology revision
 notes: a patient took 40 tablets ..."): a second learned reader, the situation reader (`present`), may take an event
 found away, with a threshold below every emergency it was trained on.
-`eval/sets/emergency.jsonl` (1,090 messages: the 119 the lexicons were first written from, then the batches written
-to check them, 160 written by helpers as training data, and the forty-second session's seven blind batches, each read
+`eval/sets/emergency.jsonl` (1,170 messages: the 119 the lexicons were first written from, then the batches written
+to check them, 160 written by helpers as training data, and the forty-second session's eight blind batches, each read
 only after it had been counted) is what the lexicons grew from and the readers were trained on (its tune split);
 `eval/sets/emergency_fresh.jsonl` (140), written by two helpers who saw none of them, never read since, is their check
 (`medcite eval emergency` reports the two sets, each by split).
@@ -77,6 +77,7 @@ _SIGNS = {
         r"in and out of consciousness|(?:drifting|going|fading|slipping) in and out\b(?! of (?!consciousness))",
         r"(?:is|['\u2019]s|went|gone|goes|feels?|seems?) (?:now )?(?:(?:very|really|so|all) )?(?:limp|floppy)",
         r"(?:barely|hardly) (?:wake|rouse|respond|responsive|conscious)\w*|(?:barely|hardly|not) rousable|"
+        r"(?:hard|difficult|impossible) to (?:keep awake|wake|rouse)|"
         r"(?:not|isn['\u2019]?t|is no longer) making (?:any )?sense",
     ),
     "circulation": (
@@ -143,9 +144,11 @@ _SIGNS = {
         # "poisoned", "poisoning"; "poisonous" is a property asked about ("are yew berries poisonous?").
         r"overdos\w*|overdid|poison(?!ous)\w*|(?:\d+|two|three|four|five|ten) times the (?:dose|amount)",
         # A skin patch chewed or swallowed releases its whole dose at once.
-        r"(?:chew\w*|suck\w*|swallow\w*)(?: on)?(?: \w+){0,3} patch(?:es)?",
+        r"(?:chew\w*|suck\w*|swallow\w*)(?: on)?(?: [\w'\u2019]+){0,4} patch(?:es)?",
+        # Pinpoint pupils, the opioid toxidrome's sign.
+        r"pinpoint pupils|pupils (?:are |look )?(?:tiny|pinpoint)",
         # A poisonous plant eaten (foxglove, yew, oleander: the heart; hemlock, nightshade, monkshood: the nerves).
-        r"(?:ate|eaten|eating|chewed|swallowed)\W+(?:\w+\W+){0,6}?(?:foxglove|oleander|yew|nightshade|belladonna|"
+        r"(?:ate|eaten|eating|chewed|swallowed)\b[^.?!]{0,80}?\b(?:foxgloves?|oleanders?|yews?|nightshade|belladonna|"
         r"hemlock|laburnum|castor beans?|lily of the valley|daffodil bulbs?|jimson ?weed|datura|monkshood|aconite)",
         # Parts of a plant eaten from a garden, a bush or the woods (poison control: any plant a child eats).
         r"(?:ate|eaten|eating|chewed|swallowed)\W+(?:\w+\W+){0,4}?(?:berries|leaves|flowers|seeds|bulbs?)\b[^.?!]{0,40}?"
@@ -192,6 +195,8 @@ _SIGNS = {
         # the means made ready.
         r"(?:going to|gonna|decided to|plan(?:ning)? to|about to|ready to) (?:end it|die)\b|"
         r"tonight(?:['\u2019]s| is) the night|"
+        r"(?:written|wrote|left) (?:goodbye )?(?:letters|notes) (?:to|for) (?:everyone|everybody|all of them|"
+        r"my (?:family|kids|children|parents))|"
         r"goodbye (?:notes?|messages?|texts?)|"
         r"(?:won['\u2019]?t|will not|wouldn['\u2019]?t|not going to) be around "
         r"(?:much longer|any ?more|for long|to see)",
@@ -326,7 +331,9 @@ _DAY = (
 # last week" beside "he is having a seizure right now").
 _PAST = re.compile(
     r"\b(?:(?:\d+|one|two|three|four|five|several|many|few) (?:years?|yrs?|months?|mos?|weeks?|wks?) ago|"
-    r"(?:(?:some|many|several|a few) )?(?:years|months) ago|"  # "years ago"; "a week ago" may be why it is now
+    r"(?:(?:some|many|several|a few) )?(?:years|months) ago|"
+    # A wound healing: "it's healing nicely".
+    r"healing (?:well|nicely|fine)|"  # "years ago"; "a week ago" may be why it is now
     r"last (?:year|month|week|weekend|summer|winter|spring|autumn|fall|christmas)|in (?:19|20)\d\d|in the [5-9]0s|"
     # Over: "recovered", "playing normally again", "back to his normal self".
     r"recovered|(?:playing|eating|acting|behaving) (?:normally|as usual) (?:again|now)|back to playing|"
@@ -335,8 +342,9 @@ _PAST = re.compile(
     r"(?:gone|settled|resolved)\b(?! (?:to|into|down|up|through|round|across)\b)|"
     r"(?<!not )(?<!n['\u2019]t )playing happily|like nothing (?:ever )?happened|"
     # Said of being well, never of a sign ("he's hurting himself again", "she's not fine now").
-    r"(?:is|['\u2019]s|was|seems?|looks?|feels?) (?:(?:completely|totally|fully|entirely|quite|just|all) )?"
-    r"(?:himself|herself|themselves|myself) again|"
+    r"(?<!n['\u2019]t )(?<!not )(?<!never )(?:is|['\u2019]s|was|been|seems?|looks?|feels?) "
+    r"(?:(?:completely|totally|fully|entirely|quite|just|all) )?"
+    r"(?:himself|herself|themselves|myself) (?:again|since)|"
     r"back to (?:normal|(?:his|her|their|my|our) (?:normal|usual|old) (?:\w+ )?self)|history of|"
     r"(?<!n['\u2019]t )(?<!not )(?<!never )been (?:(?:completely|totally|absolutely|perfectly|fully|quite|just) )?"
     r"(?:fine|ok(?:ay)?|well|normal) (?:all day|ever since|since(?: then)?(?=\s*(?:[.!?,;]|$))|"
@@ -357,7 +365,8 @@ _RIGHT_NOW = re.compile(rf"\b(?:{_RIGHT_NOW_WORDS})\b", _I)
 # A situation supposed, not reported, up to the end of its clause: "what should I do if someone has a seizure?"
 # (a message may report one too: "she ate one tylenol ... What happens if a child eats a tylenol?").
 _SUPPOSED = re.compile(
-    r"\b(?:if|when|in case)\s+(?:someone|somebody|anyone|a person|a patient|a child|people|patients)\b[^.?!;,]*"
+    r"\b(?:if|when|in case)\s+(?:someone|somebody|anyone|a person|a patient|a child|people|patients|"
+    r"(?:one|any|either|some) of (?:us|them|you))\b[^.?!;,]*"
     r"|\b(?:if|in case)\b[^.?!;,]*\bever\b[^.?!;,]*"  # "if my toddler ever swallows ..."
     # "if I start choking when I'm alone": what may begin.
     # ("if I'm home alone and start choking"; not "if he's still seizing and starts going blue", which reports).

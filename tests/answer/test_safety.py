@@ -648,3 +648,33 @@ def test_pain_gone_into_the_arm_and_a_scan_named_mrcp_still_get_the_line() -> No
     assert is_emergency("my chest pain has gone into my left arm and jaw now, sweating a lot")
     # "MRCP" alone is a scan, not the exam.
     assert is_emergency("pt in bed 5 post MRCP now rigoring, BP 80/40")
+
+
+# Written on 2026-12-07 after reading a ninth batch (helper-52, counted before it was read): a patch of someone
+# named by kin, pinpoint pupils and hard to keep awake (opioids), a poisonous plant named after what was eaten, farewell
+# letters; and a burn healing, "if one of us ...", "completely herself since" are no emergency now.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my toddler was sucking on one of nana's buprenorphine patches, she's very sleepy",
+        "he took something at the party, his pupils are pinpoint and he's hard to keep awake",
+        "my son ate some of the purple flowers by the fence, I think they are foxgloves",
+        "he chewed a leaf and now I see the label says oleanders, his heart is racing",
+        "I've written letters to my family and I have the tablets here",
+        "he hasn't been himself since, and now he's unconscious",  # not himself: no recovery
+    ],
+)
+def test_red_flags_read_from_the_ninth_batch_get_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my daughter scalded her hand ten days ago and it's healing nicely, can she use sun cream on it?",
+        "if one of us collapses on the hike, how long should we do CPR before stopping?",
+        "three nights ago my son had a seizure with a fever, he's been completely himself since - is that reassuring?",
+    ],
+)
+def test_healing_a_hike_and_a_recovery_of_the_ninth_batch_leave_calm_messages_alone(message: str) -> None:
+    assert not is_emergency(message)
