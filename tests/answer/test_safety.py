@@ -662,6 +662,8 @@ def test_pain_gone_into_the_arm_and_a_scan_named_mrcp_still_get_the_line() -> No
         "he chewed a leaf and now I see the label says oleanders, his heart is racing",
         "I've written letters to my family and I have the tablets here",
         "he hasn't been himself since, and now he's unconscious",  # not himself: no recovery
+        "I felt fine today but now I have crushing pain in my chest",  # a change follows: no recovery
+        "I'm 34 weeks, due in March, and bleeding heavily",  # a date to come is no past
     ],
 )
 def test_red_flags_read_from_the_ninth_batch_get_the_line(message: str) -> None:
@@ -677,4 +679,16 @@ def test_red_flags_read_from_the_ninth_batch_get_the_line(message: str) -> None:
     ],
 )
 def test_healing_a_hike_and_a_recovery_of_the_ninth_batch_leave_calm_messages_alone(message: str) -> None:
+    assert not is_emergency(message)
+
+
+# Written on 2026-12-07 at the forty-second session's reread: everyday words the session's signs had read as signs.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I find it hard to wake up in the morning on mirtazapine, is that normal?",  # the writer's own sleep
+        "my husband is in the kitchen with a knife chopping onions, can he eat them on warfarin?",  # cooking
+    ],
+)
+def test_everyday_sleepiness_and_cooking_leave_calm_messages_alone(message: str) -> None:
     assert not is_emergency(message)
