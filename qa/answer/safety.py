@@ -39,6 +39,8 @@ _I = re.IGNORECASE
 _PERSON = "|".join(sorted(PERSON_NOUNS))
 _CANT = r"(?:can['\u2019]?t|cannot|won['\u2019]?t|isn['\u2019]?t|doesn['\u2019]?t|not|no longer)"
 _THEIR = r"(?:his|her|my|their|the|your)"
+# What is held against others.
+_WEAPON = r"(?:knife|gun|weapon|machete|axe)"
 # Snakes, and the venomous kinds people name (first aid treats every snake bite as venomous).
 _SNAKE = r"(?:\w*snake|adder|viper|cobra|copperhead|cottonmouth|moccasin|mamba|taipan|krait|bushmaster)"
 # Emergency events, by kind: the warning signs first-aid guidance names as a reason to call an emergency number
@@ -120,14 +122,13 @@ _SIGNS = {
     # A weapon held against others.
     "violence": (
         r"(?:waving|brandishing|threatening (?:\w+ ){1,3}?with|standing (?:\w+ ){0,5}?with) an? (?:\w+ )?"
-        r"(?:knife|gun|weapon|machete|axe|blade)|"
-        r"(?:is|['\u2019]s|are) (?:\w+ ){0,6}?with an? (?:kitchen )?(?:knife|gun|weapon|machete|axe)"
+        rf"(?:{_WEAPON}|blade)|(?:is|['\u2019]s|are) (?:\w+ ){{0,6}}?with an? (?:kitchen )?{_WEAPON}"
         r"(?! (?:and )?(?:cutting|chopping|slicing|peeling|opening|carving|cooking|making|preparing)\b)",
         # Voices commanding harm.
         r"voices (?:are |keep )?(?:telling|ordering|commanding|want|wants|saying) (?:him|her|them|me) to",
         # A knife taken up by someone else: "she's taken a knife from the drawer".
         r"(?:he|she|they)(?:['\u2019]s|['\u2019]ve| has| have)? (?:just )?(?:taken|grabbed|picked up|got) "
-        r"an? (?:kitchen )?(?:knife|gun|weapon|machete|axe)",
+        rf"an? (?:kitchen )?{_WEAPON}",
     ),
     # A baby not felt to move (reduced fetal movements: the maternity unit at once).
     "pregnancy": (
@@ -324,6 +325,8 @@ _NOT_NOW = re.compile(
     r"leaflets?|handouts?|posters?|pathways?))\b",
     _I,
 )
+# Not after a denial: "she's not fine now", "hasn't been well since" say no recovery.
+_UNDENIED = r"(?<!n['\u2019]t )(?<!not )(?<!never )"
 _MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
 _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _DAY = (
@@ -343,13 +346,13 @@ _PAST = re.compile(
     # Pain that has gone ("the pain has completely gone"; not "gone into my left arm").
     r"(?:pain|symptoms?)(?:['\u2019]s| is| has| have| are)? (?:now )?(?:completely |totally |all |fully )?"
     r"(?:gone|settled|resolved)\b(?! (?:to|into|down|up|through|round|across)\b)|"
-    r"(?<!not )(?<!n['\u2019]t )playing happily|like nothing (?:ever )?happened|"
+    rf"{_UNDENIED}playing happily|like nothing (?:ever )?happened|"
     # Said of being well, never of a sign ("he's hurting himself again", "she's not fine now").
-    r"(?<!n['\u2019]t )(?<!not )(?<!never )(?:is|['\u2019]s|was|been|seems?|looks?|feels?) "
+    rf"{_UNDENIED}(?:is|['\u2019]s|was|been|seems?|looks?|feels?) "
     r"(?:(?:completely|totally|fully|entirely|quite|just|all) )?"
     r"(?:himself|herself|themselves|myself) (?:again|since)|"
     r"back to (?:normal|(?:his|her|their|my|our) (?:normal|usual|old) (?:\w+ )?self)|history of|"
-    r"(?<!n['\u2019]t )(?<!not )(?<!never )been (?:(?:completely|totally|absolutely|perfectly|fully|quite|just) )?"
+    rf"{_UNDENIED}been (?:(?:completely|totally|absolutely|perfectly|fully|quite|just) )?"
     r"(?:fine|ok(?:ay)?|well|normal) (?:all day|ever since|since(?: then)?(?=\s*(?:[.!?,;]|$))|"
     r"for (?:a|one|two|three|several|\d+) (?:days?|weeks?|months?))|"
     r"(?:feel(?:s|ing)?|felt|is|am|are|['\u2019]s|['\u2019]m|['\u2019]re|seems?|looks?) "
