@@ -14,10 +14,14 @@ then 8 of 20 and 4 of 20 (eval/EXPERIMENTS.md, "Thirty-ninth session" and "Forti
 also be one the learned reader finds (`qa.answer.emergency`, passed in as `likely`), behind the same checks of
 person and tense. Calm messages, too, place a situation in words no lexicon holds ("for my pharmacology revision
 notes: a patient took 40 tablets ..."): a second learned reader, the situation reader (`present`), may take an event
-found away, with a threshold below every emergency it was trained on.
-`eval/sets/emergency.jsonl` (1,170 messages: the 119 the lexicons were first written from, then the batches written
-to check them, 160 written by helpers as training data, and the forty-second session's eight blind batches, each read
-only after it had been counted) is what the lexicons grew from and the readers were trained on (its tune split);
+found away, with a threshold below every emergency it was trained on. The event reader reads the words of signs
+whether or not they are denied: it is not asked of a message that says two red flags or more were checked and found
+absent ("no fever", "obs all normal", "NEWS 0").
+`eval/sets/emergency.jsonl` (1,330 messages: the 119 the lexicons were first written from, then the batches written
+to check them, 160 written by helpers as training data, and the forty-second session's eight blind batches and the
+forty-third's two, each read only after it had been counted) is what the lexicons grew from and the readers were
+trained on (its tune split, before the forty-third session's two batches joined: retrained on them, the readers
+flagged fewer of the blind messages, eval/EXPERIMENTS.md, "Forty-third session");
 `eval/sets/emergency_fresh.jsonl` (140), written by two helpers who saw none of them, never read since, is their check
 (`medcite eval emergency` reports the two sets, each by split).
 """
@@ -83,6 +87,8 @@ _SIGNS = {
         r"(?:he|she|they)(?:['\u2019]s|['\u2019]re| is| are) (?:\w+ )?(?:hard|difficult|impossible) to "
         r"(?:keep awake|wake|rouse)|"
         r"(?:not|isn['\u2019]?t|is no longer) making (?:any )?sense",
+        # Down and still: "he's on the floor not moving".
+        r"on the (?:\w+ )?(?:floor|ground)\W+(?:and\W+)?(?:not moving|motionless|not responding)",
     ),
     "circulation": (
         r"(?:respiratory|cardiac|cardiopulmonary|vf|vt|pea|asystolic) arrest|"
@@ -92,12 +98,19 @@ _SIGNS = {
         r"(?:is|are|went|gone|going|now) (?:in|into) "
         r"(?:ventricular (?:tachycardia|fibrillation)|vt|vf|v-?fib|v-?tach|asystole)",
         # The ECG of a potassium that stops the heart.
-        r"wide(?:ned)? qrs|sine waves?",
+        r"(?:wide(?:ned)?|broad(?:ened)?) qrs|sine waves?",
+        # A pressure, a pulse or a saturation that cannot be measured.
+        r"(?:bp|blood pressure|pulse|sats|spo2|saturations?)\W+(?:(?:is|was|now|still)\W+)?"
+        r"(?:unrecordable|not recordable|undetectable|unreadable|unmeasurable|impalpable|not palpable)",
         rf"chest (?:pain|pressure|tightness)|heart attack|(?:crushing|severe) (?:pain|pressure) in "
         rf"(?:the (?:middle|centre|center) of )?{_THEIR} chest",
         r"(?:is|are|now|became|becoming|remains|still) hypotensive|hypotensive\W+\d{2,3}/\d{2,3}",
-        r"bleeding (?:heavily|heavy|a lot|badly|won['\u2019]?t stop)|(?:is|are|keeps?|kept|started|now|still) bleeding",
-        rf"bleeding from {_THEIR}|{_CANT} stop (?:the )?bleeding|(?:vomiting|coughing(?: up)?|passing) blood",
+        r"bleeding (?:heavily|heavy|a lot|alot|badly|won['\u2019]?t stop)|"
+        r"(?:is|are|keeps?|kept|started|now|still) bleeding",
+        rf"bleeding from {_THEIR}|{_CANT} stop (?:the )?bleeding|(?:vomiting|throwing up|coughing(?: up)?|passing) "
+        r"(?:(?:bright |dark )?red |fresh )?blood",
+        # A dressing soaked through ("the towel is soaked through", "blood-soaked bandage").
+        r"(?:soaked|drenched|saturated) (?:through|thru|with blood|in blood)|blood[- ]soaked",
         r"black,? tarry stools?|mela?ena|coffee[- ]grounds?",
         r"(?:spurting|gushing|pouring|pumping) (?:out )?blood|blood (?:is )?(?:spurting|gushing|pouring|pumping)",
     ),
@@ -109,7 +122,7 @@ _SIGNS = {
         r"worst headache (?:of (?:my|his|her|their) life|ever)|thunderclap headache",
     ),
     "anaphylaxis": (
-        r"anaphyla\w*|(?:lips?|tongue|throat|face) (?:is |are )?(?:swollen|swelling)",
+        r"anaphyla\w*|(?:lips?|tongue|throat|face) (?:is |are |r )?(?:swollen|swelling)",
         r"throat (?:feels |is )?(?:tight|closing|swelling)",
         # Skin and breathing together: hives with a wheeze or a hoarse voice.
         r"hives\b[^?!]{0,80}?\b(?:wheez\w*|hoarse)|(?:wheez\w*|hoarse)\b[^?!]{0,80}?\bhives",
@@ -143,7 +156,9 @@ _SIGNS = {
         r"stopped sweating\b[^?!]{0,80}?\b(?:hot|confus\w*|collaps\w*)|"
         r"(?:hot|confus\w*|collaps\w*)\b[^?!]{0,80}?\bstopped sweating",
     ),
-    "seizure": (r"seizure|seizing|convuls\w*|(?:is|are|was|started|keeps?|been) fitting|foaming at the mouth",),
+    "seizure": (
+        r"seizure|seizing|convuls\w*|(?:is|are|was|started|keeps?|been|now|still) fitting|foaming at the mouth",
+    ),
     "poisoning": (
         # "poisoned", "poisoning"; "poisonous" is a property asked about ("are yew berries poisonous?").
         r"overdos\w*|overdid|poison(?!ous)\w*|(?:\d+|two|three|four|five|ten) times the (?:dose|amount)",
@@ -173,7 +188,8 @@ _SIGNS = {
         rf"hit {_THEIR} head|stabbed|(?:been|got|was|is) shot|gunshot",
         # A blow to the head, then confusion, drowsiness or vomiting (NICE head injury: to an emergency department).
         r"(?:fell|fallen|hit|banged|bumped|knocked|smacked|blow to)\b[^?!]{0,60}?\bhead\b[^?!]{0,80}?"
-        r"\b(?:confus\w*|drowsy|sleepy|vomit\w*|threw up|throwing up|keeps asking the same|not making sense)",
+        r"\b(?<!no )(?<!not )(?<!without )"
+        r"(?:confus\w*|drowsy|sleepy|vomit\w*|threw up|throwing up|keeps asking the same|not making sense)",
         # A pupil blown, fixed and dilated, or unequal: pressure on the brain after a head injury.
         r"pupils?\W+(?:\w+\W+){0,2}?(?:blown|fixed and dilated|dilated and fixed|unequal)|"
         r"(?:blown|unequal) (?:\w+ )?pupils?",
@@ -207,14 +223,18 @@ _SIGNS = {
         r"(?:rope|noose)\W+(?:\w+\W+){0,3}?(?:ready|set up|tied|hanging)",
         # A plan: "I'm going to take all of them tonight".
         r"(?:going to|gonna|plan(?:ning)? to|about to) (?:take|swallow) (?:all|them all|every|the whole)",
+        # Or said with its time: "I'm taking them all tonight"; the notes made ready.
+        r"(?:taking|swallowing) (?:them all|all of them|the lot) (?:tonight|today|now)\b|"
+        r"(?:suicide |goodbye )?notes (?:are|is) (?:all )?(?:written|done|ready)",
         # Harm said with its time or its intent: "I'm going to hurt myself", "I'll finish it tonight".
         r"(?:going to|gonna|want to|wanna|about to|will|i['\u2019]ll) (?:hurt|harm|cut) "
         r"(?:myself|himself|herself|themselves)|(?:finish|end) it (?:all )?(?:tonight|today|now)",
         r"self[- ]harm\w*",
         # A plan: a method with its place ("jumping off the bridge", "driving into the river").
         r"(?:jump(?:ing)?|driv(?:e|ing)|walk(?:ing)?|throw(?:ing)? (?:myself|himself|herself))\s+(?:\w+\s+){0,2}?"
-        r"(?:off|into|in front of|under)\s+(?:the |a |an )?(?:bridge|river|train|traffic|cliff|roof|building|lorry|"
-        r"truck|sea|lake)\b",
+        r"(?:off|into|in front of|under|out of|from)\s+(?:the |a |an )?(?:bridge|river|train|traffic|cliff|roof|"
+        r"building|lorry|truck|sea|lake|car park|multi-?stor(?:e)?y|parking (?:garage|lot|structure)|balcony|tower|"
+        r"overpass|flyover|motorway|highway|window)\b",
         # Telling someone before doing it.
         r"(?:tell|told|let) (?:someone|somebody|anyone|you) (?:know )?before i (?:do it|take them|end it)",
         # A burden to others, and a mind made up (988 Lifeline).
@@ -231,7 +251,9 @@ _INGESTION = re.compile(
     r"(?:pills?|tablets?|tabs|capsules?|pods?|bottle|box|packet|pack|strip|bleach|antifreeze|detergent|pesticide|poison|batter(?:y|ies)|"
     r"magnets?|(?:washer|lighter|cleaning) fluid|cleaner|chemicals?|solvent|gasoline|petrol|kerosene|lye|ammonia|"
     r"lamp oil|paraffin|turpentine|(?:paint )?thinner)\b"
-    rf"|{_TAKING}\s+(?:a handful|all|the whole|a whole|an entire|(?:way\s+)?too (?:many|much)|a bunch)\b",
+    rf"|{_TAKING}\s+(?:a handful|all|the whole|a whole|an entire|(?:way\s+)?too (?:many|much)|a bunch)\b"
+    # An amount nobody knows is treated as an overdose (poison control).
+    rf"|{_TAKING}\s+(?:an?\s+)?(?:unknown|unclear|unsure) (?:number|amount|quantity)\b",
     _I,
 )
 # Eating or getting into a medicine is no way of taking one: "my toddler ate some of my warfarin", "got into
@@ -254,6 +276,8 @@ _FIRST_PERSON = re.compile(r"\b(?:i|i['\u2019]m|i['\u2019]ve|me|my|we|we['\u2019
 _ELIDED_I = re.compile(
     r"(?:^|[.!?;:]\s*|,\s+)(?:(?:help|please|pls|omg)\W+)?(?:can['\u2019]?t|cannot)\s+"
     r"(?:breathe|speak|talk|finish|move|stop|stay|wake|feel|see|swallow)\b"
+    # Or with how the writer feels: "..., feel faint", "feeling like I'm going to pass out".
+    r"|(?:^|[.!?;:]\s*|,\s+)feel(?:ing)?\s+(?:so\s+|really\s+|very\s+)?(?:dizzy|faint|light-?headed|like i)\b"
     # Or with what the writer found: "found a man slumped in the car park, not breathing".
     r"|(?:^|[.!?;:]\s*|,\s+)(?:just\s+)?found\s+(?:a|an|my|the|him|her|them|someone|somebody|this)\b",
     _I,
@@ -276,11 +300,11 @@ _PRESENT_THIRD = re.compile(
 # floppy", "son ate ...", "urgent: 2 yr old chewed on a patch" (a vignette writes "a 2-year-old ...").
 _KIN = (
     r"son|daughter|husband|wife|partner|mom|mum|mother|dad|father|brother|sister|grandma|grandpa|grandmother|"
-    r"grandfather|friend|roommate|neighbou?r"
+    r"grandfather|friend|roommate|neighbou?r|boyfriend|girlfriend|bf|gf"
 )
 # A clinician's shorthand points at a patient too: "54F POD1 ...", "bed 12", "chair 6".
 _BARE_PERSON = re.compile(
-    rf"(?:^|[.:;!?]\s*)(?:{_PERSON}|{_KIN}|stranger|guy|\d{{1,3}}[\s-]*(?:years?|yrs?|y|months?|mo)[\s-]*o(?:ld)?|"
+    rf"(?:^|[.:;!?]\s*)(?:{_PERSON}|{_KIN}|stranger|guy|\d{{1,3}}[\s-]*(?:years?|yrs?|y|months?|mo|weeks?|wks?|days?)[\s-]*o(?:ld)?|"
     r"\d{1,3}\s*y/?o|\d{1,3}\s?[mf])\b|\b(?:bed|bay|room|chair|cubicle|resus)\s*\d+|"
     # The resuscitation or trauma bay holds a patient now: "resus bay: RTC, GCS 6".
     r"\b(?:trauma|resus|resuscitation) (?:bay|room)\b|"
@@ -307,7 +331,10 @@ _NOT_NOW = re.compile(
     r"podcasts?|journals?|study|studies|trial|teaching note|textbook|exam(?:ination)? question|vignette|describes?|"
     r"described|"
     # A simulation or a lesson: "for our sim session tomorrow", "running a sim", "studying for my exam".
-    r"simulat\w*|sim (?:session|scenario|lab)|(?:a|an|our|the|this|tomorrow['\u2019]s|today['\u2019]s) sims?|"
+    r"simulat\w*|sim (?:session|scenario|lab|teaching|training)s?|"
+    r"(?:a|an|our|the|this|tomorrow['\u2019]s|today['\u2019]s) sims?|"
+    # A meeting that reviews a case, and a course ("our M&M", "first aid training at work").
+    r"m&m|morbidity and mortality|learning points?|(?:first[- ]aid|cpr|bls|als) (?:training|course|class)|"
     r"scenarios?|drills?|lectures?|journal club|teaching (?:case|session)|"
     r"mcqs?|sbas?|quiz(?:zes)?|flashcards?|question banks?|q-?banks?|debrief\w*|"
     # A postgraduate or licensing exam by its name, and its practice papers.
@@ -347,6 +374,11 @@ _PAST = re.compile(
     r"(?:pain|symptoms?)(?:['\u2019]s| is| has| have| are)? (?:now )?(?:completely |totally |all |fully )?"
     r"(?:gone|settled|resolved)\b(?! (?:to|into|down|up|through|round|across)\b)|"
     rf"{_UNDENIED}playing happily|like nothing (?:ever )?happened|"
+    # A bleed stopped by pressure ("it stopped with 10 min pressure").
+    r"stopped (?:with|after) (?:\w+ ){0,3}?pressure|"
+    # A faint over at once, and a resuscitation over ("came round within seconds", "now stable on ICU").
+    r"came (?:round|around|to) (?:straight away|at once|immediately|quickly|within (?:a few )?seconds|"
+    r"in (?:a few )?seconds)|(?:now|is|['\u2019]s) (?:stable|settled) (?:on|in) (?:icu|itu|hdu|ccu|intensive care)|"
     # Said of being well, never of a sign ("he's hurting himself again", "she's not fine now").
     rf"{_UNDENIED}(?:is|['\u2019]s|was|been|seems?|looks?|feels?) "
     r"(?:(?:completely|totally|fully|entirely|quite|just|all) )?"
@@ -374,6 +406,7 @@ _RIGHT_NOW = re.compile(rf"\b(?:{_RIGHT_NOW_WORDS})\b", _I)
 # (a message may report one too: "she ate one tylenol ... What happens if a child eats a tylenol?").
 _SUPPOSED = re.compile(
     r"\b(?:if|when|in case)\s+(?:someone|somebody|anyone|a person|a patient|a child|people|patients|"
+    r"an? (?:customer|client|passenger|guest|visitor|colleague|pupil|student|player|worker|resident)|"
     r"(?:one|any|either|some) of (?:us|them|you))\b[^.?!;,]*"
     r"|\b(?:if|in case)\b[^.?!;,]*\bever\b[^.?!;,]*"  # "if my toddler ever swallows ..."
     # "if I start choking when I'm alone": what may begin.
@@ -392,6 +425,25 @@ _SUPPOSED = re.compile(
     r"|\b(?:worried|worry|scared|afraid|nervous) about (?:\w+\s+){0,3}?\w+ing\b[^.?!;,]*",
     _I,
 )
+# Figures of speech in an emergency's words: "this deadline is killing me", "you gave me a heart attack", "dying to
+# know".
+_FIGURATIVE = re.compile(
+    r"\b(?:is|are|['\u2019]s|['\u2019]re)\s+(?:(?:literally|honestly|actually|really|slowly|just)\s+)?killing me\b|"
+    r"\b(?:gave|give|gives|giving|nearly gave|almost gave)\s+(?:me|him|her|us|them)\s+(?:a\s+)?heart attacks?\b|"
+    r"\bdying\s+(?:to|for)\b|\bdying of (?:laughter|embarrassment|boredom|curiosity)\b",
+    _I,
+)
+# Red flags checked and absent: a sign denied ("no fever", "without vomiting"), a finding said normal ("obs all
+# normal", "lips and throat fine") or a reading within its normal range (`_denials`); not "no idea", "no one", "no
+# longer", nor a sign the lexicons read ("no pulse").
+_DENIAL = re.compile(
+    r"\b(?:no|without|denies|denied)\s+(?!(?:idea|one|longer|more|matter|way|clue|response|pulse|breath(?:e|ing|s)?|"
+    r"signs? of life|output|heartbeat)\b)\w+|\b(?:fine|normal|ok|okay)\b",
+    _I,
+)
+# Two of them in a message the lexicons find no event in: someone checked and found none. The event reader, which
+# reads the signs' words whether or not denied, is then not asked.
+DENIALS_OF_CALM = 2
 # A sign denied or asked about is not reported: "no chest pain", "denies syncope", "the warning signs of stroke",
 # "the risk of overdose", "does it increase suicidal thoughts?" (the negation and aboutness triggers of NegEx,
 # within two words before the sign).
@@ -430,9 +482,25 @@ _CRITICAL: dict[str, tuple[str, Callable[[float], bool]]] = {
     "lactate": (r"lactate|lactic acid", lambda v: 4 <= v <= 40),
     "glucose": (r"glucose|blood sugar|sugar|bg|bgl|bsl|cbg", lambda v: 0 < v <= 2.5 or 20 <= v <= 45 or v >= 500),
 }
+# A reading within its normal range: the zero-point bands of NEWS2 for the vital signs (a NEWS2 of 0-4 is low
+# risk), and the laboratories' reference ranges. What lies between is neither normal nor a red flag.
+_NORMAL: dict[str, Callable[[float], bool]] = {
+    "early_warning": lambda v: 0 <= v <= 4,
+    "heart_rate": lambda v: 51 <= v <= 90,
+    "breathing_rate": lambda v: 12 <= v <= 20,
+    "systolic": lambda v: 111 <= v <= 219,
+    "temperature": lambda v: 36.1 <= v <= 38.0 or 97 <= v <= 100.4,
+    "coma_scale": lambda v: v == 15,
+    "potassium": lambda v: 3.5 <= v <= 5.3,
+    "ketones": lambda v: v < 0.6,
+    "sodium": lambda v: 133 <= v <= 146,
+    "acidity": lambda v: 7.35 <= v <= 7.45,
+    "lactate": lambda v: v < 2,
+    "glucose": lambda v: 4 <= v <= 7.8 or 72 <= v <= 140,
+}
 _READING = re.compile(
     # One named group per reading, which says whose cut-offs apply.
-    rf"\b(?:{'|'.join(f'(?P<{kind}>{name})' for kind, (name, _) in _CRITICAL.items())})\b"
+    rf"\b(?:{'|'.join(f'(?P<{kind}>{name})' for kind, (name, _) in _CRITICAL.items())})(?!\w)"
     # The number follows its name, or a word or two of how it goes ("BP falling 88/50", "K came back 7.8"); not a
     # number of something else ("sugar in my 2 coffees", "pulse after 20 minutes").
     r"(?:\s*(?:of|is|was|at|now|down to|up to|only|=|:)|"
@@ -442,13 +510,39 @@ _READING = re.compile(
 )
 
 
-def _critical_reading(message: str) -> bool:
-    """Whether the message gives a reading past its red flag (`_CRITICAL`)."""
+# The coma scale by its parts, eyes, voice and movement ("E1 V2 M4"; "T" for an intubated voice, scored 1).
+_COMA_PARTS = re.compile(r"\bE(?P<eyes>[1-4])\s*V(?P<voice>[1-5T])\s*M(?P<movement>[1-6])\b", _I)
+
+
+# A haemolysed sample: the potassium of broken red cells, not of the patient.
+_HAEMOLYSED = re.compile(r"\b(?:haemoly[sz]\w*|hemoly[sz]\w*)", _I)
+
+
+def _readings(message: str) -> list[tuple[str, float]]:
+    """Each reading the message gives (`_CRITICAL`, and the coma scale by its parts) as (kind, value); a
+    potassium of a haemolysed sample is none."""
+    spurious = {"potassium"} if _HAEMOLYSED.search(message) else set()
+    found = []
     for match in _READING.finditer(message):
         kind = next(kind for kind in _CRITICAL if match.group(kind))
-        if _CRITICAL[kind][1](float(match.group("value"))):
-            return True
-    return False
+        if kind not in spurious:
+            found.append((kind, float(match.group("value"))))
+    for match in _COMA_PARTS.finditer(message):
+        voice = match.group("voice")
+        score = int(match.group("eyes")) + (1 if voice.upper() == "T" else int(voice)) + int(match.group("movement"))
+        found.append(("coma_scale", float(score)))
+    return found
+
+
+def _critical_reading(message: str) -> bool:
+    """Whether the message gives a reading past its red flag."""
+    return any(_CRITICAL[kind][1](value) for kind, value in _readings(message))
+
+
+def _denials(message: str) -> int:
+    """How many red flags the message says were checked and found absent: signs denied, findings said normal
+    (`_DENIAL`), readings within their normal range (`_NORMAL`: "NEWS 0", "HR 72")."""
+    return len(_DENIAL.findall(message)) + sum(1 for kind, value in _readings(message) if _NORMAL[kind](value))
 
 
 def is_emergency(
@@ -462,7 +556,8 @@ def is_emergency(
     Args:
         likely: whether a message describes an emergency event in words the lexicons lack
             (`qa.answer.emergency.EmergencyModel.likely` on its vector); asked only of a message about someone now
-            in which the lexicons find no event, and of what it reports (`reported`). None: the lexicons alone.
+            in which the lexicons find no event and which does not deny `DENIALS_OF_CALM` red flags or more
+            (`_denials`), and of what it reports (`reported`). None: the lexicons alone.
         present: whether a message in which an event was found tells of a situation now, not of one revised for,
             taught, read about or feared (the situation reader, `qa.answer.emergency`); asked only then, of what
             it reports, and False takes the event away. None: the lexicons of tense and person alone decide.
@@ -473,15 +568,16 @@ def is_emergency(
         return False
     said = reported(message)
     found = _reported_sign(said) or _INGESTION.search(said) or _ate_a_medicine(said) or _critical_reading(said)
-    if not found and not (likely is not None and likely(said)):
+    if not found and (likely is None or _denials(said) >= DENIALS_OF_CALM or not likely(said)):
         return False
     return present is None or present(said)
 
 
 def reported(message: str) -> str:
     """The message without the situations it only supposes ("what should I do if my toddler ever swallows a
-    battery?"): what the lexicons and the reader read for an event."""
-    return _SUPPOSED.sub(" ", message)
+    battery?") and without its figures of speech ("this rota is killing me"): what the lexicons and the reader read
+    for an event."""
+    return _FIGURATIVE.sub(" ", _SUPPOSED.sub(" ", message))
 
 
 def _happening_now(message: str) -> bool:

@@ -692,3 +692,98 @@ def test_healing_a_hike_and_a_recovery_of_the_ninth_batch_leave_calm_messages_al
 )
 def test_everyday_sleepiness_and_cooking_leave_calm_messages_alone(message: str) -> None:
     assert not is_emergency(message)
+
+
+# Written on 2026-12-07 after reading two batches of the forty-third session (helper-53, typed on a phone; helper-54,
+# clinicians at work), each counted before it was read: a newborn's age in days, a reading that cannot be recorded,
+# a coma scale by its parts, a potassium written "K+", a fit now, an amount nobody knows, a method with its place,
+# lips "r" swelling, a towel soaked through, someone on the ground not moving, pills taken all tonight.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Labour ward: 3 day old baby suddenly apnoeic and floppy in the cot",
+        "7yo stung by a wasp, flushed, BP unrecordable, dose of IM adrenaline?",
+        "bed 3 GCS now E1 V1 M4, what first?",
+        "pt's K+ 7.4 on the gas, how much calcium gluconate?",
+        "pt on the renal ward now has a broad QRS on the monitor",
+        "pt is 36/40, BP 170/112 and now fitting on the ward",
+        "my 3yo swallowed an unknown amount of her grandad's pills, she's drowsy",
+        "my brother says he's going to jump off the car park roof tonight",
+        "my son is allergic to nuts and his lips r swelling, he's coughing",
+        "my dad cut his leg on the mower, the towel is soaked through already",
+        "my husband touched the fence wire and he's on the floor not moving",
+        "i'm taking them all tonight when everyone's asleep, notes are done",
+        "throwing up bright red blood, like a cupful, feel faint",
+        "bf cut his wrist on glass, bleeding alot and won't stop",
+    ],
+)
+def test_red_flags_read_from_the_forty_third_sessions_batches_get_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Presenting at our M&M: 60M, chest pain and grey, ST elevation, got PCI. What were the learning points?",
+        "Sim teaching tomorrow: pt's GCS 7 with a blown pupil on apixaban. What should the F1s do first?",
+        "first aid training at work: what should we do if a customer collapses and isn't breathing?",
+        "4yo fainted after her jab, came round within seconds, pink, no wheeze, now eating crisps. Report it?",
+        "pt's K+ 7.1 this morning but the lab says the sample was haemolysed, ECG normal. Repeat it?",
+        "work is literally killing me, my manager nearly gave me a heart attack today lol",
+        "my son bumped his head on the door this morning, cried at once, no vomiting, now playing normally",
+        "Last night's shift: resident found unresponsive, CPR, ROSC after 6 min, now stable on ICU. Write it up how?",
+    ],
+)
+def test_meetings_lessons_a_faint_over_and_an_idiom_of_the_forty_third_session_leave_calm_messages_alone(
+    message: str,
+) -> None:
+    assert not is_emergency(message)
+
+
+def test_the_event_reader_reads_a_message_without_its_figures_of_speech() -> None:
+    """"X is killing me", "gave me a heart attack": idioms, not events, for the lexicons and for the reader."""
+
+    def reads_killing(message: str) -> bool:
+        return "killing" in message or "heart attack" in message
+
+    assert not is_emergency("honestly this rota is killing me tonight, any tips?", reads_killing)
+    assert not is_emergency("my toddler gave me a heart attack climbing the shelves, he's fine", reads_killing)
+    assert is_emergency("my husband is having a heart attack", reads_killing)
+
+
+def test_the_event_reader_is_not_asked_of_a_message_that_denies_its_red_flags() -> None:
+    """Two signs denied or said normal ("no fever", "obs normal") and none the lexicons find: someone checked the red
+    flags and found none, as NegEx reads a clinical note. The lexicons' own signs still count ("no pulse")."""
+
+    def reads_anything(message: str) -> bool:
+        return True
+
+    assert not is_emergency(
+        "headache since this morning, no vision problems, no weakness, paracetamol helping", reads_anything
+    )
+    assert not is_emergency("my son has a rash but no fever and his obs are normal, he's playing", reads_anything)
+    assert is_emergency("my son has a rash and a fever and he's very sleepy", reads_anything)
+    assert is_emergency("he has no pulse and no breath sounds", reads_anything)
+
+
+def test_a_bleed_stopped_by_pressure_is_over() -> None:
+    message = "my patient's fistula oozed after needling, it stopped with 10 min pressure, document?"
+    assert not is_emergency(message, lambda _: True)
+
+
+def test_readings_within_their_bounds_are_red_flags_checked_and_absent() -> None:
+    def reads_anything(message: str) -> bool:
+        return True
+
+    assert not is_emergency("bed 12 keeps buzzing tonight, obs all normal, NEWS 0, any tips?", reads_anything)
+    assert not is_emergency("my chest is sore after the gym, no sweating no breathlessness", reads_anything)
+
+
+def test_a_reading_between_normal_and_its_red_flag_denies_nothing() -> None:
+    """GCS 13 after a fall, a temperature of 38.4 in a baby: neither normal nor past a red flag (NEWS2's bands)."""
+
+    def reads_anything(message: str) -> bool:
+        return True
+
+    assert is_emergency("84F fell 10 min ago on apixaban, GCS now 13 was 15, vomited twice", reads_anything)
+    assert is_emergency("my 6 week old is grunting, temp 38.4, is that normal?", reads_anything)
