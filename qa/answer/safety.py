@@ -17,11 +17,11 @@ notes: a patient took 40 tablets ..."): a second learned reader, the situation r
 found away, with a threshold below every emergency it was trained on. The event reader reads the words of signs
 whether or not they are denied: it is not asked of a message that says two red flags or more were checked and found
 absent ("no fever", "obs all normal", "NEWS 0").
-`eval/sets/emergency.jsonl` (1,330 messages: the 119 the lexicons were first written from, then the batches written
-to check them, 160 written by helpers as training data, and the forty-second session's eight blind batches and the
-forty-third's two, each read only after it had been counted) is what the lexicons grew from and the readers were
-trained on (its tune split, before the forty-third session's two batches joined: retrained on them, the readers
-flagged fewer of the blind messages, eval/EXPERIMENTS.md, "Forty-third session");
+`eval/sets/emergency.jsonl` (1,410 messages: the 119 the lexicons were first written from, then the batches written
+to check them, 160 written by helpers as training data, and the forty-second and forty-third sessions' blind
+batches, each read only after it had been counted) is what the lexicons grew from and the readers were trained on
+(its tune split, before the forty-third session's batches joined: retrained on them, the readers flagged fewer of
+the blind messages, eval/EXPERIMENTS.md, "Forty-third session");
 `eval/sets/emergency_fresh.jsonl` (140), written by two helpers who saw none of them, never read since, is their check
 (`medcite eval emergency` reports the two sets, each by split).
 """
@@ -204,6 +204,11 @@ _SIGNS = {
         r"(?:burn\w*|scald\w*|boiling|fire|flames?)\b[^.?!]{0,80}?\bskin\W+(?:\w+\W+){0,4}?"
         r"(?:white|charred|black|leathery|peeling off|coming off|falling off)",
     ),
+    # Skin coming away in sheets with a drug or a fever (toxic epidermal necrolysis), as after a deep burn.
+    "skin": (
+        r"(?:skin|it)\W+(?:\w+\W+){0,5}?(?:peeling|coming|sloughing|falling) off in (?:sheets|layers|strips)|"
+        r"sloughing (?:of )?(?:the |his |her |my |their )?skin",
+    ),
     # A glucose past the meter's range: it reads "HI".
     "glucose": (
         r"(?:meter|glucometer|monitor|bg|bm|sugar|glucose)\W+(?:\w+\W+){0,3}?(?:says|reads|shows|displays)\W+hi",
@@ -251,7 +256,8 @@ _INGESTION = re.compile(
     r"(?:pills?|tablets?|tabs|capsules?|pods?|bottle|box|packet|pack|strip|bleach|antifreeze|detergent|pesticide|poison|batter(?:y|ies)|"
     r"magnets?|(?:washer|lighter|cleaning) fluid|cleaner|chemicals?|solvent|gasoline|petrol|kerosene|lye|ammonia|"
     r"lamp oil|paraffin|turpentine|(?:paint )?thinner)\b"
-    rf"|{_TAKING}\s+(?:a handful|all|the whole|a whole|an entire|(?:way\s+)?too (?:many|much)|a bunch)\b"
+    rf"|{_TAKING}\s+(?:a handful|all|the whole|a whole|an entire|(?:my|his|her|their|your) (?:whole|entire)|"
+    r"(?:way\s+)?too (?:many|much)|a bunch)\b"
     # An amount nobody knows is treated as an overdose (poison control).
     rf"|{_TAKING}\s+(?:an?\s+)?(?:unknown|unclear|unsure) (?:number|amount|quantity)\b",
     _I,
@@ -430,7 +436,8 @@ _SUPPOSED = re.compile(
 _FIGURATIVE = re.compile(
     r"\b(?:is|are|['\u2019]s|['\u2019]re)\s+(?:(?:literally|honestly|actually|really|slowly|just)\s+)?killing me\b|"
     r"\b(?:gave|give|gives|giving|nearly gave|almost gave)\s+(?:me|him|her|us|them)\s+(?:a\s+)?heart attacks?\b|"
-    r"\bdying\s+(?:to|for)\b|\bdying of (?:laughter|embarrassment|boredom|curiosity)\b",
+    r"\bdying\s+(?:to|for)\b|\bdying of (?:laughter|embarrassment|boredom|curiosity)\b|"
+    r"\b(?:pure|absolute|total|such) poison\b",
     _I,
 )
 # Red flags checked and absent: a sign denied ("no fever", "without vomiting"), a finding said normal ("obs all
@@ -481,6 +488,8 @@ _CRITICAL: dict[str, tuple[str, Callable[[float], bool]]] = {
     "acidity": (r"ph", lambda v: 6.5 <= v <= 7.1),
     "lactate": (r"lactate|lactic acid", lambda v: 4 <= v <= 40),
     "glucose": (r"glucose|blood sugar|sugar|bg|bgl|bsl|cbg", lambda v: 0 < v <= 2.5 or 20 <= v <= 45 or v >= 500),
+    # A serum lithium of 2.0 mmol/L or more: moderate to severe toxicity (the range is 0.4-1.0).
+    "lithium": (r"lithium(?: levels?)?", lambda v: 2.0 <= v <= 10),
 }
 # A reading within its normal range: the zero-point bands of NEWS2 for the vital signs (a NEWS2 of 0-4 is low
 # risk), and the laboratories' reference ranges. What lies between is neither normal nor a red flag.
@@ -497,13 +506,14 @@ _NORMAL: dict[str, Callable[[float], bool]] = {
     "acidity": lambda v: 7.35 <= v <= 7.45,
     "lactate": lambda v: v < 2,
     "glucose": lambda v: 4 <= v <= 7.8 or 72 <= v <= 140,
+    "lithium": lambda v: 0.4 <= v <= 1.0,
 }
 _READING = re.compile(
     # One named group per reading, which says whose cut-offs apply.
     rf"\b(?:{'|'.join(f'(?P<{kind}>{name})' for kind, (name, _) in _CRITICAL.items())})(?!\w)"
     # The number follows its name, or a word or two of how it goes ("BP falling 88/50", "K came back 7.8"); not a
     # number of something else ("sugar in my 2 coffees", "pulse after 20 minutes").
-    r"(?:\s*(?:of|is|was|at|now|down to|up to|only|=|:)|"
+    r"(?:\s*(?:of|is|was|at|now|down to|up to|only|=|:)|,?\s*(?:it['\u2019]?s|it is|it was|which is)|"
     r"(?:\s+(?!(?:in|on|my|his|her|their|our|a|an|the|and|with|for|to|after|before|per)\b)[a-z]+){1,2})?\s*"
     r"(?P<value>\d{1,3}(?:\.\d+)?)(?!\s*(?:mg|mcg|tabs?|pills?|hours?|hrs?|days?|weeks?|months?|years?|minutes?|mins?)\b)\b",
     _I,

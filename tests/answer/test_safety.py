@@ -787,3 +787,32 @@ def test_a_reading_between_normal_and_its_red_flag_denies_nothing() -> None:
 
     assert is_emergency("84F fell 10 min ago on apixaban, GCS now 13 was 15, vomited twice", reads_anything)
     assert is_emergency("my 6 week old is grunting, temp 38.4, is that normal?", reads_anything)
+
+
+# Written on 2026-12-07 after reading a third batch of the forty-third session (helper-55, medicines and poisons),
+# counted before it was read: a lithium level past its red flag, skin coming off in sheets (toxic epidermal
+# necrolysis), a whole pen injected; "pure poison" is a figure of speech.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "the lab rang, my lithium level is 2.8 and I'm shaking and muddled",
+        "my husband's lithium level came back 2.3, he's vomiting and unsteady",
+        "the GP rang about my lithium level, it's 2.7, and my hands keep jerking",
+        "I started a new antiepileptic, now the skin on my back is peeling off in sheets",
+        "she started a new antiepileptic, now a high fever and her skin is peeling off in sheets",
+        "my son just injected his whole insulin pen, he's type 1",
+    ],
+)
+def test_red_flags_read_from_the_forty_third_sessions_third_batch_get_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my new boss is pure poison and the deadline is killing me, how do I sleep better?",
+        "my lithium level was 0.8 at the last check, is that in range?",
+    ],
+)
+def test_a_figure_of_speech_and_a_level_in_range_leave_calm_messages_alone(message: str) -> None:
+    assert not is_emergency(message)
