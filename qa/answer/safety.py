@@ -17,11 +17,10 @@ notes: a patient took 40 tablets ..."): a second learned reader, the situation r
 found away, with a threshold below every emergency it was trained on. The event reader reads the words of signs
 whether or not they are denied: it is not asked of a message that says two red flags or more were checked and found
 absent ("no fever", "obs all normal", "NEWS 0").
-`eval/sets/emergency.jsonl` (1,410 messages: the 119 the lexicons were first written from, then the batches written
+`eval/sets/emergency.jsonl` (1,570 messages: the 119 the lexicons were first written from, then the batches written
 to check them, 160 written by helpers as training data, and the forty-second and forty-third sessions' blind
 batches, each read only after it had been counted) is what the lexicons grew from and the readers were trained on
-(its tune split, before the forty-third session's batches joined: retrained on them, the readers flagged fewer of
-the blind messages, eval/EXPERIMENTS.md, "Forty-third session");
+(its tune split);
 `eval/sets/emergency_fresh.jsonl` (140), written by two helpers who saw none of them, never read since, is their check
 (`medcite eval emergency` reports the two sets, each by split).
 """
@@ -64,8 +63,8 @@ _SIGNS = {
         # Life-threatening asthma: a sentence that cannot be finished, an inhaler of no help.
         rf"{_CANT} (?:finish|complete) (?:a |her |his |my |full )?sentences?|"
         r"(?:inhaler|puffer|nebuli[sz]er)\W+(?:\w+\W+)?(?:no help|not helping|doing nothing|does nothing)",
-        r"(?:lips|face|skin) (?:are |is |looks? |turning |going )?"
-        r"(?:blue|grey|gray|(?:(?:a bit|slightly|quite) )?dusky)|"
+        r"(?:lips|face|skin) (?:are |is |looks? |look )?(?:turning |going )?"
+        r"(?:blue|grey|gray|purple|(?:(?:a bit|slightly|quite) )?dusky)|"
         r"(?:he|she|they) (?:is|are|looks?) blue",
         rf"(?:the|this) (?:{_PERSON})(?: (?:in|on|at) \w+(?: \d+)?)? (?:is|looks) blue",
         rf"(?:inhaler|puffer|nebuli[sz]er)\W+(?:\w+\W+)?{_CANT}\W+(?:help|work)\w*",
@@ -84,7 +83,7 @@ _SIGNS = {
         r"(?:is|['\u2019]s|went|gone|goes|feels?|seems?) (?:now )?(?:(?:very|really|so|all) )?(?:limp|floppy)",
         r"(?:barely|hardly) (?:wake|rouse|respond|responsive|conscious)\w*|(?:barely|hardly|not) rousable|"
         # Said of someone else ("she's hard to keep awake"; not "I find it hard to wake up on mirtazapine").
-        r"(?:he|she|they)(?:['\u2019]s|['\u2019]re| is| are) (?:\w+ )?(?:hard|difficult|impossible) to "
+        r"(?:he|she|they)(?:['\u2019]s|['\u2019]re| is| are) (?:\w+ ){0,3}?(?:hard|difficult|impossible) to "
         r"(?:keep awake|wake|rouse)|"
         r"(?:not|isn['\u2019]?t|is no longer) making (?:any )?sense",
         # Down and still: "he's on the floor not moving".
@@ -94,6 +93,10 @@ _SIGNS = {
         r"(?:respiratory|cardiac|cardiopulmonary|vf|vt|pea|asystolic) arrest|"
         r"(?:is|was|just) cod(?:ing|ed)(?! (?:a|an|the|in|for|some)\b)",
         r"no pulse|pulseless",
+        # A resuscitation going on.
+        r"cpr (?:is )?(?:in progress|ongoing|underway|started)|"
+        r"(?:doing|started|starting|giving|performing|continuing) cpr|"
+        r"lost (?:his |her |their |a |the )?(?:pulse|output)",
         # A rhythm someone is in ("is in VT", "went into v-fib"), not one asked about ("how is VT treated?").
         r"(?:is|are|went|gone|going|now) (?:in|into) "
         r"(?:ventricular (?:tachycardia|fibrillation)|vt|vf|v-?fib|v-?tach|asystole)",
@@ -102,8 +105,10 @@ _SIGNS = {
         # A pressure, a pulse or a saturation that cannot be measured.
         r"(?:bp|blood pressure|pulse|sats|spo2|saturations?)\W+(?:(?:is|was|now|still)\W+)?"
         r"(?:unrecordable|not recordable|undetectable|unreadable|unmeasurable|impalpable|not palpable)",
-        rf"chest (?:pain|pressure|tightness)|heart attack|(?:crushing|severe) (?:pain|pressure) in "
-        rf"(?:the (?:middle|centre|center) of )?{_THEIR} chest",
+        rf"chest (?:pain|pressure|tightness)|heart attack|(?:(?:crushing|severe) )?(?:pain|pressure) in "
+        rf"(?:the (?:middle|centre|center) of )?{_THEIR} chest|crushing\W+(?:\w+\W+){{0,3}}?{_THEIR} chest",
+        # Shock: grey or pale with cold sweat.
+        r"(?:grey|gray|pale|ashen)\W+(?:and\W+)?(?:clammy|sweaty|sweating)|(?:clammy|sweaty) and (?:grey|gray|pale)",
         r"(?:is|are|now|became|becoming|remains|still) hypotensive|hypotensive\W+\d{2,3}/\d{2,3}",
         r"bleeding (?:heavily|heavy|a lot|alot|badly|won['\u2019]?t stop)|"
         r"(?:is|are|keeps?|kept|started|now|still) bleeding",
@@ -122,8 +127,8 @@ _SIGNS = {
         r"worst headache (?:of (?:my|his|her|their) life|ever)|thunderclap headache",
     ),
     "anaphylaxis": (
-        r"anaphyla\w*|(?:lips?|tongue|throat|face) (?:is |are |r )?(?:swollen|swelling)",
-        r"throat (?:feels |is )?(?:tight|closing|swelling)",
+        r"anaphyla\w*|(?:lips?|tongue|throat|face) (?:is |are |r |has |have )?(?:swollen|swelling|swelled)",
+        r"throat (?:feels |is )?(?:like it['\u2019]?s |like it is )?(?:tight|closing|swelling)",
         # Skin and breathing together: hives with a wheeze or a hoarse voice.
         r"hives\b[^?!]{0,80}?\b(?:wheez\w*|hoarse)|(?:wheez\w*|hoarse)\b[^?!]{0,80}?\bhives",
     ),
@@ -157,11 +162,13 @@ _SIGNS = {
         r"(?:hot|confus\w*|collaps\w*)\b[^?!]{0,80}?\bstopped sweating",
     ),
     "seizure": (
-        r"seizure|seizing|convuls\w*|(?:is|are|was|started|keeps?|been|now|still) fitting|foaming at the mouth",
+        r"seizure|seizing|convuls\w*|(?:is|are|was|started|keeps?|been|now|still) fitting|foaming at the mouth|"
+        r"having an? (?:\w+ )?fit(?! of)",
     ),
     "poisoning": (
         # "poisoned", "poisoning"; "poisonous" is a property asked about ("are yew berries poisonous?").
-        r"overdos\w*|overdid|poison(?!ous)\w*|(?:\d+|two|three|four|five|ten) times the (?:dose|amount)",
+        r"overdos\w*|overdid|poison(?!ous)\w*(?! (?:advice|control|centre|center|line|helpline|information|unit)\b)|"
+        r"(?:\d+|two|three|four|five|ten) times the (?:dose|amount)",
         # A skin patch chewed or swallowed releases its whole dose at once.
         r"(?:chew\w*|suck\w*|swallow\w*)(?: on)?(?: [\w'\u2019]+){0,4} patch(?:es)?",
         # Pinpoint pupils, the opioid toxidrome's sign.
@@ -174,7 +181,8 @@ _SIGNS = {
         r"\b(?:plant|bush|tree|shrub|hedge|garden|woods?)\b",
         # Wild mushrooms eaten: some poison the liver hours later (amatoxins).
         r"(?:ate|eaten|eating|cooked|had)\W+(?:\w+\W+){0,3}?(?:wild|foraged|picked|forest|woodland|unknown) "
-        r"mushrooms?|(?:picked|foraged|found|gathered)\W+(?:\w+\W+){0,2}?mushrooms?\b[^.?!]{0,60}?"
+        r"mushrooms?|(?:ate|eat|eaten|eating|cooked|had)\W+(?:\w+\W+){0,3}?mushrooms? (?:from|in|out of) (?:the )?"
+        r"(?:forest|woods?|fields?|garden|park)\b|(?:picked|foraged|found|gathered)\W+(?:\w+\W+){0,2}?mushrooms?\b[^.?!]{0,60}?"
         r"\b(?:ate|eaten|cooked)",
     ),
     # A drowning: someone nearly drowned, or pulled out of the water.
@@ -186,9 +194,11 @@ _SIGNS = {
     ),
     "injury": (
         rf"hit {_THEIR} head|stabbed|(?:been|got|was|is) shot|gunshot",
+        # An open fracture.
+        r"bone\W+(?:\w+\W+){0,2}?(?:poking|sticking|coming) (?:out|through)",
         # A blow to the head, then confusion, drowsiness or vomiting (NICE head injury: to an emergency department).
         r"(?:fell|fallen|hit|banged|bumped|knocked|smacked|blow to)\b[^?!]{0,60}?\bhead\b[^?!]{0,80}?"
-        r"\b(?<!no )(?<!not )(?<!without )"
+        r"\b(?<!no )(?<!not )(?<!without )(?<!n['\u2019]t )"
         r"(?:confus\w*|drowsy|sleepy|vomit\w*|threw up|throwing up|keeps asking the same|not making sense)",
         # A pupil blown, fixed and dilated, or unequal: pressure on the brain after a head injury.
         r"pupils?\W+(?:\w+\W+){0,2}?(?:blown|fixed and dilated|dilated and fixed|unequal)|"
@@ -248,6 +258,12 @@ _SIGNS = {
     ),
 }
 _EVENT = re.compile(r"\b(?:" + "|".join(p for kind in _SIGNS.values() for p in kind) + r")\b", _I)
+# A sign said not to have happened: "she didn't hit her head", "he has not collapsed" (a red flag checked).
+_DENIED_SIGN = re.compile(
+    rf"\b(?:didn['\u2019]?t|did not|hasn['\u2019]?t|has not|haven['\u2019]?t|have not|never)\s+(?:\w+\s+)?"
+    rf"{_EVENT.pattern}",
+    _I,
+)
 _TAKING = r"\b(?:took|taken|swallow\w*|ingest\w*|ate|eaten|drank|drunk|got into|injected)\b"
 # Swallowing too much of something: a verb of taking, then pills or a poison within a few words, or an amount
 # nobody is prescribed ("took a handful of ...", "took all her baclofen").
@@ -255,7 +271,8 @@ _INGESTION = re.compile(
     rf"{_TAKING}(?:\W+\w+){{0,6}}?\W+"
     r"(?:pills?|tablets?|tabs|capsules?|pods?|bottle|box|packet|pack|strip|bleach|antifreeze|detergent|pesticide|poison|batter(?:y|ies)|"
     r"magnets?|(?:washer|lighter|cleaning) fluid|cleaner|chemicals?|solvent|gasoline|petrol|kerosene|lye|ammonia|"
-    r"lamp oil|paraffin|turpentine|(?:paint )?thinner)\b"
+    r"lamp oil|paraffin|turpentine|(?:paint )?thinner|weed ?killer|herbicide|paraquat|insecticide|slug pellets|"
+    r"rodenticide|glyphosate)\b"
     rf"|{_TAKING}\s+(?:a handful|all|the whole|a whole|an entire|(?:my|his|her|their|your) (?:whole|entire)|"
     r"(?:way\s+)?too (?:many|much)|a bunch)\b"
     # An amount nobody knows is treated as an overdose (poison control).
@@ -323,7 +340,8 @@ _BARE_PERSON = re.compile(
 # `_RIGHT_NOW`'s words say so outright; the others ("still", "since", "today") say so of a clause about someone.
 _RIGHT_NOW_WORDS = (
     r"right now|just now|at the moment|currently|as we speak|tonight|this (?:morning|afternoon|evening)|"
-    r"(?:an?|one|\d+|few|couple of) (?:minutes?|mins?|hours?|hrs?) ago"
+    r"(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty|\d+|few|couple of) "
+    r"(?:minutes?|mins?|hours?|hrs?) ago"
 )
 _NOW = re.compile(
     rf"\b(?:{_RIGHT_NOW_WORDS}|now|today|since|still|ongoing|"
@@ -335,6 +353,8 @@ _NOW = re.compile(
 _NOT_NOW = re.compile(
     r"\b(?:case reports?|case series|the (?:\w+ )?case|case patient|published|reported|literature|articles?|"
     r"podcasts?|journals?|study|studies|trial|teaching note|textbook|exam(?:ination)? question|vignette|describes?|"
+    # A story read or watched: "I've just read a story about a toddler who ...".
+    r"(?:read|saw|seen|heard|watched) (?:a|an|this|the) (?:\w+ ){0,2}?(?:story|article|post|piece|thread|documentary)|"
     r"described|"
     # A simulation or a lesson: "for our sim session tomorrow", "running a sim", "studying for my exam".
     r"simulat\w*|sim (?:session|scenario|lab|teaching|training)s?|"
@@ -354,8 +374,8 @@ _NOT_NOW = re.compile(
     r"(?:revising|studying) for|for (?:my|an|the|our) (?:\w+ )?(?:exams?|finals|boards|quiz)|"
     # An exam's station with an actor as the patient, and a document being written ("drafting our protocol for ...").
     r"osces?|(?:actor|standardi[sz]ed|simulated) (?:pt|patient)s?|"
-    r"(?:writing|drafting|updating|reviewing|preparing) (?:\w+ ){0,3}?(?:protocols?|guidelines?|polic(?:y|ies)|"
-    r"leaflets?|handouts?|posters?|pathways?))\b",
+    r"(?:writing|drafting|updating|reviewing|preparing) (?:\w+ ){0,3}?(?:protocols?|guidelines?|guidance|"
+    r"polic(?:y|ies)|leaflets?|handouts?|posters?|pathways?))\b",
     _I,
 )
 # Not after a denial: "she's not fine now", "hasn't been well since" say no recovery.
@@ -392,7 +412,7 @@ _PAST = re.compile(
     r"back to (?:normal|(?:his|her|their|my|our) (?:normal|usual|old) (?:\w+ )?self)|history of|"
     rf"{_UNDENIED}been (?:(?:completely|totally|absolutely|perfectly|fully|quite|just) )?"
     r"(?:fine|ok(?:ay)?|well|normal) (?:all day|ever since|since(?: then)?(?=\s*(?:[.!?,;]|$))|"
-    r"for (?:a|one|two|three|several|\d+) (?:days?|weeks?|months?))|"
+    r"for (?:the (?:last |past )?)?(?:a|one|two|three|several|\d+) (?:hours?|days?|weeks?|months?))|"
     r"(?:feel(?:s|ing)?|felt|is|am|are|['\u2019]s|['\u2019]m|['\u2019]re|seems?|looks?) "
     r"(?:(?:completely|totally|absolutely|perfectly|fully|quite|just|basically) )?"
     # (not a change that follows: "I felt fine today but now ...", "he was fine today, then he collapsed").
@@ -406,7 +426,8 @@ _PAST = re.compile(
     _I,
 )
 _CLAUSE_START = re.compile(r"(?:^|[.?!;,])[^.?!;,]*$")
-_NEGATED_CLAUSE = re.compile(r"\b(?:no|not|nothing|none|without)\b", _I)
+# A clause that denies, or says someone is fine: "no symptoms at the moment", "he's fine at the moment".
+_NEGATED_CLAUSE = re.compile(r"\b(?:no|not|nothing|none|without|fine|okay|ok|normal|settled)\b", _I)
 _RIGHT_NOW = re.compile(rf"\b(?:{_RIGHT_NOW_WORDS})\b", _I)
 # A situation supposed, not reported, up to the end of its clause: "what should I do if someone has a seizure?"
 # (a message may report one too: "she ate one tylenol ... What happens if a child eats a tylenol?").
@@ -437,7 +458,7 @@ _FIGURATIVE = re.compile(
     r"\b(?:is|are|['\u2019]s|['\u2019]re)\s+(?:(?:literally|honestly|actually|really|slowly|just)\s+)?killing me\b|"
     r"\b(?:gave|give|gives|giving|nearly gave|almost gave)\s+(?:me|him|her|us|them)\s+(?:a\s+)?heart attacks?\b|"
     r"\bdying\s+(?:to|for)\b|\bdying of (?:laughter|embarrassment|boredom|curiosity)\b|"
-    r"\b(?:pure|absolute|total|such) poison\b",
+    r"\b(?:pure|absolute|total|such) poison\b|\b(?:nearly|almost) (?:had|have|having) a heart attack\b",
     _I,
 )
 # Red flags checked and absent: a sign denied ("no fever", "without vomiting"), a finding said normal ("obs all
@@ -445,7 +466,10 @@ _FIGURATIVE = re.compile(
 # longer", nor a sign the lexicons read ("no pulse").
 _DENIAL = re.compile(
     r"\b(?:no|without|denies|denied)\s+(?!(?:idea|one|longer|more|matter|way|clue|response|pulse|breath(?:e|ing|s)?|"
-    r"signs? of life|output|heartbeat)\b)\w+|\b(?:fine|normal|ok|okay)\b",
+    r"signs? of life|output|heartbeat)\b)\w+|\b(?:fine|normal|normally|ok|okay)\b|"
+    # Recovered: "back to himself", "his usual self", "carried on eating happily".
+    r"\b(?:(?:his|her|their|my) usual self|back to (?:normal|playing|(?:him|her|my|them)sel(?:f|ves))|"
+    r"carried on (?:eating|playing|feeding)|(?:eating|playing|feeding) happily)\b",
     _I,
 )
 # Two of them in a message the lexicons find no event in: someone checked and found none. The event reader, which
@@ -456,6 +480,8 @@ DENIALS_OF_CALM = 2
 # within two words before the sign).
 _NOT_REPORTED = re.compile(
     r"\b(?:no|denies|denied|without|never|negative for|free of|"
+    # "she didn't hit her head"; not "he hasn't stopped seizing".
+    r"(?:didn['\u2019]?t|did not|hasn['\u2019]?t|has not)(?!\s+(?:stop|stopped|ceased)\b)|"
     r"(?:signs?|symptoms?|risks?|causes?|treatments?|management|prevention|complications?|dangers?) (?:of|for)|"
     # Guarding against it: "childproof the house against accidental poisoning", "to prevent choking".
     r"against|prevent|prevents|preventing|avoid|avoiding|"
@@ -551,8 +577,10 @@ def _critical_reading(message: str) -> bool:
 
 def _denials(message: str) -> int:
     """How many red flags the message says were checked and found absent: signs denied, findings said normal
-    (`_DENIAL`), readings within their normal range (`_NORMAL`: "NEWS 0", "HR 72")."""
-    return len(_DENIAL.findall(message)) + sum(1 for kind, value in _readings(message) if _NORMAL[kind](value))
+    (`_DENIAL`) or said not to have happened (`_DENIED_SIGN`), readings within their normal range (`_NORMAL`:
+    "NEWS 0", "HR 72")."""
+    normal = sum(1 for kind, value in _readings(message) if _NORMAL[kind](value))
+    return len(_DENIAL.findall(message)) + len(_DENIED_SIGN.findall(message)) + normal
 
 
 def is_emergency(

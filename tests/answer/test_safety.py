@@ -816,3 +816,73 @@ def test_red_flags_read_from_the_forty_third_sessions_third_batch_get_the_line(m
 )
 def test_a_figure_of_speech_and_a_level_in_range_leave_calm_messages_alone(message: str) -> None:
     assert not is_emergency(message)
+
+
+# Written on 2026-12-07 after reading the forty-third session's fourth and fifth batches (helper-56, stories told
+# over time; helper-57, babies, children and older people), each counted before it was read.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my dad (had a stroke last year) started choking on his dinner five minutes ago, he can't speak",
+        "his face is going purple and he can't make a sound",
+        "my wife's tongue swelled up after the new antibiotic and her throat feels like it's closing",
+        "he's very sleepy and hard to rouse since we got home from the pool",
+        "a heavy weight is crushing my chest and it's spreading into my left arm",
+        "my son is 2 and having a febrile fit, it hasn't stopped after 6 minutes",
+        "my husband has pain in his chest going into his jaw, he says it's indigestion",
+        "the child fell off the climbing frame and is pale and clammy",
+        "my son fell off his bike and the bone is poking through the skin",
+    ],
+)
+def test_red_flags_read_from_the_forty_third_sessions_fourth_and_fifth_batches_get_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "yesterday my son licked a dishwasher tablet, poisons advice said watch him, he's been normal for the 24 hours",
+        "I've just read a story about a toddler who swallowed a magnet. How do I childproof our house?",
+        "this project is killing me and I nearly had a heart attack when I saw the deadline, any sleep tips?",
+        "care home: we're updating our dysphagia guidance, which textures suit residents with past choking episodes?",
+        "my mum slipped this morning, she didn't hit her head and is walking fine, anything to watch?",
+        "dad's chest tightness last month was angina, he's fine at the moment, how should he use the GTN spray?",
+    ],
+)
+def test_recoveries_stories_and_denials_of_the_fourth_and_fifth_batches_leave_calm_messages_alone(message: str) -> None:
+    assert not is_emergency(message)
+
+
+def test_recoveries_said_are_red_flags_checked_and_absent_for_the_event_reader() -> None:
+    def reads_anything(message: str) -> bool:
+        return True
+
+    for message in (
+        "my 2yo bumped his head 20 minutes ago, there's a lump, but he's back to playing and is his usual self",
+        "dad had a hypo last night, juice fixed it and he was back to himself, this morning his sugar is 7",
+        "my baby gagged on banana, coughed it out within seconds and carried on eating happily, is that normal?",
+        "my nan gets muddled in the evenings as every evening, no fever, eating and drinking normally",
+        "mum slipped on the stairs and landed on her bottom, she didn't hit her head and is walking normally",
+    ):
+        assert not is_emergency(message, reads_anything), message
+    assert is_emergency("my son hasn't stopped seizing for five minutes", reads_anything)
+
+
+# Written on 2026-12-07 when the readers were retrained on the forty-third session's batches: what the event reader
+# had found and the lexicons named in no words of theirs (messages of the labelled set the retrained readers missed).
+@pytest.mark.parametrize(
+    "message",
+    [
+        "pt in bay 4 just lost his pulse, CPR in progress, what's the adrenaline dose?",
+        "we are doing CPR on my dad now, the ambulance is coming",
+        "my neighbour is eat mushroom from the forest this morning, now vomiting a lot",
+        "my son drank some weedkiller from the shed ten minutes ago",
+    ],
+)
+def test_resuscitation_in_progress_a_forest_mushroom_and_weedkiller_get_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+def test_resuscitation_taught_or_over_is_no_emergency() -> None:
+    assert not is_emergency("first aid course tonight: how deep should CPR compressions be?")
+    assert not is_emergency("last year we did CPR on my dad and he recovered, how do I thank the paramedics?")
