@@ -21,7 +21,7 @@ absent ("no fever", "obs all normal", "NEWS 0").
 to check them, 160 written by helpers as training data, and the forty-second and forty-third sessions' blind
 batches, each read only after it had been counted) is what the lexicons grew from and the readers were trained on
 (its tune split);
-`eval/sets/emergency_fresh.jsonl` (140), written by two helpers who saw none of them, never read since, is their check
+`eval/sets/emergency_fresh.jsonl` (300), written by four helpers who saw none of them, never read since, is their check
 (`medcite eval emergency` reports the two sets, each by split).
 """
 
@@ -340,6 +340,8 @@ _BARE_PERSON = re.compile(
 # `_RIGHT_NOW`'s words say so outright; the others ("still", "since", "today") say so of a clause about someone.
 _RIGHT_NOW_WORDS = (
     r"right now|just now|at the moment|currently|as we speak|tonight|this (?:morning|afternoon|evening)|"
+    # A state that has gone on since: "since yesterday she's been vomiting".
+    r"since (?:yesterday|last night)(?!['\u2019]s)|"
     r"(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty|\d+|few|couple of) "
     r"(?:minutes?|mins?|hours?|hrs?) ago"
 )

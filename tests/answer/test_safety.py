@@ -886,3 +886,10 @@ def test_resuscitation_in_progress_a_forest_mushroom_and_weedkiller_get_the_line
 def test_resuscitation_taught_or_over_is_no_emergency() -> None:
     assert not is_emergency("first aid course tonight: how deep should CPR compressions be?")
     assert not is_emergency("last year we did CPR on my dad and he recovered, how do I thank the paramedics?")
+
+
+def test_a_state_since_yesterday_is_now_whatever_started_weeks_ago() -> None:
+    """"Since yesterday" says a state goes on: a drug started weeks ago is how it began, not a past that is over."""
+    assert is_emergency("started lamotrigine 3 weeks ago, since yesterday my skin is peeling off in sheets")
+    assert is_emergency("she started lithium two weeks ago and since last night she's been slurring and confused")
+    assert not is_emergency("she had a seizure 3 weeks ago and has been fine since yesterday's check-up")
