@@ -17,7 +17,7 @@ notes: a patient took 40 tablets ..."): a second learned reader, the situation r
 found away, with a threshold below every emergency it was trained on. The event reader reads the words of signs
 whether or not they are denied: it is not asked of a message that says two red flags or more were checked and found
 absent ("no fever", "obs all normal", "NEWS 0").
-`eval/sets/emergency.jsonl` (1,570 messages: the 119 the lexicons were first written from, then the batches written
+`eval/sets/emergency.jsonl` (1,730 messages: the 119 the lexicons were first written from, then the batches written
 to check them, 160 written by helpers as training data, and the forty-second and forty-third sessions' blind
 batches, each read only after it had been counted) is what the lexicons grew from and the readers were trained on
 (its tune split);
@@ -59,7 +59,11 @@ _SIGNS = {
         rf"{_CANT} breath(?:e|ing)(?! (?:through|thru|out of) (?:\w+ )?nose)|stopped breathing|"
         r"(?:struggling|fighting) (?:to breathe|for (?:breath|air))",
         r"(?:barely|hardly) breathing|(?:trouble|difficulty) breathing|gasping|choking(?! hazard)|apno?eic",
-        r"can['\u2019]?t speak|(?:turning|turned|gone|went) (?:blue|grey|gray)",
+        r"can['\u2019]?t speak|(?:turning|turned|going|gone|went) (?:blue|grey|gray)",
+        # Stridor: the upper airway narrowing (croup at rest, a neck swelling after surgery).
+        r"stridor\w*|stridulous|(?:neck|throat) (?:is )?swelling (?:fast|rapidly|quickly|up fast)",
+        # Smoke breathed in: soot coughed up, singed nasal hair.
+        r"coughing (?:up )?(?:soot|black)|singed (?:nasal |nose )?hairs?",
         # Life-threatening asthma: a sentence that cannot be finished, an inhaler of no help.
         rf"{_CANT} (?:finish|complete) (?:a |her |his |my |full )?sentences?|"
         r"(?:inhaler|puffer|nebuli[sz]er)\W+(?:\w+\W+)?(?:no help|not helping|doing nothing|does nothing)",
@@ -68,8 +72,6 @@ _SIGNS = {
         r"(?:he|she|they) (?:is|are|looks?) blue",
         rf"(?:the|this) (?:{_PERSON})(?: (?:in|on|at) \w+(?: \d+)?)? (?:is|looks) blue",
         rf"(?:inhaler|puffer|nebuli[sz]er)\W+(?:\w+\W+)?{_CANT}\W+(?:help|work)\w*",
-        # An oxygen saturation below 85% (88-92% is the target in some lung disease).
-        r"(?:sats?|saturations?|spo2|o2 sats?)\W+(?:(?:of|is|are|at|down to|only)\W+)?(?:[1-7]\d|8[0-4])(?=\s*%)",
         # Breathing deep and fast, as in ketoacidosis (Kussmaul).
         r"breathing (?:\w+ )?(?:fast|rapid(?:ly)?|quick(?:ly)?|hard|heavy) and (?:\w+ )?deep(?:ly)?|"
         r"breathing (?:\w+ )?deep(?:ly)? and (?:\w+ )?(?:fast|rapid(?:ly)?|quick(?:ly)?)",
@@ -105,6 +107,7 @@ _SIGNS = {
         # A pressure, a pulse or a saturation that cannot be measured.
         r"(?:bp|blood pressure|pulse|sats|spo2|saturations?)\W+(?:(?:is|was|now|still)\W+)?"
         r"(?:unrecordable|not recordable|undetectable|unreadable|unmeasurable|impalpable|not palpable)",
+        r"chest (?:is|feels) (?:so |really |very )?(?:tight|heavy)",
         rf"chest (?:pain|pressure|tightness)|heart attack|(?:(?:crushing|severe) )?(?:pain|pressure) in "
         rf"(?:the (?:middle|centre|center) of )?{_THEIR} chest|crushing\W+(?:\w+\W+){{0,3}}?{_THEIR} chest",
         # Shock: grey or pale with cold sweat.
@@ -121,10 +124,11 @@ _SIGNS = {
     ),
     "stroke": (
         r"stroke|drooping|slurr\w*|face (?:looks |is )?(?:crooked|lopsided|numb)",
-        rf"{_CANT} (?:lift|raise|move) {_THEIR} (?:arm|leg)",
+        rf"{_CANT} (?:lift|raise|move|feel)(?: or (?:lift|raise|move|feel))? {_THEIR} (?:arms?|legs?)",
         r"hemipleg\w*|hemipares\w*|aphasi[ac]",
         # A sudden headache, the worst ever: a bleed around the brain.
-        r"worst headache (?:of (?:my|his|her|their) life|ever)|thunderclap headache",
+        r"worst headache (?:of (?:my|his|her|their) life|ever)|thunderclap headache|"
+        r"headache\b[^?!]{0,80}?\b(?:the )?worst (?:i|he|she|they)(?:['\u2019]ve| have|['\u2019]s| has) ever had",
     ),
     "anaphylaxis": (
         r"anaphyla\w*|(?:lips?|tongue|throat|face) (?:is |are |r |has |have )?(?:swollen|swelling|swelled)",
@@ -150,6 +154,8 @@ _SIGNS = {
     ),
     # A baby not felt to move (reduced fetal movements: the maternity unit at once).
     "pregnancy": (
+        # A cord come before the baby.
+        r"(?:umbilical )?cord (?:is )?(?:visible|prolapsed|coming out|hanging out)|(?:cord|umbilical) prolapse|"
         r"(?:haven['\u2019]?t|hasn['\u2019]?t|have not|has not|not) (?:felt|been feeling) "
         r"(?:the |my |her )?baby mov\w*|"
         r"baby (?:has )?(?:stopped moving|isn['\u2019]?t moving|hasn['\u2019]?t moved|is not moving)",
@@ -211,7 +217,7 @@ _SIGNS = {
     ),
     # A deep burn: white, charred or leathery skin, or skin coming away, after a burn or a scald.
     "burn": (
-        r"(?:burn\w*|scald\w*|boiling|fire|flames?)\b[^.?!]{0,80}?\bskin\W+(?:\w+\W+){0,4}?"
+        r"(?:burn\w*|scald\w*|boiling|fire|flames?)\b[^?!]{0,160}?\bskin\W+(?:\w+\W+){0,4}?"
         r"(?:white|charred|black|leathery|peeling off|coming off|falling off)",
     ),
     # Skin coming away in sheets with a drug or a fever (toxic epidermal necrolysis), as after a deep burn.
@@ -230,8 +236,8 @@ _SIGNS = {
         # the means made ready.
         r"(?:going to|gonna|decided to|plan(?:ning)? to|about to|ready to) (?:end it|die)\b|"
         r"tonight(?:['\u2019]s| is) the night|"
-        r"(?:written|wrote|left) (?:goodbye )?(?:letters|notes) (?:to|for) (?:everyone|everybody|all of them|"
-        r"my (?:family|kids|children|parents))|"
+        r"(?:written|wrote|left) (?:the |my )?(?:goodbye )?(?:letters|notes) (?:to|for) "
+        r"(?:everyone|everybody|all of them|my (?:family|kids|children|parents))|"
         r"goodbye (?:notes?|messages?|texts?)|"
         r"(?:won['\u2019]?t|will not|wouldn['\u2019]?t|not going to) be around "
         r"(?:much longer|any ?more|for long|to see)",
@@ -325,12 +331,20 @@ _KIN = (
     r"son|daughter|husband|wife|partner|mom|mum|mother|dad|father|brother|sister|grandma|grandpa|grandmother|"
     r"grandfather|friend|roommate|neighbou?r|boyfriend|girlfriend|bf|gf"
 )
+# People met at work or in a home, who are nobody's kin: "resident, 84, ...", "farm worker collapsed".
+_OTHERS = (
+    r"(?:resident|worker|colleague|customer|client|passenger|visitor|pupil|student|player|runner|cyclist|driver|"
+    r"carer|guest|diner|passer-?by)"
+)
 # A clinician's shorthand points at a patient too: "54F POD1 ...", "bed 12", "chair 6".
 _BARE_PERSON = re.compile(
-    rf"(?:^|[.:;!?]\s*)(?:{_PERSON}|{_KIN}|stranger|guy|\d{{1,3}}[\s-]*(?:years?|yrs?|y|months?|mo|weeks?|wks?|days?)[\s-]*o(?:ld)?|"
+    rf"(?:^|[.:;!?]\s*)(?:{_PERSON}|{_KIN}|(?:\w+ )?{_OTHERS}|stranger|guy|"
+    rf"\d{{1,3}}[\s-]*(?:years?|yrs?|y|months?|mo|weeks?|wks?|days?)[\s-]*o(?:ld)?|"
     r"\d{1,3}\s*y/?o|\d{1,3}\s?[mf])\b|\b(?:bed|bay|room|chair|cubicle|resus)\s*\d+|"
     # The resuscitation or trauma bay holds a patient now: "resus bay: RTC, GCS 6".
     r"\b(?:trauma|resus|resuscitation) (?:bay|room)\b|"
+    # A birth under way: "home birth: cord visible ...".
+    r"\bhome birth\b|\b(?:labou?r|delivery) (?:ward|suite|room)\b|"
     # A day after an operation: "POD 3", "day 2 post lap chole".
     r"\b(?:pod|post[- ]?op(?:erative)? day) ?\d+\b|\bday \d+ post\b",
     _I,
@@ -357,12 +371,15 @@ _NOT_NOW = re.compile(
     r"podcasts?|journals?|study|studies|trial|teaching note|textbook|exam(?:ination)? question|vignette|describes?|"
     # A story read or watched: "I've just read a story about a toddler who ...".
     r"(?:read|saw|seen|heard|watched) (?:a|an|this|the) (?:\w+ ){0,2}?(?:story|article|post|piece|thread|documentary)|"
+    r"(?:read|heard) about (?:a|an|the|this|someone|somebody)|"
     r"described|"
     # A simulation or a lesson: "for our sim session tomorrow", "running a sim", "studying for my exam".
     r"simulat\w*|sim (?:session|scenario|lab|teaching|training)s?|"
     r"(?:a|an|our|the|this|tomorrow['\u2019]s|today['\u2019]s) sims?|"
     # A meeting that reviews a case, and a course ("our M&M", "first aid training at work").
     r"m&m|morbidity and mortality|learning points?|(?:first[- ]aid|cpr|bls|als) (?:training|course|class)|"
+    # The writer's own judgement that nothing is urgent.
+    r"nothing urgent|no (?:further )?action (?:needed|required)|"
     r"scenarios?|drills?|lectures?|journal club|teaching (?:case|session)|"
     r"mcqs?|sbas?|quiz(?:zes)?|flashcards?|question banks?|q-?banks?|debrief\w*|"
     # A postgraduate or licensing exam by its name, and its practice papers.
@@ -402,6 +419,10 @@ _PAST = re.compile(
     r"(?:pain|symptoms?)(?:['\u2019]s| is| has| have| are)? (?:now )?(?:completely |totally |all |fully )?"
     r"(?:gone|settled|resolved)\b(?! (?:to|into|down|up|through|round|across)\b)|"
     rf"{_UNDENIED}playing happily|like nothing (?:ever )?happened|"
+    # Stable for hours after it ("obs stable for six hours"), or a symptom of months ("chest tightness for 4 months").
+    r"(?:stable|settled) for (?:the (?:last |past )?)?(?:a|an|one|two|three|four|five|six|several|\d+) "
+    r"(?:hours?|hrs?|h|days?|weeks?)|"
+    r"for (?:the (?:last |past )?)?(?:\d+|two|three|four|five|six|several|many) (?:months|years)|"
     # A bleed stopped by pressure ("it stopped with 10 min pressure").
     r"stopped (?:with|after) (?:\w+ ){0,3}?pressure|"
     # A faint over at once, and a resuscitation over ("came round within seconds", "now stable on ICU").
@@ -460,15 +481,20 @@ _FIGURATIVE = re.compile(
     r"\b(?:is|are|['\u2019]s|['\u2019]re)\s+(?:(?:literally|honestly|actually|really|slowly|just)\s+)?killing me\b|"
     r"\b(?:gave|give|gives|giving|nearly gave|almost gave)\s+(?:me|him|her|us|them)\s+(?:a\s+)?heart attacks?\b|"
     r"\bdying\s+(?:to|for)\b|\bdying of (?:laughter|embarrassment|boredom|curiosity)\b|"
-    r"\b(?:pure|absolute|total|such) poison\b|\b(?:nearly|almost) (?:had|have|having) a heart attack\b",
+    r"\b(?:pure|absolute|total|such) poison\b|\b(?:nearly|almost) (?:had|have|having) a heart attack\b|"
+    r"\bthrough the roof\b",
     _I,
 )
 # Red flags checked and absent: a sign denied ("no fever", "without vomiting"), a finding said normal ("obs all
 # normal", "lips and throat fine") or a reading within its normal range (`_denials`); not "no idea", "no one", "no
 # longer", nor a sign the lexicons read ("no pulse").
+# A denial's scope runs over "or": "no face or airway involvement" denies two.
+_DENIED_PAIR = re.compile(r"\b(?:no|without)\s+(?:\w+\s+){0,2}?(?:or|nor)\s+\w+", _I)
 _DENIAL = re.compile(
     r"\b(?:no|without|denies|denied)\s+(?!(?:idea|one|longer|more|matter|way|clue|response|pulse|breath(?:e|ing|s)?|"
     r"signs? of life|output|heartbeat)\b)\w+|\b(?:fine|normal|normally|ok|okay)\b|"
+    # A clinician's negative findings: "afebrile", "chest clear", "comfortable".
+    r"\b(?:afebrile|apyrexial|comfortable|(?:chest|lungs?) (?:is |are |sounds? )?clear)\b|"
     # Recovered: "back to himself", "his usual self", "carried on eating happily".
     r"\b(?:(?:his|her|their|my) usual self|back to (?:normal|playing|(?:him|her|my|them)sel(?:f|ves))|"
     r"carried on (?:eating|playing|feeding)|(?:eating|playing|feeding) happily)\b",
@@ -481,7 +507,7 @@ DENIALS_OF_CALM = 2
 # "the risk of overdose", "does it increase suicidal thoughts?" (the negation and aboutness triggers of NegEx,
 # within two words before the sign).
 _NOT_REPORTED = re.compile(
-    r"\b(?:no|denies|denied|without|never|negative for|free of|"
+    r"\b(?:no|not|denies|denied|without|never|negative for|free of|"
     # "she didn't hit her head"; not "he hasn't stopped seizing".
     r"(?:didn['\u2019]?t|did not|hasn['\u2019]?t|has not)(?!\s+(?:stop|stopped|ceased)\b)|"
     r"(?:signs?|symptoms?|risks?|causes?|treatments?|management|prevention|complications?|dangers?) (?:of|for)|"
@@ -504,6 +530,8 @@ _VIGNETTE = re.compile(r"\b(?:a|an)\s+\d+[- ]?(?:year|yr|y)[- ]?old\b", _I)
 _CRITICAL: dict[str, tuple[str, Callable[[float], bool]]] = {
     # The National Early Warning Score: 7 or more calls for an emergency response.
     "early_warning": (r"news2?(?: score)?", lambda v: 7 <= v <= 20),
+    # An oxygen saturation below 85% (88-92% is the target in some lung disease).
+    "saturation": (r"sats?|saturations?|spo2|o2 sats?", lambda v: 10 <= v <= 84),
     "heart_rate": (r"hr|heart rate|pulse(?: rate)?", lambda v: v <= 40 or 150 <= v <= 300),
     "breathing_rate": (r"rr|resp(?:iratory)? rate|resps", lambda v: v <= 8 or 30 <= v <= 80),
     "systolic": (r"bp|blood pressure|sbp|systolic", lambda v: 30 <= v <= 90 or v >= 220),
@@ -523,6 +551,7 @@ _CRITICAL: dict[str, tuple[str, Callable[[float], bool]]] = {
 # risk), and the laboratories' reference ranges. What lies between is neither normal nor a red flag.
 _NORMAL: dict[str, Callable[[float], bool]] = {
     "early_warning": lambda v: 0 <= v <= 4,
+    "saturation": lambda v: 96 <= v <= 100,
     "heart_rate": lambda v: 51 <= v <= 90,
     "breathing_rate": lambda v: 12 <= v <= 20,
     "systolic": lambda v: 111 <= v <= 219,
@@ -552,18 +581,22 @@ _READING = re.compile(
 _COMA_PARTS = re.compile(r"\bE(?P<eyes>[1-4])\s*V(?P<voice>[1-5T])\s*M(?P<movement>[1-6])\b", _I)
 
 
+# A reading taken before now: "NEWS 10 and BP 80/50 yesterday; NEWS 1 today".
+_EARLIER = re.compile(r"\b(?:yesterday|last night|on admission|at admission|previously|initially|earlier)\b", _I)
 # A haemolysed sample: the potassium of broken red cells, not of the patient.
 _HAEMOLYSED = re.compile(r"\b(?:haemoly[sz]\w*|hemoly[sz]\w*)", _I)
 
 
 def _readings(message: str) -> list[tuple[str, float]]:
     """Each reading the message gives (`_CRITICAL`, and the coma scale by its parts) as (kind, value); a
-    potassium of a haemolysed sample is none."""
+    potassium of a haemolysed sample is none, nor a reading its clause places earlier ("NEWS 10 yesterday")."""
     spurious = {"potassium"} if _HAEMOLYSED.search(message) else set()
     found = []
     for match in _READING.finditer(message):
         kind = next(kind for kind in _CRITICAL if match.group(kind))
-        if kind not in spurious:
+        start = max(message.rfind(mark, 0, match.start()) for mark in ".;,!?") + 1
+        ends = [at for at in (message.find(mark, match.end()) for mark in ".;,!?") if at >= 0]
+        if kind not in spurious and not _EARLIER.search(message, start, min(ends, default=len(message))):
             found.append((kind, float(match.group("value"))))
     for match in _COMA_PARTS.finditer(message):
         voice = match.group("voice")
@@ -582,7 +615,8 @@ def _denials(message: str) -> int:
     (`_DENIAL`) or said not to have happened (`_DENIED_SIGN`), readings within their normal range (`_NORMAL`:
     "NEWS 0", "HR 72")."""
     normal = sum(1 for kind, value in _readings(message) if _NORMAL[kind](value))
-    return len(_DENIAL.findall(message)) + len(_DENIED_SIGN.findall(message)) + normal
+    pairs = len(_DENIED_PAIR.findall(message))
+    return len(_DENIAL.findall(message)) + pairs + len(_DENIED_SIGN.findall(message)) + normal
 
 
 def is_emergency(

@@ -893,3 +893,59 @@ def test_a_state_since_yesterday_is_now_whatever_started_weeks_ago() -> None:
     assert is_emergency("started lamotrigine 3 weeks ago, since yesterday my skin is peeling off in sheets")
     assert is_emergency("she started lithium two weeks ago and since last night she's been slurring and confused")
     assert not is_emergency("she had a seizure 3 weeks ago and has been fine since yesterday's check-up")
+
+
+# Written on 2026-12-07 after reading the forty-third session's last two batches (helper-60, clinicians; helper-61,
+# worried members of the public), each counted before it was read.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "post-op pt now stridulous with the neck swelling fast",
+        "Warehouse worker collapsed in the yard, temp 41.0, confused",
+        "Care home: resident choking at lunch, going blue, back blows done",
+        "Kitchen fire: carer coughing up soot with singed nasal hair and a hoarse voice",
+        "Home birth: cord visible at the introitus after the waters broke",
+        "sudden headache 10 minutes ago, the worst I've ever had, and I've been sick",
+        "headache came on 5 minutes ago like a kick to the head, worst I've ever had",
+        "fell off the roof and now I can't feel or move my legs",
+        "my heart is pounding and my chest is tight, I feel faint",
+        "boiling water went over my leg. The skin looks white and leathery now",
+        "I've got the pills ready and I've written the letters to my kids",
+    ],
+)
+def test_red_flags_read_from_the_forty_third_sessions_last_two_batches_get_the_line(message: str) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Handover: bed 9 found unresponsive at 02:00 last night, ROSC after two shocks, obs stable for six hours",
+        "Clinic letter: 61M, exertional chest tightness for 4 months, never at rest, ECG normal. Refer for a CT?",
+        "Ward round: NEWS 10 and BP 80/50 yesterday; after fluids NEWS 1 today. Step down?",
+        "Handover: bed 3 found unresponsive overnight, ROSC, echo booked this morning. Nothing urgent for us.",
+        "I read about a girl who died after swallowing a magnet, how do I keep them away from my kids?",
+        "I joke about wanting to get hit by a bus before Mondays but I'm not actually suicidal, tips for burnout?",
+    ],
+)
+def test_handovers_chronic_pain_old_readings_stories_and_denials_of_the_last_two_batches_leave_calm_alone(
+    message: str,
+) -> None:
+    assert not is_emergency(message)
+
+
+def test_negative_findings_and_idioms_are_not_read_as_events_by_the_event_reader() -> None:
+    def reads_anything(message: str) -> bool:
+        return True
+
+    assert not is_emergency("resident vomited yesterday, chest clear today, afebrile, comfortable. Restart feeds?",
+                            reads_anything)
+    assert not is_emergency("carer scalded her hand yesterday, a small blister, no face or airway involvement",
+                            reads_anything)
+    assert not is_emergency("Mr K was unwell yesterday; after fluids NEWS 1 today, sats 97% on air. Step down?",
+                            reads_anything)
+
+    def reads_the_roof(message: str) -> bool:
+        return "roof" in message
+
+    assert not is_emergency("this job is stressing me, my blood pressure is through the roof lol", reads_the_roof)
