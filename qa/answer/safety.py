@@ -17,11 +17,11 @@ notes: a patient took 40 tablets ..."): a second learned reader, the situation r
 found away, with a threshold below every emergency it was trained on. The event reader reads the words of signs
 whether or not they are denied: it is not asked of a message that says two red flags or more were checked and found
 absent ("no fever", "obs all normal", "NEWS 0").
-`eval/sets/emergency.jsonl` (1,730 messages: the 119 the lexicons were first written from, then the batches written
+`eval/sets/emergency.jsonl` (1,890 messages: the 119 the lexicons were first written from, then the batches written
 to check them, 160 written by helpers as training data, and the forty-second and forty-third sessions' blind
 batches, each read only after it had been counted) is what the lexicons grew from and the readers were trained on
 (its tune split);
-`eval/sets/emergency_fresh.jsonl` (300), written by four helpers who saw none of them, never read since, is their check
+`eval/sets/emergency_fresh.jsonl` (460), written by six helpers who saw none of them, never read since, is their check
 (`medcite eval emergency` reports the two sets, each by split).
 """
 
@@ -60,6 +60,8 @@ _SIGNS = {
         r"(?:struggling|fighting) (?:to breathe|for (?:breath|air))",
         r"(?:barely|hardly) breathing|(?:trouble|difficulty) breathing|gasping|choking(?! hazard)|apno?eic",
         r"can['\u2019]?t speak|(?:turning|turned|going|gone|went) (?:blue|grey|gray)",
+        # Breathlessness come on suddenly (a clot in the lung).
+        r"sudden(?:ly)? (?:\w+ ){0,3}?short of breath",
         # Stridor: the upper airway narrowing (croup at rest, a neck swelling after surgery).
         r"stridor\w*|stridulous|(?:neck|throat) (?:is )?swelling (?:fast|rapidly|quickly|up fast)",
         # Smoke breathed in: soot coughed up, singed nasal hair.
@@ -108,27 +110,30 @@ _SIGNS = {
         r"(?:bp|blood pressure|pulse|sats|spo2|saturations?)\W+(?:(?:is|was|now|still)\W+)?"
         r"(?:unrecordable|not recordable|undetectable|unreadable|unmeasurable|impalpable|not palpable)",
         r"chest (?:is|feels) (?:so |really |very )?(?:tight|heavy)",
-        rf"chest (?:pain|pressure|tightness)|heart attack|(?:(?:crushing|severe) )?(?:pain|pressure) in "
-        rf"(?:the (?:middle|centre|center) of )?{_THEIR} chest|crushing\W+(?:\w+\W+){{0,3}}?{_THEIR} chest",
+        rf"chest (?:pain|pressure|tightness)|heart attack|(?:(?:crushing|severe) )?(?:pain|pressure) (?:in|through) "
+        rf"(?:the (?:middle|centre|center) of )?(?:{_THEIR} )?chest|(?:tearing|ripping) pain|"
+        rf"crushing\W+(?:\w+\W+){{0,3}}?{_THEIR} chest",
         # Shock: grey or pale with cold sweat.
         r"(?:grey|gray|pale|ashen)\W+(?:and\W+)?(?:clammy|sweaty|sweating)|(?:clammy|sweaty) and (?:grey|gray|pale)",
         r"(?:is|are|now|became|becoming|remains|still) hypotensive|hypotensive\W+\d{2,3}/\d{2,3}",
         r"bleeding (?:heavily|heavy|a lot|alot|badly|won['\u2019]?t stop)|"
         r"(?:is|are|keeps?|kept|started|now|still) bleeding",
-        rf"bleeding from {_THEIR}|{_CANT} stop (?:the )?bleeding|(?:vomiting|throwing up|coughing(?: up)?|passing) "
-        r"(?:(?:bright |dark )?red |fresh )?blood",
+        rf"bleeding from {_THEIR}|{_CANT} stop (?:the )?bleeding",
+        r"(?:vomit(?:ing|ed)?|throwing up|threw up|coughing(?: up)?|coughed up|passing) "
+        r"(?:(?:a bit of|some|a lot of|lots of) )?(?:(?:bright |dark )?red |fresh )?blood",
         # A dressing soaked through ("the towel is soaked through", "blood-soaked bandage").
         r"(?:soaked|drenched|saturated) (?:through|thru|with blood|in blood)|blood[- ]soaked",
         r"black,? tarry stools?|mela?ena|coffee[- ]grounds?",
         r"(?:spurting|gushing|pouring|pumping) (?:out )?blood|blood (?:is )?(?:spurting|gushing|pouring|pumping)",
     ),
     "stroke": (
-        r"stroke|drooping|slurr\w*|face (?:looks |is )?(?:crooked|lopsided|numb)",
+        r"(?<!heat )(?<!heat-)(?<!sun)stroke|drooping|slurr\w*|face (?:looks |is )?(?:crooked|lopsided|numb)",
         rf"{_CANT} (?:lift|raise|move|feel)(?: or (?:lift|raise|move|feel))? {_THEIR} (?:arms?|legs?)",
         r"hemipleg\w*|hemipares\w*|aphasi[ac]",
         # A sudden headache, the worst ever: a bleed around the brain.
         r"worst headache (?:of (?:my|his|her|their) life|ever)|thunderclap headache|"
-        r"headache\b[^?!]{0,80}?\b(?:the )?worst (?:i|he|she|they)(?:['\u2019]ve| have|['\u2019]s| has) ever had",
+        r"headache\b[^?!]{0,80}?\b(?:the )?worst (?:(?:i|he|she|they)(?:['\u2019]ve| have|['\u2019]s| has) ever had|"
+        r"of (?:my|his|her|their) life)",
     ),
     "anaphylaxis": (
         r"anaphyla\w*|(?:lips?|tongue|throat|face) (?:is |are |r |has |have )?(?:swollen|swelling|swelled)",
@@ -138,8 +143,8 @@ _SIGNS = {
     ),
     # A rash that does not fade under a glass: meningococcal sepsis.
     "rash": (
-        r"(?:rash|spots|blotches)\W+(?:\w+\W+){0,4}?(?:don['\u2019]?t|doesn['\u2019]?t|do not|does not|won['\u2019]?t|"
-        r"didn['\u2019]?t) (?:fade|blanch|go away|disappear)|non-?blanching (?:rash|spots)|purpuric",
+        r"(?:rash|spots|blotches)\W+(?:\w+\W+){0,10}?(?:don['\u2019]?t|doesn['\u2019]?t|do not|does not|won['\u2019]?t|"
+        r"didn['\u2019]?t|not) (?:fade|blanch|go away|disappear)|non-?blanching (?:rash|spots)|purpuric",
     ),
     # A weapon held against others.
     "violence": (
@@ -164,12 +169,13 @@ _SIGNS = {
     "cold": (r"stopped shivering|shivering (?:has )?stopped",),
     # Heat stroke: sweating stopped with a hot body or confusion.
     "heat": (
+        r"(?:has|having|got|with|is in) (?:a )?heat-? ?stroke",
         r"stopped sweating\b[^?!]{0,80}?\b(?:hot|confus\w*|collaps\w*)|"
         r"(?:hot|confus\w*|collaps\w*)\b[^?!]{0,80}?\bstopped sweating",
     ),
     "seizure": (
         r"seizure|seizing|convuls\w*|(?:is|are|was|started|keeps?|been|now|still) fitting|foaming at the mouth|"
-        r"having an? (?:\w+ )?fit(?! of)",
+        r"having an? (?:\w+ )?fit(?! of)|having one of (?:his|her|their|my) (?:\w+ )?(?:seizures|fits)",
     ),
     "poisoning": (
         # "poisoned", "poisoning"; "poisonous" is a property asked about ("are yew berries poisonous?").
@@ -217,8 +223,16 @@ _SIGNS = {
     ),
     # A deep burn: white, charred or leathery skin, or skin coming away, after a burn or a scald.
     "burn": (
+        r"(?:burn\w*|scald\w*|boiling|fire|flames?)\b[^?!]{0,160}?\b(?:leathery|charred)\b",
         r"(?:burn\w*|scald\w*|boiling|fire|flames?)\b[^?!]{0,160}?\bskin\W+(?:\w+\W+){0,4}?"
         r"(?:white|charred|black|leathery|peeling off|coming off|falling off)",
+    ),
+    # A twisted testicle; a belly hard as a board (peritonitis).
+    "abdomen": (
+        r"(?:sudden|severe|really bad|very bad|bad|terrible) pain in (?:one|my|his|a|the (?:left|right)) "
+        r"(?:testicle|testis|ball)",
+        r"(?:belly|abdomen|stomach|tummy)\W+(?:\w+\W+){0,2}?(?:hard|rigid) (?:like|as) (?:a )?(?:board|wood|rock)|"
+        r"board-?like (?:belly|abdomen|rigidity)",
     ),
     # Skin coming away in sheets with a drug or a fever (toxic epidermal necrolysis), as after a deep burn.
     "skin": (
@@ -242,6 +256,8 @@ _SIGNS = {
         r"(?:won['\u2019]?t|will not|wouldn['\u2019]?t|not going to) be around "
         r"(?:much longer|any ?more|for long|to see)",
         r"(?:rope|noose)\W+(?:\w+\W+){0,3}?(?:ready|set up|tied|hanging)",
+        r"(?:his|her|my|their) mind is made up|plans? to use (?:it|them) (?:tonight|today|now)\b|"
+        r"(?:don['\u2019]?t|do not|doesn['\u2019]?t|does not) want to (?:live|be alive)",
         # A plan: "I'm going to take all of them tonight".
         r"(?:going to|gonna|plan(?:ning)? to|about to) (?:take|swallow) (?:all|them all|every|the whole)",
         # Or said with its time: "I'm taking them all tonight"; the notes made ready.
@@ -273,9 +289,16 @@ _DENIED_SIGN = re.compile(
 _TAKING = r"\b(?:took|taken|swallow\w*|ingest\w*|ate|eaten|drank|drunk|got into|injected)\b"
 # Swallowing too much of something: a verb of taking, then pills or a poison within a few words, or an amount
 # nobody is prescribed ("took a handful of ...", "took all her baclofen").
+_PILLS = r"(?:pills?|tablets?|tabs|capsules?)"
 _INGESTION = re.compile(
-    rf"{_TAKING}(?:\W+\w+){{0,6}}?\W+"
-    r"(?:pills?|tablets?|tabs|capsules?|pods?|bottle|box|packet|pack|strip|bleach|antifreeze|detergent|pesticide|poison|batter(?:y|ies)|"
+    # Pills eaten, drunk or got into (a child's way); taken or swallowed, only ten or more, or all of them ("I took
+    # my blood pressure tablets this morning" is what they are for).
+    rf"\b(?:ate|eaten|drank|drunk|got into|injected|chew\w*)\b(?:\W+\w+){{0,6}}?\W+{_PILLS}\b|"
+    r"\b(?:took|taken|swallow\w*|ingest\w*)\b(?:\W+\w+){0,4}?\W+(?:\d{2,}|ten|eleven|twelve|fifteen|twenty|thirty|"
+    rf"forty|fifty|sixty|hundred|dozens?|loads|lots|handfuls?|many|all|every|most|half)\b(?:\W+\w+){{0,4}}?\W+{_PILLS}\b"
+    # A container or a poison, whatever the verb.
+    rf"|{_TAKING}(?:\W+\w+){{0,6}}?\W+"
+    r"(?:pods?|bottle|box|packet|pack|strip|bleach|antifreeze|detergent|pesticide|poison|batter(?:y|ies)|"
     r"magnets?|(?:washer|lighter|cleaning) fluid|cleaner|chemicals?|solvent|gasoline|petrol|kerosene|lye|ammonia|"
     r"lamp oil|paraffin|turpentine|(?:paint )?thinner|weed ?killer|herbicide|paraquat|insecticide|slug pellets|"
     r"rodenticide|glyphosate)\b"
@@ -378,9 +401,11 @@ _NOT_NOW = re.compile(
     r"(?:a|an|our|the|this|tomorrow['\u2019]s|today['\u2019]s) sims?|"
     # A meeting that reviews a case, and a course ("our M&M", "first aid training at work").
     r"m&m|morbidity and mortality|learning points?|(?:first[- ]aid|cpr|bls|als) (?:training|course|class)|"
+    # A question from an exam ("Question from paramedic exam: ..."), and hearsay ("I keep hearing ...").
+    r"questions? from (?:a |an |the |my )?(?:\w+ )?(?:exam|test|quiz)|keep hearing|"
     # The writer's own judgement that nothing is urgent.
     r"nothing urgent|no (?:further )?action (?:needed|required)|"
-    r"scenarios?|drills?|lectures?|journal club|teaching (?:case|session)|"
+    r"scenarios?|drills?|lectures?|journal club|teaching (?:case|session|points?)|teaching(?=\s*:)|"
     r"mcqs?|sbas?|quiz(?:zes)?|flashcards?|question banks?|q-?banks?|debrief\w*|"
     # A postgraduate or licensing exam by its name, and its practice papers.
     # ("MRCP" alone is also a scan: "post MRCP, now rigoring").
@@ -419,6 +444,11 @@ _PAST = re.compile(
     r"(?:pain|symptoms?)(?:['\u2019]s| is| has| have| are)? (?:now )?(?:completely |totally |all |fully )?"
     r"(?:gone|settled|resolved)\b(?! (?:to|into|down|up|through|round|across)\b)|"
     rf"{_UNDENIED}playing happily|like nothing (?:ever )?happened|"
+    # Red flags watched for and none come ("three days on none of those has appeared").
+    r"none of (?:those|these|them|that) (?:has|have|had) (?:appeared|happened|come|shown|developed)|"
+    r"fine all day(?: since)?|"
+    # Handed over to an ambulance crew ("the ambulance came and took him").
+    r"(?:ambulance|paramedics?) (?:came|come|arrived) and (?:took|take|taken) (?:him|her|them)|"
     # Stable for hours after it ("obs stable for six hours"), or a symptom of months ("chest tightness for 4 months").
     r"(?:stable|settled) for (?:the (?:last |past )?)?(?:a|an|one|two|three|four|five|six|several|\d+) "
     r"(?:hours?|hrs?|h|days?|weeks?)|"
@@ -450,7 +480,19 @@ _PAST = re.compile(
 )
 _CLAUSE_START = re.compile(r"(?:^|[.?!;,])[^.?!;,]*$")
 # A clause that denies, or says someone is fine: "no symptoms at the moment", "he's fine at the moment".
-_NEGATED_CLAUSE = re.compile(r"\b(?:no|not|nothing|none|without|fine|okay|ok|normal|settled)\b", _I)
+_NEGATED_CLAUSE = re.compile(r"\b(?:no|not|nothing|none|without)\b", _I)
+# Someone said to be well: "he is completely normal", "she's fine at the moment" (unless a change follows). Of
+# someone who has swallowed something it says nothing: a button battery or a paracetamol overdose harms hours later
+# in a child who "seems completely fine right now".
+_WELL = re.compile(
+    rf"{_UNDENIED}(?:is|['\u2019]s|seems?|looks?) (?:completely|totally|perfectly|absolutely) "
+    r"(?:fine|normal|well|ok(?:ay)?)(?!\W*(?:but|until|till|then|now|when)\b)",
+    _I,
+)
+# A question about a plan, asked of a time to come: "can he drink beer tonight?", "should I take it tonight?".
+_ASKED_PLAN = re.compile(r"\b(?:can|could|should|may|might|shall)\s+(?:i|he|she|they|we|you|my \w+)\b", _I)
+_WELL_NOW = re.compile(r"\b(?:fine|okay|ok|normal|settled)\b", _I)
+_TOOK = re.compile(_TAKING, _I)
 _RIGHT_NOW = re.compile(rf"\b(?:{_RIGHT_NOW_WORDS})\b", _I)
 # A situation supposed, not reported, up to the end of its clause: "what should I do if someone has a seizure?"
 # (a message may report one too: "she ate one tylenol ... What happens if a child eats a tylenol?").
@@ -463,6 +505,13 @@ _SUPPOSED = re.compile(
     # ("if I'm home alone and start choking"; not "if he's still seizing and starts going blue", which reports).
     r"|\b(?:if|in case)\s+(?:i|he|she|they|we|you|my \w+)\b(?:(?!\b(?:still|now|already)\b)[^.?!;,]){0,30}?"
     r"\b(?:start|starts|begin|begins)\b[^.?!;,]*"
+    # Signs asked about: "what are the signs that a reaction is turning into anaphylaxis?".
+    r"|\b(?:signs?|symptoms?|red flags?) (?:that|to (?:watch|look) (?:out )?for)\b[^.?!;]*"
+    # An instruction for what may come: "go to A&E if I can't finish sentences".
+    r"|\b(?:go to|call|ring|phone|seek)\s+(?:a&e|the er|the ed|999|911|112|an ambulance|help|emergency \w+)"
+    r"\s+if\b[^.?!;]*"
+    # A generic child supposed, as some write it without an article: "what to do if child swallow battery?".
+    r"|\b(?:if|in case)\s+(?:child|baby|kid|toddler|person|patient)\b[^.?!;,]*"
     # NegEx's hypothetical triggers: "hypothetically, if a toddler swallowed ...", "what if he stops breathing?"
     r"|\b(?:hypothetical(?:ly)?|suppose|supposing|imagine|what if)\b[^.?!;]*"
     # A fear of what may come, to the end of its clause: "I'm scared I'll have a seizure while driving" (not "I'm
@@ -494,7 +543,8 @@ _DENIAL = re.compile(
     r"\b(?:no|without|denies|denied)\s+(?!(?:idea|one|longer|more|matter|way|clue|response|pulse|breath(?:e|ing|s)?|"
     r"signs? of life|output|heartbeat)\b)\w+|\b(?:fine|normal|normally|ok|okay)\b|"
     # A clinician's negative findings: "afebrile", "chest clear", "comfortable".
-    r"\b(?:afebrile|apyrexial|comfortable|(?:chest|lungs?) (?:is |are |sounds? )?clear)\b|"
+    r"\b(?:afebrile|apyrexial|comfortable|(?:chest|lungs?) (?:is |are |sounds? )?clear|good colou?r|"
+    r"none of (?:those|these|them|that))\b|"
     # Recovered: "back to himself", "his usual self", "carried on eating happily".
     r"\b(?:(?:his|her|their|my) usual self|back to (?:normal|playing|(?:him|her|my|them)sel(?:f|ves))|"
     r"carried on (?:eating|playing|feeding)|(?:eating|playing|feeding) happily)\b",
@@ -514,6 +564,10 @@ _NOT_REPORTED = re.compile(
     # Guarding against it: "childproof the house against accidental poisoning", "to prevent choking".
     r"against|prevent|prevents|preventing|avoid|avoiding|"
     r"cause|causes|increase|increases|trigger|triggers|leads? to|raises?|"
+    # Told to watch for it: "watch for slurred speech".
+    r"watch(?:ing)? (?:out )?for|look(?:ing)? out for|keep an eye (?:out )?for|"
+    # A danger asked about: "most dangerous for toddlers to swallow".
+    r"(?:dangerous|harmful|bad|toxic|safe) (?:for (?:\w+ ){1,2})?to|"
     # A property of a drug in an event: "dangerous in overdose", "safe in pregnancy".
     r"(?:dangerous|safe|fatal|lethal|toxic|deadly) in)"
     # Within the sign's clause: words and spaces only between them ("no, she is seizing" reports it).
@@ -636,7 +690,12 @@ def is_emergency(
             taught, read about or feared (the situation reader, `qa.answer.emergency`); asked only then, of what
             it reports, and False takes the event away. None: the lexicons of tense and person alone decide.
     """
-    if _NOT_NOW.search(message) or (_PAST.search(message) and not _happening_now(message)):
+    # Someone who has swallowed something is not well because they seem so (`_WELL`).
+    wellness = not _TOOK.search(message)
+    if _NOT_NOW.search(message):
+        return False
+    over = _PAST.search(message) or (wellness and _WELL.search(message))
+    if over and not _happening_now(message, wellness=wellness):
         return False
     if not _someone_now(message):
         return False
@@ -654,13 +713,21 @@ def reported(message: str) -> str:
     return _FIGURATIVE.sub(" ", _SUPPOSED.sub(" ", message))
 
 
-def _happening_now(message: str) -> bool:
+def _happening_now(message: str, *, wellness: bool = True) -> bool:
     """Whether a clause of the message says something is happening right now (`_RIGHT_NOW`), not "no symptoms at
-    the moment"."""
-    return any(
-        not _NEGATED_CLAUSE.search(message, _CLAUSE_START.search(message, 0, m.start()).start(), m.start())
-        for m in _RIGHT_NOW.finditer(message)
-    )
+    the moment" nor, with `wellness`, "he's fine at the moment" (`_WELL_NOW`), nor a plan asked about ("can he drink
+    beer tonight?")."""
+    for m in _RIGHT_NOW.finditer(message):
+        start = _CLAUSE_START.search(message, 0, m.start()).start()
+        if _NEGATED_CLAUSE.search(message, start, m.start()):
+            continue
+        sentence = message[max(message.rfind(mark, 0, m.start()) for mark in ".?!") + 1 : m.end()]
+        if _ASKED_PLAN.search(sentence) and message[m.end() :].lstrip().startswith("?"):
+            continue
+        if wellness and _WELL_NOW.search(message, start, m.start()):
+            continue
+        return True
+    return False
 
 
 def _reported_sign(message: str) -> bool:

@@ -949,3 +949,85 @@ def test_negative_findings_and_idioms_are_not_read_as_events_by_the_event_reader
         return "roof" in message
 
     assert not is_emergency("this job is stressing me, my blood pressure is through the roof lol", reads_the_roof)
+
+
+def test_pills_taken_as_prescribed_are_no_overdose() -> None:
+    """Taking tablets is what they are for: only ten or more, all of them, or pills eaten or got into are one."""
+    assert not is_emergency("I took my blood pressure tablets this morning, can I drink coffee?")
+    assert not is_emergency("I took two paracetamol tablets an hour ago, can I take ibuprofen now?")
+    assert is_emergency("my toddler ate some pills he found in my bag")
+    assert is_emergency("I just took about 40 of my tablets")
+
+
+# Written on 2026-12-07 after reading the forty-third session's batches of helper-62 (safety-netting and
+# understatement) and helper-63 (English as a second language), each counted before it was read.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my son has a rope in his car, he plans to use it tonight and says his mind is made up",
+        "my wife is having one of her seizures and it has gone on for 8 minutes, longer than usual",
+        "my partner spilled boiling oil on his legs and the thighs look white and leathery",
+        "sudden headache half an hour ago like a bat hit me, worst of my life, neck stiff",
+        "just landed, my calf is swollen and I'm suddenly really short of breath",
+        "I coughed up a bit of blood and my chest hurts when I breathe in",
+        "sudden ripping pain through my chest into my back 20 minutes ago",
+        "I'm 15 and have really bad pain in one testicle since I woke up, I've thrown up",
+        "I have very bad pain in belly, it is hard like wood",
+        "my son has fever and purple spots on legs, when I press glass on them they not fade",
+        "I have pain in chest since 20 minutes, it go to left arm",
+        "I don't want to live anymore, I have the pills here",
+    ],
+)
+def test_red_flags_read_from_the_forty_third_sessions_seventh_and_eighth_read_batches_get_the_line(
+    message: str,
+) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my son has a nut allergy, what are the signs that a reaction is turning into anaphylaxis?",
+        "which things are most dangerous for my toddler to swallow? I keep hearing button batteries are bad",
+        "the GP told us to watch for slurred speech or face drooping; three days on none of those has appeared",
+        "my asthma plan says go to A&E if I can't finish sentences or my lips turn blue. Today two puffs fixed it.",
+        "how do you tell heat exhaustion from heat stroke? I feel completely normal after a rest",
+        "What to do if child swallow button battery? I want prepare.",
+        "my brother fell from a ladder and hit his head a little, no vomit, not sleepy, he is completely normal",
+        "my brother hit his head two days ago, he is completely normal. Can he drink beer tonight?",
+        "on the bus a man had a seizure and I was scared, the ambulance came and took him. What do I do next time?",
+        "Question from paramedic exam: elderly woman found not breathing, no pulse. When do we not start CPR?",
+        "Midwifery teaching: cord prolapse at a home birth, knee-chest or exaggerated Sims position?",
+    ],
+)
+def test_questions_plans_and_recoveries_of_the_seventh_and_eighth_read_batches_leave_calm_alone(message: str) -> None:
+    assert not is_emergency(message)
+
+
+def test_none_of_the_red_flags_and_a_good_colour_are_checked_and_absent() -> None:
+    def reads_anything(message: str) -> bool:
+        return True
+
+    assert not is_emergency("she licked a dishwasher tablet; a day on, none of those signs, eating normally",
+                            reads_anything)
+    assert not is_emergency("my 2yo has croup, no sucking in between the ribs, good colour, eating toast",
+                            reads_anything)
+
+
+def test_a_child_who_seems_fine_after_swallowing_something_still_gets_the_line() -> None:
+    """A button battery or a paracetamol overdose harms hours later: "seems completely fine" vetoes nothing."""
+    assert is_emergency("my 18 month old just swallowed a button battery, she seems completely fine right now")
+    assert is_emergency("my toddler drank most of the Calpol bottle, she seems totally normal at the moment")
+    assert not is_emergency("dad's chest tightness last month was angina, he's fine at the moment, GTN how?")
+
+
+def test_no_sign_matches_an_empty_message() -> None:
+    """A pattern left with a trailing "|" matches nothing and so everything: every sign must need a word."""
+    import re
+
+    from qa.answer import safety
+
+    for kind, patterns in safety._SIGNS.items():
+        for pattern in patterns:
+            assert re.fullmatch(f"(?:{pattern})", "", re.IGNORECASE) is None, kind
+    assert safety._EVENT.search("hello, how are you?") is None
