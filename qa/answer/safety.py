@@ -17,11 +17,12 @@ notes: a patient took 40 tablets ..."): a second learned reader, the situation r
 found away, with a threshold below every emergency it was trained on. The event reader reads the words of signs
 whether or not they are denied: it is not asked of a message that says two red flags or more were checked and found
 absent ("no fever", "obs all normal", "NEWS 0").
-`eval/sets/emergency.jsonl` (1,890 messages: the 119 the lexicons were first written from, then the batches written
+`eval/sets/emergency.jsonl` (2,050 messages: the 119 the lexicons were first written from, then the batches written
 to check them, 160 written by helpers as training data, and the forty-second and forty-third sessions' blind
 batches, each read only after it had been counted) is what the lexicons grew from and the readers were trained on
-(its tune split);
-`eval/sets/emergency_fresh.jsonl` (460), written by six helpers who saw none of them, never read since, is their check
+(its tune split, before the last two batches joined: retrained on them, the readers flagged fewer emergencies of
+both sets, eval/EXPERIMENTS.md, "Forty-third session");
+`eval/sets/emergency_fresh.jsonl` (620), written by eight helpers who saw none of them, never read since, is their check
 (`medcite eval emergency` reports the two sets, each by split).
 """
 
@@ -73,6 +74,10 @@ _SIGNS = {
         r"(?:blue|grey|gray|purple|(?:(?:a bit|slightly|quite) )?dusky)|"
         r"(?:he|she|they) (?:is|are|looks?) blue",
         rf"(?:the|this) (?:{_PERSON})(?: (?:in|on|at) \w+(?: \d+)?)? (?:is|looks) blue",
+        r"(?:lips|face)\W+(?:\w+\W+){0,4}?(?<!bit )(?<!little )(?<!slightly )(?:bluish|blue|purple)\b",
+        # No air moving: a choking child who cannot cry or cough.
+        r"(?:not|isn['\u2019]?t|can['\u2019]?t|cannot) mak(?:e|ing) (?:any |a )?(?:sound|noise)|"
+        r"no (?:cry|sound) and no cough",
         rf"(?:inhaler|puffer|nebuli[sz]er)\W+(?:\w+\W+)?{_CANT}\W+(?:help|work)\w*",
         # Breathing deep and fast, as in ketoacidosis (Kussmaul).
         r"breathing (?:\w+ )?(?:fast|rapid(?:ly)?|quick(?:ly)?|hard|heavy) and (?:\w+ )?deep(?:ly)?|"
@@ -80,7 +85,7 @@ _SIGNS = {
     ),
     "consciousness": (
         r"unresponsive|unconscious|comatose|unarousable|obtunded|passed out|fainted|collaps\w*",
-        rf"{_CANT} (?:wake|waking|stay awake)|{_CANT} respond(?:ing)?(?! to)",
+        rf"{_CANT} (?:wake|waking|stay awake)(?!\s+(?:me|him|her|them|us)\b)|{_CANT} respond(?:ing)?(?! to)",
         # The AVPU scale's lower grades: no response to voice, or to pain.
         rf"{_CANT} respond(?:ing)? to (?:voice|pain|(?:his|her|their) name)",
         r"in and out of consciousness|(?:drifting|going|fading|slipping) in and out\b(?! of (?!consciousness))",
@@ -109,10 +114,13 @@ _SIGNS = {
         # A pressure, a pulse or a saturation that cannot be measured.
         r"(?:bp|blood pressure|pulse|sats|spo2|saturations?)\W+(?:(?:is|was|now|still)\W+)?"
         r"(?:unrecordable|not recordable|undetectable|unreadable|unmeasurable|impalpable|not palpable)",
-        r"chest (?:is|feels) (?:so |really |very )?(?:tight|heavy)",
+        r"chest (?:is|feels) (?:so |really |very )?(?:tight|heavy)|chest (?:really )?hurts|"
+        rf"(?:band|weight|pressure|tightness) (?:across|on|around) {_THEIR} chest",
         rf"chest (?:pain|pressure|tightness)|heart attack|(?:(?:crushing|severe) )?(?:pain|pressure) (?:in|through) "
         rf"(?:the (?:middle|centre|center) of )?(?:{_THEIR} )?chest|(?:tearing|ripping) pain|"
         rf"crushing\W+(?:\w+\W+){{0,3}}?{_THEIR} chest",
+        # Mottled skin (NICE sepsis).
+        r"(?:legs|skin|knees|arms)\W+(?:\w+\W+){0,2}?mottled|mottled (?:skin|legs|knees)",
         # Shock: grey or pale with cold sweat.
         r"(?:grey|gray|pale|ashen)\W+(?:and\W+)?(?:clammy|sweaty|sweating)|(?:clammy|sweaty) and (?:grey|gray|pale)",
         r"(?:is|are|now|became|becoming|remains|still) hypotensive|hypotensive\W+\d{2,3}/\d{2,3}",
@@ -120,7 +128,8 @@ _SIGNS = {
         r"(?:is|are|keeps?|kept|started|now|still) bleeding",
         rf"bleeding from {_THEIR}|{_CANT} stop (?:the )?bleeding",
         r"(?:vomit(?:ing|ed)?|throwing up|threw up|coughing(?: up)?|coughed up|passing) "
-        r"(?:(?:a bit of|some|a lot of|lots of) )?(?:(?:bright |dark )?red |fresh )?blood",
+        r"(?:what (?:looks|looked) like )?(?:(?:a bit of|some|a lot of|lots of|loads of|a cup of|a mouthful of) )?"
+        r"(?:(?:bright |dark )?red |fresh )?blood",
         # A dressing soaked through ("the towel is soaked through", "blood-soaked bandage").
         r"(?:soaked|drenched|saturated) (?:through|thru|with blood|in blood)|blood[- ]soaked",
         r"black,? tarry stools?|mela?ena|coffee[- ]grounds?",
@@ -129,11 +138,14 @@ _SIGNS = {
     "stroke": (
         r"(?<!heat )(?<!heat-)(?<!sun)stroke|drooping|slurr\w*|face (?:looks |is )?(?:crooked|lopsided|numb)",
         rf"{_CANT} (?:lift|raise|move|feel)(?: or (?:lift|raise|move|feel))? {_THEIR} (?:arms?|legs?)",
+        # FAST in other words: a face fallen on one side, speech gone garbled.
+        r"face\W+(?:\w+\W+){0,2}?(?:dropped|drooped|fallen) (?:on|down) one side|"
+        r"speech\W+(?:\w+\W+){0,2}?(?:garbled|jumbled|gibberish)",
         r"hemipleg\w*|hemipares\w*|aphasi[ac]",
         # A sudden headache, the worst ever: a bleed around the brain.
         r"worst headache (?:of (?:my|his|her|their) life|ever)|thunderclap headache|"
-        r"headache\b[^?!]{0,80}?\b(?:the )?worst (?:(?:i|he|she|they)(?:['\u2019]ve| have|['\u2019]s| has) ever had|"
-        r"of (?:my|his|her|their) life)",
+        r"headache\b[^?!]{0,80}?\b(?:the )?worst (?:ever|of (?:my|his|her|their) life|"
+        r"(?:i|he|she|they)(?:['\u2019]ve| have|['\u2019]s| has) ever had)",
     ),
     "anaphylaxis": (
         r"anaphyla\w*|(?:lips?|tongue|throat|face) (?:is |are |r |has |have )?(?:swollen|swelling|swelled)",
@@ -182,7 +194,8 @@ _SIGNS = {
         r"overdos\w*|overdid|poison(?!ous)\w*(?! (?:advice|control|centre|center|line|helpline|information|unit)\b)|"
         r"(?:\d+|two|three|four|five|ten) times the (?:dose|amount)",
         # A skin patch chewed or swallowed releases its whole dose at once.
-        r"(?:chew\w*|suck\w*|swallow\w*)(?: on)?(?: [\w'\u2019]+){0,4} patch(?:es)?",
+        r"(?:chew\w*|suck\w*|swallow\w*)(?: on)?(?: [\w'\u2019]+){0,4} patch(?:es)?|"
+        r"patch(?:es)? in (?:her|his|their|my|the baby['\u2019]s) mouth",
         # Pinpoint pupils, the opioid toxidrome's sign.
         r"pinpoint pupils|pupils (?:are |look )?(?:tiny|pinpoint)",
         # A poisonous plant eaten (foxglove, yew, oleander: the heart; hemlock, nightshade, monkshood: the nerves).
@@ -214,7 +227,7 @@ _SIGNS = {
         r"(?:confus\w*|drowsy|sleepy|vomit\w*|threw up|throwing up|keeps asking the same|not making sense)",
         # A pupil blown, fixed and dilated, or unequal: pressure on the brain after a head injury.
         r"pupils?\W+(?:\w+\W+){0,2}?(?:blown|fixed and dilated|dilated and fixed|unequal)|"
-        r"(?:blown|unequal) (?:\w+ )?pupils?",
+        r"(?:blown|unequal) (?:\w+ )?pupils?|pupil\W+(?:\w+\W+){0,2}?(?:bigger|larger|smaller) than the other",
     ),
     # A venomous snake's bite; a sting or a bite followed by signs of the whole body (anaphylaxis).
     "venom": (
@@ -233,10 +246,13 @@ _SIGNS = {
         r"(?:testicle|testis|ball)",
         r"(?:belly|abdomen|stomach|tummy)\W+(?:\w+\W+){0,2}?(?:hard|rigid) (?:like|as) (?:a )?(?:board|wood|rock)|"
         r"board-?like (?:belly|abdomen|rigidity)",
+        # An erection of four hours or more (priapism).
+        r"erection\W+(?:\w+\W+){0,3}?(?:lasted|lasting|for) (?:more than |over )?(?:[4-9]|\d\d|four|five|six|seven|"
+        r"eight) hours|priapism",
     ),
     # Skin coming away in sheets with a drug or a fever (toxic epidermal necrolysis), as after a deep burn.
     "skin": (
-        r"(?:skin|it)\W+(?:\w+\W+){0,5}?(?:peeling|coming|sloughing|falling) off in (?:sheets|layers|strips)|"
+        r"(?:skin|it)\W+(?:\w+\W+){0,8}?(?:peeling|coming|sloughing|falling) off in (?:sheets|layers|strips)|"
         r"sloughing (?:of )?(?:the |his |her |my |their )?skin",
     ),
     # A glucose past the meter's range: it reads "HI".
@@ -259,7 +275,8 @@ _SIGNS = {
         r"(?:his|her|my|their) mind is made up|plans? to use (?:it|them) (?:tonight|today|now)\b|"
         r"(?:don['\u2019]?t|do not|doesn['\u2019]?t|does not) want to (?:live|be alive)",
         # A plan: "I'm going to take all of them tonight".
-        r"(?:going to|gonna|plan(?:ning)? to|about to) (?:take|swallow) (?:all|them all|every|the whole)",
+        r"(?:going to|gonna|plan(?:ning)? to|about to) (?:take|swallow) (?:all|them all|every|the whole)|"
+        r"(?:going to|gonna|about to) (?:take|swallow) them (?:all )?(?:tonight|today|now)\b",
         # Or said with its time: "I'm taking them all tonight"; the notes made ready.
         r"(?:taking|swallowing) (?:them all|all of them|the lot) (?:tonight|today|now)\b|"
         r"(?:suicide |goodbye )?notes (?:are|is) (?:all )?(?:written|done|ready)",
@@ -272,6 +289,7 @@ _SIGNS = {
         r"(?:off|into|in front of|under|out of|from)\s+(?:the |a |an )?(?:bridge|river|train|traffic|cliff|roof|"
         r"building|lorry|truck|sea|lake|car park|multi-?stor(?:e)?y|parking (?:garage|lot|structure)|balcony|tower|"
         r"overpass|flyover|motorway|highway|window)\b",
+        r"(?:going to|gonna|about to|threatening to) jump\b(?!\s+(?:in|on|into|over|up|around|at|rope|start)\b)",
         # Telling someone before doing it.
         r"(?:tell|told|let) (?:someone|somebody|anyone|you) (?:know )?before i (?:do it|take them|end it)",
         # A burden to others, and a mind made up (988 Lifeline).
@@ -290,12 +308,24 @@ _TAKING = r"\b(?:took|taken|swallow\w*|ingest\w*|ate|eaten|drank|drunk|got into|
 # Swallowing too much of something: a verb of taking, then pills or a poison within a few words, or an amount
 # nobody is prescribed ("took a handful of ...", "took all her baclofen").
 _PILLS = r"(?:pills?|tablets?|tabs|capsules?)"
+# A young child: "toddler", "granddaughter (3)", "2yo", "18 month old".
+_YOUNG = (
+    r"(?:toddler|baby|infant|little one|grand(?:son|daughter|child)|"
+    r"(?:[1-9]|1[0-2])\s*(?:yo|y/o|[\s-]*years?[\s-]*old|yr old)|\d{1,2}\s*(?:months?|mo)(?: old)?)"
+)
+_YOUNG_CHILD = re.compile(rf"\b{_YOUNG}\b", _I)
 _INGESTION = re.compile(
     # Pills eaten, drunk or got into (a child's way); taken or swallowed, only ten or more, or all of them ("I took
     # my blood pressure tablets this morning" is what they are for).
     rf"\b(?:ate|eaten|drank|drunk|got into|injected|chew\w*)\b(?:\W+\w+){{0,6}}?\W+{_PILLS}\b|"
-    r"\b(?:took|taken|swallow\w*|ingest\w*)\b(?:\W+\w+){0,4}?\W+(?:\d{2,}|ten|eleven|twelve|fifteen|twenty|thirty|"
-    rf"forty|fifty|sixty|hundred|dozens?|loads|lots|handfuls?|many|all|every|most|half)\b(?:\W+\w+){{0,4}}?\W+{_PILLS}\b"
+    r"\b(?:took|taken|swallow\w*|ingest\w*)\b(?:\W+\w+){0,8}?\W+(?:\d{2,}(?!\s*(?:mg|mcg|g|ml|units?|%))|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|sixty|hundred|dozens?|loads|lots|handfuls?|many|all|every|most|half|rest)\b(?:\W+\w+){0,8}?\W+"
+    rf"{_PILLS}\b"
+    # A young child who took or swallowed pills, however few (poison control).
+    rf"|\b{_YOUNG}\b[^.?!]{{0,60}}?\b(?:took|taken|swallow\w*)\b(?:\W+\w+){{0,6}}?\W+{_PILLS}\b"
+    # Pills found missing, blister packs chewed.
+    rf"|{_PILLS}\b[^.?!]{{0,80}}?\b(?<!none )(?<!nothing )(?<!not )(?:are |is )?missing\b"
+    r"|blister packs? (?:\w+ ){0,2}?chewed"
     # A container or a poison, whatever the verb.
     rf"|{_TAKING}(?:\W+\w+){{0,6}}?\W+"
     r"(?:pods?|bottle|box|packet|pack|strip|bleach|antifreeze|detergent|pesticide|poison|batter(?:y|ies)|"
@@ -377,10 +407,14 @@ _BARE_PERSON = re.compile(
 # `_RIGHT_NOW`'s words say so outright; the others ("still", "since", "today") say so of a clause about someone.
 _RIGHT_NOW_WORDS = (
     r"right now|just now|at the moment|currently|as we speak|tonight|this (?:morning|afternoon|evening)|"
+    # "Today" opening a clause about someone: "on Monday he had his injection. Today he's rigid".
+    r"(?:^|(?<=[.!?;:] ))today(?=,? (?:he|she|they|i|we|my|her|his)\b)|"
     # A state that has gone on since: "since yesterday she's been vomiting".
     r"since (?:yesterday|last night)(?!['\u2019]s)|"
     r"(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty|\d+|few|couple of) "
-    r"(?:minutes?|mins?|hours?|hrs?) ago"
+    r"(?:minutes?|mins?|hours?|hrs?) ago|"
+    # Just done: "has just been pulled out of the pool", "just swallowed".
+    r"(?:has|have) just been|just (?:swallowed|taken|took|ate|eaten|drank|drunk|collapsed|fallen|fell)"
 )
 _NOW = re.compile(
     rf"\b(?:{_RIGHT_NOW_WORDS}|now|today|since|still|ongoing|"
@@ -391,7 +425,8 @@ _NOW = re.compile(
 # Placed in a publication, a teaching case or an exam, or in the remote past.
 _NOT_NOW = re.compile(
     r"\b(?:case reports?|case series|the (?:\w+ )?case|case patient|published|reported|literature|articles?|"
-    r"podcasts?|journals?|study|studies|trial|teaching note|textbook|exam(?:ination)? question|vignette|describes?|"
+    r"podcasts?|journals?|(?<!to )study|studies|trial|teaching note|textbook|exam(?:ination)? question|vignette|"
+    r"describes?|"
     # A story read or watched: "I've just read a story about a toddler who ...".
     r"(?:read|saw|seen|heard|watched) (?:a|an|this|the) (?:\w+ ){0,2}?(?:story|article|post|piece|thread|documentary)|"
     r"(?:read|heard) about (?:a|an|the|this|someone|somebody)|"
@@ -400,7 +435,9 @@ _NOT_NOW = re.compile(
     r"simulat\w*|sim (?:session|scenario|lab|teaching|training)s?|"
     r"(?:a|an|our|the|this|tomorrow['\u2019]s|today['\u2019]s) sims?|"
     # A meeting that reviews a case, and a course ("our M&M", "first aid training at work").
-    r"m&m|morbidity and mortality|learning points?|(?:first[- ]aid|cpr|bls|als) (?:training|course|class)|"
+    r"m&m|morbidity and mortality|learning points?|"
+    r"(?<!did a )(?<!done a )(?<!took a )(?<!had a )(?:first[- ]aid|cpr|bls|als) (?:training|course|class)|"
+    r"putting together (?:\w+ ){0,2}?training|(?:staff|team) training|"
     # A question from an exam ("Question from paramedic exam: ..."), and hearsay ("I keep hearing ...").
     r"questions? from (?:a |an |the |my )?(?:\w+ )?(?:exam|test|quiz)|keep hearing|"
     # The writer's own judgement that nothing is urgent.
@@ -564,6 +601,8 @@ _NOT_REPORTED = re.compile(
     # Guarding against it: "childproof the house against accidental poisoning", "to prevent choking".
     r"against|prevent|prevents|preventing|avoid|avoiding|"
     r"cause|causes|increase|increases|trigger|triggers|leads? to|raises?|"
+    # Asked whether: "have I overdosed?"; told apart: "how do you tell choking from ...".
+    r"(?:have|did|could|might) i(?: have)?|tell|distinguish|differentiate|"
     # Told to watch for it: "watch for slurred speech".
     r"watch(?:ing)? (?:out )?for|look(?:ing)? out for|keep an eye (?:out )?for|"
     # A danger asked about: "most dangerous for toddlers to swallow".
@@ -586,7 +625,10 @@ _CRITICAL: dict[str, tuple[str, Callable[[float], bool]]] = {
     "early_warning": (r"news2?(?: score)?", lambda v: 7 <= v <= 20),
     # An oxygen saturation below 85% (88-92% is the target in some lung disease).
     "saturation": (r"sats?|saturations?|spo2|o2 sats?", lambda v: 10 <= v <= 84),
-    "heart_rate": (r"hr|heart rate|pulse(?: rate)?", lambda v: v <= 40 or 150 <= v <= 300),
+    "heart_rate": (
+        r"hr|heart rate|pulse(?: rate)?|heart(?:beat)? (?:is |has been )?(?:pounding|racing|beating)(?: at)?",
+        lambda v: v <= 40 or 150 <= v <= 300,
+    ),
     "breathing_rate": (r"rr|resp(?:iratory)? rate|resps", lambda v: v <= 8 or 30 <= v <= 80),
     "systolic": (r"bp|blood pressure|sbp|systolic", lambda v: 30 <= v <= 90 or v >= 220),
     "temperature": (r"temp(?:erature)?", lambda v: 40 <= v <= 45 or 104 <= v <= 113 or 25 <= v <= 35),
@@ -637,6 +679,12 @@ _COMA_PARTS = re.compile(r"\bE(?P<eyes>[1-4])\s*V(?P<voice>[1-5T])\s*M(?P<moveme
 
 # A reading taken before now: "NEWS 10 and BP 80/50 yesterday; NEWS 1 today".
 _EARLIER = re.compile(r"\b(?:yesterday|last night|on admission|at admission|previously|initially|earlier)\b", _I)
+# A dose given in place of another: "50 units of my insulin instead of 5".
+_INSTEAD = re.compile(
+    r"\b(?P<given>\d+(?:\.\d+)?)\s*(?:units?|mg|mcg|ml|tablets?|pills?)\b[^.?!]{0,60}?\binstead of "
+    r"(?:the |my |his |her |their )?(?P<meant>\d+(?:\.\d+)?)",
+    _I,
+)
 # A haemolysed sample: the potassium of broken red cells, not of the patient.
 _HAEMOLYSED = re.compile(r"\b(?:haemoly[sz]\w*|hemoly[sz]\w*)", _I)
 
@@ -660,8 +708,10 @@ def _readings(message: str) -> list[tuple[str, float]]:
 
 
 def _critical_reading(message: str) -> bool:
-    """Whether the message gives a reading past its red flag."""
-    return any(_CRITICAL[kind][1](value) for kind, value in _readings(message))
+    """Whether the message gives a reading past its red flag, or a dose five times or more the one meant."""
+    if any(_CRITICAL[kind][1](value) for kind, value in _readings(message)):
+        return True
+    return any(float(m.group("given")) >= 5 * float(m.group("meant")) > 0 for m in _INSTEAD.finditer(message))
 
 
 def _denials(message: str) -> int:
@@ -746,15 +796,18 @@ def _someone_now(message: str) -> bool:
 
 
 def _ate_a_medicine(message: str) -> bool:
-    """Whether the message says someone ate or got into a medicine, or took all of one or ten doses or more
-    (`_GOT_INTO`)."""
+    """Whether the message says someone ate or got into a medicine, or took all of one or ten doses or more, or a
+    young child took the writer's (`_GOT_INTO`)."""
+    young = _YOUNG_CHILD.search(message) is not None
     for match in _GOT_INTO.finditer(message):
         thing = match.group("thing").lower()
         count = (match.group("count") or "").lower()
         if match.group("verb").lower() in ("took", "taken", "swallowed"):
-            # Taking a medicine is what it is for: only all of it, or ten doses or more, is an overdose.
+            # Taking a medicine is what it is for: only all of it, or ten doses or more, is an overdose; or a young
+            # child taking the writer's ("my 2 year old swallowed my amlodipine").
             many = count in ("all", "most") or (count.isdigit() and int(count) >= 10)
-            if many and (thing in _MEDICINES or is_drug_name(thing)):
+            theirs = young and (match.group("owner") or "").lower() in ("my", "our")
+            if (many or theirs) and (thing in _MEDICINES or is_drug_name(thing)):
                 return True
             continue
         counted = bool(count) and count != "some"

@@ -955,6 +955,7 @@ def test_pills_taken_as_prescribed_are_no_overdose() -> None:
     """Taking tablets is what they are for: only ten or more, all of them, or pills eaten or got into are one."""
     assert not is_emergency("I took my blood pressure tablets this morning, can I drink coffee?")
     assert not is_emergency("I took two paracetamol tablets an hour ago, can I take ibuprofen now?")
+    assert not is_emergency("took one extra by mistake, two 50 mcg tablets instead of one, do I need to do anything?")
     assert is_emergency("my toddler ate some pills he found in my bag")
     assert is_emergency("I just took about 40 of my tablets")
 
@@ -1031,3 +1032,51 @@ def test_no_sign_matches_an_empty_message() -> None:
         for pattern in patterns:
             assert re.fullmatch(f"(?:{pattern})", "", re.IGNORECASE) is None, kind
     assert safety._EVENT.search("hello, how are you?") is None
+
+
+# Written on 2026-12-07 after reading the forty-third session's batches of helper-66 (medicine questions) and
+# helper-67 (long messages of several topics), each counted before it was read.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my granddaughter (3) swallowed maybe 4 of my clonidine tablets just now",
+        "my 2 year old got into my bag and I think he swallowed my amlodipine",
+        "is this a side effect? my wife's face dropped on one side and her speech has gone garbled",
+        "I injected 50 units of my insulin instead of 5 about 20 minutes ago",
+        "since this morning the skin on my chest and back is peeling off in sheets",
+        "my erection has now lasted 6 hours and is really painful",
+        "my brother had his injection on Monday. Today he's rigid and his temperature is 40.5",
+        "took some of my brother's pills, my heart is pounding at 190 and my chest hurts",
+        "took 6 of my brother's adderall to study, my heart is racing at 190",
+        "I've written my letters and I'm going to take them tonight",
+        "my 2yo had a fentanyl patch in her mouth and was chewing it",
+        "I wanted to ask about my dose. Half an hour ago I swallowed the rest of my paracetamol, around 30 tablets",
+        "he's vomited three times and one pupil looks bigger than the other",
+        "I've just vomited what looks like a lot of blood",
+        "she texted me goodbye, she's at the bridge and is going to jump",
+        "I've had a heavy band across my chest going down my left arm for 40 minutes",
+        "my baby put apple in her mouth and now her face went red and now bluish, she's not making any sound",
+        "my mum's legs are mottled and cold and she's breathing fast",
+        "sudden explosive headache at the gym, the worst ever, my neck is stiff",
+        "I found my toddler with my iron tablets, at least ten are missing",
+        "my nephew has just been pulled out of the pool and is not breathing. I did a CPR course years ago",
+    ],
+)
+def test_red_flags_read_from_the_forty_third_sessions_ninth_and_tenth_read_batches_get_the_line(
+    message: str,
+) -> None:
+    assert is_emergency(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I took 2 paracetamol at 8am and 2 more at 2pm for a headache. Have I overdosed?",
+        "my asthma is a bit worse with the pollen, I can talk normally and it's not waking me at night",
+        "my toddler got the cabinet open yesterday, I counted my iron tablets, none missing. How dangerous are they?",
+        "How do you tell choking apart from an allergic reaction? I'm putting together training for our staff.",
+        "my son ate a grape at lunch and his lips look a bit blue when he's cold, is that normal?",
+    ],
+)
+def test_questions_and_training_of_the_ninth_and_tenth_read_batches_leave_calm_alone(message: str) -> None:
+    assert not is_emergency(message)
