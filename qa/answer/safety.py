@@ -117,7 +117,8 @@ _SIGNS = {
         r"chest (?:is|feels) (?:so |really |very )?(?:tight|heavy)|chest (?:really )?hurts|"
         rf"(?:band|weight|pressure|tightness) (?:across|on|around) {_THEIR} chest",
         rf"chest (?:pain|pressure|tightness)|heart attack|(?:(?:crushing|severe) )?(?:pain|pressure) (?:in|through) "
-        rf"(?:the (?:middle|centre|center) of )?(?:{_THEIR} )?chest|(?:tearing|ripping) pain|"
+        rf"(?:the (?:middle|centre|center) of )?(?:{_THEIR} )?chest|"
+        r"(?:tearing|ripping) pain (?:in|through|across|into) (?:\w+ ){0,2}?(?:chest|back|shoulder blades)|"
         rf"crushing\W+(?:\w+\W+){{0,3}}?{_THEIR} chest",
         # Mottled skin (NICE sepsis).
         r"(?:legs|skin|knees|arms)\W+(?:\w+\W+){0,2}?mottled|mottled (?:skin|legs|knees)",
@@ -207,7 +208,8 @@ _SIGNS = {
         # Wild mushrooms eaten: some poison the liver hours later (amatoxins).
         r"(?:ate|eaten|eating|cooked|had)\W+(?:\w+\W+){0,3}?(?:wild|foraged|picked|forest|woodland|unknown) "
         r"mushrooms?|(?:ate|eat|eaten|eating|cooked|had)\W+(?:\w+\W+){0,3}?mushrooms? (?:from|in|out of) (?:the )?"
-        r"(?:forest|woods?|fields?|garden|park)\b|(?:picked|foraged|found|gathered)\W+(?:\w+\W+){0,2}?mushrooms?\b[^.?!]{0,60}?"
+        r"(?:forest|woods?|fields?|garden|park)\b|"
+        r"(?:picked|foraged|found|gathered)\W+(?:\w+\W+){0,2}?mushrooms?\b[^.?!]{0,60}?"
         r"\b(?:ate|eaten|cooked)",
     ),
     # A drowning: someone nearly drowned, or pulled out of the water.
@@ -318,8 +320,9 @@ _INGESTION = re.compile(
     # Pills eaten, drunk or got into (a child's way); taken or swallowed, only ten or more, or all of them ("I took
     # my blood pressure tablets this morning" is what they are for).
     rf"\b(?:ate|eaten|drank|drunk|got into|injected|chew\w*)\b(?:\W+\w+){{0,6}}?\W+{_PILLS}\b|"
-    r"\b(?:took|taken|swallow\w*|ingest\w*)\b(?:\W+\w+){0,8}?\W+(?:\d{2,}(?!\s*(?:mg|mcg|g|ml|units?|%))|ten|eleven|twelve|fifteen|twenty|thirty|"
-    r"forty|fifty|sixty|hundred|dozens?|loads|lots|handfuls?|many|all|every|most|half|rest)\b(?:\W+\w+){0,8}?\W+"
+    r"\b(?:took|taken|swallow\w*|ingest\w*)\b(?:\W+\w+){0,8}?\W+(?:\d{2,}(?!\s*(?:mg|mcg|g|ml|units?|%))|ten|"
+    r"eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|hundred|dozens?|loads|lots|handfuls?|many|all|every|"
+    r"most|half|rest)\b(?:\W+\w+){0,8}?\W+"
     rf"{_PILLS}\b"
     # A young child who took or swallowed pills, however few (poison control).
     rf"|\b{_YOUNG}\b[^.?!]{{0,60}}?\b(?:took|taken|swallow\w*)\b(?:\W+\w+){{0,6}}?\W+{_PILLS}\b"
@@ -414,7 +417,8 @@ _RIGHT_NOW_WORDS = (
     r"(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty|\d+|few|couple of) "
     r"(?:minutes?|mins?|hours?|hrs?) ago|"
     # Just done: "has just been pulled out of the pool", "just swallowed".
-    r"(?:has|have) just been|just (?:swallowed|taken|took|ate|eaten|drank|drunk|collapsed|fallen|fell)"
+    r"(?:has|have) just been (?:pulled|found|hit|stung|bitten|knocked|stabbed|shot|rescued|dragged)|"
+    r"just (?:swallowed|taken|took|ate|eaten|drank|drunk|collapsed|fallen|fell)"
 )
 _NOW = re.compile(
     rf"\b(?:{_RIGHT_NOW_WORDS}|now|today|since|still|ongoing|"
@@ -602,7 +606,8 @@ _NOT_REPORTED = re.compile(
     r"against|prevent|prevents|preventing|avoid|avoiding|"
     r"cause|causes|increase|increases|trigger|triggers|leads? to|raises?|"
     # Asked whether: "have I overdosed?"; told apart: "how do you tell choking from ...".
-    r"(?:have|did|could|might) i(?: have)?|tell|distinguish|differentiate|"
+    r"(?:have|did|could|might) i(?: have)?|(?:do|can|would|could) (?:you|i|we|one) tell|tell (?:if|whether)|"
+    r"distinguish|differentiate|apart from|difference between|"
     # Told to watch for it: "watch for slurred speech".
     r"watch(?:ing)? (?:out )?for|look(?:ing)? out for|keep an eye (?:out )?for|"
     # A danger asked about: "most dangerous for toddlers to swallow".

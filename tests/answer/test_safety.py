@@ -1022,6 +1022,17 @@ def test_a_child_who_seems_fine_after_swallowing_something_still_gets_the_line()
     assert not is_emergency("dad's chest tightness last month was angina, he's fine at the moment, GTN how?")
 
 
+def test_telling_someone_of_a_sign_still_reports_it() -> None:
+    """"How do you tell choking from ..." asks about a sign; "I have to tell you he's not breathing" reports one."""
+    assert is_emergency("I have to tell you my husband is not breathing")
+    assert not is_emergency("how do you tell choking apart from anaphylaxis in my class of toddlers?")
+
+
+def test_a_hamstring_tear_and_a_discharge_are_no_emergency() -> None:
+    assert not is_emergency("I felt a ripping pain in my hamstring at football, can I run on it?")
+    assert not is_emergency("my sister overdosed last year and has just been discharged from rehab, how can I help?")
+
+
 def test_no_sign_matches_an_empty_message() -> None:
     """A pattern left with a trailing "|" matches nothing and so everything: every sign must need a word."""
     import re
