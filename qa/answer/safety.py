@@ -487,13 +487,14 @@ _PAST = re.compile(
     rf"{_UNDENIED}playing happily|like nothing (?:ever )?happened|"
     # Red flags watched for and none come ("three days on none of those has appeared").
     r"none of (?:those|these|them|that) (?:has|have|had) (?:appeared|happened|come|shown|developed)|"
-    r"fine all day(?: since)?|"
+    r"fine all day(?: since)?(?!\W*(?:but|until|till|then|now|when)\b)|"
     # Handed over to an ambulance crew ("the ambulance came and took him").
     r"(?:ambulance|paramedics?) (?:came|come|arrived) and (?:took|take|taken) (?:him|her|them)|"
     # Stable for hours after it ("obs stable for six hours"), or a symptom of months ("chest tightness for 4 months").
     r"(?:stable|settled) for (?:the (?:last |past )?)?(?:a|an|one|two|three|four|five|six|several|\d+) "
     r"(?:hours?|hrs?|h|days?|weeks?)|"
-    r"for (?:the (?:last |past )?)?(?:\d+|two|three|four|five|six|several|many) (?:months|years)|"
+    r"for (?:the (?:last |past )?)?(?:\d+|two|three|four|five|six|several|many) (?:months|years)"
+    r"(?![\s\S]*\b(?:now|sudden(?:ly)?|worse|worst)\b)|"
     # A bleed stopped by pressure ("it stopped with 10 min pressure").
     r"stopped (?:with|after) (?:\w+ ){0,3}?pressure|"
     # A faint over at once, and a resuscitation over ("came round within seconds", "now stable on ICU").
@@ -520,7 +521,7 @@ _PAST = re.compile(
     _I,
 )
 _CLAUSE_START = re.compile(r"(?:^|[.?!;,])[^.?!;,]*$")
-# A clause that denies, or says someone is fine: "no symptoms at the moment", "he's fine at the moment".
+# A clause that denies: "no symptoms at the moment".
 _NEGATED_CLAUSE = re.compile(r"\b(?:no|not|nothing|none|without)\b", _I)
 # Someone said to be well: "he is completely normal", "she's fine at the moment" (unless a change follows). Of
 # someone who has swallowed something it says nothing: a button battery or a paracetamol overdose harms hours later

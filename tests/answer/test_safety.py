@@ -1033,6 +1033,11 @@ def test_a_hamstring_tear_and_a_discharge_are_no_emergency() -> None:
     assert not is_emergency("my sister overdosed last year and has just been discharged from rehab, how can I help?")
 
 
+def test_a_change_after_months_or_after_a_fine_day_is_no_calm() -> None:
+    assert is_emergency("I've had reflux for 3 months and now crushing chest pain")
+    assert is_emergency("my dad was fine all day, then he collapsed in the kitchen")
+
+
 def test_no_sign_matches_an_empty_message() -> None:
     """A pattern left with a trailing "|" matches nothing and so everything: every sign must need a word."""
     import re
