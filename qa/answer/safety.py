@@ -576,11 +576,11 @@ _FIGURATIVE = re.compile(
     r"\bthrough the roof\b",
     _I,
 )
+# A denial's scope runs over "or": "no face or airway involvement" denies two.
+_DENIED_PAIR = re.compile(r"\b(?:no|without)\s+(?:\w+\s+){0,2}?(?:or|nor)\s+\w+", _I)
 # Red flags checked and absent: a sign denied ("no fever", "without vomiting"), a finding said normal ("obs all
 # normal", "lips and throat fine") or a reading within its normal range (`_denials`); not "no idea", "no one", "no
 # longer", nor a sign the lexicons read ("no pulse").
-# A denial's scope runs over "or": "no face or airway involvement" denies two.
-_DENIED_PAIR = re.compile(r"\b(?:no|without)\s+(?:\w+\s+){0,2}?(?:or|nor)\s+\w+", _I)
 _DENIAL = re.compile(
     r"\b(?:no|without|denies|denied)\s+(?!(?:idea|one|longer|more|matter|way|clue|response|pulse|breath(?:e|ing|s)?|"
     r"signs? of life|output|heartbeat)\b)\w+|\b(?:fine|normal|normally|ok|okay)\b|"
