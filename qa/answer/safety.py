@@ -20,8 +20,8 @@ absent ("no fever", "obs all normal", "NEWS 0").
 `eval/sets/emergency.jsonl` (2,050 messages: the 119 the lexicons were first written from, then the batches written
 to check them, 160 written by helpers as training data, and the forty-second and forty-third sessions' blind
 batches, each read only after it had been counted) is what the lexicons grew from and the readers were trained on
-(its tune split, before the last two batches joined: retrained on them, the readers flagged fewer emergencies of
-both sets, eval/EXPERIMENTS.md, "Forty-third session");
+(its tune split, before the last four batches joined: retrained on them, the readers flagged fewer emergencies or
+kept fewer calm messages calm, eval/EXPERIMENTS.md, "Forty-third session");
 `eval/sets/emergency_fresh.jsonl` (620), written by eight helpers who saw none of them, never read since, is their check
 (`medcite eval emergency` reports the two sets, each by split).
 """
