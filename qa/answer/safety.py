@@ -85,7 +85,8 @@ _SIGNS = {
     ),
     "consciousness": (
         r"unresponsive|unconscious|comatose|unarousable|obtunded|passed out|fainted|collaps\w*",
-        rf"{_CANT} (?:wake|waking|stay awake)(?!\s+(?:me|him|her|them|us)\b)|{_CANT} respond(?:ing)?(?! to)",
+        # (Not the writer's sleep: "it's not waking me at night".)
+        rf"{_CANT} (?:wake|stay awake)|{_CANT} waking(?!\s+(?:me|us)\b)|{_CANT} respond(?:ing)?(?! to)",
         # The AVPU scale's lower grades: no response to voice, or to pain.
         rf"{_CANT} respond(?:ing)? to (?:voice|pain|(?:his|her|their) name)",
         r"in and out of consciousness|(?:drifting|going|fading|slipping) in and out\b(?! of (?!consciousness))",

@@ -1064,6 +1064,7 @@ def test_no_sign_matches_an_empty_message() -> None:
         "my brother had his injection on Monday. Today he's rigid and his temperature is 40.5",
         "took some of my brother's pills, my heart is pounding at 190 and my chest hurts",
         "took 6 of my brother's adderall to study, my heart is racing at 190",
+        "my friend took 3 xanax bars at the party and we can't wake him",
         "I've written my letters and I'm going to take them tonight",
         "my 2yo had a fentanyl patch in her mouth and was chewing it",
         "I wanted to ask about my dose. Half an hour ago I swallowed the rest of my paracetamol, around 30 tablets",
