@@ -444,9 +444,10 @@ _NOT_NOW = re.compile(
     r"(?<!did a )(?<!done a )(?<!took a )(?<!had a )(?:first[- ]aid|cpr|bls|als) (?:training|course|class)|"
     r"putting together (?:\w+ ){0,2}?training|(?:staff|team) training|"
     # A question from an exam ("Question from paramedic exam: ..."), and hearsay ("I keep hearing ...").
-    r"questions? from (?:a |an |the |my )?(?:\w+ )?(?:exam|test|quiz)|keep hearing|"
+    r"questions? from (?:a |an |the |my )?(?:\w+ )?(?:exam|quiz|mock)|"
+    r"keep hearing (?:that |about )?(?:\w+ ){0,3}?(?:are|is) (?:\w+ )?(?:bad|dangerous|harmful|deadly|toxic)|"
     # The writer's own judgement that nothing is urgent.
-    r"nothing urgent|no (?:further )?action (?:needed|required)|"
+    r"nothing (?:urgent|acute) (?:for us|to do|needed|required)|no (?:further )?action (?:needed|required)|"
     r"scenarios?|drills?|lectures?|journal club|teaching (?:case|session|points?)|teaching(?=\s*:)|"
     r"mcqs?|sbas?|quiz(?:zes)?|flashcards?|question banks?|q-?banks?|debrief\w*|"
     # A postgraduate or licensing exam by its name, and its practice papers.

@@ -1038,6 +1038,13 @@ def test_a_change_after_months_or_after_a_fine_day_is_no_calm() -> None:
     assert is_emergency("my dad was fine all day, then he collapsed in the kitchen")
 
 
+def test_hearsay_an_exam_and_nothing_urgent_are_read_narrowly() -> None:
+    """Each calm cue of the forty-third session names its own frame, not a word an emergency may share."""
+    assert is_emergency("question from my blood test results: my K+ is 7.4 today, what now?")
+    assert is_emergency("I keep hearing a rattle in his breathing and his lips are blue")
+    assert is_emergency("nothing urgent I hope, but my husband has crushing chest pain")
+
+
 def test_no_sign_matches_an_empty_message() -> None:
     """A pattern left with a trailing "|" matches nothing and so everything: every sign must need a word."""
     import re
