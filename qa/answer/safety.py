@@ -43,6 +43,8 @@ _I = re.IGNORECASE
 _PERSON = "|".join(sorted(PERSON_NOUNS))
 _CANT = r"(?:can['\u2019]?t|cannot|won['\u2019]?t|isn['\u2019]?t|doesn['\u2019]?t|not|no longer)"
 _THEIR = r"(?:his|her|my|their|the|your)"
+# Said not to have happened: "she didn't hit her head", "he hasn't vomited".
+_DIDNT = r"(?:didn['\u2019]?t|did not|hasn['\u2019]?t|has not)"
 # What is held against others.
 _WEAPON = r"(?:knife|gun|weapon|machete|axe)"
 # Snakes, and the venomous kinds people name (first aid treats every snake bite as venomous).
@@ -303,7 +305,7 @@ _SIGNS = {
 _EVENT = re.compile(r"\b(?:" + "|".join(p for kind in _SIGNS.values() for p in kind) + r")\b", _I)
 # A sign said not to have happened: "she didn't hit her head", "he has not collapsed" (a red flag checked).
 _DENIED_SIGN = re.compile(
-    rf"\b(?:didn['\u2019]?t|did not|hasn['\u2019]?t|has not|haven['\u2019]?t|have not|never)\s+(?:\w+\s+)?"
+    rf"\b(?:{_DIDNT}|haven['\u2019]?t|have not|never)\s+(?:\w+\s+)?"
     rf"{_EVENT.pattern}",
     _I,
 )
@@ -523,6 +525,7 @@ _PAST = re.compile(
     _I,
 )
 _CLAUSE_START = re.compile(r"(?:^|[.?!;,])[^.?!;,]*$")
+_CLAUSE_END = re.compile(r"[.?!;,]")
 # A clause that denies: "no symptoms at the moment".
 _NEGATED_CLAUSE = re.compile(r"\b(?:no|not|nothing|none|without)\b", _I)
 # Someone said to be well: "he is completely normal", "she's fine at the moment" (unless a change follows). Of
@@ -603,7 +606,7 @@ DENIALS_OF_CALM = 2
 _NOT_REPORTED = re.compile(
     r"\b(?:no|not|denies|denied|without|never|negative for|free of|"
     # "she didn't hit her head"; not "he hasn't stopped seizing".
-    r"(?:didn['\u2019]?t|did not|hasn['\u2019]?t|has not)(?!\s+(?:stop|stopped|ceased)\b)|"
+    rf"{_DIDNT}(?!\s+(?:stop|stopped|ceased)\b)|"
     r"(?:signs?|symptoms?|risks?|causes?|treatments?|management|prevention|complications?|dangers?) (?:of|for)|"
     # Guarding against it: "childproof the house against accidental poisoning", "to prevent choking".
     r"against|prevent|prevents|preventing|avoid|avoiding|"
@@ -704,9 +707,9 @@ def _readings(message: str) -> list[tuple[str, float]]:
     found = []
     for match in _READING.finditer(message):
         kind = next(kind for kind in _CRITICAL if match.group(kind))
-        start = max(message.rfind(mark, 0, match.start()) for mark in ".;,!?") + 1
-        ends = [at for at in (message.find(mark, match.end()) for mark in ".;,!?") if at >= 0]
-        if kind not in spurious and not _EARLIER.search(message, start, min(ends, default=len(message))):
+        start = _CLAUSE_START.search(message, 0, match.start()).start()
+        end = _CLAUSE_END.search(message, match.end())
+        if kind not in spurious and not _EARLIER.search(message, start, end.start() if end else len(message)):
             found.append((kind, float(match.group("value"))))
     for match in _COMA_PARTS.finditer(message):
         voice = match.group("voice")
@@ -716,9 +719,12 @@ def _readings(message: str) -> list[tuple[str, float]]:
 
 
 def _critical_reading(message: str) -> bool:
-    """Whether the message gives a reading past its red flag, or a dose five times or more the one meant."""
-    if any(_CRITICAL[kind][1](value) for kind, value in _readings(message)):
-        return True
+    """Whether the message gives a reading past its red flag."""
+    return any(_CRITICAL[kind][1](value) for kind, value in _readings(message))
+
+
+def _wrong_dose(message: str) -> bool:
+    """Whether the message gives a dose five times or more the one meant (`_INSTEAD`)."""
     return any(float(m.group("given")) >= 5 * float(m.group("meant")) > 0 for m in _INSTEAD.finditer(message))
 
 
@@ -758,7 +764,13 @@ def is_emergency(
     if not _someone_now(message):
         return False
     said = reported(message)
-    found = _reported_sign(said) or _INGESTION.search(said) or _ate_a_medicine(said) or _critical_reading(said)
+    found = (
+        _reported_sign(said)
+        or _INGESTION.search(said)
+        or _ate_a_medicine(said)
+        or _critical_reading(said)
+        or _wrong_dose(said)
+    )
     if not found and (likely is None or _denials(said) >= DENIALS_OF_CALM or not likely(said)):
         return False
     return present is None or present(said)
